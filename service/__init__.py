@@ -1,0 +1,3 @@
+"""mentormail: mentoring programs run by email."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,184 @@
+"""The `mentormail` command: import, run, demo, status, inspect, migrate."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from service import db
+from service.config import Settings
+
+app = typer.Typer(
+    help="mentormail runs mentoring programs by email.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+console = Console()
+errors = Console(stderr=True)
+
+
+def _settings() -> Settings:
+    return Settings()
+
+
+@app.command("import")
+def import_pairs(
+    csv_file: Annotated[Path, typer.Argument(help="The coordinator's CSV of pairs.")],
+) -> None:
+    """Validate a CSV of pairs and, when every row is right, import it and send agreements."""
+    from service.clock import SystemClock
+    from service.domain.roster import read_roster
+    from service.outbox import OutboxWriter
+    from service.pairings import import_roster
+
+    try:
+        data = csv_file.read_bytes()
+    except OSError as exc:
+        errors.print(f"[red]Cannot read {csv_file}: {exc.strerror}[/red]")
+        raise typer.Exit(2) from None
+    roster = read_roster(data)
+    if roster.errors:
+        errors.print(f"[red]{csv_file}: nothing was imported; fix these and import again:[/red]")
+        for error in roster.errors:
+            errors.print(f"  {csv_file}: {error}", markup=False, highlight=False)
+        raise typer.Exit(1)
+    settings = _settings()
+
+    async def run() -> None:
+        await db.init(settings.resolved_database_url)
+        try:
+            outbox = OutboxWriter(settings, settings.resolved_secret())
+            result = await import_roster(roster, outbox, SystemClock().now())
+        finally:
+            await db.close()
+        console.print(
+            f"Imported {len(result.created)} new pairing(s) in {len(result.programs)} "
+            f"program(s); {result.unchanged} already there were left unchanged."
+        )
+        if result.created:
+            console.print("Agreement requests are in the outbox; `mentormail run` sends them.")
+
+    asyncio.run(run())
+
+
+@app.command()
+def status() -> None:
+    """Programs and pairings, with their states."""
+    from service.models import OutboundMessage, Pairing, Program
+
+    settings = _settings()
+
+    async def run() -> None:
+        await db.init(settings.resolved_database_url)
+        try:
+            programs = Table(title="Programs")
+            for column in ("id", "program", "pairings", "coordinator"):
+                programs.add_column(column)
+            for program in await Program.all().order_by("id"):
+                count = await Pairing.filter(program_id=program.id).count()
+                programs.add_row(
+                    str(program.id), program.name, str(count), program.coordinator_email or "-"
+                )
+            console.print(programs)
+            pairings = Table(title="Pairings")
+            for column in ("#", "program", "mentor", "mentee", "state", "since"):
+                pairings.add_column(column)
+            query = Pairing.all().order_by("id").prefetch_related("program", "mentor", "mentee")
+            for pairing in await query:
+                pairings.add_row(
+                    str(pairing.id),
+                    pairing.program.name,
+                    pairing.mentor.name,
+                    pairing.mentee.name,
+                    pairing.state.value,
+                    pairing.created_at.date().isoformat(),
+                )
+            console.print(pairings)
+            by_status: dict[str, int] = {}
+            for row_status in await OutboundMessage.all().values_list("status", flat=True):
+                by_status[str(row_status)] = by_status.get(str(row_status), 0) + 1
+            summary = ", ".join(f"{k}: {v}" for k, v in sorted(by_status.items())) or "empty"
+            console.print(f"Outbox: {summary}")
+        finally:
+            await db.close()
+
+    asyncio.run(run())
+
+
+@app.command()
+def inspect(
+    files: Annotated[list[Path], typer.Argument(help="Raw messages (.eml) or bare reply bodies.")],
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+) -> None:
+    """Show how a message would be understood, without touching the database."""
+    from service.inspect import inspect_bytes
+
+    failed = False
+    for path in files:
+        try:
+            result = inspect_bytes(path.read_bytes())
+        except OSError as exc:
+            errors.print(f"{path}: cannot read: {exc.strerror}", markup=False)
+            failed = True
+            continue
+        if as_json:
+            sys.stdout.write(json.dumps({"file": str(path), **result}, ensure_ascii=False) + "\n")
+            continue
+        console.rule(str(path))
+        console.print(f"kind: {result['kind']}   from: {result['from'] or '-'}", markup=False)
+        console.print("visible text:", style="bold")
+        console.print(str(result["visible_text"]) or "(none)", markup=False, highlight=False)
+        commands = result.get("commands") or []
+        assert isinstance(commands, list)
+        console.print("commands:", style="bold")
+        for command in commands:
+            console.print(f"  {command['name']} {command['args']}", markup=False)
+        if not commands:
+            console.print("  (none)")
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def migrate() -> None:
+    """Bring the database schema up to date (run and demo do this too)."""
+    settings = _settings()
+    asyncio.run(db.migrate(settings.resolved_database_url))
+    console.print("The database is up to date.")
+
+
+@app.command()
+def run(
+    burst: Annotated[bool, typer.Option(help="Stop when there is nothing left to do.")] = False,
+) -> None:
+    """The long-running worker; embedded defaults when no servers are configured."""
+    from service.runner import run_worker
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    asyncio.run(run_worker(_settings(), burst=burst))
+
+
+@app.command()
+def demo(
+    pairs: Annotated[int, typer.Option(min=1, max=500, help="How many pairs to simulate.")] = 4,
+    months: Annotated[int, typer.Option(min=1, max=24, help="How long to simulate.")] = 1,
+    out: Annotated[Path, typer.Option(help="Where to leave the outbox and the data.")] = Path(
+        "demo-out"
+    ),
+) -> None:
+    """Simulate a program on embedded defaults, with a travelling clock and simulated people."""
+    from service.demo import run_demo
+
+    asyncio.run(run_demo(pairs=pairs, months=months, out=out, console=console))
+
+
+def main() -> None:
+    app()

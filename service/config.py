@@ -1,0 +1,63 @@
+"""Settings from the environment and `.env`: one object, passed to whoever needs it."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Everything the service can be told. Unset servers mean the embedded defaults."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(default=Path("var"), validation_alias="MENTORMAIL_DATA_DIR")
+    database_url: str | None = Field(default=None, validation_alias="DATABASE_URL")
+    redis_url: str | None = Field(default=None, validation_alias="REDIS_URL")
+    smtp_url: str | None = Field(default=None, validation_alias="SMTP_URL")
+    imap_url: str | None = Field(default=None, validation_alias="IMAP_URL")
+    secret: str | None = Field(default=None, validation_alias="MENTORMAIL_SECRET")
+    service_address: str = Field(
+        default="mentorship@mentormail.localhost", validation_alias="MENTORMAIL_ADDRESS"
+    )
+    service_name: str = Field(default="mentormail", validation_alias="MENTORMAIL_NAME")
+    quiet_start_hour: int = Field(default=8, ge=0, le=23)
+    quiet_end_hour: int = Field(default=20, ge=1, le=24)
+    send_batch: int = Field(default=200, ge=1)
+    fetch_batch: int = Field(default=100, ge=1)
+
+    @field_validator("service_address")
+    @classmethod
+    def _plain_address(cls, value: str) -> str:
+        local, sep, domain = value.strip().lower().partition("@")
+        if not sep or not local or not domain or "+" in local:
+            raise ValueError("must be a plain address like mentorship@example.org (no '+')")
+        return f"{local}@{domain}"
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite://{(self.data_dir / 'mentormail.sqlite3').resolve()}"
+
+    @property
+    def outbox_dir(self) -> Path:
+        return self.data_dir / "outbox"
+
+    @property
+    def inbox_dir(self) -> Path:
+        return self.data_dir / "inbox"
+
+    def resolved_secret(self) -> bytes:
+        """The HMAC key; on embedded defaults one is made once and kept in the data folder."""
+        if self.secret:
+            return self.secret.encode()
+        path = self.data_dir / "secret.key"
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_hex(32))
+            path.chmod(0o600)
+        return path.read_text().strip().encode()

@@ -1,0 +1,73 @@
+"""Database set-up: connection config, migrations, and the transactions jobs use."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from tortoise import Tortoise
+from tortoise.backends.base.executor import EXECUTOR_CACHE
+from tortoise.migrations.api import migrate as run_migrations
+from tortoise.transactions import in_transaction
+
+APP = "models"
+
+
+def tortoise_config(database_url: str) -> dict[str, Any]:
+    if database_url.startswith("sqlite://"):
+        path = database_url.removeprefix("sqlite://")
+        if path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        # WAL lets readers go on while a writer commits; the busy timeout makes concurrent
+        # writers wait instead of failing.
+        connection: str | dict[str, Any] = {
+            "engine": "tortoise.backends.sqlite",
+            "credentials": {
+                "file_path": path,
+                "journal_mode": "WAL",
+                "busy_timeout": 10_000,
+            },
+        }
+    else:
+        connection = database_url
+    return {
+        "connections": {"default": connection},
+        "apps": {
+            APP: {
+                "models": ["service.models"],
+                "default_connection": "default",
+                "migrations": "service.migrations",
+            }
+        },
+        "use_tz": True,
+        "timezone": "UTC",
+    }
+
+
+async def migrate(database_url: str) -> None:
+    """Bring the schema up to date; safe to call on every start and from several workers."""
+    await run_migrations(config=tortoise_config(database_url))
+    await close()
+
+
+async def init(database_url: str, *, migrate_first: bool = True) -> None:
+    if migrate_first:
+        await migrate(database_url)
+    await Tortoise.init(config=tortoise_config(database_url))
+
+
+async def close() -> None:
+    """Close connections and forget the apps, so the next init may use another backend."""
+    await Tortoise.close_connections()
+    await Tortoise._reset_apps()
+    # Tortoise caches compiled INSERTs by connection *name*, not by dialect: without this, a
+    # process that moves from SQLite to PostgreSQL (the tests do) sends SQLite's SQL there.
+    EXECUTOR_CACHE.clear()
+
+
+@asynccontextmanager
+async def transaction() -> AsyncIterator[Any]:
+    async with in_transaction("default") as connection:
+        yield connection

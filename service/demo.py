@@ -1,0 +1,400 @@
+"""The demo: the real worker on embedded defaults, a travelling clock and simulated people."""
+
+from __future__ import annotations
+
+import html
+import mailbox
+import random
+import shutil
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from email.utils import format_datetime, getaddresses, make_msgid
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from service import db
+from service.app import AppContext
+from service.clock import ManualClock
+from service.config import Settings
+from service.domain.roster import read_roster
+from service.embedded import EmbeddedRedis
+from service.mail.local import DirOutgoing, MaildirIncoming
+from service.models import InboundMessage, OutboundMessage, OutboundStatus, Pairing
+from service.outbox import OutboxWriter
+from service.pairings import import_roster
+from service.runner import build_worker, worker_pool
+
+MENTORS = (
+    ("Dr. Zoë O'Brien", "America/New_York"),
+    ("Prof. Kwame Mensah", "Europe/London"),
+    ("Dr. Ana Sofía Reyes", "America/Mexico_City"),
+    ("Dr. Henrik Løvås", "Europe/Oslo"),
+    ("Dr. Mei-Ling Chen", "Asia/Taipei"),
+    ("Dr. Rahul Iyer", "Asia/Kolkata"),
+    ("Prof. Claire Dubois", "Europe/Paris"),
+    ("Dr. James Whitfield", "Australia/Sydney"),
+)
+MENTEES = (
+    ("Sam Okafor", "America/Chicago"),
+    ("Léa Martin", "Europe/Berlin"),
+    ("Tomás García", "America/Los_Angeles"),
+    ("Aiko Tanaka", "Asia/Tokyo"),
+    ("Priya Nair", "Asia/Kolkata"),
+    ("Jonas Weber", "Europe/Berlin"),
+    ("Fatima Al-Sayed", "Asia/Dubai"),
+    ("Grace Kim", "America/New_York"),
+)
+FREQUENCIES = ("monthly", "every 2 weeks", "monthly", "every 3 weeks", "weekly")
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday")
+GOALS = (
+    "Submit a first-author abstract to the annual meeting",
+    "Decide between a clinical and a research fellowship track",
+    "Draft the specific aims of a career development award",
+    "Build a network outside my own institution",
+    "Learn to run a clinical trial from protocol to close-out",
+)
+STYLES = ("gmail", "outlook", "apple")
+
+
+@dataclass
+class Person:
+    name: str
+    email: str
+    timezone: str
+    role: str
+    style: str
+    persona: str  # "prompt", "changes_terms", "slow"
+
+
+@dataclass(order=True)
+class Scheduled:
+    due: datetime
+    raw: bytes = field(compare=False)
+
+
+def _slug(name: str) -> str:
+    ascii_name = name.encode("ascii", "ignore").decode().lower()
+    words = [
+        w for w in ascii_name.replace("'", "").replace(".", " ").split() if w not in ("dr", "prof")
+    ]
+    return ".".join(words) or "someone"
+
+
+def make_people(pairs: int, rng: random.Random) -> list[tuple[Person, Person]]:
+    result = []
+    for index in range(pairs):
+        mentor_name, mentor_tz = MENTORS[index % len(MENTORS)]
+        mentee_name, mentee_tz = MENTEES[(index * 3 + 1) % len(MENTEES)]
+        suffix = "" if index < len(MENTORS) else str(index // len(MENTORS) + 1)
+        mentor = Person(
+            mentor_name,
+            f"{_slug(mentor_name)}{suffix}@hospital.example",
+            mentor_tz,
+            "mentor",
+            STYLES[index % 3],
+            "changes_terms" if index % 4 == 1 else ("slow" if index % 5 == 3 else "prompt"),
+        )
+        mentee = Person(
+            mentee_name,
+            f"{_slug(mentee_name)}{suffix}@university.example",
+            mentee_tz,
+            "mentee",
+            STYLES[(index + 1) % 3],
+            "slow" if index % 6 == 4 else "prompt",
+        )
+        result.append((mentor, mentee))
+    return result
+
+
+def roster_csv(couples: list[tuple[Person, Person]], start: date, program: str) -> bytes:
+    lines = [
+        "program,mentor_name,mentor_email,mentor_timezone,mentee_name,mentee_email,"
+        "mentee_timezone,start_date,frequency,weekday,time"
+    ]
+    for index, (mentor, mentee) in enumerate(couples):
+        cells = [
+            program,
+            mentor.name,
+            mentor.email,
+            mentor.timezone,
+            mentee.name,
+            mentee.email,
+            mentee.timezone,
+            start.isoformat(),
+            FREQUENCIES[index % len(FREQUENCIES)],
+            WEEKDAYS[index % len(WEEKDAYS)],
+            f"{9 + index % 8}:00",
+        ]
+        lines.append(",".join('"' + c.replace('"', '""') + '"' for c in cells))
+    return ("\n".join(lines) + "\n").encode()
+
+
+def _quote_block(received: EmailMessage) -> str:
+    part = received.get_body(preferencelist=("plain",))
+    text = part.get_content() if part is not None else ""
+    return str(text)
+
+
+def compose_reply(
+    person: Person, received: EmailMessage, body: str, when: datetime, rng: random.Random
+) -> bytes:
+    """A reply as the person's mail client would write it: quoting, signature and all."""
+    sender = str(received["From"])
+    sent_at = received["Date"].datetime if received["Date"] else when
+    original = _quote_block(received)
+    if person.style == "gmail":
+        text = (
+            f"{body}\n\n--\n{person.name}\n\n"
+            f"On {sent_at:%a, %b %d, %Y at %H:%M}, {sender} wrote:\n"
+            + "\n".join(f"> {line}" if line else ">" for line in original.splitlines())
+        )
+    elif person.style == "outlook":
+        text = (
+            f"{body}\n\nBest regards,\n{person.name}\n\n"
+            "________________________________\n"
+            f"From: {sender}\nSent: {sent_at:%A, %B %d, %Y %H:%M}\n"
+            f"To: {person.name} <{person.email}>\nSubject: {received['Subject']}\n\n"
+            f"{original}"
+        )
+    else:
+        text = (
+            f"{body}\n\nSent from my iPhone\n\n"
+            f"> On {sent_at:%d %b %Y}, at {sent_at:%H:%M}, {sender} wrote:\n>\n"
+            + "\n".join(f"> {line}" for line in original.splitlines())
+        )
+    reply = EmailMessage(policy=policy.SMTP)
+    reply["From"] = f"{person.name} <{person.email}>"
+    reply_to = getaddresses([str(received.get("Reply-To", ""))])
+    reply["To"] = reply_to[0][1] if reply_to else str(received["From"])
+    subject = str(received["Subject"])
+    reply["Subject"] = subject if subject.lower().startswith("re:") else f"Re: {subject}"
+    reply["Date"] = format_datetime(when)
+    reply["Message-ID"] = make_msgid(
+        idstring=str(rng.randrange(10**9)), domain=person.email.partition("@")[2]
+    )
+    reply["In-Reply-To"] = str(received["Message-ID"])
+    reply["References"] = str(received["Message-ID"])
+    reply.set_content(text)
+    if person.style == "outlook":
+        paragraphs = "".join(f"<p>{html.escape(p)}</p>" for p in text.split("\n\n"))
+        reply.add_alternative(f"<html><body>{paragraphs}</body></html>", subtype="html")
+    return reply.as_bytes()
+
+
+@dataclass
+class Simulation:
+    """Simulated people reading what they receive and answering some of it."""
+
+    people: dict[str, Person]
+    rng: random.Random
+    scheduled: list[Scheduled] = field(default_factory=list)
+    replies_written: int = 0
+    answered: set[str] = field(default_factory=set)
+
+    def receive(self, raw: bytes, now: datetime) -> None:
+        message = message_from_bytes(raw, policy=policy.default)
+        assert isinstance(message, EmailMessage)
+        to = getaddresses([str(message["To"])])
+        person = self.people.get(to[0][1].lower()) if to else None
+        if person is None:
+            return
+        kind = str(message["X-Mentormail-Kind"])
+        body = self.answer(person, kind, message)
+        if body is None:
+            return
+        hours = self.rng.uniform(2, 30) if person.persona != "slow" else self.rng.uniform(60, 120)
+        when = now + timedelta(hours=hours)
+        self.scheduled.append(Scheduled(when, compose_reply(person, message, body, when, self.rng)))
+        self.replies_written += 1
+
+    def answer(self, person: Person, kind: str, message: EmailMessage) -> str | None:
+        if kind != "agreement_request":
+            return None
+        lines: list[str] = []
+        # A second request means the partner changed the terms: this time just agree.
+        already_asked = person.email in self.answered
+        self.answered.add(person.email)
+        if person.role == "mentee" and not already_asked:
+            goals = self.rng.sample(GOALS, k=2)
+            lines += [f"Goal 1: {goals[0]}", f"Goal 2: {goals[1]}"]
+        if person.role == "mentor" and person.persona == "changes_terms" and not already_asked:
+            lines.append("Frequency: every 2 weeks")
+            lines.append("Meeting length: 45 minutes")
+        lines.append("I agree")
+        greeting = "Thanks, looks good." if person.style != "outlook" else "Hello,"
+        return greeting + "\n\n" + "\n".join(lines)
+
+    def due(self, now: datetime) -> list[bytes]:
+        ready = sorted(s for s in self.scheduled if s.due <= now)
+        self.scheduled = [s for s in self.scheduled if s.due > now]
+        return [s.raw for s in ready]
+
+    def next_due(self) -> datetime | None:
+        return min((s.due for s in self.scheduled), default=None)
+
+
+def write_index(outbox: Path) -> int:
+    rows = []
+    files = sorted(outbox.glob("*.eml"))
+    for path in files:
+        message = message_from_bytes(path.read_bytes(), policy=policy.default)
+        rows.append(
+            "<tr>"
+            f"<td>{html.escape(str(message.get('Date', '')))}</td>"
+            f"<td>{html.escape(str(message.get('X-Mentormail-Kind', '')))}</td>"
+            f"<td>{html.escape(str(message.get('To', '')))}</td>"
+            f'<td><a href="{html.escape(path.name)}">'
+            f"{html.escape(str(message.get('Subject', '')))}</a></td>"
+            "</tr>"
+        )
+    page = (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        "<title>mentormail demo outbox</title>"
+        "<style>body{font-family:system-ui,sans-serif;margin:1rem}table{border-collapse:"
+        "collapse;width:100%}td,th{border-bottom:1px solid #ddd;padding:.3rem;text-align:left;"
+        "font-size:.9rem}</style></head><body>"
+        f"<h1>Demo outbox</h1><p>{len(files)} emails, oldest first.</p>"
+        "<table><thead><tr><th>Date</th><th>Kind</th><th>To</th><th>Subject</th></tr></thead>"
+        "<tbody>" + "".join(rows) + "</tbody></table></body></html>"
+    )
+    (outbox / "index.html").write_text(page, encoding="utf-8")
+    return len(files)
+
+
+async def run_demo(
+    *, pairs: int, months: int, out: Path, console: Console, seed: int = 7
+) -> dict[str, Any]:
+    rng = random.Random(seed)
+    for sub in ("outbox", "data"):
+        shutil.rmtree(out / sub, ignore_errors=True)
+    data_dir = out / "data"
+    # Everything embedded, whatever the environment says: the demo never touches real servers.
+    overrides: dict[str, Any] = {
+        "MENTORMAIL_DATA_DIR": data_dir,
+        "DATABASE_URL": None,
+        "REDIS_URL": None,
+        "SMTP_URL": None,
+        "IMAP_URL": None,
+        "MENTORMAIL_SECRET": f"demo-{seed}",
+        "MENTORMAIL_ADDRESS": "mentorship@mentormail.localhost",
+    }
+    settings = Settings(**overrides)
+    start = datetime.combine(datetime.now(UTC).date(), time(9, 0), tzinfo=UTC)
+    end = start + timedelta(days=30 * months)
+    clock = ManualClock(start)
+    redis = EmbeddedRedis(data_dir / "redis")
+    redis.start()
+    await db.init(settings.resolved_database_url)
+    inbox_dir = settings.inbox_dir
+    app = AppContext(
+        settings=settings,
+        clock=clock,
+        secret=settings.resolved_secret(),
+        outgoing=DirOutgoing(out / "outbox"),
+        incoming=MaildirIncoming(inbox_dir),
+    )
+    maildir = mailbox.Maildir(inbox_dir, create=True)
+    couples = make_people(pairs, rng)
+    people = {p.email: p for couple in couples for p in couple}
+    simulation = Simulation(people, rng)
+    roster = read_roster(
+        roster_csv(couples, start.date() + timedelta(days=7), "Hematology Mentorship 2027")
+    )
+    if roster.errors:
+        raise RuntimeError(f"demo roster is invalid: {roster.errors[0]}")
+    await import_roster(roster, OutboxWriter(settings, app.secret), clock.now())
+    worker = build_worker(redis.url, app=app, burst=True, cron_jobs=[], poll_delay=0.002)
+    pool = await worker_pool(worker)
+    last_seen = 0
+    step = 0
+    try:
+        with Progress(
+            TextColumn("[bold]simulating[/bold] {task.description}"),
+            BarColumn(),
+            TextColumn("{task.percentage:>3.0f}%"),
+            TimeElapsedColumn(),
+            console=console,
+            transient=False,
+        ) as progress:
+            task = progress.add_task(start.date().isoformat(), total=(end - start).total_seconds())
+            while clock.now() < end:
+                step += 1
+                for raw in simulation.due(clock.now()):
+                    maildir.add(raw)
+                await pool.enqueue_job("poll_inbox", _job_id=f"demo:poll:{step}")
+                await pool.enqueue_job("tick", _job_id=f"demo:tick:{step}")
+                await pool.enqueue_job("send_outbox", _job_id=f"demo:send:{step}")
+                await worker.async_run()
+                sent = await OutboundMessage.filter(
+                    status=OutboundStatus.SENT, id__gt=last_seen
+                ).order_by("id")
+                for row in sent:
+                    simulation.receive(bytes(row.raw_bytes), clock.now())
+                    last_seen = max(last_seen, row.id)
+                upcoming = simulation.next_due()
+                target = clock.now() + timedelta(hours=6)
+                if upcoming is not None and upcoming < target:
+                    target = max(upcoming, clock.now() + timedelta(minutes=5))
+                clock.set(min(target, end))
+                progress.update(
+                    task,
+                    completed=(clock.now() - start).total_seconds(),
+                    description=clock.now().date().isoformat(),
+                )
+        summary = await _summary(out / "outbox", simulation)
+    finally:
+        await worker.close()
+        await app.outgoing.close()
+        await app.incoming.close()
+        await db.close()
+        redis.stop()
+    _print_summary(console, summary, out, pairs, months)
+    return summary
+
+
+async def _summary(outbox: Path, simulation: Simulation) -> dict[str, Any]:
+    kinds: dict[str, int] = {}
+    for kind in await OutboundMessage.filter(status=OutboundStatus.SENT).values_list(
+        "kind", flat=True
+    ):
+        kinds[str(kind)] = kinds.get(str(kind), 0) + 1
+    states: dict[str, int] = {}
+    for state in await Pairing.all().values_list("state", flat=True):
+        states[str(state)] = states.get(str(state), 0) + 1
+    inbound: dict[str, int] = {}
+    for status in await InboundMessage.all().values_list("status", flat=True):
+        inbound[str(status)] = inbound.get(str(status), 0) + 1
+    emails = write_index(outbox)
+    return {
+        "emails": emails,
+        "kinds": kinds,
+        "pairings": states,
+        "inbound": inbound,
+        "replies_written": simulation.replies_written,
+    }
+
+
+def _print_summary(
+    console: Console, summary: dict[str, Any], out: Path, pairs: int, months: int
+) -> None:
+    table = Table(title=f"Demo: {pairs} pairs over {months} month(s)")
+    table.add_column("what")
+    table.add_column("count", justify="right")
+    for kind, count in sorted(summary["kinds"].items()):
+        table.add_row(f"sent: {kind}", str(count))
+    for state, count in sorted(summary["pairings"].items()):
+        table.add_row(f"pairings {state}", str(count))
+    for status, count in sorted(summary["inbound"].items()):
+        table.add_row(f"replies {status}", str(count))
+    console.print(table)
+    console.print(
+        f"{summary['emails']} emails in {out / 'outbox'}; "
+        f"open {out / 'outbox' / 'index.html'} to read them."
+    )

@@ -1,0 +1,433 @@
+"""Inbound mail: store raw bytes first, then apply each message once, in its own transaction."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.parser import BytesHeaderParser
+from email.policy import compat32
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+
+from service.app import AppContext
+from service.db import transaction
+from service.domain.agreement import Change, Terms, apply_changes
+from service.domain.commands import help_text, parse_commands
+from service.mail.inbound import ParsedMessage, parse_message
+from service.mail.tokens import ReplyToken, find_token
+from service.models import (
+    InboundMessage,
+    InboundStatus,
+    OutboundMessage,
+    Pairing,
+    PairingState,
+    Person,
+    Program,
+    Refusal,
+)
+from service.outbox import OutboxWriter
+from service.pairings import activate, request_agreement
+
+log = logging.getLogger(__name__)
+
+MAX_RAW_BYTES = 25 * 1024 * 1024
+
+
+class UserFacingMailError(Exception):
+    """Something the writer should hear about, in words they can act on."""
+
+
+def inbound_message_id(raw: bytes) -> str:
+    """The Message-ID, or a hash of the bytes when there is none: the key for exactly-once."""
+    try:
+        headers = BytesHeaderParser(policy=compat32).parsebytes(raw[: 256 * 1024])
+        value = str(headers.get("Message-ID") or "")
+    except Exception:
+        value = ""
+    value = "".join(ch for ch in value if ch.isprintable() and not ch.isspace()).strip("<>")
+    if value and len(value) <= 200:
+        return value
+    return "sha256:" + hashlib.sha256(raw).hexdigest()
+
+
+async def store_fetched(ctx: AppContext) -> list[int]:
+    """Fetch a batch, store what is new, commit, then acknowledge it on the server."""
+    fetched = await ctx.incoming.fetch(ctx.settings.fetch_batch)
+    if not fetched:
+        return []
+    now = ctx.clock.now()
+    new_ids: list[int] = []
+    async with transaction() as connection:
+        for item in fetched:
+            message_id = inbound_message_id(item.raw)
+            if await InboundMessage.filter(message_id=message_id).using_db(connection).exists():
+                continue
+            row = await InboundMessage.create(
+                using_db=connection,
+                message_id=message_id,
+                raw_bytes=item.raw[:MAX_RAW_BYTES],
+                source_key=item.key[:100],
+                received_at=now,
+                reason=None if len(item.raw) <= MAX_RAW_BYTES else "truncated: over 25 MB",
+            )
+            new_ids.append(row.id)
+    # Only after the commit: a crash before this line means a re-fetch, deduplicated above.
+    await ctx.incoming.ack([item.key for item in fetched])
+    ctx.count("inbound_stored", len(new_ids))
+    return new_ids
+
+
+@dataclass
+class Outcome:
+    status: InboundStatus
+    reason: str | None = None
+    applied: list[str] = field(default_factory=list)
+
+
+async def process_inbound(ctx: AppContext, inbound_id: int) -> InboundStatus | None:
+    """Apply one stored message. Returns None when it was already handled."""
+    outbox = OutboxWriter(ctx.settings, ctx.secret)
+    now = ctx.clock.now()
+    try:
+        async with transaction() as connection:
+            # The claim and the effects commit together: whoever updates the pending row owns it.
+            claimed = (
+                await InboundMessage.filter(id=inbound_id, status=InboundStatus.PENDING)
+                .using_db(connection)
+                .update(status=InboundStatus.PROCESSED, processed_at=now)
+            )
+            if not claimed:
+                return None
+            row = await InboundMessage.get(id=inbound_id, using_db=connection)
+            parsed = parse_message(bytes(row.raw_bytes))
+            outcome = await _decide(ctx, connection, outbox, row, parsed, now)
+            await InboundMessage.filter(id=inbound_id).using_db(connection).update(
+                status=outcome.status,
+                kind=parsed.kind,
+                reason=outcome.reason,
+                from_addr=(parsed.from_addr or "")[:254] or None,
+                person_id=row.person_id,
+                pairing_id=row.pairing_id,
+            )
+    except Exception:
+        # A fault of ours: the message keeps its raw bytes and the reason, the worker goes on.
+        log.exception("inbound %s failed", inbound_id)
+        await InboundMessage.filter(id=inbound_id).update(
+            status=InboundStatus.FAILED, reason="internal error while applying; see the log"
+        )
+        ctx.count("inbound_failed")
+        return InboundStatus.FAILED
+    ctx.count(f"inbound_{outcome.status.value}")
+    log.info("inbound %s: %s (%s)", inbound_id, outcome.status.value, outcome.reason or "-")
+    return outcome.status
+
+
+async def _route(
+    ctx: AppContext, connection: BaseDBAsyncClient, parsed: ParsedMessage
+) -> tuple[ReplyToken | None, bool]:
+    token, tampered = find_token(ctx.secret, ctx.settings.service_address, parsed.recipients)
+    if token is not None or tampered:
+        return token, tampered
+    # Some clients drop the +tag: fall back to the thread headers against what we sent.
+    ids = [i for i in [parsed.in_reply_to, *reversed(parsed.references)] if i]
+    for message_id in ids:
+        sent = await OutboundMessage.get_or_none(message_id=message_id, using_db=connection)
+        if sent is not None and sent.pairing_id is not None and sent.person_id is not None:
+            topic = "agreement" if sent.kind.startswith("agreement") else "general"
+            return ReplyToken(sent.pairing_id, sent.person_id, topic), False
+    return None, False
+
+
+async def _decide(
+    ctx: AppContext,
+    connection: BaseDBAsyncClient,
+    outbox: OutboxWriter,
+    row: InboundMessage,
+    parsed: ParsedMessage,
+    now: datetime,
+) -> Outcome:
+    if parsed.kind in ("auto_reply", "bounce"):
+        return Outcome(InboundStatus.IGNORED, f"{parsed.kind}: recorded, never answered")
+    if parsed.from_addr is None:
+        reason = "no sender address"
+        if parsed.defects:
+            reason += "; " + "; ".join(parsed.defects[:3])
+        return Outcome(InboundStatus.FAILED, reason)
+    if parsed.from_addr == ctx.settings.service_address or parsed.from_addr.startswith(
+        ctx.settings.service_address.partition("@")[0] + "+"
+    ):
+        return Outcome(InboundStatus.IGNORED, "our own mail came back")
+    token, tampered = await _route(ctx, connection, parsed)
+    if tampered:
+        await _refuse(
+            connection,
+            outbox,
+            parsed,
+            "tampered",
+            now,
+            "The reply address this message was sent to is not one we issued, so "
+            "nothing was changed. Please reply to one of our emails as it is.",
+        )
+        return Outcome(InboundStatus.REFUSED, "reply address token did not verify")
+    if token is None:
+        return await _unrouted(connection, outbox, parsed, now)
+    person = await Person.get_or_none(id=token.person_id, using_db=connection)
+    pairing = await Pairing.get_or_none(id=token.pairing_id, using_db=connection)
+    if person is None or pairing is None:
+        return Outcome(InboundStatus.IGNORED, "token names a pairing that no longer exists")
+    if parsed.from_addr != person.email:
+        await _refuse(
+            connection,
+            outbox,
+            parsed,
+            "wrong_sender",
+            now,
+            "This conversation belongs to another address, so nothing was changed. "
+            "If you take part in a mentoring pair, please answer from the address "
+            "our emails reach you at.",
+        )
+        return Outcome(InboundStatus.REFUSED, "sender is not the person this address is for")
+    row.person_id = person.id
+    row.pairing_id = pairing.id
+    if token.topic == "agreement":
+        return await _agreement_reply(connection, outbox, pairing, person, parsed, row, now)
+    return await _general_reply(connection, outbox, pairing, person, parsed, row, now)
+
+
+async def _refuse(
+    connection: BaseDBAsyncClient,
+    outbox: OutboxWriter,
+    parsed: ParsedMessage,
+    kind: str,
+    now: datetime,
+    reason: str,
+) -> None:
+    """At most one refusal per address, kind and day; never quoting what they wrote."""
+    address = parsed.from_addr
+    assert address is not None
+    day = now.date()
+    seen = await Refusal.get_or_none(address=address, kind=kind, day=day, using_db=connection)
+    if seen is not None:
+        seen.count += 1
+        await seen.save(using_db=connection)
+        return
+    await Refusal.create(using_db=connection, address=address, kind=kind, day=day)
+    name = parsed.from_name or address
+    await outbox.add(
+        connection,
+        kind="refusal",
+        dedupe_key=f"refusal:{address}:{kind}:{day.isoformat()}",
+        to=(name, address),
+        now=now,
+        context={
+            "recipient": {"name": name, "email": address, "role": "mentee"},
+            "program": {"name": outbox.settings.service_name},
+            "reason": reason,
+        },
+    )
+
+
+async def _unrouted(
+    connection: BaseDBAsyncClient, outbox: OutboxWriter, parsed: ParsedMessage, now: datetime
+) -> Outcome:
+    assert parsed.from_addr is not None
+    known = await Person.filter(email=parsed.from_addr).using_db(connection).exists()
+    if known:
+        await _refuse(
+            connection,
+            outbox,
+            parsed,
+            "unrouted",
+            now,
+            "We could not tell which mentoring conversation your message is about, "
+            "so nothing was changed. Please answer by replying to one of our emails.",
+        )
+        return Outcome(InboundStatus.REFUSED, "no reply token and no known thread")
+    await _refuse(
+        connection,
+        outbox,
+        parsed,
+        "unknown_sender",
+        now,
+        "This address only takes replies from people in a mentoring program it runs, "
+        "so your message was not read further. If you think this is a mistake, "
+        "please contact your program coordinator.",
+    )
+    return Outcome(InboundStatus.REFUSED, "sender is not a participant")
+
+
+async def _understood(
+    connection: BaseDBAsyncClient,
+    outbox: OutboxWriter,
+    row: InboundMessage,
+    pairing: Pairing,
+    person: Person,
+    *,
+    role: str,
+    topic: str,
+    applied: list[str],
+    not_understood: list[str],
+    now: datetime,
+) -> None:
+    """The short "here is what I understood" answer; skipped on request unless something failed."""
+    if not person.wants_receipts and not not_understood:
+        return
+    program = await Program.get(id=pairing.program_id, using_db=connection)
+    await outbox.add(
+        connection,
+        kind="understood",
+        dedupe_key=f"understood:inbound:{row.id}",
+        to=(person.name, person.email),
+        person=person,
+        pairing=pairing,
+        topic=topic,
+        now=now,
+        in_reply_to=row.message_id if not row.message_id.startswith("sha256:") else None,
+        context={
+            "recipient": {"name": person.name, "email": person.email, "role": role},
+            "program": {"name": program.name},
+            "applied": applied,
+            "not_understood": not_understood,
+            "help_text": help_text(topic if topic == "agreement" else "general"),
+        },
+    )
+
+
+async def _agreement_reply(
+    connection: BaseDBAsyncClient,
+    outbox: OutboxWriter,
+    pairing: Pairing,
+    person: Person,
+    parsed: ParsedMessage,
+    row: InboundMessage,
+    now: datetime,
+) -> Outcome:
+    role = "mentor" if person.id == pairing.mentor_id else "mentee"
+    result = parse_commands(parsed.visible_text, "agreement")
+    applied: list[str] = []
+    not_understood = list(result.unknown)
+    if pairing.state != PairingState.AGREEING:
+        applied.append("Your agreement is already signed by both of you; nothing was changed.")
+        await _understood(
+            connection,
+            outbox,
+            row,
+            pairing,
+            person,
+            role=role,
+            topic="agreement",
+            applied=applied,
+            not_understood=not_understood,
+            now=now,
+        )
+        return Outcome(InboundStatus.PROCESSED, "agreement already signed")
+    changes = [Change(c.args["field"], c.args["value"]) for c in result.commands if c.name == "set"]
+    agrees = any(c.name == "agree" for c in result.commands)
+    terms = Terms.from_json(pairing.terms)
+    changed = apply_changes(terms, changes)
+    not_understood.extend(changed.errors)
+    partner_id = pairing.mentee_id if role == "mentor" else pairing.mentor_id
+    partner = await Person.get(id=partner_id, using_db=connection)
+    terms_changed = changed.terms != terms
+    if terms_changed:
+        pairing.terms = changed.terms.to_json()
+        pairing.terms_version += 1
+        applied.extend(f"Changed {line}" for line in changed.applied)
+        # The partner agreed to different terms: they are asked again.
+        if role == "mentor":
+            pairing.mentee_agreed_at = None
+        else:
+            pairing.mentor_agreed_at = None
+    if agrees:
+        if role == "mentor":
+            pairing.mentor_agreed_at = now
+        else:
+            pairing.mentee_agreed_at = now
+        applied.append(
+            "You agreed to the agreement" + (" as changed above." if terms_changed else ".")
+        )
+    pairing.updated_at = now
+    await pairing.save(using_db=connection)
+    program = await Program.get(id=pairing.program_id, using_db=connection)
+    mentor = person if role == "mentor" else partner
+    mentee = partner if role == "mentor" else person
+    if pairing.mentor_agreed_at is not None and pairing.mentee_agreed_at is not None:
+        await activate(connection, outbox, pairing, now)
+        applied.append(
+            f"You have both agreed: the signed agreement and the first meeting's "
+            f"invitation are on their way to you and {partner.name}."
+        )
+    else:
+        if terms_changed:
+            await request_agreement(
+                connection, outbox, pairing, program, mentor, mentee, now, only=partner
+            )
+            applied.append(f"{partner.name} has been sent the changed agreement to agree to.")
+        if agrees:
+            applied.append(f"Waiting for {partner.name} to agree.")
+        elif not terms_changed:
+            not_understood.append('No change and no "I agree" was found in your reply.')
+    await _understood(
+        connection,
+        outbox,
+        row,
+        pairing,
+        person,
+        role=role,
+        topic="agreement",
+        applied=applied,
+        not_understood=not_understood,
+        now=now,
+    )
+    return Outcome(InboundStatus.PROCESSED, "agreement reply", applied)
+
+
+async def _general_reply(
+    connection: BaseDBAsyncClient,
+    outbox: OutboxWriter,
+    pairing: Pairing,
+    person: Person,
+    parsed: ParsedMessage,
+    row: InboundMessage,
+    now: datetime,
+) -> Outcome:
+    """Replies outside the agreement: commands come with the meeting cadence; help works now."""
+    role = "mentor" if person.id == pairing.mentor_id else "mentee"
+    result = parse_commands(parsed.visible_text, "general")
+    program = await Program.get(id=pairing.program_id, using_db=connection)
+    asked_help = [c for c in result.commands if c.name == "help"]
+    if asked_help:
+        await outbox.add(
+            connection,
+            kind="help",
+            dedupe_key=f"help:inbound:{row.id}",
+            to=(person.name, person.email),
+            person=person,
+            pairing=pairing,
+            now=now,
+            context={
+                "recipient": {"name": person.name, "email": person.email, "role": role},
+                "program": {"name": program.name},
+                "help_text": help_text("general"),
+                "note_received": False,
+            },
+        )
+        return Outcome(InboundStatus.PROCESSED, "help sent")
+    not_understood = [c.line for c in result.commands] + list(result.unknown)
+    if not not_understood and not result.free_text:
+        return Outcome(InboundStatus.PROCESSED, "empty reply")
+    await _understood(
+        connection,
+        outbox,
+        row,
+        pairing,
+        person,
+        role=role,
+        topic="general",
+        applied=["Your message was received and kept with your pairing."],
+        not_understood=not_understood,
+        now=now,
+    )
+    return Outcome(InboundStatus.PROCESSED, "reply kept")

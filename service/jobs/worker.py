@@ -1,0 +1,82 @@
+"""arq worker settings: JSON payloads, cron ticks, and clients made once on start-up."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from arq import cron
+from arq.connections import RedisSettings
+
+from service import db
+from service.app import AppContext
+from service.clock import SystemClock
+from service.config import Settings
+from service.jobs.tasks import poll_inbox, process_inbound_job, send_outbox, tick
+from service.mail.transport import incoming_from_url, outgoing_from_url
+
+log = logging.getLogger(__name__)
+
+FUNCTIONS = [poll_inbox, process_inbound_job, send_outbox, tick]
+CRON_JOBS = [
+    cron(poll_inbox, second={0, 15, 30, 45}, run_at_startup=True),
+    cron(send_outbox, second={5, 20, 35, 50}),
+    cron(tick, second={10}),
+]
+
+
+def dumps(value: Any) -> bytes:
+    return json.dumps(value, separators=(",", ":")).encode()
+
+
+def loads(data: bytes) -> Any:
+    return json.loads(data)
+
+
+async def make_app(settings: Settings) -> AppContext:
+    await db.init(settings.resolved_database_url)
+    return AppContext(
+        settings=settings,
+        clock=SystemClock(),
+        secret=settings.resolved_secret(),
+        outgoing=outgoing_from_url(settings.smtp_url, settings.outbox_dir),
+        incoming=incoming_from_url(settings.imap_url, settings.inbox_dir),
+    )
+
+
+async def on_startup(ctx: dict[str, Any]) -> None:
+    # The demo and the tests hand in a ready AppContext (with their own clock and transports).
+    if "app" not in ctx:
+        ctx["app"] = await make_app(Settings())
+        ctx["owns_app"] = True
+
+
+async def on_shutdown(ctx: dict[str, Any]) -> None:
+    if ctx.get("owns_app"):
+        app: AppContext = ctx["app"]
+        await app.outgoing.close()
+        await app.incoming.close()
+        await db.close()
+
+
+def redis_settings(url: str) -> RedisSettings:
+    return RedisSettings.from_dsn(url)
+
+
+class WorkerSettings:
+    """For `arq service.jobs.worker.WorkerSettings` as well as `mentormail run`."""
+
+    functions = FUNCTIONS
+    cron_jobs = CRON_JOBS
+    on_startup = on_startup
+    on_shutdown = on_shutdown
+    job_serializer = dumps
+    job_deserializer = loads
+    # Jobs are short and mostly wait on I/O: a small pool with a short poll keeps latency low
+    # without a thundering herd on Redis.
+    max_jobs = 20
+    poll_delay = 0.1
+    keep_result = 3600
+    max_tries = 5
+    job_timeout = 300

@@ -1,0 +1,74 @@
+"""Signed reply addresses: `<local>+<token>@<domain>` names the pairing, person and topic."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import re
+from dataclasses import dataclass
+
+_TOPIC = re.compile(r"^[a-z][a-z0-9]{0,19}$")
+_TOKEN = re.compile(r"^(\d{1,12})-(\d{1,12})-([a-z][a-z0-9]{0,19})-([a-z2-7]{16})$")
+
+
+@dataclass(frozen=True)
+class ReplyToken:
+    pairing_id: int
+    person_id: int
+    topic: str  # e.g. "agreement", "meeting12", "general"
+
+
+def _signature(secret: bytes, pairing_id: int, person_id: int, topic: str) -> str:
+    digest = hmac.new(secret, f"{pairing_id}.{person_id}.{topic}".encode(), hashlib.sha256)
+    return base64.b32encode(digest.digest()).decode().lower()[:16]
+
+
+def make_token(secret: bytes, token: ReplyToken) -> str:
+    if not _TOPIC.match(token.topic):
+        raise ValueError(f"bad token topic {token.topic!r}")
+    sig = _signature(secret, token.pairing_id, token.person_id, token.topic)
+    return f"{token.pairing_id}-{token.person_id}-{token.topic}-{sig}"
+
+
+def reply_address(secret: bytes, service_address: str, token: ReplyToken) -> str:
+    local, _, domain = service_address.partition("@")
+    return f"{local}+{make_token(secret, token)}@{domain}"
+
+
+def read_token(secret: bytes, text: str) -> ReplyToken | None:
+    """The token in a bare token string, or None when it is malformed or forged."""
+    match = _TOKEN.match(text.strip().lower())
+    if not match:
+        return None
+    pairing_id, person_id, topic, sig = (
+        int(match.group(1)),
+        int(match.group(2)),
+        match.group(3),
+        match.group(4),
+    )
+    if not hmac.compare_digest(sig, _signature(secret, pairing_id, person_id, topic)):
+        return None
+    return ReplyToken(pairing_id, person_id, topic)
+
+
+def find_token(
+    secret: bytes, service_address: str, recipients: list[str]
+) -> tuple[ReplyToken | None, bool]:
+    """Look through a message's recipients for our tokened address.
+
+    Returns (token, tampered): tampered is True when a `+` address of ours was there but its
+    token did not verify, so the caller can refuse rather than guess.
+    """
+    local, _, domain = service_address.lower().partition("@")
+    tampered = False
+    for address in recipients:
+        addr_local, _, addr_domain = address.lower().rpartition("@")
+        base, plus, tag = addr_local.partition("+")
+        if addr_domain != domain or base != local or not plus:
+            continue
+        token = read_token(secret, tag)
+        if token is not None:
+            return token, False
+        tampered = True
+    return None, tampered

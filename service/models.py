@@ -1,0 +1,183 @@
+"""The tables: the only module that knows how mentormail's state is stored."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class PairingState(StrEnum):
+    INVITED = "invited"
+    AGREEING = "agreeing"
+    ACTIVE = "active"
+    PAUSED = "paused"
+    REEVALUATING = "reevaluating"
+    CLOSING = "closing"
+    CLOSED = "closed"
+
+
+class OutboundStatus(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class InboundStatus(StrEnum):
+    PENDING = "pending"
+    PROCESSED = "processed"
+    IGNORED = "ignored"
+    REFUSED = "refused"
+    FAILED = "failed"
+
+
+class Program(Model):
+    id = fields.IntField(primary_key=True)
+    name = fields.CharField(max_length=300, unique=True)
+    coordinator_email = fields.CharField(max_length=254, null=True)
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "program"
+
+
+class Person(Model):
+    id = fields.IntField(primary_key=True)
+    email = fields.CharField(max_length=254, unique=True)
+    name = fields.CharField(max_length=300)
+    timezone = fields.CharField(max_length=64)
+    wants_receipts = fields.BooleanField(default=True)
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "person"
+
+
+class Pairing(Model):
+    id = fields.IntField(primary_key=True)
+    program: fields.ForeignKeyRelation[Program] = fields.ForeignKeyField(
+        "models.Program", related_name="pairings", on_delete=fields.RESTRICT
+    )
+    mentor: fields.ForeignKeyRelation[Person] = fields.ForeignKeyField(
+        "models.Person", related_name="mentoring", on_delete=fields.RESTRICT
+    )
+    mentee: fields.ForeignKeyRelation[Person] = fields.ForeignKeyField(
+        "models.Person", related_name="mentored", on_delete=fields.RESTRICT
+    )
+    state = fields.CharEnumField(PairingState, max_length=16, default=PairingState.INVITED)
+    start_date = fields.DateField()
+    terms: dict[str, Any] = fields.JSONField()
+    terms_version = fields.IntField(default=1)
+    mentor_agreed_at = fields.DatetimeField(null=True)
+    mentee_agreed_at = fields.DatetimeField(null=True)
+    signed_at = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField()
+    updated_at = fields.DatetimeField()
+
+    program_id: int
+    mentor_id: int
+    mentee_id: int
+
+    class Meta:
+        table = "pairing"
+        unique_together = (("program", "mentor", "mentee"),)
+
+
+class Meeting(Model):
+    id = fields.IntField(primary_key=True)
+    pairing: fields.ForeignKeyRelation[Pairing] = fields.ForeignKeyField(
+        "models.Pairing", related_name="meetings", on_delete=fields.CASCADE
+    )
+    number = fields.IntField()
+    uid = fields.CharField(max_length=200, unique=True)
+    sequence = fields.IntField(default=0)
+    starts_at = fields.DatetimeField()
+    ends_at = fields.DatetimeField()
+    tzid = fields.CharField(max_length=64)
+    cancelled = fields.BooleanField(default=False)
+    created_at = fields.DatetimeField()
+
+    pairing_id: int
+
+    class Meta:
+        table = "meeting"
+        unique_together = (("pairing", "number"),)
+
+
+class OutboundMessage(Model):
+    """The outbox: written in the same transaction as the decision, sent by another job."""
+
+    id = fields.BigIntField(primary_key=True)
+    dedupe_key = fields.CharField(max_length=200, unique=True)
+    kind = fields.CharField(max_length=64)
+    pairing: fields.ForeignKeyNullableRelation[Pairing] = fields.ForeignKeyField(
+        "models.Pairing", related_name="outbound", null=True, on_delete=fields.SET_NULL
+    )
+    person: fields.ForeignKeyNullableRelation[Person] = fields.ForeignKeyField(
+        "models.Person", related_name="outbound", null=True, on_delete=fields.SET_NULL
+    )
+    message_id = fields.CharField(max_length=250, unique=True)
+    mail_from = fields.CharField(max_length=254)
+    recipients: list[str] = fields.JSONField()
+    raw_bytes = fields.BinaryField(source_field="raw")
+    status = fields.CharEnumField(OutboundStatus, max_length=16, default=OutboundStatus.PENDING)
+    attempts = fields.IntField(default=0)
+    not_before = fields.DatetimeField()
+    claimed_until = fields.DatetimeField(null=True)
+    last_error = fields.TextField(null=True)
+    created_at = fields.DatetimeField()
+    sent_at = fields.DatetimeField(null=True)
+
+    pairing_id: int | None
+    person_id: int | None
+
+    class Meta:
+        table = "outbound_message"
+        indexes = (("status", "not_before"),)
+
+
+class InboundMessage(Model):
+    """Every message fetched, kept raw, whatever became of it."""
+
+    id = fields.BigIntField(primary_key=True)
+    message_id = fields.CharField(max_length=250, unique=True)
+    raw_bytes = fields.BinaryField(source_field="raw")
+    source_key = fields.CharField(max_length=100, null=True)
+    status = fields.CharEnumField(InboundStatus, max_length=16, default=InboundStatus.PENDING)
+    kind = fields.CharField(max_length=32, null=True)
+    reason = fields.TextField(null=True)
+    from_addr = fields.CharField(max_length=254, null=True)
+    pairing: fields.ForeignKeyNullableRelation[Pairing] = fields.ForeignKeyField(
+        "models.Pairing", related_name="inbound", null=True, on_delete=fields.SET_NULL
+    )
+    person: fields.ForeignKeyNullableRelation[Person] = fields.ForeignKeyField(
+        "models.Person", related_name="inbound", null=True, on_delete=fields.SET_NULL
+    )
+    received_at = fields.DatetimeField()
+    processed_at = fields.DatetimeField(null=True)
+
+    pairing_id: int | None
+    person_id: int | None
+
+    class Meta:
+        table = "inbound_message"
+        indexes = (("status", "received_at"),)
+
+
+class Refusal(Model):
+    """One polite refusal per address, kind and day at most."""
+
+    id = fields.IntField(primary_key=True)
+    address = fields.CharField(max_length=254)
+    kind = fields.CharField(max_length=32)
+    day = fields.DateField()
+    count = fields.IntField(default=1)
+
+    class Meta:
+        table = "refusal"
+        unique_together = (("address", "kind", "day"),)
+
+
+MODELS_MODULE = __name__

@@ -1,0 +1,88 @@
+"""Writing mail into the outbox: render, address and store, inside the caller's transaction."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+
+from service.config import Settings
+from service.mail.compose import build_message, render
+from service.mail.tokens import ReplyToken, reply_address
+from service.models import OutboundMessage, Pairing, Person
+
+
+def message_id_for(dedupe_key: str, settings: Settings) -> str:
+    """A stable Message-ID per outbox row: a retry or a re-plan never makes a new one."""
+    digest = hashlib.sha256(dedupe_key.encode()).hexdigest()[:32]
+    domain = settings.service_address.partition("@")[2]
+    return f"{digest}@{domain}"
+
+
+class OutboxWriter:
+    """Adds rendered messages to the outbox; a dedupe key already there is left alone."""
+
+    def __init__(self, settings: Settings, secret: bytes) -> None:
+        self.settings = settings
+        self.secret = secret
+
+    def reply_to(self, pairing_id: int, person_id: int, topic: str) -> str:
+        return reply_address(
+            self.secret, self.settings.service_address, ReplyToken(pairing_id, person_id, topic)
+        )
+
+    async def add(
+        self,
+        connection: BaseDBAsyncClient,
+        *,
+        kind: str,
+        dedupe_key: str,
+        to: tuple[str, str],
+        context: Mapping[str, Any],
+        now: datetime,
+        person: Person | None = None,
+        pairing: Pairing | None = None,
+        topic: str = "general",
+        not_before: datetime | None = None,
+        calendar: tuple[bytes, str] | None = None,
+        in_reply_to: str | None = None,
+    ) -> bool:
+        """Queue one email; returns False when this dedupe key was queued before."""
+        if await OutboundMessage.filter(dedupe_key=dedupe_key).using_db(connection).exists():
+            return False
+        message_id = message_id_for(dedupe_key, self.settings)
+        if pairing is not None and person is not None:
+            reply_to = self.reply_to(pairing.id, person.id, topic)
+        else:
+            reply_to = self.settings.service_address
+        name, address = to
+        rendered = render(kind, {"service_name": self.settings.service_name, **context})
+        message = build_message(
+            kind,
+            rendered,
+            from_addr=(self.settings.service_name, self.settings.service_address),
+            to=(name, address),
+            reply_to=reply_to,
+            message_id=message_id,
+            date=not_before or now,
+            in_reply_to=in_reply_to,
+            references=[in_reply_to] if in_reply_to else (),
+            calendar=calendar,
+        )
+        await OutboundMessage.create(
+            using_db=connection,
+            dedupe_key=dedupe_key,
+            kind=kind,
+            pairing=pairing,
+            person=person,
+            message_id=message_id,
+            mail_from=self.settings.service_address,
+            recipients=[address],
+            raw_bytes=message.as_bytes(),
+            not_before=not_before or now,
+            created_at=now,
+        )
+        return True

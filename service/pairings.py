@@ -1,0 +1,290 @@
+"""The pairing lifecycle as the jobs run it: import, agreement, activation, first invitation."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+
+from service.db import transaction
+from service.domain.agreement import GROUND_RULES, WEEKDAYS, Terms, notice_label
+from service.domain.roster import Roster, RosterRow
+from service.domain.schedule import first_meeting, format_day, format_span
+from service.mail.calendar import EventSpec, Participant, build_ics
+from service.models import Meeting, Pairing, PairingState, Person, Program
+from service.outbox import OutboxWriter
+
+
+@dataclass
+class ImportResult:
+    created: list[int] = field(default_factory=list)
+    unchanged: int = 0
+    programs: set[str] = field(default_factory=set)
+
+
+def default_terms(row: RosterRow) -> Terms:
+    terms = Terms()
+    changes: dict[str, Any] = {}
+    if row.frequency is not None:
+        changes["frequency"] = row.frequency
+    if row.meeting_minutes is not None:
+        changes["meeting_minutes"] = row.meeting_minutes
+    if row.weekday is not None:
+        changes["weekday"] = row.weekday
+    if row.time_of_day is not None:
+        changes["time_of_day"] = row.time_of_day
+    return Terms(**{**terms.__dict__, **changes})
+
+
+async def _person(connection: BaseDBAsyncClient, row_person: Any, now: datetime) -> Person:
+    person = await Person.get_or_none(email=row_person.email, using_db=connection)
+    if person is None:
+        person = await Person.create(
+            using_db=connection,
+            email=row_person.email,
+            name=row_person.name,
+            timezone=row_person.timezone,
+            created_at=now,
+        )
+    return person
+
+
+async def import_roster(roster: Roster, outbox: OutboxWriter, now: datetime) -> ImportResult:
+    """All or nothing: the caller has checked `roster.errors` is empty. Re-importing is a no-op."""
+    if roster.errors:
+        raise ValueError("a roster with errors cannot be imported")
+    result = ImportResult()
+    async with transaction() as connection:
+        for row in roster.rows:
+            result.programs.add(row.program)
+            program = await Program.get_or_none(name=row.program, using_db=connection)
+            if program is None:
+                program = await Program.create(
+                    using_db=connection,
+                    name=row.program,
+                    coordinator_email=row.coordinator_email,
+                    created_at=now,
+                )
+            mentor = await _person(connection, row.mentor, now)
+            mentee = await _person(connection, row.mentee, now)
+            existing = await Pairing.get_or_none(
+                program=program, mentor=mentor, mentee=mentee
+            , using_db=connection)
+            if existing is not None:
+                result.unchanged += 1
+                continue
+            pairing = await Pairing.create(
+                using_db=connection,
+                program=program,
+                mentor=mentor,
+                mentee=mentee,
+                state=PairingState.AGREEING,
+                start_date=row.start_date,
+                terms=default_terms(row).to_json(),
+                created_at=now,
+                updated_at=now,
+            )
+            await request_agreement(connection, outbox, pairing, program, mentor, mentee, now)
+            result.created.append(pairing.id)
+    return result
+
+
+def _who(person: Person, role: str) -> dict[str, str]:
+    return {"name": person.name, "email": person.email, "role": role}
+
+
+def terms_context(terms: Terms, tzid: str) -> dict[str, Any]:
+    return {
+        "goals": list(terms.goals),
+        "meeting_minutes": terms.meeting_minutes,
+        "frequency_label": terms.frequency.label,
+        "first_months": "4–6",
+        "reevaluate_months": terms.reevaluate_months,
+        "projected_months": terms.projected_months,
+        "reschedule_notice": notice_label(terms.reschedule_notice_hours),
+        "reschedule_channel": terms.reschedule_channel,
+        "weekday_label": WEEKDAYS[terms.weekday].capitalize(),
+        "time_label": terms.time_of_day.strftime("%H:%M"),
+        "timezone": tzid,
+    }
+
+
+async def request_agreement(
+    connection: BaseDBAsyncClient,
+    outbox: OutboxWriter,
+    pairing: Pairing,
+    program: Program,
+    mentor: Person,
+    mentee: Person,
+    now: datetime,
+    *,
+    only: Person | None = None,
+) -> None:
+    """Send the agreement form (of the current terms version) to both, or to `only`."""
+    terms = Terms.from_json(pairing.terms)
+    for person, role, partner, partner_role in (
+        (mentor, "mentor", mentee, "mentee"),
+        (mentee, "mentee", mentor, "mentor"),
+    ):
+        if only is not None and person.id != only.id:
+            continue
+        partner_agreed = (
+            pairing.mentee_agreed_at if role == "mentor" else pairing.mentor_agreed_at
+        ) is not None
+        await outbox.add(
+            connection,
+            kind="agreement_request",
+            dedupe_key=f"agreement_request:pairing:{pairing.id}:v{pairing.terms_version}"
+            f":person:{person.id}",
+            to=(person.name, person.email),
+            person=person,
+            pairing=pairing,
+            topic="agreement",
+            now=now,
+            context={
+                "recipient": _who(person, role),
+                "partner": _who(partner, partner_role),
+                "program": {"name": program.name},
+                "terms": terms_context(terms, mentor.timezone),
+                "ground_rules": list(GROUND_RULES),
+                "form": [{"label": label, "value": value} for label, value in terms.form()],
+                "partner_agreed": partner_agreed,
+            },
+        )
+
+
+async def activate(
+    connection: BaseDBAsyncClient, outbox: OutboxWriter, pairing: Pairing, now: datetime
+) -> Meeting:
+    """Both have agreed: sign, plan the first meeting and invite both, in one transaction."""
+    program = await Program.get(id=pairing.program_id, using_db=connection)
+    mentor = await Person.get(id=pairing.mentor_id, using_db=connection)
+    mentee = await Person.get(id=pairing.mentee_id, using_db=connection)
+    terms = Terms.from_json(pairing.terms)
+    pairing.state = PairingState.ACTIVE
+    pairing.signed_at = now
+    pairing.updated_at = now
+    await pairing.save(using_db=connection)
+    slot = first_meeting(terms, mentor.timezone, pairing.start_date, now)
+    meeting = await Meeting.get_or_none(pairing=pairing, number=1, using_db=connection)
+    if meeting is None:
+        domain = outbox.settings.service_address.partition("@")[2]
+        meeting = await Meeting.create(
+            using_db=connection,
+            pairing=pairing,
+            number=1,
+            uid=f"{uuid.uuid4()}@{domain}",
+            sequence=0,
+            starts_at=slot.start,
+            ends_at=slot.end,
+            tzid=slot.tzid,
+            created_at=now,
+        )
+    assert pairing.mentor_agreed_at is not None and pairing.mentee_agreed_at is not None
+    for person, role, partner, partner_role in (
+        (mentor, "mentor", mentee, "mentee"),
+        (mentee, "mentee", mentor, "mentor"),
+    ):
+        base = {
+            "recipient": _who(person, role),
+            "partner": _who(partner, partner_role),
+            "program": {"name": program.name},
+        }
+        await outbox.add(
+            connection,
+            kind="agreement_signed",
+            dedupe_key=f"agreement_signed:pairing:{pairing.id}:person:{person.id}",
+            to=(person.name, person.email),
+            person=person,
+            pairing=pairing,
+            topic="agreement",
+            now=now,
+            context={
+                **base,
+                "terms": terms_context(terms, mentor.timezone),
+                "ground_rules": list(GROUND_RULES),
+                "mentor": {"name": mentor.name},
+                "mentee": {"name": mentee.name},
+                "mentor_signed_on": format_day(pairing.mentor_agreed_at, mentor.timezone),
+                "mentee_signed_on": format_day(pairing.mentee_agreed_at, mentee.timezone),
+                "first_meeting": format_span(meeting.starts_at, meeting.ends_at, person.timezone),
+            },
+        )
+        await send_invitation(
+            connection,
+            outbox,
+            meeting,
+            pairing,
+            program,
+            mentor,
+            mentee,
+            person,
+            partner,
+            role,
+            now,
+        )
+    return meeting
+
+
+async def send_invitation(
+    connection: BaseDBAsyncClient,
+    outbox: OutboxWriter,
+    meeting: Meeting,
+    pairing: Pairing,
+    program: Program,
+    mentor: Person,
+    mentee: Person,
+    person: Person,
+    partner: Person,
+    role: str,
+    now: datetime,
+) -> None:
+    """One iMIP REQUEST per attendee; the organiser is that attendee's own tokened address."""
+    terms = Terms.from_json(pairing.terms)
+    topic = f"meeting{meeting.id}"
+    organizer = Participant(outbox.reply_to(pairing.id, person.id, topic), mentor.name)
+    title = f"Mentoring meeting {meeting.number}: {mentor.name} and {mentee.name}"
+    description = (
+        f"{program.name}: mentoring meeting {meeting.number} of {mentor.name} (mentor) and "
+        f"{mentee.name} (mentee). The agenda follows by email before the meeting."
+    )
+    event = EventSpec(
+        uid=meeting.uid,
+        sequence=meeting.sequence,
+        start=meeting.starts_at,
+        end=meeting.ends_at,
+        tzid=meeting.tzid,
+        summary=title,
+        description=description,
+        organizer=organizer,
+        attendees=(Participant(mentor.email, mentor.name), Participant(mentee.email, mentee.name)),
+    )
+    ics = build_ics(event, "REQUEST", now)
+    await outbox.add(
+        connection,
+        kind="invitation",
+        dedupe_key=f"invite:meeting:{meeting.id}:seq:{meeting.sequence}:person:{person.id}",
+        to=(person.name, person.email),
+        person=person,
+        pairing=pairing,
+        topic=topic,
+        now=now,
+        calendar=(ics, "REQUEST"),
+        context={
+            "recipient": _who(person, role),
+            "partner": _who(partner, "mentee" if role == "mentor" else "mentor"),
+            "program": {"name": program.name},
+            "meeting": {
+                "label": format_span(meeting.starts_at, meeting.ends_at, person.timezone),
+                "organiser_label": format_span(meeting.starts_at, meeting.ends_at, meeting.tzid),
+                "minutes": terms.meeting_minutes,
+                "number": meeting.number,
+            },
+            "is_update": meeting.sequence > 0,
+            "agenda": [],
+            "reschedule_notice": notice_label(terms.reschedule_notice_hours),
+        },
+    )

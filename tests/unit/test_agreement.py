@@ -1,0 +1,91 @@
+"""Agreement terms: defaults, the reply form, and changes read from a reply."""
+
+from __future__ import annotations
+
+from datetime import time
+
+import pytest
+
+from service.domain.agreement import (
+    Change,
+    Frequency,
+    Terms,
+    apply_changes,
+    parse_frequency,
+    parse_minutes,
+    parse_notice_hours,
+    parse_time_of_day,
+    parse_weekday,
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        ("weekly", "weekly"),
+        ("Every 2 weeks", "every 2 weeks"),
+        ("biweekly", "every 2 weeks"),
+        ("every three weeks", "every 3 weeks"),
+        ("Monthly.", "monthly"),
+        ("every 2 months", "every 2 months"),
+        ("quarterly", "quarterly"),
+    ],
+)
+def test_frequencies_people_write(text: str, label: str) -> None:
+    assert parse_frequency(text).label == label
+
+
+@pytest.mark.parametrize("text", ["sometimes", "every 0 weeks", "every 40 weeks", ""])
+def test_frequencies_that_are_refused(text: str) -> None:
+    with pytest.raises(ValueError, match="weekly"):
+        parse_frequency(text)
+
+
+def test_small_value_readers() -> None:
+    assert parse_minutes("1.5 hours") == 90
+    assert parse_minutes("45") == 45
+    assert parse_time_of_day("3:30 pm") == time(15, 30)
+    assert parse_time_of_day("09:05") == time(9, 5)
+    assert parse_weekday("thu") == 3
+    assert parse_weekday("Tuesdays") == 1
+    assert parse_notice_hours("2 days") == 48
+    with pytest.raises(ValueError):
+        parse_minutes("5 minutes")
+    with pytest.raises(ValueError):
+        parse_time_of_day("13pm")
+
+
+def test_terms_survive_json() -> None:
+    terms = Terms(goals=("Write an abstract",), frequency=Frequency("weeks", 2))
+    assert Terms.from_json(terms.to_json()) == terms
+
+
+def test_the_form_lists_every_field_in_order() -> None:
+    labels = [label for label, _ in Terms().form()]
+    assert labels[:4] == ["Goal 1", "Goal 2", "Goal 3", "Meeting length"]
+    assert labels[-1] == "Reschedule by"
+    assert dict(Terms().form())["Frequency"] == "monthly"
+
+
+def test_changes_apply_and_bad_values_are_named_without_stopping_the_rest() -> None:
+    result = apply_changes(
+        Terms(),
+        [
+            Change("goal1", "Submit the K99"),
+            Change("frequency", "every 2 weeks"),
+            Change("time", "25:00"),
+        ],
+    )
+    assert result.terms.goals == ("Submit the K99",)
+    assert result.terms.frequency == Frequency("weeks", 2)
+    assert result.terms.time_of_day == time(15, 0)
+    assert len(result.errors) == 1 and result.errors[0].startswith("Time:")
+    assert len(result.applied) == 2
+
+
+def test_clearing_a_goal_and_an_impossible_reevaluation_point() -> None:
+    terms = Terms(goals=("a", "b"))
+    result = apply_changes(terms, [Change("goal1", ""), Change("reevaluate_months", "18")])
+    assert result.terms.goals == ("b",)
+    assert result.terms.reevaluate_months == 6
+    assert any("Re-evaluate" in e for e in result.errors)

@@ -1,0 +1,103 @@
+"""The coordinator's CSV: every row checked, errors name line and field, all or nothing."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from service.domain.roster import read_roster
+
+HEADER = (
+    "program,mentor_name,mentor_email,mentor_timezone,mentee_name,mentee_email,"
+    "mentee_timezone,start_date"
+)
+GOOD = (
+    "Hematology 2027,Dr. Zoë O'Brien,zoe@hospital.example,America/New_York,"
+    "Sam Okafor,Sam.Okafor@University.example,America/Chicago,2026-12-01"
+)
+
+
+def csv_of(*rows: str, header: str = HEADER) -> bytes:
+    return ("\n".join([header, *rows]) + "\n").encode()
+
+
+def test_a_good_row_is_read_with_normalised_addresses() -> None:
+    roster = read_roster(csv_of(GOOD))
+    assert roster.errors == []
+    (row,) = roster.rows
+    assert row.mentor.name == "Dr. Zoë O'Brien"
+    assert row.mentee.email == "sam.okafor@university.example"
+    assert row.start_date == date(2026, 12, 1)
+    assert row.frequency is None
+
+
+def test_optional_columns_are_validated_and_used() -> None:
+    header = HEADER + ",frequency,meeting_minutes,weekday,time"
+    roster = read_roster(csv_of(GOOD + ",every 2 weeks,45,Thursday,3pm", header=header))
+    assert roster.errors == []
+    row = roster.rows[0]
+    assert row.frequency is not None and row.frequency.label == "every 2 weeks"
+    assert (row.meeting_minutes, row.weekday, str(row.time_of_day)) == (45, 3, "15:00:00")
+
+
+@pytest.mark.parametrize(
+    ("replace", "by", "field", "words"),
+    [
+        ("zoe@hospital.example", "zoe@", "mentor_email", "not an email address"),
+        ("America/Chicago", "Mars/Olympus", "mentee_timezone", "not a known time zone"),
+        ("2026-12-01", "01/12/2026", "start_date", "YYYY-MM-DD"),
+        ("Sam Okafor", "", "mentee_name", "is empty"),
+    ],
+)
+def test_a_bad_cell_names_line_and_field(replace: str, by: str, field: str, words: str) -> None:
+    roster = read_roster(csv_of(GOOD.replace("Hematology", "Other"), GOOD.replace(replace, by)))
+    assert roster.rows == []
+    (error,) = roster.errors
+    assert (error.line, error.field) == (3, field)
+    assert words in error.message
+    assert str(error).startswith(f"line 3, {field}:")
+
+
+def test_a_missing_column_is_reported_on_the_header_line() -> None:
+    header = HEADER.replace(",mentee_timezone", "")
+    row = GOOD.replace(",America/Chicago", "")
+    roster = read_roster(csv_of(row, header=header))
+    assert [(e.line, e.field) for e in roster.errors] == [(1, "mentee_timezone")]
+
+
+def test_a_duplicate_pair_names_both_lines_even_with_other_case() -> None:
+    roster = read_roster(csv_of(GOOD, GOOD.replace("zoe@", "ZOE@")))
+    (error,) = roster.errors
+    assert error.line == 3 and "line 2" in error.message
+    assert roster.rows == []
+
+
+def test_one_bad_row_means_nothing_is_imported() -> None:
+    other = GOOD.replace("Sam Okafor", "Léa Martin").replace("Sam.Okafor", "lea")
+    roster = read_roster(csv_of(GOOD, other.replace("2026-12-01", "soon")))
+    assert roster.rows == [] and len(roster.errors) == 1
+
+
+def test_mentor_and_mentee_cannot_be_the_same_person() -> None:
+    roster = read_roster(
+        csv_of(GOOD.replace("Sam.Okafor@University.example", "zoe@hospital.example"))
+    )
+    assert [e.field for e in roster.errors] == ["mentee_email"]
+
+
+def test_text_that_is_not_utf8_is_refused_with_advice() -> None:
+    roster = read_roster(csv_of(GOOD).replace("ë".encode(), b"\xeb"))
+    (error,) = roster.errors
+    assert error.field == "file" and "UTF-8" in error.message
+
+
+def test_semicolon_separated_files_and_a_byte_order_mark_are_read() -> None:
+    data = "\ufeff" + HEADER.replace(",", ";") + "\n" + GOOD.replace(",", ";") + "\n"
+    roster = read_roster(data.encode())
+    assert roster.errors == [] and len(roster.rows) == 1
+
+
+def test_blank_lines_are_skipped_and_an_empty_file_is_an_error() -> None:
+    assert len(read_roster(csv_of(GOOD, "", ",,,,,,,")).rows) == 1
+    assert [e.field for e in read_roster(csv_of()).errors] == ["file"]
