@@ -1,0 +1,31 @@
+"""`mentormail inspect`: how a raw message or a bare body is understood, as plain data."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from service.domain.commands import parse_commands
+from service.mail.inbound import parse_message
+
+
+def inspect_bytes(raw: bytes) -> dict[str, Any]:
+    """The shape documented in DESIGN §6; touches no database and sends nothing."""
+    parsed = parse_message(raw)
+    general = parse_commands(parsed.visible_text, "general")
+    commands = [{"name": c.name, "args": c.args} for c in general.commands]
+    # Agreement replies ("I agree", "Frequency: monthly") are shown whenever they parse.
+    agreement = parse_commands(parsed.visible_text, "agreement")
+    seen = {(c["name"], tuple(sorted(c["args"].items()))) for c in commands}
+    for command in agreement.commands:
+        key = (command.name, tuple(sorted(command.args.items())))
+        if command.name in ("agree", "set") and key not in seen:
+            commands.append({"name": command.name, "args": command.args})
+    return {
+        "kind": parsed.kind,
+        "from": parsed.from_addr,
+        "visible_text": parsed.visible_text,
+        "signature": parsed.signature,
+        "commands": commands,
+        "itip": None,
+        "bounce": None,
+    }

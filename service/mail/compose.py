@@ -1,0 +1,105 @@
+"""Composing: a template name and a context become an EmailMessage (with its calendar part)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from service.mail.calendar import calendar_body
+from service.mail.kinds import KINDS
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "email"
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f\u0085\u2028\u2029]")
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    text: str
+    html: str
+
+
+@cache
+def environment() -> Environment:
+    """Compiled once per process: templates are parsed on first use and kept."""
+    return Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        undefined=StrictUndefined,
+        autoescape=lambda name: bool(name and name.endswith(".html")),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        auto_reload=False,
+    )
+
+
+def header_text(value: str, limit: int = 200) -> str:
+    """One safe header line: control characters and line separators become spaces."""
+    return " ".join(_UNSAFE.sub(" ", value).split())[:limit]
+
+
+def render(kind: str, context: Mapping[str, Any]) -> Rendered:
+    if kind not in KINDS:
+        raise KeyError(f"unknown email kind {kind!r}")
+    env = environment()
+    values = dict(context)
+    subject = env.get_template(f"{kind}.subject.txt").render(values)
+    text = env.get_template(f"{kind}.txt").render(values)
+    markup = env.get_template(f"{kind}.html").render(values)
+    return Rendered(
+        header_text(subject, 250), re.sub(r"\n{3,}", "\n\n", text).strip() + "\n", markup
+    )
+
+
+def _address(name: str, addr: str) -> Address:
+    local, _, domain = addr.partition("@")
+    return Address(display_name=header_text(name), username=local, domain=domain)
+
+
+def build_message(
+    kind: str,
+    rendered: Rendered,
+    *,
+    from_addr: tuple[str, str],
+    to: tuple[str, str],
+    reply_to: str,
+    message_id: str,
+    date: datetime,
+    in_reply_to: str | None = None,
+    references: Sequence[str] = (),
+    calendar: tuple[bytes, str] | None = None,
+    extra_headers: Mapping[str, str] | None = None,
+) -> EmailMessage:
+    if calendar is not None:
+        message = calendar_body(rendered.text, rendered.html, calendar[0], calendar[1])
+    else:
+        message = EmailMessage(policy=SMTP)
+        message.set_content(rendered.text, charset="utf-8")
+        message.add_alternative(rendered.html, subtype="html", charset="utf-8")
+    message.policy = SMTP
+    message["From"] = _address(*from_addr)
+    message["To"] = _address(*to)
+    message["Reply-To"] = reply_to
+    message["Subject"] = header_text(rendered.subject, 250)
+    message["Date"] = format_datetime(date)
+    message["Message-ID"] = f"<{message_id}>"
+    if in_reply_to:
+        message["In-Reply-To"] = f"<{in_reply_to}>"
+    if references:
+        message["References"] = " ".join(f"<{ref}>" for ref in references)
+    message["Auto-Submitted"] = "auto-generated"
+    message["X-Mentormail-Kind"] = kind
+    for name, value in (extra_headers or {}).items():
+        message[name] = header_text(value, 900)
+    return message

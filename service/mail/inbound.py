@@ -1,0 +1,339 @@
+"""Reading one inbound message: headers, the human text, what is quoted, what kind it is."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from email import message_from_bytes, policy
+from email.message import EmailMessage, Message
+from email.utils import getaddresses, parseaddr, parsedate_to_datetime
+from typing import Literal
+
+import html2text
+
+Kind = Literal["reply", "itip", "bounce", "auto_reply", "unknown"]
+
+MAX_TEXT = 200_000
+MAX_LINE = 5_000
+MAX_PARTS = 200
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u0085\u2028\u2029]")
+_HEADER_LINE = re.compile(rb"^[!-9;-~]+:[ \t]?")
+
+
+@dataclass
+class ParsedMessage:
+    message_id: str | None
+    from_addr: str | None
+    from_name: str | None
+    recipients: list[str]
+    subject: str
+    in_reply_to: str | None
+    references: list[str]
+    date: datetime | None
+    kind: Kind
+    text: str
+    visible_text: str
+    signature: str | None
+    calendar: bytes | None
+    defects: list[str] = field(default_factory=list)
+
+
+def clean_header(value: object, limit: int = 998) -> str:
+    """A header value as a plain one-line string: no CR, LF or other control characters."""
+    text = str(value or "")
+    return " ".join(_CONTROL.sub(" ", text).split())[:limit]
+
+
+def _ids(value: str) -> list[str]:
+    return [i for i in re.findall(r"<([^<>\s]{1,250})>", value)] or (
+        [value.strip("<> ")] if value.strip("<> ") and " " not in value.strip() else []
+    )
+
+
+def _looks_like_headers(raw: bytes) -> bool:
+    first = raw.lstrip(b"\r\n")[:1000].split(b"\n", 1)[0]
+    return first.startswith(b"From ") or bool(_HEADER_LINE.match(first))
+
+
+def parse_message(raw: bytes) -> ParsedMessage:
+    """Never raises: anything unreadable becomes a defect, and the kind says what is left."""
+    defects: list[str] = []
+    if raw.startswith(b"From ") and b"\n" in raw:
+        raw = raw.split(b"\n", 1)[1]  # an mbox separator line, not a header
+    if not _looks_like_headers(raw):
+        text = _decode(raw[:MAX_TEXT], "utf-8")
+        visible, signature = split_reply(text)
+        return ParsedMessage(
+            None,
+            None,
+            None,
+            [],
+            "",
+            None,
+            [],
+            None,
+            "reply" if visible.strip() else "unknown",
+            text,
+            visible,
+            signature,
+            None,
+            ["no header block: read as a bare body"],
+        )
+    try:
+        message = message_from_bytes(raw, policy=policy.default)
+    except Exception as exc:
+        return ParsedMessage(
+            None,
+            None,
+            None,
+            [],
+            "",
+            None,
+            [],
+            None,
+            "unknown",
+            "",
+            "",
+            None,
+            None,
+            [f"unreadable message: {type(exc).__name__}"],
+        )
+    defects.extend(type(d).__name__ for d in message.defects[:10])
+
+    def header(name: str) -> str:
+        try:
+            return clean_header(message.get(name, ""))
+        except Exception:
+            defects.append(f"unreadable {name} header")
+            return ""
+
+    from_name, from_addr = parseaddr(header("From"))
+    from_addr = from_addr.lower() if "@" in from_addr else ""
+    recipients = [
+        addr.lower()
+        for _, addr in getaddresses(
+            [header(h) for h in ("To", "Cc", "Delivered-To", "X-Original-To", "Envelope-To")]
+        )
+        if "@" in addr
+    ]
+    date = None
+    try:
+        if header("Date"):
+            date = parsedate_to_datetime(header("Date"))
+            if date.tzinfo is None:
+                date = None
+    except (TypeError, ValueError, IndexError):
+        defects.append("unreadable Date header")
+    message_id = (_ids(header("Message-ID")) or [None])[0]
+    in_reply_to = (_ids(header("In-Reply-To")) or [None])[0]
+    references = _ids(header("References"))[-20:]
+    text, calendar, report = _walk(message, defects)
+    visible, signature = split_reply(text)
+    kind = _classify(message, header, from_addr, text, calendar, report)
+    return ParsedMessage(
+        message_id=message_id,
+        from_addr=from_addr or None,
+        from_name=clean_header(from_name, 200) or None,
+        recipients=recipients,
+        subject=header("Subject"),
+        in_reply_to=in_reply_to,
+        references=references,
+        date=date,
+        kind=kind,
+        text=text,
+        visible_text=visible,
+        signature=signature,
+        calendar=calendar,
+        defects=defects,
+    )
+
+
+def _decode(payload: bytes, charset: str | None) -> str:
+    try:
+        return payload.decode(charset or "utf-8", errors="replace")
+    except LookupError:
+        return payload.decode("utf-8", errors="replace")
+
+
+def _part_text(part: Message, defects: list[str]) -> str:
+    try:
+        if isinstance(part, EmailMessage):
+            content = part.get_content()
+            if isinstance(content, str):
+                return content
+    except Exception:
+        defects.append(f"undecodable {part.get_content_type()} part")
+    payload = part.get_payload(decode=True)
+    return _decode(payload, part.get_content_charset()) if isinstance(payload, bytes) else ""
+
+
+def html_to_text(markup: str) -> str:
+    converter = html2text.HTML2Text()
+    converter.body_width = 0
+    converter.ignore_images = True
+    converter.ignore_emphasis = True
+    converter.ignore_links = True
+    converter.ignore_tables = True
+    # html2text renders <blockquote> as "> " lines, which the quote stripper understands.
+    text = str(converter.handle(markup))
+    return "\n".join(line.rstrip() for line in text.splitlines()).strip() + "\n"
+
+
+def _walk(message: Message, defects: list[str]) -> tuple[str, bytes | None, bool]:
+    plain: str | None = None
+    markup: str | None = None
+    calendar: bytes | None = None
+    report = message.get_content_type() == "multipart/report"
+    for index, part in enumerate(message.walk()):
+        if index >= MAX_PARTS:
+            defects.append("too many parts: the rest was not read")
+            break
+        if part.is_multipart():
+            continue
+        ctype = part.get_content_type()
+        filename = (part.get_filename() or "").lower()
+        if calendar is None and (
+            ctype in ("text/calendar", "application/ics") or filename.endswith(".ics")
+        ):
+            payload = part.get_payload(decode=True)
+            calendar = payload if isinstance(payload, bytes) else None
+            continue
+        if part.get_content_disposition() == "attachment":
+            continue
+        if ctype == "text/plain" and plain is None:
+            plain = _part_text(part, defects)
+        elif ctype == "text/html" and markup is None:
+            markup = _part_text(part, defects)
+    text = plain if plain and plain.strip() else (html_to_text(markup) if markup else "")
+    text = text[:MAX_TEXT].replace("\r\n", "\n").replace("\r", "\n")
+    text = "\n".join(line[:MAX_LINE] for line in text.split("\n"))
+    return text, calendar, report
+
+
+_AUTO_SUBJECT = re.compile(
+    r"^(?:auto(?:matic)?[ -]?(?:reply|response|antwort)|out of (?:the )?office|"
+    r"abwesenheitsnotiz|r[ée]ponse automatique|absence|fuera de la oficina|"
+    r"respuesta autom[áa]tica|afwezig|automatisch antwoord|vacation|on vacation|"
+    r"ausser haus|au[ßs]er haus|risposta automatica|fora do escrit[óo]rio)",
+    re.IGNORECASE,
+)
+_MACHINE_SENDER = re.compile(
+    r"^(?:mailer-daemon|postmaster|no-?reply|do-?not-?reply|bounces?)[@+.-]", re.IGNORECASE
+)
+
+
+def _classify(
+    message: Message,
+    header: object,
+    from_addr: str,
+    text: str,
+    calendar: bytes | None,
+    report: bool,
+) -> Kind:
+    get = header  # the caller's safe header reader
+    assert callable(get)
+    if report and "delivery-status" in str(get("Content-Type")).lower():
+        return "bounce"
+    if calendar is not None and re.search(rb"METHOD:\s*(REPLY|COUNTER)", calendar, re.I):
+        return "itip"
+    auto_submitted = str(get("Auto-Submitted")).lower()
+    precedence = str(get("Precedence")).lower()
+    suppress = str(get("X-Auto-Response-Suppress")).lower()
+    if (
+        (auto_submitted and not auto_submitted.startswith("no"))
+        or precedence in ("bulk", "junk", "list", "auto_reply")
+        or get("X-Autoreply")
+        or get("X-Autorespond")
+        or any(word in suppress for word in ("all", "oof", "autoreply"))
+        or _AUTO_SUBJECT.match(str(get("Subject")))
+    ):
+        return "auto_reply"
+    if _MACHINE_SENDER.match(from_addr):
+        return "bounce" if from_addr.startswith(("mailer-daemon", "postmaster")) else "auto_reply"
+    if from_addr and text.strip():
+        return "reply"
+    return "unknown"
+
+
+# Lines that begin the quoted original, in the languages our participants write in.
+_QUOTE_HEADERS = [
+    re.compile(p, re.IGNORECASE)
+    for p in (
+        r"^on\b.{0,300}\bwrote:?$",
+        r"^am\b.{0,300}\bschrieb\b.{0,200}:?$",
+        r"^le\b.{0,300}\ba [ée]crit ?:?$",
+        r"^el\b.{0,300}\bescribi[óo] ?:?$",
+        r"^op\b.{0,300}\bschreef\b.{0,200}:?$",
+        r"^-{2,}\s*(?:original message|ursprüngliche nachricht|message d'origine|"
+        r"mensaje original|oorspronkelijk bericht)\s*-{2,}$",
+        r"^-{5,}\s*forwarded message\s*-{5,}$",
+        r"^begin forwarded message:?$",
+        r"^_{20,}$",
+    )
+]
+_OUTLOOK_FROM = re.compile(r"^\*?(?:from|von|de|van|da)\s*:\*?\s", re.IGNORECASE)
+_OUTLOOK_NEXT = re.compile(
+    r"^\*?(?:sent|date|gesendet|envoy[ée]|enviado|verzonden|to|an|à|para|aan)\s*:", re.IGNORECASE
+)
+_BOILERPLATE = re.compile(
+    r"^(?:sent from my \w+|sent from (?:outlook|mail|yahoo mail)\b.*|get outlook for \w+.*|"
+    r"von meinem \w+ gesendet|envoy[ée] de mon \w+|enviado desde mi \w+)$",
+    re.IGNORECASE,
+)
+_CLOSING = re.compile(
+    r"^(?:best|best regards|kind regards|warm regards|regards|many thanks|thanks|thank you|"
+    r"cheers|sincerely|all the best|mit freundlichen grüßen|viele grüße|cordialement|"
+    r"saludos|groeten)[,.!]?$",
+    re.IGNORECASE,
+)
+
+
+def _quote_start(lines: list[str]) -> int | None:
+    for index, raw_line in enumerate(lines):
+        line = raw_line.strip()
+        if not line:
+            continue
+        if any(p.match(line) for p in _QUOTE_HEADERS):
+            return index
+        # "On Mon, 23 Nov 2026 at 14:00, Someone <a@b>" / "wrote:" split over two lines.
+        if (
+            line.lower().startswith("on ")
+            and index + 1 < len(lines)
+            and lines[index + 1].strip().lower().endswith("wrote:")
+        ):
+            return index
+        if _OUTLOOK_FROM.match(line) and any(
+            _OUTLOOK_NEXT.match(next_line.strip()) for next_line in lines[index + 1 : index + 5]
+        ):
+            return index
+    return None
+
+
+def split_reply(text: str) -> tuple[str, str | None]:
+    """The writer's own new text, and their signature (if one is recognisable)."""
+    lines = text.replace("\r\n", "\n").split("\n")
+    cut = _quote_start(lines)
+    if cut is not None:
+        lines = lines[:cut]
+    lines = [line for line in lines if not line.lstrip().startswith(">")]
+    lines = [line for line in lines if not _BOILERPLATE.match(line.strip())]
+    signature: str | None = None
+    for index, line in enumerate(lines):
+        if line.rstrip() in ("--", "-- ", "—"):
+            signature = "\n".join(lines[index + 1 :]).strip() or None
+            lines = lines[:index]
+            break
+    else:
+        content = [i for i, line in enumerate(lines) if line.strip()]
+        tail = content[-4:]
+        for position, index in enumerate(tail):
+            # A closing word followed by a line or two of name: that is a signature.
+            if _CLOSING.match(lines[index].strip()) and len(tail) - position <= 3:
+                signature = "\n".join(lines[index:]).strip() or None
+                lines = lines[:index]
+                break
+    visible = "\n".join(lines).strip()
+    visible = re.sub(r"\n{3,}", "\n\n", visible)
+    return visible, signature

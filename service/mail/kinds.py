@@ -1,0 +1,26 @@
+"""Every kind of email mentormail sends: the registry templates and tests are checked against."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str  # the X-Mentormail-Kind value and the template prefix
+    description: str
+    expects_answer: bool
+
+
+KINDS: dict[str, Kind] = {
+    kind.name: kind
+    for kind in (
+        Kind("agreement_request", "the mentor/mentee agreement, pre-filled, to agree to", True),
+        Kind("agreement_signed", "the agreement as both signed it", False),
+        Kind("invitation", "a meeting's calendar invitation (first or updated)", True),
+        Kind("cancellation", "a meeting's calendar cancellation", False),
+        Kind("understood", "what a reply was understood to say", True),
+        Kind("help", "what may be written in a reply", True),
+        Kind("refusal", "a polite no to mail we cannot take", False),
+    )
+}

@@ -1,0 +1,87 @@
+"""The `mentormail` command as a coordinator runs it, in a separate process."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+HEADER = (
+    "program,mentor_name,mentor_email,mentor_timezone,mentee_name,mentee_email,"
+    "mentee_timezone,start_date\n"
+)
+ROW = (
+    "Hematology 2027,Dr. Zoë O'Brien,zoe@hospital.example,America/New_York,"
+    "Sam Okafor,sam@university.example,Europe/Berlin,2026-12-01\n"
+)
+
+
+def mentormail(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DATABASE_URL", "REDIS_URL", "SMTP_URL", "IMAP_URL")
+    }
+    env["MENTORMAIL_DATA_DIR"] = str(tmp_path / "var")
+    env["COLUMNS"] = "200"
+    return subprocess.run(
+        [sys.executable, "-m", "service", *args],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_import_then_status_then_reimport(tmp_path: Path) -> None:
+    csv = tmp_path / "pairs.csv"
+    csv.write_text(HEADER + ROW, encoding="utf-8")
+    first = mentormail(tmp_path, "import", str(csv))
+    assert first.returncode == 0, first.stderr
+    assert "Imported 1 new pairing(s) in 1 program(s)" in first.stdout
+    second = mentormail(tmp_path, "import", str(csv))
+    assert "Imported 0 new pairing(s)" in second.stdout and "1 already there" in second.stdout
+    status = mentormail(tmp_path, "status")
+    assert status.returncode == 0, status.stderr
+    assert "Hematology 2027" in status.stdout and "agreeing" in status.stdout
+    assert "pending: 2" in status.stdout
+
+
+def test_a_bad_file_names_line_and_field_and_imports_nothing(tmp_path: Path) -> None:
+    csv = tmp_path / "pairs.csv"
+    bad = ROW.replace("Europe/Berlin", "Europe/Atlantis")
+    csv.write_text(
+        HEADER + ROW.replace("Sam", "Léa").replace("sam@", "lea@") + bad, encoding="utf-8"
+    )
+    result = mentormail(tmp_path, "import", str(csv))
+    assert result.returncode == 1
+    assert "line 3, mentee_timezone: 'Europe/Atlantis' is not a known time zone" in result.stderr
+    assert "nothing was imported" in result.stderr
+    status = mentormail(tmp_path, "status")
+    assert "Léa" not in status.stdout
+
+
+def test_inspect_prints_json_for_raw_messages_and_bare_bodies(tmp_path: Path) -> None:
+    import json
+
+    raw = tmp_path / "reply.eml"
+    raw.write_bytes(
+        b"From: Sam <sam@university.example>\r\nTo: mentorship@mentormail.example\r\n"
+        b"Subject: Re: agenda\r\nMessage-ID: <a@b>\r\n\r\ndone 2\r\nagenda: fellowship options\r\n"
+        b"\r\nOn Mon, 23 Nov 2026 at 14:00, mentormail wrote:\r\n> done 3\r\n"
+    )
+    bare = tmp_path / "body.txt"
+    bare.write_text("I agree\n\n-- \nSam\n", encoding="utf-8")
+    result = mentormail(tmp_path, "inspect", "--json", str(raw), str(bare))
+    assert result.returncode == 0, result.stderr
+    first, second = (json.loads(line) for line in result.stdout.splitlines())
+    assert first["file"] == str(raw) and first["kind"] == "reply"
+    assert first["from"] == "sam@university.example"
+    names = [(c["name"], c["args"]) for c in first["commands"]]
+    assert ("done", {"ref": "2"}) in names
+    assert all(c["args"].get("ref") != "3" for c in first["commands"]), "quoted text was read"
+    assert second["file"] == str(bare)
+    assert "I agree" in second["visible_text"]

@@ -1,0 +1,57 @@
+"""The README's first command: the demo on embedded defaults leaves a readable outbox."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from email import message_from_bytes, policy
+from pathlib import Path
+
+
+def test_demo_runs_a_program_and_leaves_its_outbox(tmp_path: Path) -> None:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DATABASE_URL", "REDIS_URL", "SMTP_URL", "IMAP_URL")
+    }
+    env["COLUMNS"] = "200"
+    out = tmp_path / "out"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "service",
+            "demo",
+            "--pairs",
+            "4",
+            "--months",
+            "1",
+            "--out",
+            str(out),
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "emails in" in result.stdout and "pairings active" in result.stdout
+    files = sorted((out / "outbox").glob("*.eml"))
+    kinds: dict[str, int] = {}
+    for path in files:
+        message = message_from_bytes(path.read_bytes(), policy=policy.default)
+        kind = str(message["X-Mentormail-Kind"])
+        kinds[kind] = kinds.get(kind, 0) + 1
+        assert message["Auto-Submitted"] == "auto-generated"
+    assert kinds.get("agreement_request", 0) >= 8
+    assert kinds.get("agreement_signed") == 8
+    assert kinds.get("invitation") == 8
+    assert kinds.get("understood", 0) >= 8
+    index = (out / "outbox" / "index.html").read_text(encoding="utf-8")
+    assert index.count("<tr>") == len(files) + 1
+    # Nothing of the demo is left running: its embedded Redis stopped with it.
+    left = subprocess.run(["pgrep", "-f", str(out / "data")], capture_output=True, check=False)
+    assert left.returncode == 1, left.stdout

@@ -1,0 +1,197 @@
+"""A pairing from CSV to its first invitation, through the real jobs, on SQLite and PostgreSQL.
+
+Mail goes through the embedded folder transports here; test_end_to_end.py does the same through
+real SMTP and IMAP servers.
+"""
+
+from __future__ import annotations
+
+import mailbox
+from datetime import timedelta
+from pathlib import Path
+
+from service.app import AppContext
+from service.domain.roster import read_roster
+from service.inbox import process_inbound, store_fetched
+from service.models import (
+    InboundMessage,
+    InboundStatus,
+    Meeting,
+    OutboundMessage,
+    Pairing,
+    PairingState,
+)
+from service.outbox import OutboxWriter
+from service.pairings import import_roster
+from service.sender import send_due
+from tests.mail import parse, reply_to
+
+CSV = (
+    "program,mentor_name,mentor_email,mentor_timezone,mentee_name,mentee_email,"
+    "mentee_timezone,start_date,weekday,time\n"
+    "Hematology 2027,Dr. Zoë O'Brien,zoe@hospital.example,America/New_York,"
+    "Sam Okafor,sam@university.example,Europe/Berlin,2026-12-01,Thursday,10:00\n"
+).encode()
+
+
+async def import_csv(app: AppContext, data: bytes = CSV) -> list[int]:
+    roster = read_roster(data)
+    assert roster.errors == []
+    result = await import_roster(roster, OutboxWriter(app.settings, app.secret), app.clock.now())
+    return result.created
+
+
+async def sent_to(app: AppContext, address: str, kind: str) -> list[bytes]:
+    rows = await OutboundMessage.filter(kind=kind).order_by("id")
+    return [bytes(r.raw_bytes) for r in rows if address in r.recipients]
+
+
+def deliver(app: AppContext, raw: bytes) -> None:
+    inbox = Path(app.settings.data_dir).parent / "inbox"
+    mailbox.Maildir(inbox, create=True).add(raw)
+
+
+async def receive(app: AppContext) -> list[InboundStatus | None]:
+    ids = await store_fetched(app)
+    return [await process_inbound(app, i) for i in ids]
+
+
+async def test_import_queues_one_agreement_request_each_and_reimport_changes_nothing(
+    app: AppContext,
+) -> None:
+    created = await import_csv(app)
+    assert len(created) == 1
+    assert await OutboundMessage.filter(kind="agreement_request").count() == 2
+    assert await import_csv(app) == []
+    assert await OutboundMessage.all().count() == 2
+    pairing = await Pairing.get(id=created[0])
+    assert pairing.state == PairingState.AGREEING
+
+
+async def test_both_agree_then_signed_agreement_and_invitations_go_out(app: AppContext) -> None:
+    await import_csv(app)
+    assert await send_due(app) == 2
+    mentor_request = (await sent_to(app, "zoe@hospital.example", "agreement_request"))[0]
+    mentee_request = (await sent_to(app, "sam@university.example", "agreement_request"))[0]
+    message = parse(mentee_request)
+    assert message["Auto-Submitted"] == "auto-generated"
+    assert message["X-Mentormail-Kind"] == "agreement_request"
+    assert "+" in str(message["Reply-To"])
+
+    deliver(
+        app,
+        reply_to(
+            mentee_request,
+            sender="sam@university.example",
+            body="Goal 1: Submit an abstract to the annual meeting\nI agree",
+        ),
+    )
+    assert await receive(app) == [InboundStatus.PROCESSED]
+    pairing = await Pairing.get()
+    assert pairing.state == PairingState.AGREEING
+    assert pairing.terms["goals"] == ["Submit an abstract to the annual meeting"]
+    # The mentee changed a goal: the mentor is asked to agree to the new version.
+    assert len(await sent_to(app, "zoe@hospital.example", "agreement_request")) == 2
+
+    app.clock.advance(timedelta(hours=3))  # type: ignore[attr-defined]
+    deliver(app, reply_to(mentor_request, sender="zoe@hospital.example", body="I agree"))
+    assert await receive(app) == [InboundStatus.PROCESSED]
+    pairing = await Pairing.get()
+    assert pairing.state == PairingState.AGREEING, "the mentor agreed to the old version only"
+
+    newest = (await sent_to(app, "zoe@hospital.example", "agreement_request"))[-1]
+    deliver(app, reply_to(newest, sender="zoe@hospital.example", body="I agree"))
+    assert await receive(app) == [InboundStatus.PROCESSED]
+    pairing = await Pairing.get()
+    assert pairing.state == PairingState.ACTIVE and pairing.signed_at is not None
+
+    meeting = await Meeting.get(pairing_id=pairing.id)
+    assert meeting.number == 1 and meeting.sequence == 0
+    for address in ("zoe@hospital.example", "sam@university.example"):
+        assert len(await sent_to(app, address, "agreement_signed")) == 1
+        (invite,) = await sent_to(app, address, "invitation")
+        message = parse(invite)
+        assert message["To"].addresses[0].addr_spec == address
+        ics = next(p for p in message.walk() if p.get_content_type() == "text/calendar")
+        text = ics.get_content()
+        assert f"UID:{meeting.uid}" in text
+        assert (
+            "mailto:mentorship+" in text.split("ORGANIZER")[1].splitlines()[0]
+            or "mentorship+" in text.replace("\r\n ", "").split("ORGANIZER")[1].splitlines()[0]
+        )
+
+
+async def test_a_reply_is_applied_once_even_when_fetched_again(app: AppContext) -> None:
+    await import_csv(app)
+    await send_due(app)
+    request = (await sent_to(app, "sam@university.example", "agreement_request"))[0]
+    raw = reply_to(request, sender="sam@university.example", body="I agree")
+    deliver(app, raw)
+    deliver(app, raw)  # the same message twice, as after a crash before the acknowledgement
+    statuses = await receive(app)
+    assert statuses == [InboundStatus.PROCESSED]
+    assert await InboundMessage.all().count() == 1
+    assert await process_inbound(app, (await InboundMessage.get()).id) is None
+    assert await OutboundMessage.filter(kind="understood").count() == 1
+
+
+async def test_a_stranger_with_a_valid_token_changes_nothing_and_hears_once_a_day(
+    app: AppContext,
+) -> None:
+    await import_csv(app)
+    await send_due(app)
+    request = (await sent_to(app, "sam@university.example", "agreement_request"))[0]
+    for _ in range(3):
+        deliver(app, reply_to(request, sender="mallory@elsewhere.example", body="I agree"))
+    assert await receive(app) == [InboundStatus.REFUSED] * 3
+    pairing = await Pairing.get()
+    assert pairing.mentee_agreed_at is None
+    refusals = await sent_to(app, "mallory@elsewhere.example", "refusal")
+    assert len(refusals) == 1
+    assert "I agree" not in parse(refusals[0]).get_body(("plain",)).get_content()  # type: ignore[union-attr]
+
+
+async def test_a_reply_without_token_is_routed_by_its_thread(app: AppContext) -> None:
+    await import_csv(app)
+    await send_due(app)
+    request = (await sent_to(app, "sam@university.example", "agreement_request"))[0]
+    deliver(
+        app, reply_to(request, sender="sam@university.example", body="I agree", use_token=False)
+    )
+    assert await receive(app) == [InboundStatus.PROCESSED]
+    assert (await Pairing.get()).mentee_agreed_at is not None
+
+
+async def test_broken_mail_and_auto_replies_are_kept_and_never_answered(app: AppContext) -> None:
+    await import_csv(app)
+    deliver(app, b"\x00\xff\xfe garbage with no headers at all\r\n\r\n\x00")
+    deliver(
+        app,
+        (
+            b"From: Sam Okafor <sam@university.example>\r\nTo: mentorship@mentormail.example\r\n"
+            b"Subject: Out of Office\r\nAuto-Submitted: auto-replied\r\nMessage-ID: <ooo@x>\r\n\r\n"
+            b"I am away until Monday.\r\n"
+        ),
+    )
+    statuses = await receive(app)
+    assert sorted(s.value for s in statuses if s) == ["failed", "ignored"]
+    rows = await InboundMessage.all()
+    assert all(len(bytes(r.raw_bytes)) > 0 and r.reason for r in rows)
+    assert await OutboundMessage.filter(kind__in=["understood", "refusal"]).count() == 0
+
+
+async def test_an_unparseable_reply_gets_help(app: AppContext) -> None:
+    await import_csv(app)
+    await send_due(app)
+    request = (await sent_to(app, "sam@university.example", "agreement_request"))[0]
+    deliver(
+        app,
+        reply_to(
+            request, sender="sam@university.example", body="Frequency: whenever we feel like it"
+        ),
+    )
+    assert await receive(app) == [InboundStatus.PROCESSED]
+    (answer,) = await sent_to(app, "sam@university.example", "understood")
+    text = parse(answer).get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert "whenever we feel like it" in text
+    assert "I agree" in text

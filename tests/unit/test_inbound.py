@@ -1,0 +1,107 @@
+"""Reading inbound mail: our own fixtures in tests/data, written for this project."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from service.inspect import inspect_bytes
+from service.mail.inbound import parse_message, split_reply
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+
+
+def load(name: str) -> bytes:
+    return (DATA / name).read_bytes()
+
+
+def test_gmail_reply_keeps_the_new_lines_and_drops_the_quote() -> None:
+    parsed = parse_message(load("gmail_reply.eml"))
+    assert parsed.kind == "reply"
+    assert parsed.from_addr == "sam.okafor@gmail.example"
+    assert parsed.visible_text == "Goal 1: Submit an abstract to the annual meeting\nI agree"
+    assert parsed.in_reply_to == "a1b2@mentormail.example"
+    assert parsed.recipients == ["mentorship+3-7-agreement-abcdefghijklmnop@mentormail.example"]
+
+
+def test_outlook_reply_in_latin1_with_its_header_block() -> None:
+    parsed = parse_message(load("outlook_reply.eml"))
+    assert parsed.from_addr == "zoe@hospital.example"
+    assert parsed.from_name == "O'Brien, Zoe"
+    assert parsed.visible_text == "Frequency: every 2 weeks\nI agree"
+    assert parsed.signature == "Best regards,\nZoë"
+
+
+def test_apple_mail_base64_with_boilerplate() -> None:
+    parsed = parse_message(load("apple_reply.eml"))
+    assert parsed.visible_text == "done 2\nagenda: fellowship options"
+
+
+def test_html_only_mail_is_converted_and_its_blockquote_dropped() -> None:
+    parsed = parse_message(load("html_only.eml"))
+    assert "done 4" in parsed.visible_text
+    assert "task: send CV to Dr. Lee by Dec 3" in parsed.visible_text
+    assert "done 5" not in parsed.visible_text
+    assert "color:red" not in parsed.text
+
+
+def test_an_out_of_office_message_is_an_auto_reply() -> None:
+    assert parse_message(load("out_of_office.eml")).kind == "auto_reply"
+
+
+def test_broken_mime_is_read_without_raising_and_headers_stay_on_one_line() -> None:
+    parsed = parse_message(load("broken_mime.eml"))
+    assert "\n" not in parsed.subject and "\r" not in parsed.subject
+    assert parsed.message_id == "broken-1@example.org"
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"",
+        b"\x00\x01\x02",
+        b"Subject: " + b"x" * 100_000 + b"\r\n\r\nbody",
+        b"From: a@b.example\r\nContent-Type: multipart/mixed\r\n\r\nno boundary",
+        b"From: a@b.example\r\nSubject: =?utf-7?B?K2FHVQ==?=\r\n\r\n" + b"y" * 300_000,
+        b"From a@b Mon Jan  1 00:00:00 2026\nFrom: a@b.example\n\nmbox body\n",
+    ],
+)
+def test_hostile_input_never_raises(raw: bytes) -> None:
+    parsed = parse_message(raw)
+    assert parsed.kind in ("reply", "unknown", "auto_reply", "bounce", "itip")
+
+
+def test_an_mbox_separator_line_is_not_mistaken_for_a_header() -> None:
+    parsed = parse_message(b"From a@b Mon Jan  1 00:00:00 2026\nFrom: a@b.example\n\ndone 2\n")
+    assert parsed.from_addr == "a@b.example" and parsed.visible_text == "done 2"
+
+
+@pytest.mark.parametrize(
+    ("text", "visible"),
+    [
+        ("done 2\n\nAm Mo., 30. Nov. 2026 um 15:00 Uhr schrieb mentormail <m@x>:\n> x", "done 2"),
+        ("done 2\n\nLe lun. 30 nov. 2026 à 15:00, mentormail <m@x> a écrit :\n> x", "done 2"),
+        ("done 2\n-----Original Message-----\nFrom: x\n", "done 2"),
+        ("done 2\n\nSent from my Android\n", "done 2"),
+        ("done 2\n\n---------- Forwarded message ---------\nFrom: x", "done 2"),
+    ],
+)
+def test_quote_headers_in_several_languages(text: str, visible: str) -> None:
+    assert split_reply(text)[0] == visible
+
+
+def test_inspect_shape_for_bare_bodies() -> None:
+    result = inspect_bytes(load("bare_body.txt"))
+    assert set(result) == {
+        "kind",
+        "from",
+        "visible_text",
+        "signature",
+        "commands",
+        "itip",
+        "bounce",
+    }
+    assert result["from"] is None
+    assert result["signature"] == "Léa Martin\nUniversity Hospital"
+    assert result["commands"] == [{"name": "done", "args": {"ref": "2"}}]

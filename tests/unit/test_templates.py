@@ -1,0 +1,138 @@
+"""Every kind of email renders, reads well as text, escapes HTML, and ends with how to answer."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from jinja2 import UndefinedError
+
+from service.domain.agreement import GROUND_RULES, Terms
+from service.mail.compose import build_message, render
+from service.mail.kinds import KINDS
+
+NAME = "Zoë O'Brien-Ñúñez"
+LONG_GOAL = "Publish " + "a very careful multi-centre cohort study " * 5
+TERMS = {
+    "goals": ["<script>alert('x')</script> & more", LONG_GOAL[:200]],
+    "meeting_minutes": 60,
+    "frequency_label": "every 2 weeks",
+    "first_months": "4–6",
+    "reevaluate_months": 6,
+    "projected_months": 12,
+    "reschedule_notice": "2 days",
+    "reschedule_channel": "email",
+    "weekday_label": "Tuesday",
+    "time_label": "15:00",
+    "timezone": "America/New_York",
+}
+PERSON = {"name": NAME, "email": "zoe@hospital.example", "role": "mentor"}
+PARTNER = {"name": "Sam d'Arcy", "email": "sam@university.example", "role": "mentee"}
+MEETING = {
+    "label": "Tuesday 1 December 2026, 15:00–16:00 (America/New_York)",
+    "organiser_label": "Tuesday 1 December 2026, 15:00–16:00 (America/New_York)",
+    "minutes": 60,
+    "number": 1,
+}
+
+
+def context(kind: str) -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "service_name": "mentormail",
+        "recipient": PERSON,
+        "program": {"name": "Hematology & Oncology 2027"},
+    }
+    extra: dict[str, dict[str, Any]] = {
+        "agreement_request": {
+            "partner": PARTNER,
+            "terms": TERMS,
+            "ground_rules": list(GROUND_RULES),
+            "form": [
+                {"label": label, "value": value}
+                for label, value in Terms(goals=(TERMS["goals"][0],)).form()
+            ],
+            "partner_agreed": True,
+        },
+        "agreement_signed": {
+            "partner": PARTNER,
+            "terms": TERMS,
+            "ground_rules": list(GROUND_RULES),
+            "mentor": {"name": NAME},
+            "mentee": {"name": PARTNER["name"]},
+            "mentor_signed_on": "1 December 2026",
+            "mentee_signed_on": "2 December 2026",
+            "first_meeting": MEETING["label"],
+        },
+        "invitation": {
+            "partner": PARTNER,
+            "meeting": MEETING,
+            "is_update": False,
+            "agenda": ["Fellowship <options>"],
+            "reschedule_notice": "2 days",
+        },
+        "cancellation": {"partner": PARTNER, "meeting": MEETING, "reason": None},
+        "understood": {
+            "applied": ["Changed Frequency: every 2 weeks"],
+            "not_understood": ["Frequency: <whenever>"],
+            "help_text": "done 2    marks task 2 as done",
+        },
+        "help": {"help_text": "done 2    marks task 2 as done", "note_received": True},
+        "refusal": {"reason": "This conversation belongs to another address."},
+    }
+    return {**base, **extra[kind]}
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_every_kind_renders_with_awkward_data(kind: str) -> None:
+    rendered = render(kind, context(kind))
+    assert rendered.subject and "\n" not in rendered.subject
+    assert NAME in rendered.text
+    assert "<script>" not in rendered.html
+    assert "&lt;" not in rendered.text and "&#39;" not in rendered.text
+    assert 'name="viewport"' in rendered.html
+    if kind == "agreement_request":
+        assert "<script>alert" in rendered.text  # text parts are not HTML-escaped
+        assert "&lt;script&gt;" in rendered.html
+
+
+@pytest.mark.parametrize("kind", sorted(k for k, v in KINDS.items() if v.expects_answer))
+def test_emails_that_expect_an_answer_end_by_saying_what_to_write(kind: str) -> None:
+    text = render(kind, context(kind)).text
+    tail = text.strip().split("HOW TO ANSWER", 1)
+    assert len(tail) == 2, "the text part has no closing 'how to answer' section"
+    assert len(tail[1]) > 40
+
+
+def test_the_agreement_form_can_be_copied_into_a_reply() -> None:
+    text = render("agreement_request", context("agreement_request")).text
+    for label, value in Terms(goals=(TERMS["goals"][0],)).form():
+        assert f"\n{label}: {value}".rstrip() in text
+    assert "I agree" in text.split("HOW TO ANSWER")[1]
+
+
+def test_a_missing_value_is_an_error_not_a_blank() -> None:
+    values = context("refusal")
+    del values["reason"]
+    with pytest.raises(UndefinedError):
+        render("refusal", values)
+
+
+def test_headers_and_no_injection_through_names() -> None:
+    rendered = render("refusal", context("refusal"))
+    message = build_message(
+        "refusal",
+        rendered,
+        from_addr=("mentormail", "mentorship@mentormail.example"),
+        to=("Mallory\r\nBcc: victim@example.org", "mallory@elsewhere.example"),
+        reply_to="mentorship@mentormail.example",
+        message_id="abc@mentormail.example",
+        date=datetime(2026, 12, 1, 9, tzinfo=UTC),
+    )
+    raw = message.as_bytes()
+    assert b"\r\nBcc:" not in raw
+    assert message["Auto-Submitted"] == "auto-generated"
+    assert message["X-Mentormail-Kind"] == "refusal"
+    assert message["Message-ID"] == "<abc@mentormail.example>"
+    assert [a.addr_spec for a in message["To"].addresses] == ["mallory@elsewhere.example"]
+    assert message.get_content_type() == "multipart/alternative"
