@@ -1,0 +1,71 @@
+"""How mail leaves and arrives: the two small interfaces every transport implements."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+
+class SendError(Exception):
+    """A message could not be handed over. `permanent` says whether trying again can help."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        permanent: bool,
+        code: int | None = None,
+        refused: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+        self.code = code
+        self.refused = refused or {}
+
+
+@dataclass(frozen=True)
+class Fetched:
+    key: str  # what ack() takes: "<uidvalidity>:<uid>" for IMAP, the file key for a Maildir
+    raw: bytes
+
+
+class Outgoing(Protocol):
+    async def send(self, raw: bytes, mail_from: str, rcpt_to: Sequence[str]) -> dict[str, str]:
+        """Hand one message over; returns recipients refused for good (empty when none)."""
+        ...
+
+    async def close(self) -> None: ...
+
+
+class Incoming(Protocol):
+    async def fetch(self, limit: int = 100) -> list[Fetched]:
+        """Messages not acknowledged yet, oldest first; fetching never marks them."""
+        ...
+
+    async def ack(self, keys: Sequence[str]) -> None:
+        """Mark messages as taken; called only after they are safely stored."""
+        ...
+
+    async def close(self) -> None: ...
+
+
+def outgoing_from_url(url: str | None, outbox_dir: Path) -> Outgoing:
+    if not url:
+        from service.mail.local import DirOutgoing
+
+        return DirOutgoing(outbox_dir)
+    from service.mail.smtp import SmtpOutgoing
+
+    return SmtpOutgoing(url)
+
+
+def incoming_from_url(url: str | None, inbox_dir: Path) -> Incoming:
+    if not url:
+        from service.mail.local import MaildirIncoming
+
+        return MaildirIncoming(inbox_dir)
+    from service.mail.imap import ImapIncoming
+
+    return ImapIncoming(url)
