@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.parser import BytesHeaderParser
@@ -103,13 +104,17 @@ async def process_inbound(ctx: AppContext, inbound_id: int) -> InboundStatus | N
             row = await InboundMessage.get(id=inbound_id, using_db=connection)
             parsed = parse_message(bytes(row.raw_bytes))
             outcome = await _decide(ctx, connection, outbox, row, parsed, now)
-            await InboundMessage.filter(id=inbound_id).using_db(connection).update(
-                status=outcome.status,
-                kind=parsed.kind,
-                reason=outcome.reason,
-                from_addr=(parsed.from_addr or "")[:254] or None,
-                person_id=row.person_id,
-                pairing_id=row.pairing_id,
+            await (
+                InboundMessage.filter(id=inbound_id)
+                .using_db(connection)
+                .update(
+                    status=outcome.status,
+                    kind=parsed.kind,
+                    reason=outcome.reason,
+                    from_addr=(parsed.from_addr or "")[:254] or None,
+                    person_id=row.person_id,
+                    pairing_id=row.pairing_id,
+                )
             )
     except Exception:
         # A fault of ours: the message keeps its raw bytes and the reason, the worker goes on.
@@ -135,7 +140,10 @@ async def _route(
     for message_id in ids:
         sent = await OutboundMessage.get_or_none(message_id=message_id, using_db=connection)
         if sent is not None and sent.pairing_id is not None and sent.person_id is not None:
-            topic = "agreement" if sent.kind.startswith("agreement") else "general"
+            topic = "general"
+            if sent.kind.startswith("agreement"):
+                version = re.search(r":v(\d+):", sent.dedupe_key)
+                topic = "agreement" + (version.group(1) if version else "")
             return ReplyToken(sent.pairing_id, sent.person_id, topic), False
     return None, False
 
@@ -191,8 +199,11 @@ async def _decide(
         return Outcome(InboundStatus.REFUSED, "sender is not the person this address is for")
     row.person_id = person.id
     row.pairing_id = pairing.id
-    if token.topic == "agreement":
-        return await _agreement_reply(connection, outbox, pairing, person, parsed, row, now)
+    if token.topic.startswith("agreement"):
+        version = int(token.topic.removeprefix("agreement") or pairing.terms_version)
+        return await _agreement_reply(
+            connection, outbox, pairing, person, parsed, row, now, answered_version=version
+        )
     return await _general_reply(connection, outbox, pairing, person, parsed, row, now)
 
 
@@ -303,6 +314,8 @@ async def _agreement_reply(
     parsed: ParsedMessage,
     row: InboundMessage,
     now: datetime,
+    *,
+    answered_version: int,
 ) -> Outcome:
     role = "mentor" if person.id == pairing.mentor_id else "mentee"
     result = parse_commands(parsed.visible_text, "agreement")
@@ -325,6 +338,15 @@ async def _agreement_reply(
         return Outcome(InboundStatus.PROCESSED, "agreement already signed")
     changes = [Change(c.args["field"], c.args["value"]) for c in result.commands if c.name == "set"]
     agrees = any(c.name == "agree" for c in result.commands)
+    outdated = answered_version < pairing.terms_version
+    if agrees and outdated:
+        # They agreed to a form that has changed since: agreeing must mean the current terms.
+        agrees = False
+        applied.append(
+            'Your "I agree" was not counted: it answered an earlier version of the agreement, '
+            "which has changed since. The current version is on its way to you; please agree "
+            "to that one."
+        )
     terms = Terms.from_json(pairing.terms)
     changed = apply_changes(terms, changes)
     not_understood.extend(changed.errors)
@@ -365,9 +387,14 @@ async def _agreement_reply(
                 connection, outbox, pairing, program, mentor, mentee, now, only=partner
             )
             applied.append(f"{partner.name} has been sent the changed agreement to agree to.")
+        if outdated:
+            # Show them the form as it stands now, their own changes included.
+            await request_agreement(
+                connection, outbox, pairing, program, mentor, mentee, now, only=person
+            )
         if agrees:
             applied.append(f"Waiting for {partner.name} to agree.")
-        elif not terms_changed:
+        elif not terms_changed and not outdated:
             not_understood.append('No change and no "I agree" was found in your reply.')
     await _understood(
         connection,

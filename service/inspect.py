@@ -12,14 +12,11 @@ def inspect_bytes(raw: bytes) -> dict[str, Any]:
     """The shape documented in DESIGN §6; touches no database and sends nothing."""
     parsed = parse_message(raw)
     general = parse_commands(parsed.visible_text, "general")
-    commands = [{"name": c.name, "args": c.args} for c in general.commands]
+    found = list(general.commands)
     # Agreement replies ("I agree", "Frequency: monthly") are shown whenever they parse.
     agreement = parse_commands(parsed.visible_text, "agreement")
-    seen = {(c["name"], tuple(sorted(c["args"].items()))) for c in commands}
-    for command in agreement.commands:
-        key = (command.name, tuple(sorted(command.args.items())))
-        if command.name in ("agree", "set") and key not in seen:
-            commands.append({"name": command.name, "args": command.args})
+    found += [c for c in agreement.commands if c.name in ("agree", "set")]
+    commands = [{"name": c.name, "args": c.args} for c in found]
     return {
         "kind": parsed.kind,
         "from": parsed.from_addr,

@@ -71,8 +71,8 @@ async def import_roster(roster: Roster, outbox: OutboxWriter, now: datetime) -> 
             mentor = await _person(connection, row.mentor, now)
             mentee = await _person(connection, row.mentee, now)
             existing = await Pairing.get_or_none(
-                program=program, mentor=mentor, mentee=mentee
-            , using_db=connection)
+                program=program, mentor=mentor, mentee=mentee, using_db=connection
+            )
             if existing is not None:
                 result.unchanged += 1
                 continue
@@ -142,7 +142,8 @@ async def request_agreement(
             to=(person.name, person.email),
             person=person,
             pairing=pairing,
-            topic="agreement",
+            # The version in the token tells an answer to an older form from one to this.
+            topic=f"agreement{pairing.terms_version}",
             now=now,
             context={
                 "recipient": _who(person, role),

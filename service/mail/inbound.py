@@ -126,8 +126,8 @@ def parse_message(raw: bytes) -> ParsedMessage:
                 date = None
     except (TypeError, ValueError, IndexError):
         defects.append("unreadable Date header")
-    message_id = (_ids(header("Message-ID")) or [None])[0]
-    in_reply_to = (_ids(header("In-Reply-To")) or [None])[0]
+    message_id = next(iter(_ids(header("Message-ID"))), None)
+    in_reply_to = next(iter(_ids(header("In-Reply-To"))), None)
     references = _ids(header("References"))[-20:]
     text, calendar, report = _walk(message, defects)
     visible, signature = split_reply(text)

@@ -23,8 +23,11 @@ class DirOutgoing:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
         self.directory.mkdir(parents=True, exist_ok=True)
-        existing = [int(p.name.split("-", 1)[0]) for p in directory.glob("*.eml")
-                    if p.name.split("-", 1)[0].isdigit()]
+        existing = [
+            int(p.name.split("-", 1)[0])
+            for p in directory.glob("*.eml")
+            if p.name.split("-", 1)[0].isdigit()
+        ]
         self._counter = itertools.count(max(existing, default=0) + 1)
 
     async def send(self, raw: bytes, mail_from: str, rcpt_to: Sequence[str]) -> dict[str, str]:

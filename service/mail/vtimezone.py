@@ -48,8 +48,11 @@ def _weekday_rule(day: date) -> tuple[int, int]:
 
 
 def _nth_weekday(year: int, month: int, n: int, weekday: int) -> date:
-    days = [d for d in range(1, calendar.monthrange(year, month)[1] + 1)
-            if date(year, month, d).weekday() == weekday]
+    days = [
+        d
+        for d in range(1, calendar.monthrange(year, month)[1] + 1)
+        if date(year, month, d).weekday() == weekday
+    ]
     return date(year, month, days[n - 1] if n > 0 else days[-1])
 
 
@@ -91,8 +94,8 @@ def _vtimezone_ical(tzid: str, year: int) -> bytes:
         part.add("TZOFFSETTO", offset_to)
         first = _nth_weekday(1970, wall.month, n, weekday)
         part.add("DTSTART", datetime.combine(first, wall.time()))
-        part.add("RRULE", {"FREQ": "YEARLY", "BYMONTH": wall.month,
-                           "BYDAY": f"{n}{_DAYS[weekday]}"})
+        part.add(
+            "RRULE", {"FREQ": "YEARLY", "BYMONTH": wall.month, "BYDAY": f"{n}{_DAYS[weekday]}"}
+        )
         component.add_component(part)
     return bytes(component.to_ical())
-

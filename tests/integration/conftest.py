@@ -8,12 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from service.mail.local import DirOutgoing, MaildirIncoming
 
 from service import db
 from service.app import AppContext
 from service.clock import ManualClock
 from service.config import Settings
+from service.mail.local import DirOutgoing, MaildirIncoming
 
 SERVICE_ADDRESS = "mentorship@mentormail.example"
 
