@@ -1,0 +1,90 @@
+"""Sending over SMTP: one connection reused across messages, errors sorted into retry or final."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Sequence
+from urllib.parse import unquote, urlsplit
+
+import aiosmtplib
+
+from service.mail.transport import SendError
+
+CONNECT_TIMEOUT = 20.0
+COMMAND_TIMEOUT = 60.0
+
+
+class SmtpOutgoing:
+    """`smtp://[user:pass@]host[:port]`, `smtp+starttls://…` (587) or `smtps://…` (465)."""
+
+    def __init__(self, url: str) -> None:
+        parts = urlsplit(url)
+        if parts.scheme not in ("smtp", "smtp+starttls", "smtps") or not parts.hostname:
+            raise ValueError("SMTP_URL must look like smtp://user:pass@host:port")
+        self.hostname = parts.hostname
+        self.tls = parts.scheme == "smtps"
+        self.starttls = parts.scheme == "smtp+starttls"
+        default_port = 465 if self.tls else 587 if self.starttls else 25
+        self.port = parts.port or default_port
+        self.username = unquote(parts.username) if parts.username else None
+        self.password = unquote(parts.password) if parts.password else None
+        self._client: aiosmtplib.SMTP | None = None
+        self._lock = asyncio.Lock()
+
+    async def _connected(self) -> aiosmtplib.SMTP:
+        if self._client is not None and self._client.is_connected:
+            return self._client
+        client = aiosmtplib.SMTP(
+            hostname=self.hostname,
+            port=self.port,
+            use_tls=self.tls,
+            start_tls=self.starttls,
+            timeout=COMMAND_TIMEOUT,
+        )
+        await asyncio.wait_for(client.connect(), CONNECT_TIMEOUT)
+        if self.username and self.password:
+            await client.login(self.username, self.password)
+        self._client = client
+        return client
+
+    async def send(self, raw: bytes, mail_from: str, rcpt_to: Sequence[str]) -> dict[str, str]:
+        async with self._lock:
+            try:
+                client = await self._connected()
+                refused, _ = await client.sendmail(mail_from, list(rcpt_to), raw)
+            except aiosmtplib.SMTPRecipientsRefused as exc:
+                codes = [error.code for error in exc.recipients]
+                permanent = all(500 <= code < 600 for code in codes)
+                raise SendError(
+                    "every recipient was refused",
+                    permanent=permanent,
+                    code=codes[0] if codes else None,
+                    refused={e.recipient: f"{e.code} {e.message}" for e in exc.recipients},
+                ) from None
+            except aiosmtplib.SMTPResponseException as exc:
+                await self._drop()
+                raise SendError(
+                    f"{exc.code} {exc.message}", permanent=500 <= exc.code < 600, code=exc.code
+                ) from None
+            except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+                # Connection faults and timeouts: the message may be tried again later.
+                await self._drop()
+                raise SendError(f"{type(exc).__name__}: {exc}", permanent=False) from None
+        return {address: f"{code} {message}" for address, (code, message) in refused.items()}
+
+    async def _drop(self) -> None:
+        client, self._client = self._client, None
+        if client is not None:
+            # Closing a broken connection may fail; it is gone either way.
+            with contextlib.suppress(Exception):
+                client.close()
+
+    async def close(self) -> None:
+        async with self._lock:
+            client, self._client = self._client, None
+            if client is not None and client.is_connected:
+                try:
+                    await client.quit()
+                except (aiosmtplib.SMTPException, OSError, TimeoutError):
+                    client.close()
