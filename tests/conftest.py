@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import socket
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -11,6 +13,10 @@ from urllib.parse import urlsplit
 
 import asyncpg
 import pytest
+
+from tests.servers import Dovecot, SmtpServer
+
+SERVICE_DOMAIN = "mentormail.example"
 
 PG_ADMIN = os.environ.get("MENTORMAIL_TEST_PG", "postgres://postgres@127.0.0.1:5432/test")
 
@@ -59,3 +65,62 @@ def shared_dir() -> Iterator[Path]:
     """../shared beside the repository (corpora, the guide)."""
     path = Path(__file__).resolve().parents[1].parent / "shared"
     yield path
+
+
+@pytest.fixture(scope="session")
+def dovecot() -> Iterator[Dovecot]:
+    # Not under pytest's private temp dir: Dovecot's own users must be able to reach it.
+    root = Path(tempfile.mkdtemp(prefix="mentormail-dovecot-"))
+    root.chmod(0o755)
+    server = Dovecot(root)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture
+def mailroom(dovecot: Dovecot) -> Iterator[Dovecot]:
+    """The Dovecot instance with an empty INBOX for this test."""
+    for sub in ("new", "cur"):
+        for path in (dovecot.maildir / sub).iterdir():
+            path.unlink()
+    yield dovecot
+
+
+@pytest.fixture
+def smtp_server(mailroom: Dovecot) -> Iterator[SmtpServer]:
+    server = SmtpServer(mailroom, SERVICE_DOMAIN)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+async def redis_url(tmp_path: Path) -> AsyncIterator[str]:
+    """A clean Redis database: the machine's on 127.0.0.1:6379, else an embedded one."""
+    import redis.asyncio as aioredis
+
+    from service.embedded import EmbeddedRedis
+
+    embedded: EmbeddedRedis | None = None
+    try:
+        socket.create_connection(("127.0.0.1", 6379), 1).close()
+        url = "redis://127.0.0.1:6379/13"
+    except OSError:
+        embedded = EmbeddedRedis(tmp_path / "redis")
+        embedded.start()
+        url = embedded.url
+    client = aioredis.Redis.from_url(url)
+    await client.flushdb()
+    try:
+        yield url
+    finally:
+        await client.flushdb()
+        await client.aclose()
+        if embedded is not None:
+            embedded.stop()

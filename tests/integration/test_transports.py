@@ -1,0 +1,132 @@
+"""The mail transports against a real SMTP server and a real Dovecot."""
+
+from __future__ import annotations
+
+from email.message import EmailMessage
+from email.policy import SMTP
+from pathlib import Path
+
+import pytest
+
+from service.embedded import EmbeddedRedis
+from service.mail.imap import ImapIncoming
+from service.mail.local import DirOutgoing, MaildirIncoming
+from service.mail.smtp import SmtpOutgoing
+from service.mail.transport import SendError
+from tests.servers import Dovecot, SmtpServer
+
+SERVICE = "mentorship+1-2-agreement-abcdefghijklmnop@mentormail.example"
+
+
+def message(number: int) -> bytes:
+    mail = EmailMessage(policy=SMTP)
+    mail["From"] = "sam@university.example"
+    mail["To"] = SERVICE
+    mail["Subject"] = f"message {number}"
+    mail["Message-ID"] = f"<m{number}@university.example>"
+    mail.set_content(f"body {number}")
+    return mail.as_bytes()
+
+
+async def test_smtp_to_imap_round_trip_and_seen_only_after_ack(
+    smtp_server: SmtpServer, mailroom: Dovecot
+) -> None:
+    outgoing = SmtpOutgoing(smtp_server.url)
+    for number in range(3):
+        assert await outgoing.send(message(number), "sam@university.example", [SERVICE]) == {}
+    await outgoing.close()
+    assert len(smtp_server.messages) == 3
+
+    incoming = ImapIncoming(mailroom.imap_url())
+    try:
+        fetched = await incoming.fetch(limit=10)
+        assert [b"message %d" % n in f.raw for n, f in enumerate(fetched)] == [True] * 3
+        assert fetched[0].raw.replace(b"\r\n", b"\n").endswith(b"body 0\n")
+        assert mailroom.seen_count() == (3, 0), "fetching must not mark anything"
+        again = await incoming.fetch(limit=10)
+        assert [f.key for f in again] == [f.key for f in fetched]
+        await incoming.ack([fetched[0].key, fetched[1].key])
+        assert mailroom.seen_count() == (3, 2)
+        assert [f.key for f in await incoming.fetch()] == [fetched[2].key]
+    finally:
+        await incoming.close()
+
+
+async def test_a_stale_uidvalidity_acknowledges_nothing(mailroom: Dovecot) -> None:
+    mailroom.deliver(message(1))
+    incoming = ImapIncoming(mailroom.imap_url())
+    try:
+        (first,) = await incoming.fetch()
+        await incoming.close()
+        mailroom.recreate_inbox()
+        incoming = ImapIncoming(mailroom.imap_url())
+        (again,) = await incoming.fetch()
+        assert again.key != first.key
+        await incoming.ack([first.key])
+        assert mailroom.seen_count() == (1, 0)
+        await incoming.ack([again.key])
+        assert mailroom.seen_count() == (1, 1)
+    finally:
+        await incoming.close()
+
+
+@pytest.mark.parametrize(("code", "permanent"), [(451, False), (421, False), (550, True)])
+async def test_smtp_failures_are_sorted_into_retry_and_final(
+    smtp_server: SmtpServer, code: int, permanent: bool
+) -> None:
+    outgoing = SmtpOutgoing(smtp_server.url)
+    smtp_server.handler.fail_next(code)
+    with pytest.raises(SendError) as failure:
+        await outgoing.send(message(1), "sam@university.example", [SERVICE])
+    assert failure.value.permanent is permanent and failure.value.code == code
+    # The next message goes through on a fresh or reused connection.
+    await outgoing.send(message(2), "sam@university.example", [SERVICE])
+    await outgoing.close()
+    assert [m.raw.count(b"message 2") for m in smtp_server.messages] == [1]
+
+
+async def test_an_unreachable_server_is_a_transient_error() -> None:
+    from service.embedded import free_port
+
+    outgoing = SmtpOutgoing(f"smtp://127.0.0.1:{free_port()}")
+    with pytest.raises(SendError) as failure:
+        await outgoing.send(message(1), "a@b.example", ["c@d.example"])
+    assert failure.value.permanent is False
+
+
+async def test_folder_transports_round_trip(tmp_path: Path) -> None:
+    outgoing = DirOutgoing(tmp_path / "out")
+    await outgoing.send(message(1), "a@b.example", ["c@d.example"])
+    await outgoing.send(message(1), "a@b.example", ["c@d.example"])
+    files = sorted((tmp_path / "out").glob("*.eml"))
+    assert len(files) == 2 and files[0].read_bytes() == message(1)
+    assert DirOutgoing(tmp_path / "out") is not None  # a restart keeps counting, never overwrites
+    restarted = DirOutgoing(tmp_path / "out")
+    await restarted.send(message(2), "a@b.example", ["c@d.example"])
+    assert len(list((tmp_path / "out").glob("*.eml"))) == 3
+
+    incoming = MaildirIncoming(tmp_path / "in")
+    import mailbox
+
+    mailbox.Maildir(tmp_path / "in").add(message(3))
+    (fetched,) = await incoming.fetch()
+    assert b"message 3" in fetched.raw
+    assert len(await incoming.fetch()) == 1
+    await incoming.ack([fetched.key])
+    assert await incoming.fetch() == []
+
+
+def test_embedded_redis_starts_answers_and_stops(tmp_path: Path) -> None:
+    import redis
+
+    server = EmbeddedRedis(tmp_path / "redis")
+    server.start()
+    try:
+        client = redis.Redis.from_url(server.url)
+        assert client.ping() is True
+        client.close()
+        process = server.process
+        assert process is not None
+    finally:
+        server.stop()
+    assert process.poll() is not None, "the server process is still running"

@@ -1,0 +1,200 @@
+"""Real servers for the integration tests: a private Dovecot, an SMTP server, Redis."""
+
+from __future__ import annotations
+
+import mailbox
+import os
+import shutil
+import socket
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import Envelope, Session
+
+from service.embedded import free_port
+
+DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
+USER = "mentorship"
+PASSWORD = "test-password"
+
+
+def wait_for_port(port: int, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), 0.5).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"nothing answers on 127.0.0.1:{port}")
+
+
+@dataclass
+class Dovecot:
+    """A private Dovecot instance with one user, `mentorship`, whose mail is a Maildir."""
+
+    root: Path
+    port: int = 0
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def maildir(self) -> Path:
+        return self.root / "mail" / USER / "Maildir"
+
+    def imap_url(self, mailbox_name: str = "INBOX") -> str:
+        return f"imap://{USER}:{PASSWORD}@127.0.0.1:{self.port}/{mailbox_name}"
+
+    def start(self) -> None:
+        self.port = free_port()
+        for sub in ("run", "state", "mail"):
+            (self.root / sub).mkdir(parents=True, exist_ok=True)
+        (self.root / "users").write_text(f"{USER}:{{PLAIN}}{PASSWORD}::::::\n")
+        config = self.root / "dovecot.conf"
+        config.write_text(
+            f"""
+protocols = imap
+listen = 127.0.0.1
+base_dir = {self.root}/run
+state_dir = {self.root}/state
+log_path = {self.root}/dovecot.log
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+default_login_user = dovenull
+default_internal_user = dovecot
+first_valid_uid = 1
+mail_location = maildir:{self.root}/mail/%u/Maildir
+passdb {{
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%n {self.root}/users
+}}
+userdb {{
+  driver = static
+  args = uid=dovecot gid=dovecot home={self.root}/mail/%u
+}}
+service imap-login {{
+  inet_listener imap {{
+    address = 127.0.0.1
+    port = {self.port}
+  }}
+  inet_listener imaps {{
+    port = 0
+  }}
+}}
+service stats {{
+  unix_listener stats-reader {{
+    mode = 0666
+  }}
+  unix_listener stats-writer {{
+    mode = 0666
+  }}
+}}
+"""
+        )
+        for sub in ("new", "cur", "tmp"):
+            (self.maildir / sub).mkdir(parents=True, exist_ok=True)
+        shutil.chown(self.root / "mail", "dovecot", "dovecot")
+        for path in (self.root / "mail").rglob("*"):
+            shutil.chown(path, "dovecot", "dovecot")
+        os.chmod(self.root, 0o755)
+        self.process = subprocess.Popen(
+            [DOVECOT, "-F", "-c", str(config)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            wait_for_port(self.port)
+        except RuntimeError:
+            self.stop()
+            log_file = self.root / "dovecot.log"
+            log = log_file.read_text() if log_file.exists() else ""
+            raise RuntimeError(f"Dovecot did not start:\n{log[-3000:]}") from None
+
+    def deliver(self, raw: bytes) -> None:
+        """Put a message into the user's INBOX as a local delivery agent would."""
+        box = mailbox.Maildir(self.maildir, create=False)
+        key = box.add(raw)
+        path = self.maildir / "new" / key
+        shutil.chown(path, "dovecot", "dovecot")
+
+    def seen_count(self) -> tuple[int, int]:
+        """(messages, of which flagged Seen), read from the Maildir itself."""
+        box = mailbox.Maildir(self.maildir, create=False)
+        messages = [box.get_message(k) for k in box.iterkeys()]
+        return len(messages), sum("S" in m.get_flags() for m in messages)
+
+    def recreate_inbox(self) -> None:
+        """Empty INBOX under a new UIDVALIDITY, as when a mailbox is deleted and recreated."""
+        for name in ("dovecot-uidlist", "dovecot.index", "dovecot.index.cache",
+                     "dovecot.index.log"):
+            path = self.maildir / name
+            if path.exists():
+                path.unlink()
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process = None
+
+
+@dataclass
+class Received:
+    mail_from: str
+    rcpt_tos: list[str]
+    raw: bytes
+
+
+@dataclass
+class SmtpHandler:
+    """Records every message; delivers those for the Dovecot user into its Maildir."""
+
+    dovecot: Dovecot | None
+    domain: str
+    messages: list[Received] = field(default_factory=list)
+    failures: list[tuple[int, str]] = field(default_factory=list)
+
+    def fail_next(self, code: int, count: int = 1, text: str = "injected failure") -> None:
+        self.failures.extend([(code, text)] * count)
+
+    async def handle_DATA(self, server: Any, session: Session, envelope: Envelope) -> str:
+        if self.failures:
+            code, text = self.failures.pop(0)
+            return f"{code} {text}"
+        raw = envelope.original_content or b""
+        self.messages.append(Received(envelope.mail_from or "", list(envelope.rcpt_tos), raw))
+        ours = [r for r in envelope.rcpt_tos
+                if r.lower().partition("@")[0].partition("+")[0] == USER
+                and r.lower().endswith("@" + self.domain)]
+        if ours and self.dovecot is not None:
+            self.dovecot.deliver(raw)
+        return "250 OK"
+
+
+class SmtpServer:
+    def __init__(self, dovecot: Dovecot | None, domain: str) -> None:
+        self.handler = SmtpHandler(dovecot, domain)
+        self.port = free_port()
+        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
+
+    @property
+    def url(self) -> str:
+        return f"smtp://127.0.0.1:{self.port}"
+
+    @property
+    def messages(self) -> list[Received]:
+        return self.handler.messages
+
+    def start(self) -> None:
+        self.controller.start()
+
+    def stop(self) -> None:
+        self.controller.stop()
