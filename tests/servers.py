@@ -129,8 +129,12 @@ service stats {{
 
     def recreate_inbox(self) -> None:
         """Empty INBOX under a new UIDVALIDITY, as when a mailbox is deleted and recreated."""
-        for name in ("dovecot-uidlist", "dovecot.index", "dovecot.index.cache",
-                     "dovecot.index.log"):
+        for name in (
+            "dovecot-uidlist",
+            "dovecot.index",
+            "dovecot.index.cache",
+            "dovecot.index.log",
+        ):
             path = self.maildir / name
             if path.exists():
                 path.unlink()
@@ -171,9 +175,12 @@ class SmtpHandler:
             return f"{code} {text}"
         raw = envelope.original_content or b""
         self.messages.append(Received(envelope.mail_from or "", list(envelope.rcpt_tos), raw))
-        ours = [r for r in envelope.rcpt_tos
-                if r.lower().partition("@")[0].partition("+")[0] == USER
-                and r.lower().endswith("@" + self.domain)]
+        ours = [
+            r
+            for r in envelope.rcpt_tos
+            if r.lower().partition("@")[0].partition("+")[0] == USER
+            and r.lower().endswith("@" + self.domain)
+        ]
         if ours and self.dovecot is not None:
             self.dovecot.deliver(raw)
         return "250 OK"

@@ -8,10 +8,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage
-from email.mime.application import MIMEApplication
-from email.mime.base import MIMEBase
-from email.mime.multipart import MIMEMultipart
-from email.mime.text import MIMEText
 from email.policy import SMTP
 from typing import Literal
 from zoneinfo import ZoneInfo
@@ -66,8 +62,10 @@ def build_ics(event: EventSpec, method: Method, dtstamp: datetime) -> bytes:
     cal.add("VERSION", "2.0")
     cal.add("CALSCALE", "GREGORIAN")
     cal.add("METHOD", method)
-    # Rule 10: a VTIMEZONE with yearly rules for the only TZID used.
-    cal.add_component(vtimezone(event.tzid, event.start.astimezone(zone).year))
+    # Rule 10: a VTIMEZONE with yearly rules for the only TZID used. UTC needs none: its
+    # times are written with a Z, which every client reads as UTC.
+    if event.start.astimezone(zone).utcoffset() or event.tzid not in ("UTC", "Etc/UTC"):
+        cal.add_component(vtimezone(event.tzid, event.start.astimezone(zone).year))
     vevent = Event()
     vevent.add("UID", event.uid)
     vevent.add("DTSTAMP", dtstamp.astimezone(UTC))  # rule 7: UTC, new on every message
@@ -89,27 +87,19 @@ def build_ics(event: EventSpec, method: Method, dtstamp: datetime) -> bytes:
 
 def calendar_body(text: str, html: str, ics: bytes, method: str) -> EmailMessage:
     """Rule 2's layout: mixed → (alternative: plain, html, calendar) + invite.ics."""
-    alternative = MIMEMultipart("alternative")
-    alternative.attach(MIMEText(text, "plain", "utf-8"))
-    alternative.attach(MIMEText(html, "html", "utf-8"))
-    # Rule 1: the method parameter equals METHOD inside; base64 keeps CRLF and long lines.
-    inline = MIMEBase("text", "calendar", method=method, charset="UTF-8")
-    inline.set_payload(ics)
-    _base64(inline)
-    alternative.attach(inline)
-    attachment = MIMEApplication(ics, "ics", name="invite.ics")
-    attachment.add_header("Content-Disposition", "attachment", filename="invite.ics")
-    mixed = MIMEMultipart("mixed")
-    mixed.attach(alternative)
-    mixed.attach(attachment)
     message = EmailMessage(policy=SMTP)
-    for name, value in mixed.items():
-        message[name] = value
-    message.set_payload(mixed.get_payload())
+    message.set_content(text, charset="utf-8")
+    message.add_alternative(html, subtype="html", charset="utf-8")
+    inline = EmailMessage(policy=SMTP)
+    # Rule 1: the method parameter equals METHOD inside; base64 keeps CRLF and long lines.
+    inline.set_content(
+        ics,
+        maintype="text",
+        subtype="calendar",
+        cte="base64",
+        params={"method": method, "charset": "UTF-8"},
+    )
+    message.attach(inline)
+    message.make_mixed()
+    message.add_attachment(ics, maintype="application", subtype="ics", filename="invite.ics")
     return message
-
-
-def _base64(part: MIMEBase) -> None:
-    from email import encoders
-
-    encoders.encode_base64(part)

@@ -1,0 +1,146 @@
+"""Invitations and cancellations meet INTEROP rules 1-13 in several zones, and the checker
+itself refuses broken ones."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from service.mail.calendar import EventSpec, Participant, build_ics, calendar_body
+from service.mail.compose import Rendered, build_message
+from tests.interop import check_calendar_email, check_sequence_rises
+
+ORGANIZER = Participant(
+    "mentorship+1-2-meeting1-abcdefghijklmnop@mentormail.example", "Dr. Zoë O'Brien, MD"
+)
+MENTOR = Participant("zoe@hospital.example", "Dr. Zoë O'Brien, MD")
+MENTEE = Participant("sam@university.example", 'Sam "Sammy" Okafor')
+
+
+def event(zone: str, local: datetime, sequence: int = 0, text: str = "") -> EventSpec:
+    start = local.replace(tzinfo=ZoneInfo(zone))
+    return EventSpec(
+        uid="meeting-1@mentormail.example",
+        sequence=sequence,
+        start=start,
+        end=start + timedelta(minutes=60),
+        tzid=zone,
+        summary="Mentoring meeting 1: Zoë, Sam; and a long title " + text,
+        description="Agenda:\n- fellowship, options; next steps\n" + text,
+        organizer=ORGANIZER,
+        attendees=(MENTOR, MENTEE),
+    )
+
+
+def email(spec: EventSpec, method: str = "REQUEST", to: str = MENTEE.email) -> EmailMessage:
+    ics = build_ics(spec, method, datetime(2026, 11, 25, 12, tzinfo=UTC))  # type: ignore[arg-type]
+    return build_message(
+        "invitation",
+        Rendered("Meeting", "text", "<p>html</p>"),
+        from_addr=("mentormail", "mentorship@mentormail.example"),
+        to=("Sam", to),
+        reply_to=ORGANIZER.email,
+        message_id=f"m{spec.sequence}{method}@mentormail.example",
+        date=datetime(2026, 11, 25, 12, tzinfo=UTC),
+        calendar=(ics, method),
+    )
+
+
+@pytest.mark.parametrize(
+    ("zone", "local"),
+    [
+        ("America/New_York", datetime(2026, 3, 9, 15, 0)),  # the day after spring forward
+        ("America/New_York", datetime(2026, 11, 2, 9, 30)),
+        ("Europe/Berlin", datetime(2026, 10, 26, 10, 0)),
+        ("Australia/Sydney", datetime(2026, 4, 6, 18, 0)),
+        ("Asia/Kolkata", datetime(2026, 12, 1, 17, 30)),
+        ("America/Mexico_City", datetime(2027, 7, 1, 12, 0)),
+        ("UTC", datetime(2026, 12, 1, 12, 0)),
+    ],
+)
+@pytest.mark.parametrize("method", ["REQUEST", "CANCEL"])
+def test_invitations_pass_every_rule_and_parser(zone: str, local: datetime, method: str) -> None:
+    check_calendar_email(email(event(zone, local), method), MENTEE.email)
+
+
+def test_the_wall_clock_time_survives_in_the_organisers_zone() -> None:
+    import icalendar
+
+    ics = build_ics(
+        event("America/New_York", datetime(2026, 3, 9, 15)),
+        "REQUEST",
+        datetime(2026, 11, 25, tzinfo=UTC),
+    )
+    start = icalendar.Calendar.from_ical(ics).walk("VEVENT")[0].decoded("DTSTART")
+    assert start.astimezone(ZoneInfo("America/New_York")).hour == 15
+    assert start.astimezone(UTC).hour == 19  # EDT, not EST: the zone's rules were applied
+    assert b"DTSTART;TZID=America/New_York:20260309T150000" in ics
+
+
+def test_long_accented_text_folds_without_breaking_characters() -> None:
+    spec = event("Europe/Berlin", datetime(2026, 12, 1, 10), text="é" * 300 + "ü" * 77)
+    check_calendar_email(email(spec), MENTEE.email)
+
+
+def test_mexico_city_has_no_daylight_saving_time_any_more() -> None:
+    ics = build_ics(
+        event("America/Mexico_City", datetime(2027, 7, 1, 12)),
+        "REQUEST",
+        datetime(2026, 11, 25, tzinfo=UTC),
+    )
+    assert b"BEGIN:DAYLIGHT" not in ics and b"TZOFFSETTO:-0600" in ics
+
+
+def test_the_checker_refuses_what_clients_refuse() -> None:
+    good = email(event("Europe/Berlin", datetime(2026, 12, 1, 10)))
+    with pytest.raises(AssertionError, match="rule 3"):
+        check_calendar_email(good, "someone.else@example.org")
+    raw = good.as_bytes()
+    without_method = raw.replace(b'method="REQUEST"; ', b"")
+    with pytest.raises(AssertionError, match="rule 1"):
+        check_calendar_email(without_method, MENTEE.email)
+    ics = build_ics(
+        event("Europe/Berlin", datetime(2026, 12, 1, 10)),
+        "REQUEST",
+        datetime(2026, 11, 25, tzinfo=UTC),
+    )
+    no_zone = ics.split(b"BEGIN:VTIMEZONE")[0] + ics.split(b"END:VTIMEZONE\r\n")[1]
+    local_stamp = ics.replace(b"DTSTAMP:20261125T000000Z", b"DTSTAMP:20261125T000000")
+    for broken, rule in ((no_zone, "rule 10"), (local_stamp, "rule 7")):
+        message = build_message(
+            "invitation",
+            Rendered("x", "t", "<p>h</p>"),
+            from_addr=("m", "mentorship@mentormail.example"),
+            to=("Sam", MENTEE.email),
+            reply_to=ORGANIZER.email,
+            message_id="x@y",
+            date=datetime(2026, 11, 25, tzinfo=UTC),
+            calendar=(broken, "REQUEST"),
+        )
+        with pytest.raises(AssertionError, match=rule):
+            check_calendar_email(message, MENTEE.email)
+
+
+def test_sequence_must_rise_per_uid() -> None:
+    spec = event("Europe/Berlin", datetime(2026, 12, 1, 10))
+    check_sequence_rises(
+        [
+            email(spec),
+            email(event("Europe/Berlin", datetime(2026, 12, 1, 10), sequence=1), "CANCEL"),
+        ]
+    )
+    with pytest.raises(AssertionError):
+        check_sequence_rises(
+            [email(event("Europe/Berlin", datetime(2026, 12, 1, 10), 2)), email(spec)]
+        )
+
+
+def test_the_body_layout_without_addressing() -> None:
+    ics = build_ics(
+        event("UTC", datetime(2026, 12, 1, 12)), "REQUEST", datetime(2026, 11, 25, tzinfo=UTC)
+    )
+    body = calendar_body("text", "<p>html</p>", ics, "REQUEST")
+    assert body.get_content_type() == "multipart/mixed" and body["To"] is None
