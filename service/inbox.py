@@ -182,7 +182,11 @@ async def _decide(
     if token is None:
         return await _unrouted(connection, outbox, parsed, now)
     person = await Person.get_or_none(id=token.person_id, using_db=connection)
-    pairing = await Pairing.get_or_none(id=token.pairing_id, using_db=connection)
+    # Lock the pairing: both people may answer at once, and each answer reads and rewrites
+    # its terms (PostgreSQL takes the row lock; SQLite serialises writers anyway).
+    pairing = (
+        await Pairing.filter(id=token.pairing_id).select_for_update().using_db(connection).first()
+    )
     if person is None or pairing is None:
         return Outcome(InboundStatus.IGNORED, "token names a pairing that no longer exists")
     if parsed.from_addr != person.email:
