@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Sequence
@@ -11,6 +12,7 @@ from arq.connections import RedisSettings
 from arq.cron import CronJob
 from arq.worker import Worker
 
+from service import db
 from service.app import AppContext
 from service.config import Settings
 from service.embedded import EmbeddedRedis
@@ -41,6 +43,7 @@ def build_worker(
     burst: bool = False,
     cron_jobs: Sequence[CronJob] | None = None,
     poll_delay: float | None = None,
+    handle_signals: bool = False,
 ) -> Worker:
     ctx: dict[str, Any] = {"app": app} if app is not None else {}
     return Worker(
@@ -50,7 +53,7 @@ def build_worker(
         burst=burst,
         on_startup=ws.on_startup,
         on_shutdown=ws.on_shutdown,
-        handle_signals=app is None,
+        handle_signals=handle_signals,
         max_jobs=ws.WorkerSettings.max_jobs,
         poll_delay=ws.WorkerSettings.poll_delay if poll_delay is None else poll_delay,
         keep_result=ws.WorkerSettings.keep_result,
@@ -64,16 +67,27 @@ def build_worker(
 
 async def run_worker(settings: Settings, *, burst: bool = False) -> None:
     async with redis_for(settings) as url:
-        worker = build_worker(url, burst=burst)
-        if burst:
-            # With nothing queued, a burst run still polls, processes and sends once.
-            pool = await worker_pool(worker)
-            await pool.enqueue_job("poll_inbox")
-            await pool.enqueue_job("send_outbox")
+        # Connections are made here, not in the worker's start-up hook: the ORM keeps them in
+        # a context variable, and the hook runs inside the worker's task, whose context the
+        # shutdown here would not see (the connections would never be closed).
+        app = await ws.make_app(settings)
+        # A burst run does the work that is there and stops: cron ticks would keep it alive.
+        worker = build_worker(
+            url, app=app, burst=burst, cron_jobs=[] if burst else None, handle_signals=True
+        )
         try:
-            await worker.async_run()
+            if burst:
+                pool = await worker_pool(worker)
+                for job in ("poll_inbox", "tick", "send_outbox"):
+                    await pool.enqueue_job(job)
+            # On SIGTERM/SIGINT the worker cancels its own main task: that is a clean stop.
+            with contextlib.suppress(asyncio.CancelledError):
+                await worker.async_run()
         finally:
             await worker.close()
+            await app.outgoing.close()
+            await app.incoming.close()
+            await db.close()
 
 
 async def worker_pool(worker: Worker) -> Any:

@@ -165,6 +165,19 @@ class SmtpHandler:
     domain: str
     messages: list[Received] = field(default_factory=list)
     failures: list[tuple[int, str]] = field(default_factory=list)
+    greetings: int = 0  # EHLOs seen: one per connection a client opens
+
+    async def handle_EHLO(
+        self,
+        server: Any,
+        session: Session,
+        envelope: Envelope,
+        hostname: str,
+        responses: list[str],
+    ) -> list[str]:
+        session.host_name = hostname
+        self.greetings += 1
+        return responses
 
     def fail_next(self, code: int, count: int = 1, text: str = "injected failure") -> None:
         self.failures.extend([(code, text)] * count)

@@ -85,3 +85,52 @@ def test_inspect_prints_json_for_raw_messages_and_bare_bodies(tmp_path: Path) ->
     assert all(c["args"].get("ref") != "3" for c in first["commands"]), "quoted text was read"
     assert second["file"] == str(bare)
     assert "I agree" in second["visible_text"]
+
+
+def test_run_on_embedded_defaults_sends_the_outbox_to_a_folder(tmp_path: Path) -> None:
+    csv = tmp_path / "pairs.csv"
+    csv.write_text(HEADER + ROW, encoding="utf-8")
+    assert mentormail(tmp_path, "import", str(csv)).returncode == 0
+    result = mentormail(tmp_path, "run", "--burst")
+    assert result.returncode == 0, result.stderr[-2000:]
+    files = sorted((tmp_path / "var" / "outbox").glob("*.eml"))
+    assert len(files) == 2
+    status = mentormail(tmp_path, "status")
+    assert "sent: 2" in status.stdout
+    # The embedded Redis it started is gone with it.
+    left = subprocess.run(["pgrep", "-f", str(tmp_path / "var")], capture_output=True, check=False)
+    assert left.returncode == 1, left.stdout
+
+
+def test_the_worker_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
+    import signal
+    import time
+
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DATABASE_URL", "REDIS_URL", "SMTP_URL", "IMAP_URL")
+    }
+    env["MENTORMAIL_DATA_DIR"] = str(tmp_path / "var")
+    log = tmp_path / "run.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "service", "run"],
+            cwd=tmp_path,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            deadline = time.monotonic() + 60
+            while b"Starting worker" not in log.read_bytes():
+                assert process.poll() is None, log.read_text()
+                assert time.monotonic() < deadline, "the worker did not start"
+                time.sleep(0.1)
+            process.send_signal(signal.SIGTERM)
+            assert process.wait(timeout=30) == 0, log.read_text()[-2000:]
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+    assert b"Traceback" not in log.read_bytes()
