@@ -24,8 +24,6 @@ class Settings(BaseSettings):
         default="mentorship@mentormail.localhost", validation_alias="MENTORMAIL_ADDRESS"
     )
     service_name: str = Field(default="mentormail", validation_alias="MENTORMAIL_NAME")
-    quiet_start_hour: int = Field(default=8, ge=0, le=23)
-    quiet_end_hour: int = Field(default=20, ge=1, le=24)
     send_batch: int = Field(default=200, ge=1)
     fetch_batch: int = Field(default=100, ge=1)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -11,6 +11,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 
 from service.db import transaction
 from service.domain.agreement import GROUND_RULES, WEEKDAYS, Terms, notice_label
+from service.domain.roster import Person as RosterPerson
 from service.domain.roster import Roster, RosterRow
 from service.domain.schedule import first_meeting, format_day, format_span
 from service.mail.calendar import EventSpec, Participant, build_ics
@@ -26,20 +27,17 @@ class ImportResult:
 
 
 def default_terms(row: RosterRow) -> Terms:
-    terms = Terms()
-    changes: dict[str, Any] = {}
-    if row.frequency is not None:
-        changes["frequency"] = row.frequency
-    if row.meeting_minutes is not None:
-        changes["meeting_minutes"] = row.meeting_minutes
-    if row.weekday is not None:
-        changes["weekday"] = row.weekday
-    if row.time_of_day is not None:
-        changes["time_of_day"] = row.time_of_day
-    return Terms(**{**terms.__dict__, **changes})
+    """The program's defaults, with what the coordinator's CSV says for this pair."""
+    changes: dict[str, Any] = {
+        "frequency": row.frequency,
+        "meeting_minutes": row.meeting_minutes,
+        "weekday": row.weekday,
+        "time_of_day": row.time_of_day,
+    }
+    return replace(Terms(), **{k: v for k, v in changes.items() if v is not None})
 
 
-async def _person(connection: BaseDBAsyncClient, row_person: Any, now: datetime) -> Person:
+async def _person(connection: BaseDBAsyncClient, row_person: RosterPerson, now: datetime) -> Person:
     person = await Person.get_or_none(email=row_person.email, using_db=connection)
     if person is None:
         person = await Person.create(

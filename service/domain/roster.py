@@ -5,8 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, time
+from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from service.domain.agreement import (
@@ -29,6 +31,7 @@ REQUIRED_COLUMNS = (
 )
 OPTIONAL_COLUMNS = ("frequency", "meeting_minutes", "weekday", "time", "coordinator_email")
 MAX_ROWS = 200_000
+T = TypeVar("T")
 MAX_FIELD = 300
 
 # Deliberately plain: an address we can put in a header and an SMTP envelope as it is.
@@ -161,12 +164,12 @@ def _read_row(
             return ""
         return value
 
-    def check(name: str, parse: object) -> object:
+    def check(name: str, parse: Callable[[str], T]) -> T | None:
         value = values.get(name, "")
         if not value:
             return None
         try:
-            return parse(value)  # type: ignore[operator]
+            return parse(value)
         except ValueError as exc:
             errors.append(RosterError(line, name, str(exc)))
             return None
@@ -177,10 +180,8 @@ def _read_row(
         name = need(f"{role}_name")
         email = check(f"{role}_email", normalise_email) if need(f"{role}_email") else None
         zone = check(f"{role}_timezone", check_timezone) if need(f"{role}_timezone") else None
-        people[role] = Person(name, str(email), str(zone)) if name and email and zone else None
-    start = None
-    if need("start_date"):
-        start = check("start_date", _parse_date)
+        people[role] = Person(name, email, zone) if name and email and zone else None
+    start = check("start_date", _parse_date) if need("start_date") else None
     frequency = check("frequency", parse_frequency)
     minutes = check("meeting_minutes", parse_minutes)
     weekday = check("weekday", parse_weekday)
@@ -189,7 +190,7 @@ def _read_row(
     mentor, mentee = people["mentor"], people["mentee"]
     if mentor and mentee and mentor.email == mentee.email:
         errors.append(RosterError(line, "mentee_email", "is the same person as the mentor"))
-    if errors or mentor is None or mentee is None or not isinstance(start, date):
+    if errors or mentor is None or mentee is None or start is None:
         return None, errors
     return (
         RosterRow(
@@ -198,11 +199,11 @@ def _read_row(
             mentor=mentor,
             mentee=mentee,
             start_date=start,
-            frequency=frequency if isinstance(frequency, Frequency) else None,
-            meeting_minutes=minutes if isinstance(minutes, int) else None,
-            weekday=weekday if isinstance(weekday, int) else None,
-            time_of_day=time_of_day if isinstance(time_of_day, time) else None,
-            coordinator_email=coordinator if isinstance(coordinator, str) else None,
+            frequency=frequency,
+            meeting_minutes=minutes,
+            weekday=weekday,
+            time_of_day=time_of_day,
+            coordinator_email=coordinator,
         ),
         errors,
     )
