@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-from dataclasses import dataclass, field
 from datetime import datetime
 from email.parser import BytesHeaderParser
 from email.policy import compat32
@@ -14,8 +13,6 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 
 from service.app import AppContext
 from service.db import transaction
-from service.domain.agreement import Change, Terms, apply_changes
-from service.domain.commands import help_text, parse_commands
 from service.mail.inbound import ParsedMessage, parse_message
 from service.mail.tokens import ReplyToken, find_token
 from service.models import (
@@ -23,21 +20,15 @@ from service.models import (
     InboundStatus,
     OutboundMessage,
     Pairing,
-    PairingState,
     Person,
-    Program,
     Refusal,
 )
-from service.outbox import OutboxWriter
-from service.pairings import activate, request_agreement
+from service.outbox import OutboxWriter, recipient_context
+from service.replies import Outcome, agreement_reply, general_reply
 
 log = logging.getLogger(__name__)
 
 MAX_RAW_BYTES = 25 * 1024 * 1024
-
-
-class UserFacingMailError(Exception):
-    """Something the writer should hear about, in words they can act on."""
 
 
 def inbound_message_id(raw: bytes) -> str:
@@ -78,13 +69,6 @@ async def store_fetched(ctx: AppContext) -> list[int]:
     await ctx.incoming.ack([item.key for item in fetched])
     ctx.count("inbound_stored", len(new_ids))
     return new_ids
-
-
-@dataclass
-class Outcome:
-    status: InboundStatus
-    reason: str | None = None
-    applied: list[str] = field(default_factory=list)
 
 
 async def process_inbound(ctx: AppContext, inbound_id: int) -> InboundStatus | None:
@@ -205,10 +189,10 @@ async def _decide(
     row.pairing_id = pairing.id
     if token.topic.startswith("agreement"):
         version = int(token.topic.removeprefix("agreement") or pairing.terms_version)
-        return await _agreement_reply(
+        return await agreement_reply(
             connection, outbox, pairing, person, parsed, row, now, answered_version=version
         )
-    return await _general_reply(connection, outbox, pairing, person, parsed, row, now)
+    return await general_reply(connection, outbox, pairing, person, parsed, row, now)
 
 
 async def _refuse(
@@ -237,8 +221,8 @@ async def _refuse(
         to=(name, address),
         now=now,
         context={
-            "recipient": {"name": name, "email": address, "role": "mentee"},
-            "program": {"name": outbox.settings.service_name},
+            # A stranger has no program; the service speaks for itself.
+            **recipient_context(name, address, "stranger", outbox.settings.service_name),
             "reason": reason,
         },
     )
@@ -271,194 +255,3 @@ async def _unrouted(
         "please contact your program coordinator.",
     )
     return Outcome(InboundStatus.REFUSED, "sender is not a participant")
-
-
-async def _understood(
-    connection: BaseDBAsyncClient,
-    outbox: OutboxWriter,
-    row: InboundMessage,
-    pairing: Pairing,
-    person: Person,
-    *,
-    role: str,
-    topic: str,
-    applied: list[str],
-    not_understood: list[str],
-    now: datetime,
-) -> None:
-    """The short "here is what I understood" answer; skipped on request unless something failed."""
-    if not person.wants_receipts and not not_understood:
-        return
-    program = await Program.get(id=pairing.program_id, using_db=connection)
-    await outbox.add(
-        connection,
-        kind="understood",
-        dedupe_key=f"understood:inbound:{row.id}",
-        to=(person.name, person.email),
-        person=person,
-        pairing=pairing,
-        topic=topic,
-        now=now,
-        in_reply_to=row.message_id if not row.message_id.startswith("sha256:") else None,
-        context={
-            "recipient": {"name": person.name, "email": person.email, "role": role},
-            "program": {"name": program.name},
-            "applied": applied,
-            "not_understood": not_understood,
-            "help_text": help_text(topic if topic == "agreement" else "general"),
-        },
-    )
-
-
-async def _agreement_reply(
-    connection: BaseDBAsyncClient,
-    outbox: OutboxWriter,
-    pairing: Pairing,
-    person: Person,
-    parsed: ParsedMessage,
-    row: InboundMessage,
-    now: datetime,
-    *,
-    answered_version: int,
-) -> Outcome:
-    role = "mentor" if person.id == pairing.mentor_id else "mentee"
-    result = parse_commands(parsed.visible_text, "agreement")
-    applied: list[str] = []
-    not_understood = list(result.unknown)
-    if pairing.state != PairingState.AGREEING:
-        applied.append("Your agreement is already signed by both of you; nothing was changed.")
-        await _understood(
-            connection,
-            outbox,
-            row,
-            pairing,
-            person,
-            role=role,
-            topic="agreement",
-            applied=applied,
-            not_understood=not_understood,
-            now=now,
-        )
-        return Outcome(InboundStatus.PROCESSED, "agreement already signed")
-    changes = [Change(c.args["field"], c.args["value"]) for c in result.commands if c.name == "set"]
-    agrees = any(c.name == "agree" for c in result.commands)
-    outdated = answered_version < pairing.terms_version
-    if agrees and outdated:
-        # They agreed to a form that has changed since: agreeing must mean the current terms.
-        agrees = False
-        applied.append(
-            'Your "I agree" was not counted: it answered an earlier version of the agreement, '
-            "which has changed since. The current version is on its way to you; please agree "
-            "to that one."
-        )
-    terms = Terms.from_json(pairing.terms)
-    changed = apply_changes(terms, changes)
-    not_understood.extend(changed.errors)
-    partner_id = pairing.mentee_id if role == "mentor" else pairing.mentor_id
-    partner = await Person.get(id=partner_id, using_db=connection)
-    terms_changed = changed.terms != terms
-    if terms_changed:
-        pairing.terms = changed.terms.to_json()
-        pairing.terms_version += 1
-        applied.extend(f"Changed {line}" for line in changed.applied)
-        # The partner agreed to different terms: they are asked again.
-        if role == "mentor":
-            pairing.mentee_agreed_at = None
-        else:
-            pairing.mentor_agreed_at = None
-    if agrees:
-        if role == "mentor":
-            pairing.mentor_agreed_at = now
-        else:
-            pairing.mentee_agreed_at = now
-        applied.append(
-            "You agreed to the agreement" + (" as changed above." if terms_changed else ".")
-        )
-    pairing.updated_at = now
-    await pairing.save(using_db=connection)
-    program = await Program.get(id=pairing.program_id, using_db=connection)
-    mentor = person if role == "mentor" else partner
-    mentee = partner if role == "mentor" else person
-    if pairing.mentor_agreed_at is not None and pairing.mentee_agreed_at is not None:
-        await activate(connection, outbox, pairing, now)
-        applied.append(
-            f"You have both agreed: the signed agreement and the first meeting's "
-            f"invitation are on their way to you and {partner.name}."
-        )
-    else:
-        if terms_changed:
-            await request_agreement(
-                connection, outbox, pairing, program, mentor, mentee, now, only=partner
-            )
-            applied.append(f"{partner.name} has been sent the changed agreement to agree to.")
-        if outdated:
-            # Show them the form as it stands now, their own changes included.
-            await request_agreement(
-                connection, outbox, pairing, program, mentor, mentee, now, only=person
-            )
-        if agrees:
-            applied.append(f"Waiting for {partner.name} to agree.")
-        elif not terms_changed and not outdated:
-            not_understood.append('No change and no "I agree" was found in your reply.')
-    await _understood(
-        connection,
-        outbox,
-        row,
-        pairing,
-        person,
-        role=role,
-        topic="agreement",
-        applied=applied,
-        not_understood=not_understood,
-        now=now,
-    )
-    return Outcome(InboundStatus.PROCESSED, "agreement reply", applied)
-
-
-async def _general_reply(
-    connection: BaseDBAsyncClient,
-    outbox: OutboxWriter,
-    pairing: Pairing,
-    person: Person,
-    parsed: ParsedMessage,
-    row: InboundMessage,
-    now: datetime,
-) -> Outcome:
-    """Replies outside the agreement: commands come with the meeting cadence; help works now."""
-    role = "mentor" if person.id == pairing.mentor_id else "mentee"
-    result = parse_commands(parsed.visible_text, "general")
-    program = await Program.get(id=pairing.program_id, using_db=connection)
-    asked_help = [c for c in result.commands if c.name == "help"]
-    if asked_help:
-        await outbox.add(
-            connection,
-            kind="help",
-            dedupe_key=f"help:inbound:{row.id}",
-            to=(person.name, person.email),
-            person=person,
-            pairing=pairing,
-            now=now,
-            context={
-                "recipient": {"name": person.name, "email": person.email, "role": role},
-                "program": {"name": program.name},
-                "help_text": help_text("general"),
-                "note_received": False,
-            },
-        )
-        return Outcome(InboundStatus.PROCESSED, "help sent")
-    not_understood = [c.line for c in result.commands] + list(result.unknown)
-    if not not_understood and not result.free_text:
-        return Outcome(InboundStatus.PROCESSED, "empty reply")
-    await _understood(
-        connection,
-        outbox,
-        row,
-        pairing,
-        person,
-        role=role,
-        topic="general",
-        applied=["Your message was received and kept with your pairing."],
-        not_understood=not_understood,
-        now=now,
-    )
-    return Outcome(InboundStatus.PROCESSED, "reply kept")

@@ -22,6 +22,11 @@ def message_id_for(dedupe_key: str, settings: Settings) -> str:
     return f"{digest}@{domain}"
 
 
+def recipient_context(name: str, email: str, role: str, program: str) -> dict[str, Any]:
+    """What every template is given about its reader and program."""
+    return {"recipient": {"name": name, "email": email, "role": role}, "program": {"name": program}}
+
+
 class OutboxWriter:
     """Adds rendered messages to the outbox; a dedupe key already there is left alone."""
 

@@ -16,7 +16,7 @@ from service.domain.roster import Roster, RosterRow
 from service.domain.schedule import first_meeting, format_day, format_span
 from service.mail.calendar import EventSpec, Participant, build_ics
 from service.models import Meeting, Pairing, PairingState, Person, Program
-from service.outbox import OutboxWriter
+from service.outbox import OutboxWriter, recipient_context
 
 
 @dataclass
@@ -144,9 +144,8 @@ async def request_agreement(
             topic=f"agreement{pairing.terms_version}",
             now=now,
             context={
-                "recipient": _who(person, role),
+                **recipient_context(person.name, person.email, role, program.name),
                 "partner": _who(partner, partner_role),
-                "program": {"name": program.name},
                 "terms": terms_context(terms, mentor.timezone),
                 "ground_rules": list(GROUND_RULES),
                 "form": [{"label": label, "value": value} for label, value in terms.form()],
@@ -188,9 +187,8 @@ async def activate(
         (mentee, "mentee", mentor, "mentor"),
     ):
         base = {
-            "recipient": _who(person, role),
+            **recipient_context(person.name, person.email, role, program.name),
             "partner": _who(partner, partner_role),
-            "program": {"name": program.name},
         }
         await outbox.add(
             connection,
@@ -273,9 +271,8 @@ async def send_invitation(
         now=now,
         calendar=(ics, "REQUEST"),
         context={
-            "recipient": _who(person, role),
+            **recipient_context(person.name, person.email, role, program.name),
             "partner": _who(partner, "mentee" if role == "mentor" else "mentor"),
-            "program": {"name": program.name},
             "meeting": {
                 "label": format_span(meeting.starts_at, meeting.ends_at, person.timezone),
                 "organiser_label": format_span(meeting.starts_at, meeting.ends_at, meeting.tzid),
