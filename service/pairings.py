@@ -13,7 +13,7 @@ from service.db import transaction
 from service.domain.agreement import GROUND_RULES, WEEKDAYS, Terms, notice_label
 from service.domain.roster import Person as RosterPerson
 from service.domain.roster import Roster, RosterRow
-from service.domain.schedule import first_meeting, format_day, format_span
+from service.domain.schedule import Slot, first_meeting, format_day, format_span
 from service.mail.calendar import EventSpec, Participant, build_ics
 from service.models import Meeting, Pairing, PairingState, Person, Program
 from service.outbox import OutboxWriter, recipient_context
@@ -154,42 +154,73 @@ async def request_agreement(
         )
 
 
+@dataclass(frozen=True)
+class Cast:
+    """The people of one pairing and their program, loaded once per decision."""
+
+    program: Program
+    mentor: Person
+    mentee: Person
+
+    @classmethod
+    async def load(cls, connection: BaseDBAsyncClient, pairing: Pairing) -> Cast:
+        return cls(
+            program=await Program.get(id=pairing.program_id, using_db=connection),
+            mentor=await Person.get(id=pairing.mentor_id, using_db=connection),
+            mentee=await Person.get(id=pairing.mentee_id, using_db=connection),
+        )
+
+    def sides(self) -> tuple[tuple[Person, str, Person, str], ...]:
+        """(person, role, partner, partner's role) for each of the two."""
+        return (
+            (self.mentor, "mentor", self.mentee, "mentee"),
+            (self.mentee, "mentee", self.mentor, "mentor"),
+        )
+
+
+async def add_meeting(
+    connection: BaseDBAsyncClient,
+    outbox: OutboxWriter,
+    pairing: Pairing,
+    cast: Cast,
+    number: int,
+    slot: Slot,
+    now: datetime,
+) -> Meeting:
+    """A new meeting with its permanent UID, and an invitation to each of the two."""
+    domain = outbox.settings.service_address.partition("@")[2]
+    meeting = await Meeting.create(
+        using_db=connection,
+        pairing=pairing,
+        number=number,
+        uid=f"{uuid.uuid4()}@{domain}",
+        sequence=0,
+        starts_at=slot.start,
+        ends_at=slot.end,
+        tzid=slot.tzid,
+        created_at=now,
+    )
+    for person, role, partner, _ in cast.sides():
+        await send_invitation(
+            connection, outbox, meeting, pairing, cast, person, role, partner, now
+        )
+    return meeting
+
+
 async def activate(
     connection: BaseDBAsyncClient, outbox: OutboxWriter, pairing: Pairing, now: datetime
 ) -> Meeting:
     """Both have agreed: sign, plan the first meeting and invite both, in one transaction."""
-    program = await Program.get(id=pairing.program_id, using_db=connection)
-    mentor = await Person.get(id=pairing.mentor_id, using_db=connection)
-    mentee = await Person.get(id=pairing.mentee_id, using_db=connection)
+    cast = await Cast.load(connection, pairing)
+    mentor, mentee = cast.mentor, cast.mentee
     terms = Terms.from_json(pairing.terms)
     pairing.state = PairingState.ACTIVE
     pairing.signed_at = now
     pairing.updated_at = now
     await pairing.save(using_db=connection)
-    slot = first_meeting(terms, mentor.timezone, pairing.start_date, now)
-    meeting = await Meeting.get_or_none(pairing=pairing, number=1, using_db=connection)
-    if meeting is None:
-        domain = outbox.settings.service_address.partition("@")[2]
-        meeting = await Meeting.create(
-            using_db=connection,
-            pairing=pairing,
-            number=1,
-            uid=f"{uuid.uuid4()}@{domain}",
-            sequence=0,
-            starts_at=slot.start,
-            ends_at=slot.end,
-            tzid=slot.tzid,
-            created_at=now,
-        )
     assert pairing.mentor_agreed_at is not None and pairing.mentee_agreed_at is not None
-    for person, role, partner, partner_role in (
-        (mentor, "mentor", mentee, "mentee"),
-        (mentee, "mentee", mentor, "mentor"),
-    ):
-        base = {
-            **recipient_context(person.name, person.email, role, program.name),
-            "partner": _who(partner, partner_role),
-        }
+    slot = first_meeting(terms, mentor.timezone, pairing.start_date, now)
+    for person, role, partner, partner_role in cast.sides():
         await outbox.add(
             connection,
             kind="agreement_signed",
@@ -200,30 +231,18 @@ async def activate(
             topic="agreement",
             now=now,
             context={
-                **base,
+                **recipient_context(person.name, person.email, role, cast.program.name),
+                "partner": _who(partner, partner_role),
                 "terms": terms_context(terms, mentor.timezone),
                 "ground_rules": list(GROUND_RULES),
                 "mentor": {"name": mentor.name},
                 "mentee": {"name": mentee.name},
                 "mentor_signed_on": format_day(pairing.mentor_agreed_at, mentor.timezone),
                 "mentee_signed_on": format_day(pairing.mentee_agreed_at, mentee.timezone),
-                "first_meeting": format_span(meeting.starts_at, meeting.ends_at, person.timezone),
+                "first_meeting": format_span(slot.start, slot.end, person.timezone),
             },
         )
-        await send_invitation(
-            connection,
-            outbox,
-            meeting,
-            pairing,
-            program,
-            mentor,
-            mentee,
-            person,
-            partner,
-            role,
-            now,
-        )
-    return meeting
+    return await add_meeting(connection, outbox, pairing, cast, 1, slot, now)
 
 
 async def send_invitation(
@@ -231,22 +250,21 @@ async def send_invitation(
     outbox: OutboxWriter,
     meeting: Meeting,
     pairing: Pairing,
-    program: Program,
-    mentor: Person,
-    mentee: Person,
+    cast: Cast,
     person: Person,
-    partner: Person,
     role: str,
+    partner: Person,
     now: datetime,
 ) -> None:
     """One iMIP REQUEST per attendee; the organiser is that attendee's own tokened address."""
     terms = Terms.from_json(pairing.terms)
+    mentor, mentee = cast.mentor, cast.mentee
     topic = f"meeting{meeting.id}"
     organizer = Participant(outbox.reply_to(pairing.id, person.id, topic), mentor.name)
     title = f"Mentoring meeting {meeting.number}: {mentor.name} and {mentee.name}"
     description = (
-        f"{program.name}: mentoring meeting {meeting.number} of {mentor.name} (mentor) and "
-        f"{mentee.name} (mentee). The agenda follows by email before the meeting."
+        f"{cast.program.name}: mentoring meeting {meeting.number} of {mentor.name} (mentor) "
+        f"and {mentee.name} (mentee). The agenda follows by email before the meeting."
     )
     event = EventSpec(
         uid=meeting.uid,
@@ -271,7 +289,7 @@ async def send_invitation(
         now=now,
         calendar=(ics, "REQUEST"),
         context={
-            **recipient_context(person.name, person.email, role, program.name),
+            **recipient_context(person.name, person.email, role, cast.program.name),
             "partner": _who(partner, "mentee" if role == "mentor" else "mentor"),
             "meeting": {
                 "label": format_span(meeting.starts_at, meeting.ends_at, person.timezone),

@@ -8,6 +8,7 @@ from typing import Any
 from service.app import AppContext
 from service.inbox import process_inbound, store_fetched
 from service.models import InboundMessage, InboundStatus, OutboundMessage, OutboundStatus
+from service.planning import plan_meetings
 from service.sender import send_due
 
 log = logging.getLogger(__name__)
@@ -47,14 +48,17 @@ async def send_outbox(ctx: dict[str, Any]) -> int:
 
 
 async def tick(ctx: dict[str, Any]) -> dict[str, int]:
-    """The periodic catch-up: re-queue stored mail whose job was lost, and send what is due."""
+    """The periodic work: plan meetings, re-queue stored mail whose job was lost, send."""
     app = app_of(ctx)
     pending = await InboundMessage.filter(status=InboundStatus.PENDING).values_list("id", flat=True)
     for inbound_id in pending:
         await ctx["redis"].enqueue_job(
             "process_inbound_job", inbound_id, _job_id=f"process:inbound:{inbound_id}"
         )
+    issued = await plan_meetings(app)
     due = await OutboundMessage.filter(
         status=OutboundStatus.PENDING, not_before__lte=app.clock.now()
     ).count()
-    return {"requeued_inbound": len(pending), "due_outbound": due}
+    if due:
+        await ctx["redis"].enqueue_job("send_outbox")
+    return {"requeued_inbound": len(pending), "meetings_issued": issued, "due_outbound": due}

@@ -8,6 +8,8 @@ import sys
 from email import message_from_bytes, policy
 from pathlib import Path
 
+from tests.interop import check_calendar_email, check_sequence_rises
+
 
 def test_demo_runs_a_program_and_leaves_its_outbox(tmp_path: Path) -> None:
     env = {
@@ -48,8 +50,16 @@ def test_demo_runs_a_program_and_leaves_its_outbox(tmp_path: Path) -> None:
         assert message["Auto-Submitted"] == "auto-generated"
     assert kinds.get("agreement_request", 0) >= 8
     assert kinds.get("agreement_signed") == 8
-    assert kinds.get("invitation") == 8
+    # Two meetings ahead for each of the 4 pairs, to each of 2 people, and more as they pass.
+    assert kinds.get("invitation", 0) >= 16
     assert kinds.get("understood", 0) >= 8
+    invitations = [
+        p.read_bytes() for p in files if b"X-Mentormail-Kind: invitation" in p.read_bytes()
+    ]
+    for raw in invitations:
+        message = message_from_bytes(raw, policy=policy.default)
+        check_calendar_email(raw, message["To"].addresses[0].addr_spec)
+    check_sequence_rises(invitations)
     index = (out / "outbox" / "index.html").read_text(encoding="utf-8")
     assert index.count("<tr>") == len(files) + 1
     # Nothing of the demo is left running: its embedded Redis stopped with it.

@@ -9,8 +9,10 @@ from __future__ import annotations
 import mailbox
 from datetime import timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from service.app import AppContext
+from service.clock import ManualClock
 from service.domain.roster import read_roster
 from service.inbox import process_inbound, store_fetched
 from service.models import (
@@ -195,3 +197,45 @@ async def test_an_unparseable_reply_gets_help(app: AppContext) -> None:
     text = parse(answer).get_body(("plain",)).get_content()  # type: ignore[union-attr]
     assert "whenever we feel like it" in text
     assert "I agree" in text
+
+
+async def activated(app: AppContext) -> Pairing:
+    await import_csv(app)
+    await send_due(app)
+    for address in ("sam@university.example", "zoe@hospital.example"):
+        request = (await sent_to(app, address, "agreement_request"))[0]
+        deliver(app, reply_to(request, sender=address, body="I agree"))
+    await receive(app)
+    pairing = await Pairing.get()
+    assert pairing.state == PairingState.ACTIVE
+    return pairing
+
+
+async def test_planning_keeps_two_meetings_ahead_and_never_repeats(app: AppContext) -> None:
+    from service.planning import plan_meetings
+    from tests.interop import check_calendar_email, check_sequence_rises
+
+    pairing = await activated(app)
+    assert await plan_meetings(app) == 1  # meeting 1 came with the signature; now meeting 2
+    assert await plan_meetings(app) == 0, "a second tick issues nothing again"
+    meetings = await Meeting.filter(pairing_id=pairing.id).order_by("number")
+    assert [m.number for m in meetings] == [1, 2]
+    # Monthly on Thursdays at 10:00 in New York: the same weekday of the next month.
+    local = [m.starts_at.astimezone(ZoneInfo("America/New_York")) for m in meetings]
+    assert [(t.date().isoformat(), t.hour) for t in local] == [
+        ("2026-12-03", 10),  # the first Thursday on or after the start date
+        ("2027-01-07", 10),  # the first Thursday of the next month
+    ]
+
+    clock = app.clock
+    assert isinstance(clock, ManualClock)
+    clock.set(meetings[0].ends_at + timedelta(hours=1))
+    assert await plan_meetings(app) == 1
+    assert await Meeting.filter(pairing_id=pairing.id).count() == 3
+    invites = [parse(raw) for raw in await sent_to(app, "sam@university.example", "invitation")]
+    assert len(invites) == 3
+    for invite in invites:
+        check_calendar_email(invite, "sam@university.example")
+    check_sequence_rises(invites)
+    uids = {str(m.uid) for m in await Meeting.all()}
+    assert len(uids) == 3
