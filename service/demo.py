@@ -60,6 +60,14 @@ GOALS = (
     "Learn to run a clinical trial from protocol to close-out",
 )
 STYLES = ("gmail", "outlook", "apple")
+AGENDA_TOPICS = (
+    "Feedback on my abstract draft",
+    "Which fellowship programs to apply to",
+    "How to find a second mentor for statistics",
+    "Balancing clinic time with research",
+    "Authorship on the cohort paper",
+    "Preparing for my first grant submission",
+)
 
 
 @dataclass
@@ -214,6 +222,12 @@ class Simulation:
         self.replies_written += 1
 
     def answer(self, person: Person, kind: str, message: EmailMessage) -> str | None:
+        if kind == "agenda_request":
+            # Most mentees manage up and send topics; some forget.
+            if person.persona == "slow" or self.rng.random() < 0.2:
+                return None
+            topics = self.rng.sample(AGENDA_TOPICS, k=self.rng.randint(1, 3))
+            return "Hi,\n\n" + "\n".join(topics)
         if kind != "agreement_request":
             return None
         lines: list[str] = []

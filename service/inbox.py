@@ -124,12 +124,28 @@ async def _route(
     for message_id in ids:
         sent = await OutboundMessage.get_or_none(message_id=message_id, using_db=connection)
         if sent is not None and sent.pairing_id is not None and sent.person_id is not None:
-            topic = "general"
-            if sent.kind.startswith("agreement"):
-                version = re.search(r":v(\d+):", sent.dedupe_key)
-                topic = "agreement" + (version.group(1) if version else "")
-            return ReplyToken(sent.pairing_id, sent.person_id, topic), False
+            return ReplyToken(sent.pairing_id, sent.person_id, _topic_of(sent)), False
     return None, False
+
+
+# What a reply to each kind of email is about, when it comes back without its token.
+_TOPIC_BY_KIND = {
+    "agenda_request": "agenda",
+    "agenda": "agenda",
+    "after_meeting": "after",
+    "mentor_checkin": "checkin",
+    "invitation": "meeting",
+}
+
+
+def _topic_of(sent: OutboundMessage) -> str:
+    if sent.kind.startswith("agreement"):
+        version = re.search(r":v(\d+):", sent.dedupe_key)
+        return "agreement" + (version.group(1) if version else "")
+    meeting = re.search(r":meeting:(\d+):", sent.dedupe_key)
+    if sent.kind in _TOPIC_BY_KIND and meeting:
+        return _TOPIC_BY_KIND[sent.kind] + meeting.group(1)
+    return "general"
 
 
 async def _decide(
@@ -192,7 +208,9 @@ async def _decide(
         return await agreement_reply(
             connection, outbox, pairing, person, parsed, row, now, answered_version=version
         )
-    return await general_reply(connection, outbox, pairing, person, parsed, row, now)
+    return await general_reply(
+        connection, outbox, pairing, person, parsed, row, now, topic=token.topic
+    )
 
 
 async def _refuse(

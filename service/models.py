@@ -106,6 +106,27 @@ class Meeting(Model):
         unique_together = (("pairing", "number"),)
 
 
+class AgendaItem(Model):
+    """A topic for a meeting, sent in by a participant."""
+
+    id = fields.IntField(primary_key=True)
+    meeting: fields.ForeignKeyRelation[Meeting] = fields.ForeignKeyField(
+        "models.Meeting", related_name="agenda_items", on_delete=fields.CASCADE
+    )
+    author: fields.ForeignKeyRelation[Person] = fields.ForeignKeyField(
+        "models.Person", related_name="agenda_items", on_delete=fields.CASCADE
+    )
+    text = fields.CharField(max_length=500)
+    created_at = fields.DatetimeField()
+
+    meeting_id: int
+    author_id: int
+
+    class Meta:
+        table = "agenda_item"
+        unique_together = (("meeting", "text"),)
+
+
 class OutboundMessage(Model):
     """The outbox: written in the same transaction as the decision, sent by another job."""
 

@@ -1,17 +1,24 @@
-"""The planning tick: keep every active pairing's next meetings issued, exactly once."""
+"""The planning tick: next meetings issued, and the prompts around them queued, once each."""
 
 from __future__ import annotations
 
 import calendar
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from tortoise.backends.base.client import BaseDBAsyncClient
 
 from service.app import AppContext
 from service.db import transaction
+from service.domain import guide
 from service.domain.agreement import Terms
 from service.domain.cadence import local_day, meeting_slot, numbers_to_plan
-from service.models import Meeting, Pairing, PairingState
-from service.outbox import OutboxWriter
+from service.domain.commands import help_text
+from service.domain.prompts import meeting_prompts, within_waking_hours
+from service.domain.schedule import format_span
+from service.models import AgendaItem, Meeting, Pairing, PairingState, Person
+from service.outbox import OutboxWriter, recipient_context
 from service.pairings import Cast, add_meeting
 
 log = logging.getLogger(__name__)
@@ -69,3 +76,103 @@ async def plan_meetings(app: AppContext) -> int:
         log.info("planning issued %d meeting(s)", issued)
     app.count("meetings_issued", issued)
     return issued
+
+
+PROMPT_WINDOW = timedelta(days=6)  # no prompt is due more than this before or after a meeting
+
+
+async def plan_prompts(app: AppContext) -> int:
+    """Queue the prompts now due around each meeting, each reaching people in their daytime."""
+    now = app.clock.now()
+    outbox = OutboxWriter(app.settings, app.secret)
+    queued = 0
+    meeting_ids = await Meeting.filter(
+        cancelled=False,
+        starts_at__lte=now + PROMPT_WINDOW,
+        ends_at__gte=now - PROMPT_WINDOW,
+        pairing__state=PairingState.ACTIVE,
+    ).values_list("id", flat=True)
+    for meeting_id in meeting_ids:
+        async with transaction() as connection:
+            meeting = await Meeting.get(id=meeting_id, using_db=connection)
+            pairing = await Pairing.get(id=meeting.pairing_id, using_db=connection)
+            terms = Terms.from_json(pairing.terms)
+            due = [
+                p
+                for p in meeting_prompts(
+                    meeting.number, meeting.starts_at, meeting.ends_at, terms.frequency
+                )
+                if p.due <= now < p.stale
+            ]
+            if not due:
+                continue
+            cast = await Cast.load(connection, pairing)
+            for prompt in due:
+                for person, role, partner, _ in cast.sides():
+                    if prompt.audience not in (role, "both"):
+                        continue
+                    send_at = within_waking_hours(now, person.timezone)
+                    if send_at >= prompt.stale:
+                        continue
+                    queued += await outbox.add(
+                        connection,
+                        kind=prompt.kind,
+                        dedupe_key=f"{prompt.kind}:meeting:{meeting.id}:person:{person.id}",
+                        to=(person.name, person.email),
+                        person=person,
+                        pairing=pairing,
+                        topic=f"{TOPICS[prompt.kind]}{meeting.id}",
+                        now=now,
+                        not_before=send_at,
+                        context=await prompt_context(
+                            connection, prompt.kind, meeting, terms, cast, person, role, partner
+                        ),
+                    )
+    app.count("prompts_queued", queued)
+    return queued
+
+
+TOPICS = {
+    "agenda_request": "agenda",
+    "agenda": "agenda",
+    "after_meeting": "after",
+    "mentor_checkin": "checkin",
+}
+
+
+async def prompt_context(
+    connection: BaseDBAsyncClient,
+    kind: str,
+    meeting: Meeting,
+    terms: Terms,
+    cast: Cast,
+    person: Person,
+    role: str,
+    partner: Person,
+) -> dict[str, Any]:
+    context: dict[str, Any] = {
+        **recipient_context(person.name, person.email, role, cast.program.name),
+        "partner": {"name": partner.name, "email": partner.email},
+        "meeting": {
+            "label": format_span(meeting.starts_at, meeting.ends_at, person.timezone),
+            "number": meeting.number,
+        },
+        "help_text": help_text("general"),
+    }
+    if kind == "agenda_request":
+        first = meeting.number == 1
+        context |= {
+            "goals": list(terms.goals),
+            "open_items": [],
+            "checklist": list(guide.FIRST_MEETING_CHECKLIST) if first else [],
+            "talking_points": list(guide.FIRST_MEETING_TALKING_POINTS) if first else [],
+        }
+    elif kind == "agenda":
+        items = await AgendaItem.filter(meeting_id=meeting.id).order_by("id").using_db(connection)
+        context |= {"items": [i.text for i in items], "goals": list(terms.goals), "open_items": []}
+    elif kind == "after_meeting":
+        questions = guide.AFTER_FIRST_MEETING if meeting.number == 1 else guide.AFTER_EACH_MEETING
+        context["questions"] = list(questions)
+    elif kind == "mentor_checkin":
+        context["questions"] = list(guide.MENTOR_CHECKIN)
+    return context

@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from service.domain.agreement import Change, Terms, apply_changes
-from service.domain.commands import help_text, parse_commands
+from service.domain.commands import help_text, is_available, parse_commands
 from service.mail.inbound import ParsedMessage
-from service.models import InboundMessage, InboundStatus, Pairing, PairingState, Person, Program
+from service.models import (
+    AgendaItem,
+    InboundMessage,
+    InboundStatus,
+    Meeting,
+    Pairing,
+    PairingState,
+    Person,
+    Program,
+)
 from service.outbox import OutboxWriter, recipient_context
 from service.pairings import activate, request_agreement
 
@@ -163,6 +173,24 @@ async def agreement_reply(
     return Outcome(InboundStatus.PROCESSED, "agreement reply", applied)
 
 
+_TOPIC = re.compile(r"([a-z]+?)(\d+)")
+# "Hi Zoë," or "Thanks!" above the topics is not a topic.
+_SMALL_TALK = re.compile(r"^(?:hi|hello|dear|hey|thanks|thank you|best|cheers)\b.{0,40}$", re.I)
+MAX_AGENDA_ITEMS = 20
+
+
+async def _agenda_meeting(
+    connection: BaseDBAsyncClient, pairing: Pairing, meeting_id: int | None, now: datetime
+) -> Meeting | None:
+    """The meeting a topic is for: the one the email was about, else the next one."""
+    query = Meeting.filter(pairing_id=pairing.id, cancelled=False, starts_at__gt=now)
+    if meeting_id is not None:
+        named = await query.filter(id=meeting_id).using_db(connection).first()
+        if named is not None:
+            return named
+    return await query.order_by("starts_at").using_db(connection).first()
+
+
 async def general_reply(
     connection: BaseDBAsyncClient,
     outbox: OutboxWriter,
@@ -171,13 +199,14 @@ async def general_reply(
     parsed: ParsedMessage,
     row: InboundMessage,
     now: datetime,
+    *,
+    topic: str = "general",
 ) -> Outcome:
-    """Replies outside the agreement: commands come with the meeting cadence; help works now."""
+    """Replies to meeting emails: agenda topics now; help; the rest is shown back."""
     role = "mentor" if person.id == pairing.mentor_id else "mentee"
     result = parse_commands(parsed.visible_text, "general")
     program = await Program.get(id=pairing.program_id, using_db=connection)
-    asked_help = [c for c in result.commands if c.name == "help"]
-    if asked_help:
+    if any(c.name == "help" for c in result.commands):
         await outbox.add(
             connection,
             kind="help",
@@ -193,8 +222,51 @@ async def general_reply(
             },
         )
         return Outcome(InboundStatus.PROCESSED, "help sent")
-    not_understood = [c.line for c in result.commands] + list(result.unknown)
-    if not not_understood and not result.free_text:
+    match = _TOPIC.fullmatch(topic)
+    about, ref = (match.group(1), int(match.group(2))) if match else (topic, None)
+    free = [line for line in result.free_text if not _SMALL_TALK.match(line)]
+    # Topics in the order they were written; in answer to an agenda request, plain lines
+    # are topics too.
+    topics: list[str] = []
+    for line in parsed.visible_text.splitlines():
+        single = parse_commands(line, "general")
+        topics += [c.args["text"] for c in single.commands if c.name == "agenda"]
+        if about == "agenda":
+            topics += [text for text in single.free_text if not _SMALL_TALK.match(text)]
+    applied: list[str] = []
+    not_understood = [
+        f"{c.line} (this command is not available yet)" if not is_available(c.name) else c.line
+        for c in result.commands
+        if c.name != "agenda"
+    ]
+    not_understood += result.unknown
+    if topics:
+        meeting = await _agenda_meeting(connection, pairing, ref, now)
+        if meeting is None:
+            not_understood += [f"agenda: {t}" for t in topics]
+            applied.append("There is no upcoming meeting to add these topics to.")
+        else:
+            for text in topics[:MAX_AGENDA_ITEMS]:
+                text = " ".join(text.split())[:500]
+                exists = (
+                    await AgendaItem.filter(meeting_id=meeting.id, text=text)
+                    .using_db(connection)
+                    .exists()
+                )
+                if not exists:
+                    await AgendaItem.create(
+                        using_db=connection,
+                        meeting=meeting,
+                        author=person,
+                        text=text,
+                        created_at=now,
+                    )
+                applied.append(f"Added to the agenda of meeting {meeting.number}: {text}")
+    elif free and about in ("after", "checkin"):
+        applied.append("Thank you for your reflection. It is not shared with anyone.")
+    elif free:
+        applied.append("Your message was received.")
+    if not applied and not not_understood:
         return Outcome(InboundStatus.PROCESSED, "empty reply")
     await understood(
         connection,
@@ -204,8 +276,8 @@ async def general_reply(
         person,
         role=role,
         topic="general",
-        applied=["Your message was received and kept with your pairing."],
+        applied=applied,
         not_understood=not_understood,
         now=now,
     )
-    return Outcome(InboundStatus.PROCESSED, "reply kept")
+    return Outcome(InboundStatus.PROCESSED, f"{about} reply", applied)

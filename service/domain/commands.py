@@ -30,6 +30,8 @@ class CommandSpec:
     help: str
     parse: Callable[[str], dict[str, str] | None]
     contexts: frozenset[str] = frozenset({"general"})
+    # Parsed everywhere, but only offered in help and applied once the service implements it.
+    available: bool = True
 
 
 def _pattern(regex: str, *names: str) -> Callable[[str], dict[str, str] | None]:
@@ -65,12 +67,14 @@ REGISTRY: tuple[CommandSpec, ...] = (
         "done 2",
         "marks task 2 (or the task matching the words) as done",
         _pattern(rf"{_DONE}\s*(?:#\s*)?(?P<ref>\d+)\.?|{_DONE}\s*:\s*(?P<text>.+)", "ref", "text"),
+        available=False,
     ),
     CommandSpec(
         "task",
         "task: send CV to Dr. Lee by Dec 3",
         "adds a task for you (add 'for mentor' to give it to your mentor)",
         _task,
+        available=False,
     ),
     CommandSpec(
         "agenda",
@@ -83,29 +87,40 @@ REGISTRY: tuple[CommandSpec, ...] = (
         "reschedule: Tue Dec 9 3pm",
         "asks to move the next meeting",
         _pattern(r"reschedule\s*:\s*(?P<when>.+)", "when"),
+        available=False,
     ),
     CommandSpec(
         "frequency",
         "frequency: monthly",
         "changes how often you meet",
         _pattern(r"frequency\s*:\s*(?P<value>.+)", "value"),
+        available=False,
     ),
     CommandSpec(
-        "pause", "pause", "pauses the meetings and reminders", _pattern(r"pause(?P<x>)\.?", "x")
+        "pause",
+        "pause",
+        "pauses the meetings and reminders",
+        _pattern(r"pause(?P<x>)\.?", "x"),
+        available=False,
     ),
     CommandSpec(
-        "resume", "resume", "starts them again after a pause", _pattern(r"resume(?P<x>)\.?", "x")
+        "resume",
+        "resume",
+        "starts them again after a pause",
+        _pattern(r"resume(?P<x>)\.?", "x"),
+        available=False,
     ),
     CommandSpec(
         "phase_out",
         "phase out",
         "begins ending the mentoring relationship gracefully",
         _pattern(r"phase[ -]?out(?P<x>)\.?", "x"),
+        available=False,
     ),
     CommandSpec(
         "help",
-        "help: <your note>",
-        "sends you this help; with a note, passes it to your coordinator confidentially",
+        "help",
+        "sends you this list",
         _pattern(r"help\.?|help\s*:\s*(?P<text>.+)", "text"),
         BOTH,
     ),
@@ -179,6 +194,10 @@ def _match(line: str, context: str) -> Command | None:
     return None
 
 
+def is_available(name: str) -> bool:
+    return any(spec.name == name and spec.available for spec in REGISTRY)
+
+
 def help_text(context: str = "general") -> str:
     """One line per command the reader may write, generated from the registry."""
     lines = []
@@ -187,6 +206,6 @@ def help_text(context: str = "general") -> str:
             "Any line of the agreement form, e.g. `Frequency: every 2 weeks`, changes that field"
         )
     for spec in REGISTRY:
-        if context in spec.contexts:
+        if context in spec.contexts and spec.available:
             lines.append(f"{spec.example:<38} {spec.help}")
     return "\n".join(lines)

@@ -8,7 +8,7 @@ from typing import Any
 from service.app import AppContext
 from service.inbox import process_inbound, store_fetched
 from service.models import InboundMessage, InboundStatus, OutboundMessage, OutboundStatus
-from service.planning import plan_meetings
+from service.planning import plan_meetings, plan_prompts
 from service.sender import send_due
 
 log = logging.getLogger(__name__)
@@ -56,9 +56,15 @@ async def tick(ctx: dict[str, Any]) -> dict[str, int]:
             "process_inbound_job", inbound_id, _job_id=f"process:inbound:{inbound_id}"
         )
     issued = await plan_meetings(app)
+    prompts = await plan_prompts(app)
     due = await OutboundMessage.filter(
         status=OutboundStatus.PENDING, not_before__lte=app.clock.now()
     ).count()
     if due:
         await ctx["redis"].enqueue_job("send_outbox")
-    return {"requeued_inbound": len(pending), "meetings_issued": issued, "due_outbound": due}
+    return {
+        "requeued_inbound": len(pending),
+        "meetings_issued": issued,
+        "prompts_queued": prompts,
+        "due_outbound": due,
+    }

@@ -239,3 +239,59 @@ async def test_planning_keeps_two_meetings_ahead_and_never_repeats(app: AppConte
     check_sequence_rises(invites)
     uids = {str(m.uid) for m in await Meeting.all()}
     assert len(uids) == 3
+
+
+async def test_prompts_around_a_meeting_reach_the_right_people_once(app: AppContext) -> None:
+    from service.planning import plan_meetings, plan_prompts
+
+    pairing = await activated(app)
+    await plan_meetings(app)
+    meeting = await Meeting.get(pairing_id=pairing.id, number=1)
+    clock = app.clock
+    assert isinstance(clock, ManualClock)
+    await send_due(app)
+
+    clock.set(meeting.starts_at - timedelta(days=5) + timedelta(minutes=1))
+    assert await plan_prompts(app) == 1
+    assert await plan_prompts(app) == 0, "a second tick queues nothing again"
+    (request,) = await sent_to_when_due(app, "sam@university.example", "agenda_request")
+    text = parse(request).get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert "Preparing" in text or "preparation" in text
+    assert await sent_to(app, "zoe@hospital.example", "agenda_request") == []
+
+    deliver(
+        app,
+        reply_to(
+            request,
+            sender="sam@university.example",
+            body="Hi Zoë,\n\nFeedback on my abstract\nagenda: fellowship options",
+        ),
+    )
+    assert await receive(app) == [InboundStatus.PROCESSED]
+
+    clock.set(meeting.starts_at - timedelta(days=1) + timedelta(minutes=1))
+    assert await plan_prompts(app) == 2
+    for address in ("sam@university.example", "zoe@hospital.example"):
+        (agenda,) = await sent_to_when_due(app, address, "agenda")
+        body = parse(agenda).get_body(("plain",)).get_content()  # type: ignore[union-attr]
+        assert "1. Feedback on my abstract" in body and "2. fellowship options" in body
+        assert "Hi Zoë" not in body
+
+    clock.set(meeting.ends_at + timedelta(hours=2, minutes=1))
+    assert await plan_prompts(app) == 1
+    assert len(await sent_to(app, "sam@university.example", "after_meeting")) == 1
+    # Meeting 1 of a monthly pair: the mentor's check-in comes after meeting 2.
+    assert await sent_to(app, "zoe@hospital.example", "mentor_checkin") == []
+
+
+async def sent_to_when_due(app: AppContext, address: str, kind: str) -> list[bytes]:
+    """Messages of a kind for an address, sent once their waking-hours time has come."""
+    clock = app.clock
+    assert isinstance(clock, ManualClock)
+    rows = await OutboundMessage.filter(kind=kind).order_by("id")
+    mine = [r for r in rows if address in r.recipients]
+    for row in mine:
+        if row.not_before > clock.now():
+            local = row.not_before.astimezone(ZoneInfo("UTC"))
+            assert local >= clock.now()
+    return [bytes(r.raw_bytes) for r in mine]

@@ -79,6 +79,35 @@ def context(kind: str) -> dict[str, Any]:
         },
         "help": {"help_text": "done 2    marks task 2 as done", "note_received": True},
         "refusal": {"reason": "This conversation belongs to another address."},
+        "agenda_request": {
+            "partner": PARTNER,
+            "meeting": MEETING,
+            "goals": TERMS["goals"],
+            "open_items": ["Draft <aims>"],
+            "checklist": ["Refresh your CV"],
+            "talking_points": ["What led you here?"],
+            "help_text": "done 2    marks task 2 as done",
+        },
+        "agenda": {
+            "partner": PARTNER,
+            "meeting": MEETING,
+            "items": ["Fellowship <options>"],
+            "goals": TERMS["goals"],
+            "open_items": [],
+            "help_text": "done 2    marks task 2 as done",
+        },
+        "after_meeting": {
+            "partner": PARTNER,
+            "meeting": MEETING,
+            "questions": ["Am I still learning and growing?"],
+            "help_text": "done 2    marks task 2 as done",
+        },
+        "mentor_checkin": {
+            "partner": PARTNER,
+            "meeting": MEETING,
+            "questions": ["What is working well?"],
+            "help_text": "done 2    marks task 2 as done",
+        },
     }
     return {**base, **extra[kind]}
 
