@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import mailbox
 import random
+import re
 import shutil
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -60,6 +61,12 @@ GOALS = (
     "Learn to run a clinical trial from protocol to close-out",
 )
 STYLES = ("gmail", "outlook", "apple")
+TASKS = (
+    "send my CV to my mentor",
+    "draft the specific aims page",
+    "read the two papers we discussed",
+    "email the biostatistics core about a consult",
+)
 AGENDA_TOPICS = (
     "Feedback on my abstract draft",
     "Which fellowship programs to apply to",
@@ -228,6 +235,16 @@ class Simulation:
                 return None
             topics = self.rng.sample(AGENDA_TOPICS, k=self.rng.randint(1, 3))
             return "Hi,\n\n" + "\n".join(topics)
+        if kind == "after_meeting" and self.rng.random() < 0.7:
+            task = self.rng.choice(TASKS)
+            when = self.rng.choice(("Friday", "next Tuesday", "in two weeks", "Dec 20"))
+            return (
+                f"task: {task} by {when}\n\n"
+                "It was a really useful meeting, I am still learning a lot."
+            )
+        if kind == "task_reminder" and self.rng.random() < 0.5:
+            found = re.search(r"reply with done (\d+)", _quote_block(message))
+            return f"done {found.group(1)}" if found else None
         if kind != "agreement_request":
             return None
         lines: list[str] = []

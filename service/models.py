@@ -127,6 +127,37 @@ class AgendaItem(Model):
         unique_together = (("meeting", "text"),)
 
 
+class TaskState(StrEnum):
+    OPEN = "open"
+    DONE = "done"
+
+
+class Task(Model):
+    """An action item: numbered per pairing so that `done 2` names it."""
+
+    id = fields.IntField(primary_key=True)
+    pairing: fields.ForeignKeyRelation[Pairing] = fields.ForeignKeyField(
+        "models.Pairing", related_name="tasks", on_delete=fields.CASCADE
+    )
+    number = fields.IntField()
+    owner: fields.ForeignKeyRelation[Person] = fields.ForeignKeyField(
+        "models.Person", related_name="tasks", on_delete=fields.CASCADE
+    )
+    text = fields.CharField(max_length=500)
+    due_date = fields.DateField(null=True)
+    state = fields.CharEnumField(TaskState, max_length=8, default=TaskState.OPEN)
+    created_at = fields.DatetimeField()
+    done_at = fields.DatetimeField(null=True)
+
+    pairing_id: int
+    owner_id: int
+
+    class Meta:
+        table = "task"
+        unique_together = (("pairing", "number"),)
+        indexes = (("state", "due_date"),)
+
+
 class OutboundMessage(Model):
     """The outbox: written in the same transaction as the decision, sent by another job."""
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
+from service.actions import describe, open_tasks
 from service.app import AppContext
 from service.db import transaction
 from service.domain import guide
@@ -17,7 +18,8 @@ from service.domain.cadence import local_day, meeting_slot, numbers_to_plan
 from service.domain.commands import help_text
 from service.domain.prompts import meeting_prompts, within_waking_hours
 from service.domain.schedule import format_span
-from service.models import AgendaItem, Meeting, Pairing, PairingState, Person
+from service.domain.tasks import OVERDUE_NUDGES, task_reminders
+from service.models import AgendaItem, Meeting, Pairing, PairingState, Person, Task, TaskState
 from service.outbox import OutboxWriter, recipient_context
 from service.pairings import Cast, add_meeting
 
@@ -159,11 +161,12 @@ async def prompt_context(
         },
         "help_text": help_text("general"),
     }
+    open_items = [describe(t) for t in await open_tasks(connection, meeting.pairing_id)]
     if kind == "agenda_request":
         first = meeting.number == 1
         context |= {
             "goals": list(terms.goals),
-            "open_items": [],
+            "open_items": open_items,
             "checklist": list(guide.FIRST_MEETING_CHECKLIST) if first else [],
             "talking_points": list(guide.FIRST_MEETING_TALKING_POINTS) if first else [],
         }
@@ -176,3 +179,56 @@ async def prompt_context(
     elif kind == "mentor_checkin":
         context["questions"] = list(guide.MENTOR_CHECKIN)
     return context
+
+
+async def plan_task_reminders(app: AppContext) -> int:
+    """Queue reminders for open action items due soon, and weekly nudges for late ones."""
+    now = app.clock.now()
+    outbox = OutboxWriter(app.settings, app.secret)
+    horizon = now.date() + timedelta(days=2)
+    oldest = now.date() - timedelta(days=7 * OVERDUE_NUDGES + 2)
+    queued = 0
+    task_ids = await Task.filter(
+        state=TaskState.OPEN,
+        due_date__lte=horizon,
+        due_date__gte=oldest,
+        pairing__state=PairingState.ACTIVE,
+    ).values_list("id", flat=True)
+    for task_id in task_ids:
+        async with transaction() as connection:
+            task = await Task.get(id=task_id, using_db=connection)
+            owner = await Person.get(id=task.owner_id, using_db=connection)
+            assert task.due_date is not None
+            due = [
+                r for r in task_reminders(task.due_date, owner.timezone) if r.due <= now < r.stale
+            ]
+            if not due:
+                continue
+            pairing = await Pairing.get(id=task.pairing_id, using_db=connection)
+            cast = await Cast.load(connection, pairing)
+            role = "mentor" if owner.id == cast.mentor.id else "mentee"
+            partner = cast.mentee if role == "mentor" else cast.mentor
+            reminder = due[-1]  # only the latest one still relevant
+            queued += await outbox.add(
+                connection,
+                kind=reminder.kind,
+                dedupe_key=f"{reminder.kind}:task:{task.id}:{reminder.key}",
+                to=(owner.name, owner.email),
+                person=owner,
+                pairing=pairing,
+                topic=f"task{task.id}",
+                now=now,
+                not_before=within_waking_hours(now, owner.timezone),
+                context={
+                    **recipient_context(owner.name, owner.email, role, cast.program.name),
+                    "partner": {"name": partner.name, "email": partner.email},
+                    "task": {
+                        "number": task.number,
+                        "text": task.text,
+                        "due": f"{task.due_date:%A %d %B %Y}",
+                    },
+                    "help_text": help_text("general"),
+                },
+            )
+    app.count("task_reminders_queued", queued)
+    return queued

@@ -8,8 +8,9 @@ from datetime import datetime
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
+from service.actions import add_task, complete_task
 from service.domain.agreement import Change, Terms, apply_changes
-from service.domain.commands import help_text, is_available, parse_commands
+from service.domain.commands import Command, help_text, is_available, parse_commands
 from service.mail.inbound import ParsedMessage
 from service.models import (
     AgendaItem,
@@ -84,6 +85,10 @@ async def agreement_reply(
     applied: list[str] = []
     not_understood = list(result.unknown)
     if pairing.state != PairingState.AGREEING:
+        everyday = parse_commands(parsed.visible_text, "general").commands
+        if any(c.name not in ("help", "frequency") for c in everyday):
+            # An old thread used for everyday commands: apply them as any other reply.
+            return await general_reply(connection, outbox, pairing, person, parsed, row, now)
         applied.append("Your agreement is already signed by both of you; nothing was changed.")
         await understood(
             connection,
@@ -191,6 +196,28 @@ async def _agenda_meeting(
     return await query.order_by("starts_at").using_db(connection).first()
 
 
+async def _apply_task_commands(
+    connection: BaseDBAsyncClient,
+    pairing: Pairing,
+    person: Person,
+    commands: list[Command],
+    now: datetime,
+) -> tuple[list[str], list[str]]:
+    applied: list[str] = []
+    not_understood: list[str] = []
+    for command in commands:
+        if command.name == "task":
+            applied.append(await add_task(connection, pairing, person, command, now))
+        elif command.name == "done":
+            done, problem = await complete_task(connection, pairing, command, now)
+            applied += [done] if done else []
+            not_understood += [problem] if problem else []
+        elif command.name != "agenda":
+            suffix = "" if is_available(command.name) else " (this command is not available yet)"
+            not_understood.append(command.line + suffix)
+    return applied, not_understood
+
+
 async def general_reply(
     connection: BaseDBAsyncClient,
     outbox: OutboxWriter,
@@ -233,12 +260,9 @@ async def general_reply(
         topics += [c.args["text"] for c in single.commands if c.name == "agenda"]
         if about == "agenda":
             topics += [text for text in single.free_text if not _SMALL_TALK.match(text)]
-    applied: list[str] = []
-    not_understood = [
-        f"{c.line} (this command is not available yet)" if not is_available(c.name) else c.line
-        for c in result.commands
-        if c.name != "agenda"
-    ]
+    applied, not_understood = await _apply_task_commands(
+        connection, pairing, person, result.commands, now
+    )
     not_understood += result.unknown
     if topics:
         meeting = await _agenda_meeting(connection, pairing, ref, now)

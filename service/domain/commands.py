@@ -67,14 +67,12 @@ REGISTRY: tuple[CommandSpec, ...] = (
         "done 2",
         "marks task 2 (or the task matching the words) as done",
         _pattern(rf"{_DONE}\s*(?:#\s*)?(?P<ref>\d+)\.?|{_DONE}\s*:\s*(?P<text>.+)", "ref", "text"),
-        available=False,
     ),
     CommandSpec(
         "task",
         "task: send CV to Dr. Lee by Dec 3",
         "adds a task for you (add 'for mentor' to give it to your mentor)",
         _task,
-        available=False,
     ),
     CommandSpec(
         "agenda",

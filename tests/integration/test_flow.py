@@ -7,7 +7,7 @@ real SMTP and IMAP servers.
 from __future__ import annotations
 
 import mailbox
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -295,3 +295,56 @@ async def sent_to_when_due(app: AppContext, address: str, kind: str) -> list[byt
             local = row.not_before.astimezone(ZoneInfo("UTC"))
             assert local >= clock.now()
     return [bytes(r.raw_bytes) for r in mine]
+
+
+async def test_action_items_from_a_reply_are_reminded_and_completed(app: AppContext) -> None:
+    from service.models import Task, TaskState
+    from service.planning import plan_task_reminders
+
+    await activated(app)
+    clock = app.clock
+    assert isinstance(clock, ManualClock)
+    clock.set(datetime(2026, 12, 3, 18, tzinfo=UTC))  # a Thursday, after the first meeting
+    request = (await sent_to(app, "sam@university.example", "agreement_request"))[0]
+    deliver(
+        app,
+        reply_to(
+            request,
+            sender="sam@university.example",
+            body=(
+                "task: send CV to Dr. O'Brien by Dec 10\n"
+                "task: book the lab tour for mentor by Dec 12\n"
+                "task: read the review"
+            ),
+        ),
+    )
+    assert await receive(app) == [InboundStatus.PROCESSED]
+    tasks = await Task.all().order_by("number")
+    assert [(t.number, t.text, str(t.due_date)) for t in tasks] == [
+        (1, "send CV to Dr. O'Brien", "2026-12-10"),
+        (2, "book the lab tour", "2026-12-12"),
+        (3, "read the review", "None"),
+    ]
+    pairing = await Pairing.get()
+    assert [t.owner_id for t in tasks] == [pairing.mentee_id, pairing.mentor_id, pairing.mentee_id]
+
+    clock.set(datetime(2026, 12, 9, 9, 30, tzinfo=UTC))  # 10:30 in Berlin, the day before
+    assert await plan_task_reminders(app) == 1
+    assert await plan_task_reminders(app) == 0
+    (reminder,) = await sent_to(app, "sam@university.example", "task_reminder")
+    deliver(app, reply_to(reminder, sender="sam@university.example", body="done 1"))
+    assert await receive(app) == [InboundStatus.PROCESSED]
+    assert (await Task.get(number=1)).state == TaskState.DONE
+
+    # The mentor's task is late: one nudge a week, not one a tick.
+    for day in range(10, 32):
+        clock.set(datetime(2026, 12, day, 15, tzinfo=UTC))  # 10:00 in New York
+        await plan_task_reminders(app)
+    assert len(await sent_to(app, "zoe@hospital.example", "task_reminder")) == 1  # the 11th
+    overdue = await OutboundMessage.filter(kind="task_overdue").order_by("id")
+    assert [row.not_before.date().isoformat() for row in overdue] == [
+        "2026-12-13",
+        "2026-12-20",
+        "2026-12-27",
+    ]
+    assert await sent_to(app, "sam@university.example", "task_overdue") == []

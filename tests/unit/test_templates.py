@@ -102,6 +102,16 @@ def context(kind: str) -> dict[str, Any]:
             "questions": ["Am I still learning and growing?"],
             "help_text": "done 2    marks task 2 as done",
         },
+        "task_reminder": {
+            "partner": PARTNER,
+            "task": {"number": 3, "text": "Send <CV>", "due": "Thursday 3 December 2026"},
+            "help_text": "done 2    marks task 2 as done",
+        },
+        "task_overdue": {
+            "partner": PARTNER,
+            "task": {"number": 3, "text": "Send <CV>", "due": "Thursday 3 December 2026"},
+            "help_text": "done 2    marks task 2 as done",
+        },
         "mentor_checkin": {
             "partner": PARTNER,
             "meeting": MEETING,
