@@ -245,6 +245,8 @@ class Simulation:
         if kind == "task_reminder" and self.rng.random() < 0.5:
             found = re.search(r"reply with done (\d+)", _quote_block(message))
             return f"done {found.group(1)}" if found else None
+        if kind == "reevaluation" and person.role == "mentee":
+            return self.rng.choice(("keep", "More often", "less often", "frequency: every 3 weeks"))
         if kind != "agreement_request":
             return None
         lines: list[str] = []

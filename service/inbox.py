@@ -145,6 +145,8 @@ def _topic_of(sent: OutboundMessage) -> str:
     meeting = re.search(r":meeting:(\d+):", sent.dedupe_key)
     if sent.kind in _TOPIC_BY_KIND and meeting:
         return _TOPIC_BY_KIND[sent.kind] + meeting.group(1)
+    if sent.kind == "reevaluation":
+        return f"reeval{sent.pairing_id}"
     return "general"
 
 

@@ -70,6 +70,11 @@ class Pairing(Model):
     start_date = fields.DateField()
     terms: dict[str, Any] = fields.JSONField()
     terms_version = fields.IntField(default=1)
+    # Where the current cadence starts: meeting `anchor_number` falls on `anchor_day` (local).
+    # Both change when the frequency does; before that meeting 1 is the anchor.
+    anchor_day = fields.DateField(null=True)
+    anchor_number = fields.IntField(default=1)
+    reevaluated_at = fields.DatetimeField(null=True)
     mentor_agreed_at = fields.DatetimeField(null=True)
     mentee_agreed_at = fields.DatetimeField(null=True)
     signed_at = fields.DatetimeField(null=True)

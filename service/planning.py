@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import calendar
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -24,14 +24,13 @@ from service.outbox import OutboxWriter, recipient_context
 from service.pairings import Cast, add_meeting
 
 log = logging.getLogger(__name__)
+# Meetings go on while the pair re-evaluates how often to meet.
+MEETING_STATES = (PairingState.ACTIVE, PairingState.REEVALUATING)
 HORIZON = 2  # meetings issued ahead: each its own event, so each can carry its own agenda
 
 
 def projected_end(signed_at: datetime, months: int) -> datetime:
-    index = signed_at.year * 12 + signed_at.month - 1 + months
-    year, month = index // 12, index % 12 + 1
-    day = min(signed_at.day, calendar.monthrange(year, month)[1])
-    return datetime(year, month, day, tzinfo=UTC)
+    return add_months(signed_at, months)
 
 
 async def plan_meetings(app: AppContext) -> int:
@@ -39,12 +38,12 @@ async def plan_meetings(app: AppContext) -> int:
     now = app.clock.now()
     outbox = OutboxWriter(app.settings, app.secret)
     issued = 0
-    pairing_ids = await Pairing.filter(state=PairingState.ACTIVE).values_list("id", flat=True)
+    pairing_ids = await Pairing.filter(state__in=MEETING_STATES).values_list("id", flat=True)
     for pairing_id in pairing_ids:
         async with transaction() as connection:
             # The row lock makes two workers planning at once wait for each other.
             pairing = (
-                await Pairing.filter(id=pairing_id, state=PairingState.ACTIVE)
+                await Pairing.filter(id=pairing_id, state__in=MEETING_STATES)
                 .select_for_update()
                 .using_db(connection)
                 .first()
@@ -56,22 +55,23 @@ async def plan_meetings(app: AppContext) -> int:
             if first is None:
                 continue
             terms = Terms.from_json(pairing.terms)
-            first_day = local_day(first.starts_at, first.tzid)
+            anchor_day = pairing.anchor_day or local_day(first.starts_at, first.tzid)
             until = projected_end(pairing.signed_at, terms.projected_months)
             wanted = numbers_to_plan(
                 terms,
                 first.tzid,
-                first_day,
+                anchor_day,
                 {m.number for m in meetings},
                 now,
                 horizon=HORIZON,
                 until=until,
+                first_number=pairing.anchor_number,
             )
             if not wanted:
                 continue
             cast = await Cast.load(connection, pairing)
             for number in wanted:
-                slot = meeting_slot(terms, first.tzid, first_day, number)
+                slot = meeting_slot(terms, first.tzid, anchor_day, number, pairing.anchor_number)
                 await add_meeting(connection, outbox, pairing, cast, number, slot, now)
                 issued += 1
     if issued:
@@ -92,7 +92,7 @@ async def plan_prompts(app: AppContext) -> int:
         cancelled=False,
         starts_at__lte=now + PROMPT_WINDOW,
         ends_at__gte=now - PROMPT_WINDOW,
-        pairing__state=PairingState.ACTIVE,
+        pairing__state__in=MEETING_STATES,
     ).values_list("id", flat=True)
     for meeting_id in meeting_ids:
         async with transaction() as connection:
@@ -192,7 +192,7 @@ async def plan_task_reminders(app: AppContext) -> int:
         state=TaskState.OPEN,
         due_date__lte=horizon,
         due_date__gte=oldest,
-        pairing__state=PairingState.ACTIVE,
+        pairing__state__in=MEETING_STATES,
     ).values_list("id", flat=True)
     for task_id in task_ids:
         async with transaction() as connection:
@@ -231,4 +231,66 @@ async def plan_task_reminders(app: AppContext) -> int:
                 },
             )
     app.count("task_reminders_queued", queued)
+    return queued
+
+
+def add_months(moment: datetime, months: int) -> datetime:
+    index = moment.year * 12 + moment.month - 1 + months
+    year, month = index // 12, index % 12 + 1
+    day = min(moment.day, calendar.monthrange(year, month)[1])
+    return moment.replace(year=year, month=month, day=day)
+
+
+async def plan_reevaluations(app: AppContext) -> int:
+    """At the agreed point, ask both whether to keep, increase or decrease the frequency."""
+    now = app.clock.now()
+    outbox = OutboxWriter(app.settings, app.secret)
+    queued = 0
+    candidates = await Pairing.filter(
+        state=PairingState.ACTIVE, reevaluated_at__isnull=True, signed_at__isnull=False
+    ).values_list("id", flat=True)
+    for pairing_id in candidates:
+        async with transaction() as connection:
+            pairing = await (
+                Pairing.filter(id=pairing_id, state=PairingState.ACTIVE)
+                .select_for_update()
+                .using_db(connection)
+                .first()
+            )
+            if pairing is None or pairing.signed_at is None:
+                continue
+            terms = Terms.from_json(pairing.terms)
+            if add_months(pairing.signed_at, terms.reevaluate_months) > now:
+                continue
+            pairing.state = PairingState.REEVALUATING
+            pairing.updated_at = now
+            await pairing.save(using_db=connection)
+            cast = await Cast.load(connection, pairing)
+            held = (
+                await Meeting.filter(pairing_id=pairing.id, cancelled=False, ends_at__lt=now)
+                .using_db(connection)
+                .count()
+            )
+            for person, role, partner, _ in cast.sides():
+                queued += await outbox.add(
+                    connection,
+                    kind="reevaluation",
+                    dedupe_key=f"reevaluation:pairing:{pairing.id}:person:{person.id}",
+                    to=(person.name, person.email),
+                    person=person,
+                    pairing=pairing,
+                    topic=f"reeval{pairing.id}",
+                    now=now,
+                    not_before=within_waking_hours(now, person.timezone),
+                    context={
+                        **recipient_context(person.name, person.email, role, cast.program.name),
+                        "partner": {"name": partner.name, "email": partner.email},
+                        "months": terms.reevaluate_months,
+                        "frequency": terms.frequency.label,
+                        "held": held,
+                        "goals": list(terms.goals),
+                        "help_text": help_text("general"),
+                    },
+                )
+    app.count("reevaluations_queued", queued)
     return queued

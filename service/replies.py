@@ -9,8 +9,15 @@ from datetime import datetime
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from service.actions import add_task, complete_task
-from service.domain.agreement import Change, Terms, apply_changes
-from service.domain.commands import Command, help_text, is_available, parse_commands
+from service.domain.agreement import Change, Terms, apply_changes, parse_frequency
+from service.domain.cadence import faster, slower
+from service.domain.commands import (
+    Command,
+    ParseResult,
+    help_text,
+    is_available,
+    parse_commands,
+)
 from service.mail.inbound import ParsedMessage
 from service.models import (
     AgendaItem,
@@ -24,6 +31,7 @@ from service.models import (
 )
 from service.outbox import OutboxWriter, recipient_context
 from service.pairings import activate, request_agreement
+from service.replan import change_frequency
 
 
 @dataclass
@@ -196,8 +204,53 @@ async def _agenda_meeting(
     return await query.order_by("starts_at").using_db(connection).first()
 
 
-async def _apply_task_commands(
+_REEVAL_WORDS = {
+    "keep": "keep",
+    "same": "keep",
+    "keep it": "keep",
+    "no change": "keep",
+    "more often": "faster",
+    "increase": "faster",
+    "more": "faster",
+    "less often": "slower",
+    "decrease": "slower",
+    "less": "slower",
+}
+
+
+async def _reevaluation_answer(
     connection: BaseDBAsyncClient,
+    outbox: OutboxWriter,
+    pairing: Pairing,
+    person: Person,
+    result: ParseResult,
+    now: datetime,
+) -> str | None:
+    """keep / more often / less often, in answer to the re-evaluation; ends re-evaluating."""
+    choice = next(
+        (
+            _REEVAL_WORDS[w]
+            for w in (line.lower().strip(" .!") for line in result.free_text)
+            if w in _REEVAL_WORDS
+        ),
+        None,
+    )
+    answered = choice is not None or any(c.name == "frequency" for c in result.commands)
+    if not answered:
+        return None
+    pairing.state = PairingState.ACTIVE
+    pairing.reevaluated_at = now
+    await pairing.save(using_db=connection)
+    if choice is None:
+        return None  # the frequency: line says what happened
+    current = Terms.from_json(pairing.terms).frequency
+    new = {"keep": current, "faster": faster(current), "slower": slower(current)}[choice]
+    return await change_frequency(connection, outbox, pairing, person, new, now)
+
+
+async def _apply_commands(
+    connection: BaseDBAsyncClient,
+    outbox: OutboxWriter,
     pairing: Pairing,
     person: Person,
     commands: list[Command],
@@ -212,6 +265,15 @@ async def _apply_task_commands(
             done, problem = await complete_task(connection, pairing, command, now)
             applied += [done] if done else []
             not_understood += [problem] if problem else []
+        elif command.name == "frequency":
+            try:
+                frequency = parse_frequency(command.args["value"])
+            except ValueError as exc:
+                not_understood.append(f"{command.line} ({exc})")
+                continue
+            applied.append(
+                await change_frequency(connection, outbox, pairing, person, frequency, now)
+            )
         elif command.name != "agenda":
             suffix = "" if is_available(command.name) else " (this command is not available yet)"
             not_understood.append(command.line + suffix)
@@ -260,9 +322,14 @@ async def general_reply(
         topics += [c.args["text"] for c in single.commands if c.name == "agenda"]
         if about == "agenda":
             topics += [text for text in single.free_text if not _SMALL_TALK.match(text)]
-    applied, not_understood = await _apply_task_commands(
-        connection, pairing, person, result.commands, now
+    applied, not_understood = await _apply_commands(
+        connection, outbox, pairing, person, result.commands, now
     )
+    if about == "reeval":
+        answer = await _reevaluation_answer(connection, outbox, pairing, person, result, now)
+        if answer:
+            applied.append(answer)
+            free = [line for line in free if line.lower().strip(" .!") not in _REEVAL_WORDS]
     not_understood += result.unknown
     if topics:
         meeting = await _agenda_meeting(connection, pairing, ref, now)

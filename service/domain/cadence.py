@@ -46,16 +46,47 @@ def meeting_day(first_day: date, frequency: Frequency, number: int) -> date:
     return _weekday_in_month(year, month, first_day.weekday(), _ordinal(first_day))
 
 
-def meeting_slot(terms: Terms, tzid: str, first_day: date, number: int) -> Slot:
+def meeting_slot(
+    terms: Terms, tzid: str, first_day: date, number: int, first_number: int = 1
+) -> Slot:
     """Meeting `number` at the agreed wall-clock time in the organiser's zone, whatever the
-    daylight-saving offset is on that day."""
-    day = meeting_day(first_day, terms.frequency, number)
+    daylight-saving offset is on that day; the series starts with `first_number` on
+    `first_day`."""
+    day = meeting_day(first_day, terms.frequency, number - first_number + 1)
     start = local_instant(day, terms.time_of_day, tzid)
     return Slot(start=start, end=start + timedelta(minutes=terms.meeting_minutes), tzid=tzid)
 
 
 def local_day(instant: datetime, tzid: str) -> date:
     return instant.astimezone(ZoneInfo(tzid)).date()
+
+
+def faster(frequency: Frequency) -> Frequency:
+    """One step more often: quarterly -> every 2 months -> monthly -> every 2 weeks -> weekly."""
+    ladder = _LADDER
+    index = ladder.index(frequency) if frequency in ladder else _nearest(frequency)
+    return ladder[max(index - 1, 0)]
+
+
+def slower(frequency: Frequency) -> Frequency:
+    ladder = _LADDER
+    index = ladder.index(frequency) if frequency in ladder else _nearest(frequency)
+    return ladder[min(index + 1, len(ladder) - 1)]
+
+
+_LADDER = (
+    Frequency("weeks", 1),
+    Frequency("weeks", 2),
+    Frequency("months", 1),
+    Frequency("months", 2),
+    Frequency("months", 3),
+)
+
+
+def _nearest(frequency: Frequency) -> int:
+    return min(
+        range(len(_LADDER)), key=lambda i: abs(_LADDER[i].approx_days - frequency.approx_days)
+    )
 
 
 def numbers_to_plan(
@@ -67,6 +98,7 @@ def numbers_to_plan(
     *,
     horizon: int = 2,
     until: datetime | None = None,
+    first_number: int = 1,
 ) -> list[int]:
     """Meeting numbers to issue now so that `horizon` meetings lie ahead of `now`.
 
@@ -74,10 +106,10 @@ def numbers_to_plan(
     whose time has passed while the worker was down are not issued late.
     """
     wanted: list[int] = []
-    number = 1
+    number = first_number
     ahead = 0
-    while ahead < horizon and number < 10_000:
-        slot = meeting_slot(terms, tzid, first_day, number)
+    while ahead < horizon and number < first_number + 10_000:
+        slot = meeting_slot(terms, tzid, first_day, number, first_number)
         if until is not None and slot.start >= until:
             break
         if slot.start > now:

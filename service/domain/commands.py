@@ -92,7 +92,6 @@ REGISTRY: tuple[CommandSpec, ...] = (
         "frequency: monthly",
         "changes how often you meet",
         _pattern(r"frequency\s*:\s*(?P<value>.+)", "value"),
-        available=False,
     ),
     CommandSpec(
         "pause",

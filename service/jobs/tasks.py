@@ -8,7 +8,12 @@ from typing import Any
 from service.app import AppContext
 from service.inbox import process_inbound, store_fetched
 from service.models import InboundMessage, InboundStatus, OutboundMessage, OutboundStatus
-from service.planning import plan_meetings, plan_prompts, plan_task_reminders
+from service.planning import (
+    plan_meetings,
+    plan_prompts,
+    plan_reevaluations,
+    plan_task_reminders,
+)
 from service.sender import send_due
 
 log = logging.getLogger(__name__)
@@ -58,6 +63,7 @@ async def tick(ctx: dict[str, Any]) -> dict[str, int]:
     issued = await plan_meetings(app)
     prompts = await plan_prompts(app)
     prompts += await plan_task_reminders(app)
+    prompts += await plan_reevaluations(app)
     due = await OutboundMessage.filter(
         status=OutboundStatus.PENDING, not_before__lte=app.clock.now()
     ).count()

@@ -23,6 +23,7 @@ KINDS: dict[str, Kind] = {
         Kind("agenda", "the next meeting's agenda, to both", True),
         Kind("after_meeting", "asks the mentee for action items and a reflection", True),
         Kind("mentor_checkin", "the guide's check-in questions, to the mentor", True),
+        Kind("reevaluation", "the agreed re-evaluation: keep, increase or decrease", True),
         Kind("task_reminder", "an action item is due tomorrow", True),
         Kind("task_overdue", "an action item is past its due date", True),
         Kind("understood", "what a reply was understood to say", True),

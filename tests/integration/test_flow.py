@@ -348,3 +348,46 @@ async def test_action_items_from_a_reply_are_reminded_and_completed(app: AppCont
         "2026-12-27",
     ]
     assert await sent_to(app, "sam@university.example", "task_overdue") == []
+
+
+async def test_reevaluation_replans_and_updates_the_invitations(app: AppContext) -> None:
+    from service.planning import add_months, plan_meetings, plan_reevaluations
+    from tests.interop import check_calendar_email, check_sequence_rises
+
+    pairing = await activated(app)
+    clock = app.clock
+    assert isinstance(clock, ManualClock)
+    assert pairing.signed_at is not None
+    # Six months on, meetings have been issued along the way.
+    for week in range(0, 25):
+        clock.set(pairing.signed_at + timedelta(weeks=week))
+        await plan_meetings(app)
+    assert await plan_reevaluations(app) == 0
+    clock.set(add_months(pairing.signed_at, 6) + timedelta(minutes=1))
+    await plan_meetings(app)
+    assert await plan_reevaluations(app) == 2
+    assert await plan_reevaluations(app) == 0
+    assert (await Pairing.get()).state == PairingState.REEVALUATING
+    (question,) = await sent_to(app, "sam@university.example", "reevaluation")
+
+    before = await Meeting.filter(cancelled=False, starts_at__gt=clock.now()).order_by("number")
+    assert len(before) == 2
+    deliver(app, reply_to(question, sender="sam@university.example", body="More often"))
+    assert await receive(app) == [InboundStatus.PROCESSED]
+    pairing = await Pairing.get()
+    assert pairing.state == PairingState.ACTIVE
+    assert pairing.terms["frequency"] == {"unit": "weeks", "n": 2}
+    kept, dropped = before
+    assert not (await Meeting.get(id=kept.id)).cancelled
+    dropped = await Meeting.get(id=dropped.id)
+    assert dropped.cancelled and dropped.sequence == 1
+    cancellations = await sent_to(app, "sam@university.example", "cancellation")
+    assert len(cancellations) == 1
+    check_calendar_email(cancellations[0], "sam@university.example")
+
+    await plan_meetings(app)
+    upcoming = await Meeting.filter(cancelled=False, starts_at__gt=clock.now()).order_by("number")
+    assert upcoming[0].id == kept.id
+    assert upcoming[1].starts_at - kept.starts_at == timedelta(weeks=2)
+    mails = await sent_to(app, "sam@university.example", "invitation") + cancellations
+    check_sequence_rises([parse(m) for m in sorted(mails, key=lambda m: parse(m)["Date"].datetime)])

@@ -102,6 +102,14 @@ def context(kind: str) -> dict[str, Any]:
             "questions": ["Am I still learning and growing?"],
             "help_text": "done 2    marks task 2 as done",
         },
+        "reevaluation": {
+            "partner": PARTNER,
+            "months": 6,
+            "frequency": "monthly",
+            "held": 5,
+            "goals": TERMS["goals"],
+            "help_text": "done 2    marks task 2",
+        },
         "task_reminder": {
             "partner": PARTNER,
             "task": {"number": 3, "text": "Send <CV>", "due": "Thursday 3 December 2026"},
