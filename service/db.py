@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl
 
 from tortoise import Tortoise
 from tortoise.backends.base.executor import EXECUTOR_CACHE
@@ -15,9 +16,16 @@ from tortoise.transactions import in_transaction
 APP = "models"
 
 
+def _synchronous(value: str) -> str:
+    if value.upper() not in ("OFF", "NORMAL", "FULL", "EXTRA"):
+        raise ValueError("DATABASE_URL: synchronous must be OFF, NORMAL, FULL or EXTRA")
+    return value.upper()
+
+
 def tortoise_config(database_url: str) -> dict[str, Any]:
     if database_url.startswith("sqlite://"):
-        path = database_url.removeprefix("sqlite://")
+        path, _, query = database_url.removeprefix("sqlite://").partition("?")
+        options = dict(parse_qsl(query))
         if path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         # WAL lets readers go on while a writer commits; the busy timeout makes concurrent
@@ -28,6 +36,10 @@ def tortoise_config(database_url: str) -> dict[str, Any]:
                 "file_path": path,
                 "journal_mode": "WAL",
                 "busy_timeout": 10_000,
+                # FULL: a commit survives a power cut, so a reply acknowledged on the mail
+                # server after its commit is never lost. Throwaway data (the demo) may ask
+                # for NORMAL with `?synchronous=NORMAL`.
+                "synchronous": _synchronous(options.get("synchronous", "FULL")),
             },
         }
     else:

@@ -311,7 +311,8 @@ async def run_demo(
     # Everything embedded, whatever the environment says: the demo never touches real servers.
     overrides: dict[str, Any] = {
         "MENTORMAIL_DATA_DIR": data_dir,
-        "DATABASE_URL": None,
+        # The demo's database is thrown away: no need to wait for the disk on every commit.
+        "DATABASE_URL": f"sqlite://{(data_dir / 'demo.sqlite3').resolve()}?synchronous=NORMAL",
         "REDIS_URL": None,
         "SMTP_URL": None,
         "IMAP_URL": None,
@@ -372,7 +373,7 @@ async def run_demo(
                     simulation.receive(bytes(row.raw_bytes), clock.now())
                     last_seen = max(last_seen, row.id)
                 upcoming = simulation.next_due()
-                target = clock.now() + timedelta(hours=6)
+                target = clock.now() + timedelta(hours=12)
                 if upcoming is not None and upcoming < target:
                     target = max(upcoming, clock.now() + timedelta(minutes=5))
                 clock.set(min(target, end))

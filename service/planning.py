@@ -19,8 +19,16 @@ from service.domain.commands import help_text
 from service.domain.prompts import meeting_prompts, within_waking_hours
 from service.domain.schedule import format_span
 from service.domain.tasks import OVERDUE_NUDGES, task_reminders
-from service.models import AgendaItem, Meeting, Pairing, PairingState, Person, Task, TaskState
-from service.outbox import OutboxWriter, recipient_context
+from service.models import (
+    AgendaItem,
+    Meeting,
+    Pairing,
+    PairingState,
+    Person,
+    Task,
+    TaskState,
+)
+from service.outbox import OutboxWriter, already_queued, recipient_context
 from service.pairings import Cast, add_meeting
 
 log = logging.getLogger(__name__)
@@ -33,42 +41,54 @@ def projected_end(signed_at: datetime, months: int) -> datetime:
     return add_months(signed_at, months)
 
 
+def _wanted(pairing: Pairing, meetings: list[Meeting], now: datetime) -> list[int]:
+    """Meeting numbers this pairing should have issued now and has not."""
+    first = next((m for m in meetings if m.number == 1), None)
+    if first is None or pairing.signed_at is None:
+        return []
+    terms = Terms.from_json(pairing.terms)
+    return numbers_to_plan(
+        terms,
+        first.tzid,
+        pairing.anchor_day or local_day(first.starts_at, first.tzid),
+        {m.number for m in meetings},
+        now,
+        horizon=HORIZON,
+        until=projected_end(pairing.signed_at, terms.projected_months),
+        first_number=pairing.anchor_number,
+    )
+
+
 async def plan_meetings(app: AppContext) -> int:
     """Issue the meetings that should now lie within each active pairing's horizon."""
     now = app.clock.now()
     outbox = OutboxWriter(app.settings, app.secret)
     issued = 0
-    pairing_ids = await Pairing.filter(state__in=MEETING_STATES).values_list("id", flat=True)
-    for pairing_id in pairing_ids:
+    # A read-only pass first: most ticks find nothing to do and should cost two queries.
+    pairings = await Pairing.filter(state__in=MEETING_STATES, signed_at__isnull=False)
+    by_pairing: dict[int, list[Meeting]] = {}
+    for meeting in await Meeting.filter(pairing_id__in=[p.id for p in pairings]):
+        by_pairing.setdefault(meeting.pairing_id, []).append(meeting)
+    for candidate in pairings:
+        if not _wanted(candidate, by_pairing.get(candidate.id, []), now):
+            continue
         async with transaction() as connection:
             # The row lock makes two workers planning at once wait for each other.
             pairing = (
-                await Pairing.filter(id=pairing_id, state__in=MEETING_STATES)
+                await Pairing.filter(id=candidate.id, state__in=MEETING_STATES)
                 .select_for_update()
                 .using_db(connection)
                 .first()
             )
-            if pairing is None or pairing.signed_at is None:
+            if pairing is None:
                 continue
             meetings = await Meeting.filter(pairing_id=pairing.id).using_db(connection)
-            first = next((m for m in meetings if m.number == 1), None)
-            if first is None:
-                continue
-            terms = Terms.from_json(pairing.terms)
-            anchor_day = pairing.anchor_day or local_day(first.starts_at, first.tzid)
-            until = projected_end(pairing.signed_at, terms.projected_months)
-            wanted = numbers_to_plan(
-                terms,
-                first.tzid,
-                anchor_day,
-                {m.number for m in meetings},
-                now,
-                horizon=HORIZON,
-                until=until,
-                first_number=pairing.anchor_number,
-            )
+            wanted = _wanted(pairing, meetings, now)
             if not wanted:
                 continue
+            terms = Terms.from_json(pairing.terms)
+            first = next(m for m in meetings if m.number == 1)
+            anchor_day = pairing.anchor_day or local_day(first.starts_at, first.tzid)
             cast = await Cast.load(connection, pairing)
             for number in wanted:
                 slot = meeting_slot(terms, first.tzid, anchor_day, number, pairing.anchor_number)
@@ -88,13 +108,30 @@ async def plan_prompts(app: AppContext) -> int:
     now = app.clock.now()
     outbox = OutboxWriter(app.settings, app.secret)
     queued = 0
-    meeting_ids = await Meeting.filter(
+    meetings = await Meeting.filter(
         cancelled=False,
         starts_at__lte=now + PROMPT_WINDOW,
         ends_at__gte=now - PROMPT_WINDOW,
         pairing__state__in=MEETING_STATES,
-    ).values_list("id", flat=True)
-    for meeting_id in meeting_ids:
+    ).prefetch_related("pairing")
+    # A read-only pass first: only meetings with a due prompt not yet queued get a transaction.
+    keys: dict[int, set[str]] = {}
+    for meeting in meetings:
+        pairing = meeting.pairing
+        frequency = Terms.from_json(pairing.terms).frequency
+        for prompt in meeting_prompts(
+            meeting.number, meeting.starts_at, meeting.ends_at, frequency
+        ):
+            if prompt.due <= now < prompt.stale:
+                audience = {"mentor": (pairing.mentor_id,), "mentee": (pairing.mentee_id,)}.get(
+                    prompt.audience, (pairing.mentor_id, pairing.mentee_id)
+                )
+                keys.setdefault(meeting.id, set()).update(
+                    f"{prompt.kind}:meeting:{meeting.id}:person:{person_id}"
+                    for person_id in audience
+                )
+    queued_keys = await already_queued([k for ks in keys.values() for k in ks])
+    for meeting_id in [m for m, ks in keys.items() if not ks <= queued_keys]:
         async with transaction() as connection:
             meeting = await Meeting.get(id=meeting_id, using_db=connection)
             pairing = await Pairing.get(id=meeting.pairing_id, using_db=connection)
@@ -188,13 +225,23 @@ async def plan_task_reminders(app: AppContext) -> int:
     horizon = now.date() + timedelta(days=2)
     oldest = now.date() - timedelta(days=7 * OVERDUE_NUDGES + 2)
     queued = 0
-    task_ids = await Task.filter(
+    tasks = await Task.filter(
         state=TaskState.OPEN,
         due_date__lte=horizon,
         due_date__gte=oldest,
         pairing__state__in=MEETING_STATES,
-    ).values_list("id", flat=True)
-    for task_id in task_ids:
+    ).prefetch_related("owner")
+    # A read-only pass first: only tasks with a reminder due and not yet queued go further.
+    keys: dict[int, str] = {}
+    for task in tasks:
+        assert task.due_date is not None
+        due_now = [
+            r for r in task_reminders(task.due_date, task.owner.timezone) if r.due <= now < r.stale
+        ]
+        if due_now:
+            keys[task.id] = f"{due_now[-1].kind}:task:{task.id}:{due_now[-1].key}"
+    queued_keys = await already_queued(keys.values())
+    for task_id in [t for t, key in keys.items() if key not in queued_keys]:
         async with transaction() as connection:
             task = await Task.get(id=task_id, using_db=connection)
             owner = await Person.get(id=task.owner_id, using_db=connection)
@@ -248,8 +295,14 @@ async def plan_reevaluations(app: AppContext) -> int:
     queued = 0
     candidates = await Pairing.filter(
         state=PairingState.ACTIVE, reevaluated_at__isnull=True, signed_at__isnull=False
-    ).values_list("id", flat=True)
-    for pairing_id in candidates:
+    )
+    due_ids = [
+        p.id
+        for p in candidates
+        if p.signed_at is not None
+        and add_months(p.signed_at, Terms.from_json(p.terms).reevaluate_months) <= now
+    ]
+    for pairing_id in due_ids:
         async with transaction() as connection:
             pairing = await (
                 Pairing.filter(id=pairing_id, state=PairingState.ACTIVE)
