@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import re
+import subprocess
+import tempfile
 from collections.abc import Sequence
 from datetime import timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage, Message
+from pathlib import Path
 
 import icalendar
 import recurring_ical_events
@@ -238,3 +242,38 @@ def check_sequence_rises(emails: Sequence[EmailMessage | bytes]) -> None:
         if uid in last and sequence < last[uid]:
             raise AssertionError(f"SEQUENCE of {uid} went down: {last[uid]} -> {sequence}")
         last[uid] = max(sequence, last.get(uid, -1))
+
+
+JS_CHECKER = Path(__file__).resolve().parent / "js" / "check_ics.mjs"
+
+
+def check_with_icaljs(calendars: Sequence[bytes]) -> list[dict[str, object]]:
+    """Parse calendars with ical.js (one node process for all); raise on any that fails or
+    whose start time came out floating (a TZID the parser could not resolve)."""
+    with tempfile.TemporaryDirectory() as folder:
+        paths = []
+        for index, calendar in enumerate(calendars):
+            path = Path(folder) / f"{index}.ics"
+            path.write_bytes(calendar)
+            paths.append(str(path))
+        result = subprocess.run(
+            ["node", str(JS_CHECKER), *paths],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    assert result.returncode == 0, f"ical.js checker failed: {result.stderr[-2000:]}"
+    reports = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(reports) == len(calendars)
+    problems = [r for r in reports if not r["ok"] or r["floating"]]
+    assert not problems, f"ical.js: {problems[:3]}"
+    return reports
+
+
+def calendar_payload(msg: EmailMessage | bytes) -> bytes:
+    message = _message(msg if isinstance(msg, bytes) else msg.as_bytes())
+    part = next(p for p in calendar_parts(message) if p.get_content_type() == "text/calendar")
+    payload = part.get_payload(decode=True)
+    assert isinstance(payload, bytes)
+    return payload

@@ -8,7 +8,12 @@ import sys
 from email import message_from_bytes, policy
 from pathlib import Path
 
-from tests.interop import check_calendar_email, check_sequence_rises
+from tests.interop import (
+    calendar_payload,
+    check_calendar_email,
+    check_sequence_rises,
+    check_with_icaljs,
+)
 
 
 def test_demo_runs_a_program_and_leaves_its_outbox(tmp_path: Path) -> None:
@@ -60,6 +65,7 @@ def test_demo_runs_a_program_and_leaves_its_outbox(tmp_path: Path) -> None:
         message = message_from_bytes(raw, policy=policy.default)
         check_calendar_email(raw, message["To"].addresses[0].addr_spec)
     check_sequence_rises(invitations)
+    check_with_icaljs([calendar_payload(raw) for raw in invitations])
     index = (out / "outbox" / "index.html").read_text(encoding="utf-8")
     assert index.count("<tr>") == len(files) + 1
     # Nothing of the demo is left running: its embedded Redis stopped with it.

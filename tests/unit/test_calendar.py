@@ -11,7 +11,7 @@ import pytest
 
 from service.mail.calendar import EventSpec, Participant, build_ics, calendar_body
 from service.mail.compose import Rendered, build_message
-from tests.interop import check_calendar_email, check_sequence_rises
+from tests.interop import check_calendar_email, check_sequence_rises, check_with_icaljs
 
 ORGANIZER = Participant(
     "mentorship+1-2-meeting1-abcdefghijklmnop@mentormail.example", "Dr. Zoë O'Brien, MD"
@@ -144,3 +144,33 @@ def test_the_body_layout_without_addressing() -> None:
     )
     body = calendar_body("text", "<p>html</p>", ics, "REQUEST")
     assert body.get_content_type() == "multipart/mixed" and body["To"] is None
+
+
+def test_thunderbirds_parser_reads_every_zone_and_never_floats() -> None:
+    zones = [
+        ("America/New_York", datetime(2026, 3, 9, 15)),
+        ("Europe/Berlin", datetime(2026, 10, 26, 10)),
+        ("Australia/Sydney", datetime(2026, 4, 6, 18)),
+        ("Asia/Kolkata", datetime(2026, 12, 1, 17, 30)),
+        ("UTC", datetime(2026, 12, 1, 12)),
+    ]
+    calendars = [
+        build_ics(event(zone, local), method, datetime(2026, 11, 25, tzinfo=UTC))  # type: ignore[arg-type]
+        for zone, local in zones
+        for method in ("REQUEST", "CANCEL")
+    ]
+    reports = check_with_icaljs(calendars)
+    for (zone, local), report in zip([z for z in zones for _ in (1, 2)], reports, strict=True):
+        start = local.replace(tzinfo=ZoneInfo(zone)).astimezone(UTC)
+        assert report["start"] == start.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+
+def test_the_js_check_catches_a_zone_without_its_definition() -> None:
+    ics = build_ics(
+        event("Europe/Berlin", datetime(2026, 12, 1, 10)),
+        "REQUEST",
+        datetime(2026, 11, 25, tzinfo=UTC),
+    )
+    no_zone = ics.split(b"BEGIN:VTIMEZONE")[0] + ics.split(b"END:VTIMEZONE\r\n")[1]
+    with pytest.raises(AssertionError, match=r"ical\.js"):
+        check_with_icaljs([no_zone])
