@@ -7,6 +7,7 @@ import mailbox
 import random
 import re
 import shutil
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from email import message_from_bytes, policy
@@ -94,7 +95,9 @@ class Scheduled:
 
 
 def _slug(name: str) -> str:
-    ascii_name = name.encode("ascii", "ignore").decode().lower()
+    # "Léa" -> "lea": strip the accents rather than the letters.
+    decomposed = unicodedata.normalize("NFKD", name)
+    ascii_name = decomposed.encode("ascii", "ignore").decode().lower()
     words = [
         w for w in ascii_name.replace("'", "").replace(".", " ").split() if w not in ("dr", "prof")
     ]
@@ -346,7 +349,6 @@ async def run_demo(
     await import_roster(roster, OutboxWriter(settings, app.secret), clock.now())
     worker = build_worker(redis.url, app=app, burst=True, cron_jobs=[], poll_delay=0.002)
     pool = await worker_pool(worker)
-    last_seen = 0
     step = 0
     try:
         with Progress(
@@ -366,12 +368,13 @@ async def run_demo(
                 await pool.enqueue_job("tick", _job_id=f"demo:tick:{step}")
                 await pool.enqueue_job("send_outbox", _job_id=f"demo:send:{step}")
                 await worker.async_run()
+                # What this step sent (held mail goes out later than newer rows: by time,
+                # not by id).
                 sent = await OutboundMessage.filter(
-                    status=OutboundStatus.SENT, id__gt=last_seen
+                    status=OutboundStatus.SENT, sent_at__gte=clock.now()
                 ).order_by("id")
                 for row in sent:
                     simulation.receive(bytes(row.raw_bytes), clock.now())
-                    last_seen = max(last_seen, row.id)
                 upcoming = simulation.next_due()
                 target = clock.now() + timedelta(hours=12)
                 if upcoming is not None and upcoming < target:
