@@ -245,6 +245,31 @@ async def activate(
     return await add_meeting(connection, outbox, pairing, cast, 1, slot, now)
 
 
+def meeting_event(
+    outbox: OutboxWriter,
+    meeting: Meeting,
+    pairing: Pairing,
+    cast: Cast,
+    person: Person,
+    description: str,
+) -> EventSpec:
+    """The meeting as a calendar event for one attendee: the organiser is that attendee's
+    own tokened address, so their calendar's answer comes back to us about them."""
+    topic = f"meeting{meeting.id}"
+    mentor, mentee = cast.mentor, cast.mentee
+    return EventSpec(
+        uid=meeting.uid,
+        sequence=meeting.sequence,
+        start=meeting.starts_at,
+        end=meeting.ends_at,
+        tzid=meeting.tzid,
+        summary=f"Mentoring meeting {meeting.number}: {mentor.name} and {mentee.name}",
+        description=description,
+        organizer=Participant(outbox.reply_to(pairing.id, person.id, topic), mentor.name),
+        attendees=(Participant(mentor.email, mentor.name), Participant(mentee.email, mentee.name)),
+    )
+
+
 async def send_invitation(
     connection: BaseDBAsyncClient,
     outbox: OutboxWriter,
@@ -258,25 +283,13 @@ async def send_invitation(
 ) -> None:
     """One iMIP REQUEST per attendee; the organiser is that attendee's own tokened address."""
     terms = Terms.from_json(pairing.terms)
-    mentor, mentee = cast.mentor, cast.mentee
     topic = f"meeting{meeting.id}"
-    organizer = Participant(outbox.reply_to(pairing.id, person.id, topic), mentor.name)
-    title = f"Mentoring meeting {meeting.number}: {mentor.name} and {mentee.name}"
     description = (
-        f"{cast.program.name}: mentoring meeting {meeting.number} of {mentor.name} (mentor) "
-        f"and {mentee.name} (mentee). The agenda follows by email before the meeting."
+        f"{cast.program.name}: mentoring meeting {meeting.number} of {cast.mentor.name} "
+        f"(mentor) and {cast.mentee.name} (mentee). The agenda follows by email before the "
+        "meeting."
     )
-    event = EventSpec(
-        uid=meeting.uid,
-        sequence=meeting.sequence,
-        start=meeting.starts_at,
-        end=meeting.ends_at,
-        tzid=meeting.tzid,
-        summary=title,
-        description=description,
-        organizer=organizer,
-        attendees=(Participant(mentor.email, mentor.name), Participant(mentee.email, mentee.name)),
-    )
+    event = meeting_event(outbox, meeting, pairing, cast, person, description)
     ics = build_ics(event, "REQUEST", now)
     await outbox.add(
         connection,

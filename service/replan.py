@@ -10,10 +10,10 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from service.domain.agreement import Frequency, Terms
 from service.domain.cadence import local_day, meeting_day
 from service.domain.schedule import first_meeting, format_span
-from service.mail.calendar import EventSpec, Participant, build_ics
+from service.mail.calendar import build_ics
 from service.models import Meeting, Pairing, Person
 from service.outbox import OutboxWriter, recipient_context
-from service.pairings import Cast
+from service.pairings import Cast, meeting_event
 
 
 async def cancel_meeting(
@@ -29,23 +29,9 @@ async def cancel_meeting(
     meeting.sequence += 1
     meeting.cancelled = True
     await meeting.save(using_db=connection)
-    mentor, mentee = cast.mentor, cast.mentee
     for person, role, partner, _ in cast.sides():
         topic = f"meeting{meeting.id}"
-        event = EventSpec(
-            uid=meeting.uid,
-            sequence=meeting.sequence,
-            start=meeting.starts_at,
-            end=meeting.ends_at,
-            tzid=meeting.tzid,
-            summary=f"Mentoring meeting {meeting.number}: {mentor.name} and {mentee.name}",
-            description="This meeting is cancelled.",
-            organizer=Participant(outbox.reply_to(pairing.id, person.id, topic), mentor.name),
-            attendees=(
-                Participant(mentor.email, mentor.name),
-                Participant(mentee.email, mentee.name),
-            ),
-        )
+        event = meeting_event(outbox, meeting, pairing, cast, person, "This meeting is cancelled.")
         await outbox.add(
             connection,
             kind="cancellation",
