@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
-from email.utils import format_datetime, getaddresses, make_msgid
+from email.parser import BytesHeaderParser
+from email.policy import compat32
+from email.utils import format_datetime, getaddresses, make_msgid, parseaddr
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +64,10 @@ GOALS = (
     "Learn to run a clinical trial from protocol to close-out",
 )
 STYLES = ("gmail", "outlook", "apple")
+# What the simulated people ever answer (see Simulation.answer).
+ANSWERED_KINDS = frozenset(
+    {"agenda_request", "after_meeting", "task_reminder", "reevaluation", "agreement_request"}
+)
 TASKS = (
     "send my CV to my mentor",
     "draft the specific aims page",
@@ -216,13 +222,14 @@ class Simulation:
     answered: set[str] = field(default_factory=set)
 
     def receive(self, raw: bytes, now: datetime) -> None:
+        # Most mail is read and not answered: look at the headers before parsing it all.
+        headers = BytesHeaderParser(policy=compat32).parsebytes(raw)
+        person = self.people.get(parseaddr(str(headers["To"]))[1].lower())
+        kind = str(headers["X-Mentormail-Kind"])
+        if person is None or kind not in ANSWERED_KINDS:
+            return
         message = message_from_bytes(raw, policy=policy.default)
         assert isinstance(message, EmailMessage)
-        to = getaddresses([str(message["To"])])
-        person = self.people.get(to[0][1].lower()) if to else None
-        if person is None:
-            return
-        kind = str(message["X-Mentormail-Kind"])
         body = self.answer(person, kind, message)
         if body is None:
             return
@@ -278,8 +285,10 @@ class Simulation:
 def write_index(outbox: Path) -> int:
     rows = []
     files = sorted(outbox.glob("*.eml"))
+    parser = BytesHeaderParser(policy=policy.default)
     for path in files:
-        message = message_from_bytes(path.read_bytes(), policy=policy.default)
+        with path.open("rb") as handle:
+            message = parser.parse(handle)
         rows.append(
             "<tr>"
             f"<td>{html.escape(str(message.get('Date', '')))}</td>"
@@ -362,11 +371,13 @@ async def run_demo(
             task = progress.add_task(start.date().isoformat(), total=(end - start).total_seconds())
             while clock.now() < end:
                 step += 1
-                for raw in simulation.due(clock.now()):
+                replies = simulation.due(clock.now())
+                for raw in replies:
                     maildir.add(raw)
-                await pool.enqueue_job("poll_inbox", _job_id=f"demo:poll:{step}")
+                # What the worker's cron would do at this moment; the tick queues the sending.
+                if replies:
+                    await pool.enqueue_job("poll_inbox", _job_id=f"demo:poll:{step}")
                 await pool.enqueue_job("tick", _job_id=f"demo:tick:{step}")
-                await pool.enqueue_job("send_outbox", _job_id=f"demo:send:{step}")
                 await worker.async_run()
                 # What this step sent (held mail goes out later than newer rows: by time,
                 # not by id).

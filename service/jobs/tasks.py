@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Any, cast
 
 from service.app import AppContext
 from service.inbox import process_inbound, store_fetched
@@ -25,21 +27,40 @@ def app_of(ctx: dict[str, Any]) -> AppContext:
     return app
 
 
-async def poll_inbox(ctx: dict[str, Any]) -> int:
-    """Store new mail and hand each new message to its own processing job."""
-    new_ids = await store_fetched(app_of(ctx))
-    for inbound_id in new_ids:
+# Stored messages are applied in batches: one job per message would cost more in queue
+# round trips than the work itself, and batches still spread over several workers.
+PROCESS_BATCH = 25
+REQUEUE_AFTER = timedelta(minutes=5)
+
+
+async def enqueue_processing(ctx: dict[str, Any], inbound_ids: Sequence[int]) -> None:
+    for start in range(0, len(inbound_ids), PROCESS_BATCH):
+        batch = list(inbound_ids[start : start + PROCESS_BATCH])
+        # The job id names the batch, so a re-queue of the same pending rows is one job.
         await ctx["redis"].enqueue_job(
-            "process_inbound_job", inbound_id, _job_id=f"process:inbound:{inbound_id}"
+            "process_inbound_job", batch, _job_id=f"process:inbound:{batch[0]}-{batch[-1]}"
         )
+
+
+async def poll_inbox(ctx: dict[str, Any]) -> int:
+    """Store new mail and hand it to processing jobs."""
+    new_ids = await store_fetched(app_of(ctx))
+    await enqueue_processing(ctx, new_ids)
     return len(new_ids)
 
 
-async def process_inbound_job(ctx: dict[str, Any], inbound_id: int) -> str | None:
-    status = await process_inbound(app_of(ctx), inbound_id)
-    if status is not None:
-        await ctx["redis"].enqueue_job("send_outbox", _job_id=f"send:outbox:after:{inbound_id}")
-    return status.value if status else None
+async def process_inbound_job(ctx: dict[str, Any], inbound_ids: list[int]) -> dict[str, int]:
+    """Apply each stored message in its own transaction, then send the answers at once."""
+    counts: dict[str, int] = {}
+    for inbound_id in inbound_ids:
+        status = await process_inbound(app_of(ctx), inbound_id)
+        key = status.value if status else "already_done"
+        counts[key] = counts.get(key, 0) + 1
+    if counts.get("already_done", 0) < len(inbound_ids):
+        await ctx["redis"].enqueue_job(
+            "send_outbox", _job_id=f"send:outbox:after:{inbound_ids[0]}-{inbound_ids[-1]}"
+        )
+    return counts
 
 
 async def send_outbox(ctx: dict[str, Any]) -> int:
@@ -55,11 +76,14 @@ async def send_outbox(ctx: dict[str, Any]) -> int:
 async def tick(ctx: dict[str, Any]) -> dict[str, int]:
     """The periodic work: plan meetings, re-queue stored mail whose job was lost, send."""
     app = app_of(ctx)
-    pending = await InboundMessage.filter(status=InboundStatus.PENDING).values_list("id", flat=True)
-    for inbound_id in pending:
-        await ctx["redis"].enqueue_job(
-            "process_inbound_job", inbound_id, _job_id=f"process:inbound:{inbound_id}"
-        )
+    # Mail stored a while ago and still pending lost its job (a worker died): queue it again.
+    stale = app.clock.now() - REQUEUE_AFTER
+    pending = await (
+        InboundMessage.filter(status=InboundStatus.PENDING, received_at__lt=stale)
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
+    await enqueue_processing(ctx, cast(list[int], pending))
     issued = await plan_meetings(app)
     prompts = await plan_prompts(app)
     prompts += await plan_task_reminders(app)

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
-import mailbox
 import os
 import re
-import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -48,40 +47,60 @@ class DirOutgoing:
 
 
 class MaildirIncoming:
-    """Reads messages without the Seen flag from a Maildir; ack() flags them Seen."""
+    """Reads messages without the Seen flag from a Maildir; ack() flags them Seen.
+
+    Only file names are read to find unseen mail (Maildir keeps the flags there), so a poll
+    costs one directory listing however much mail has already been read.
+    """
 
     def __init__(self, directory: Path) -> None:
-        self.box = mailbox.Maildir(directory, create=True)
+        self.directory = directory
+        for sub in ("tmp", "new", "cur"):
+            (directory / sub).mkdir(parents=True, exist_ok=True)
 
     async def fetch(self, limit: int = 100) -> list[Fetched]:
         return await asyncio.to_thread(self._fetch, limit)
 
-    def _fetch(self, limit: int) -> list[Fetched]:
-        self.box.clean()
-        found: list[tuple[float, str, bytes]] = []
-        for key in self.box.iterkeys():
-            try:
-                message = self.box.get_message(key)
-            except (KeyError, FileNotFoundError):
-                continue  # taken by someone else meanwhile
-            if "S" in message.get_flags():
-                continue
-            found.append((message.get_date() or time.time(), key, self.box.get_bytes(key)))
+    def _unseen(self) -> list[tuple[float, str, Path]]:
+        found: list[tuple[float, str, Path]] = []
+        for sub in ("new", "cur"):
+            with os.scandir(self.directory / sub) as entries:
+                for entry in entries:
+                    if entry.name.startswith(".") or not entry.is_file():
+                        continue
+                    key, _, info = entry.name.partition(":")
+                    if sub == "cur" and "S" in info.partition(",")[2]:
+                        continue
+                    try:
+                        found.append((entry.stat().st_mtime, key, Path(entry.path)))
+                    except FileNotFoundError:
+                        continue  # taken by someone else meanwhile
         found.sort()
-        return [Fetched(key, raw) for _, key, raw in found[:limit]]
+        return found
+
+    def _fetch(self, limit: int) -> list[Fetched]:
+        fetched: list[Fetched] = []
+        for _, key, path in self._unseen():
+            if len(fetched) == limit:
+                break
+            try:
+                fetched.append(Fetched(key, path.read_bytes()))
+            except FileNotFoundError:
+                continue
+        return fetched
 
     async def ack(self, keys: Sequence[str]) -> None:
         await asyncio.to_thread(self._ack, keys)
 
     def _ack(self, keys: Sequence[str]) -> None:
-        for key in keys:
-            try:
-                message = self.box.get_message(key)
-            except KeyError:
+        wanted = set(keys)
+        for _, key, path in self._unseen():
+            if key not in wanted:
                 continue
-            message.set_subdir("cur")
-            message.add_flag("S")
-            self.box[key] = message
+            flags = path.name.partition(":")[2].partition(",")[2]
+            seen = "".join(sorted(set(flags) | {"S"}))
+            with contextlib.suppress(FileNotFoundError):
+                os.replace(path, self.directory / "cur" / f"{key}:2,{seen}")
 
     async def close(self) -> None:
-        self.box.close()
+        return None

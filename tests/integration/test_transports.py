@@ -114,6 +114,14 @@ async def test_folder_transports_round_trip(tmp_path: Path) -> None:
     assert len(await incoming.fetch()) == 1
     await incoming.ack([fetched.key])
     assert await incoming.fetch() == []
+    # Mail a client moved to cur/ and flagged, but did not mark as read, is still unread;
+    # the acknowledgement adds Seen and keeps the other flags.
+    (tmp_path / "in" / "cur" / "1700000000.flagged:2,F").write_bytes(message(4))
+    (flagged,) = await incoming.fetch()
+    assert flagged.key == "1700000000.flagged" and b"message 4" in flagged.raw
+    await incoming.ack([flagged.key])
+    assert (tmp_path / "in" / "cur" / "1700000000.flagged:2,FS").exists()
+    assert await incoming.fetch() == []
 
 
 def test_embedded_redis_starts_answers_and_stops(tmp_path: Path) -> None:

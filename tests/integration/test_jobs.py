@@ -1,0 +1,100 @@
+"""The worker's jobs on a real Redis: stored mail applied in batches, lost jobs queued again."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from email.message import EmailMessage
+
+import pytest
+from arq.worker import Worker
+
+from service.app import AppContext
+from service.clock import ManualClock
+from service.inbox import store_fetched
+from service.models import InboundMessage, InboundStatus, OutboundMessage, OutboundStatus
+from service.runner import build_worker, worker_pool
+from tests.integration.test_flow import deliver, import_csv, sent_to
+from tests.mail import reply_to
+
+
+@pytest.fixture
+async def worker(app: AppContext, redis_url: str) -> AsyncIterator[Worker]:
+    built = build_worker(redis_url, app=app, burst=True, cron_jobs=[], poll_delay=0.01)
+    try:
+        yield built
+    finally:
+        await built.close()
+
+
+def out_of_office(number: int) -> bytes:
+    message = EmailMessage()
+    message["From"] = f"someone{number}@elsewhere.example"
+    message["To"] = "mentorship@mentormail.example"
+    message["Subject"] = "Out of office"
+    message["Message-ID"] = f"<ooo{number}@elsewhere.example>"
+    message["Auto-Submitted"] = "auto-replied"
+    message.set_content("I am away until Monday.")
+    return message.as_bytes()
+
+
+async def test_a_wave_of_replies_is_applied_in_batches_and_answered(
+    app: AppContext, worker: Worker
+) -> None:
+    from service.sender import send_due
+
+    await import_csv(app)
+    await send_due(app)
+    for address in ("sam@university.example", "zoe@hospital.example"):
+        (request,) = await sent_to(app, address, "agreement_request")
+        deliver(app, reply_to(request, sender=address, body="I agree"))
+    for number in range(60):  # more than one batch of machine mail around the two replies
+        deliver(app, out_of_office(number))
+
+    pool = await worker_pool(worker)
+    await pool.enqueue_job("poll_inbox")
+    await worker.async_run()
+
+    statuses = await InboundMessage.all().values_list("status", flat=True)
+    assert len(statuses) == 62
+    assert sorted(set(statuses)) == [InboundStatus.IGNORED, InboundStatus.PROCESSED]
+    assert statuses.count(InboundStatus.PROCESSED) == 2
+    # The answers went out in the same run: both signed agreements and both invitations.
+    sent = await OutboundMessage.filter(status=OutboundStatus.SENT).values_list("kind", flat=True)
+    assert sorted(k for k in sent if k != "agreement_request") == [
+        "agreement_signed",
+        "agreement_signed",
+        "invitation",
+        "invitation",
+        "understood",
+        "understood",
+    ]
+    assert await OutboundMessage.filter(status=OutboundStatus.PENDING).count() == 0
+
+
+async def test_stored_mail_whose_job_was_lost_is_applied_by_a_later_tick(
+    app: AppContext, worker: Worker
+) -> None:
+    from service.sender import send_due
+
+    await import_csv(app)
+    await send_due(app)
+    (request,) = await sent_to(app, "sam@university.example", "agreement_request")
+    deliver(app, reply_to(request, sender="sam@university.example", body="I agree"))
+    # Stored and acknowledged, then the worker died before its processing job ran.
+    (stored,) = await store_fetched(app)
+    pool = await worker_pool(worker)
+
+    await pool.enqueue_job("tick", _job_id="tick:1")
+    await worker.async_run()
+    row = await InboundMessage.get(id=stored)
+    assert row.status == InboundStatus.PENDING, "fresh mail is left to its own job"
+
+    clock = app.clock
+    assert isinstance(clock, ManualClock)
+    clock.set(clock.now() + timedelta(minutes=10))
+    await pool.enqueue_job("tick", _job_id="tick:2")
+    await worker.async_run()
+    row = await InboundMessage.get(id=stored)
+    assert row.status == InboundStatus.PROCESSED
+    assert len(await sent_to(app, "sam@university.example", "understood")) == 1
