@@ -75,6 +75,11 @@ class Pairing(Model):
     anchor_day = fields.DateField(null=True)
     anchor_number = fields.IntField(default=1)
     reevaluated_at = fields.DatetimeField(null=True)
+    # When the planning tick must next look at this pairing (a meeting to issue, the projected
+    # end), and when to ask for the re-evaluation: a tick reads only what is due, however
+    # large the program.
+    plan_at = fields.DatetimeField(null=True, db_index=True)
+    reevaluate_at = fields.DatetimeField(null=True, db_index=True)
     mentor_agreed_at = fields.DatetimeField(null=True)
     mentee_agreed_at = fields.DatetimeField(null=True)
     signed_at = fields.DatetimeField(null=True)
@@ -98,7 +103,7 @@ class Meeting(Model):
     number = fields.IntField()
     uid = fields.CharField(max_length=200, unique=True)
     sequence = fields.IntField(default=0)
-    starts_at = fields.DatetimeField()
+    starts_at = fields.DatetimeField(db_index=True)
     ends_at = fields.DatetimeField()
     tzid = fields.CharField(max_length=64)
     cancelled = fields.BooleanField(default=False)

@@ -11,6 +11,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 
 from service.db import transaction
 from service.domain.agreement import GROUND_RULES, WEEKDAYS, Terms, notice_label
+from service.domain.cadence import add_months
 from service.domain.roster import Person as RosterPerson
 from service.domain.roster import Roster, RosterRow
 from service.domain.schedule import Slot, first_meeting, format_day, format_span
@@ -242,7 +243,12 @@ async def activate(
                 "first_meeting": format_span(slot.start, slot.end, person.timezone),
             },
         )
-    return await add_meeting(connection, outbox, pairing, cast, 1, slot, now)
+    meeting = await add_meeting(connection, outbox, pairing, cast, 1, slot, now)
+    # The next tick issues the rest of the horizon; the re-evaluation is asked at its point.
+    pairing.plan_at = now
+    pairing.reevaluate_at = add_months(now, terms.reevaluate_months)
+    await pairing.save(using_db=connection, update_fields=["plan_at", "reevaluate_at"])
+    return meeting
 
 
 def meeting_event(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import calendar
 import logging
 from datetime import datetime, timedelta
 from typing import Any
@@ -14,11 +13,18 @@ from service.app import AppContext
 from service.db import transaction
 from service.domain import guide
 from service.domain.agreement import Terms
-from service.domain.cadence import local_day, meeting_slot, numbers_to_plan
+from service.domain.cadence import (
+    add_months,
+    local_day,
+    meeting_slot,
+    next_planning_at,
+    numbers_to_plan,
+)
 from service.domain.commands import help_text
 from service.domain.prompts import meeting_prompts, within_waking_hours
 from service.domain.schedule import format_span
 from service.domain.tasks import OVERDUE_NUDGES, task_reminders
+from service.lifecycle import projected_end_reached
 from service.models import (
     AgendaItem,
     Meeting,
@@ -41,63 +47,72 @@ def projected_end(signed_at: datetime, months: int) -> datetime:
     return add_months(signed_at, months)
 
 
-def _wanted(pairing: Pairing, meetings: list[Meeting], now: datetime) -> list[int]:
-    """Meeting numbers this pairing should have issued now and has not."""
-    first = next((m for m in meetings if m.number == 1), None)
-    if first is None or pairing.signed_at is None:
-        return []
-    terms = Terms.from_json(pairing.terms)
-    return numbers_to_plan(
-        terms,
-        first.tzid,
-        pairing.anchor_day or local_day(first.starts_at, first.tzid),
-        {m.number for m in meetings},
-        now,
-        horizon=HORIZON,
-        until=projected_end(pairing.signed_at, terms.projected_months),
-        first_number=pairing.anchor_number,
-    )
-
-
 async def plan_meetings(app: AppContext) -> int:
-    """Issue the meetings that should now lie within each active pairing's horizon."""
+    """Issue the meetings that should now lie within each due pairing's horizon.
+
+    Only pairings whose `plan_at` has come are read, so a tick costs what is due, not what
+    the program holds. Each is planned under its row lock, and its next `plan_at` is set in
+    the same transaction.
+    """
     now = app.clock.now()
     outbox = OutboxWriter(app.settings, app.secret)
     issued = 0
-    # A read-only pass first: most ticks find nothing to do and should cost two queries.
-    pairings = await Pairing.filter(state__in=MEETING_STATES, signed_at__isnull=False)
-    by_pairing: dict[int, list[Meeting]] = {}
-    for meeting in await Meeting.filter(pairing_id__in=[p.id for p in pairings]):
-        by_pairing.setdefault(meeting.pairing_id, []).append(meeting)
-    for candidate in pairings:
-        if not _wanted(candidate, by_pairing.get(candidate.id, []), now):
-            continue
+    due = await Pairing.filter(state__in=MEETING_STATES, plan_at__lte=now).values_list(
+        "id", flat=True
+    )
+    for pairing_id in due:
         async with transaction() as connection:
             # The row lock makes two workers planning at once wait for each other.
             pairing = (
-                await Pairing.filter(id=candidate.id, state__in=MEETING_STATES)
+                await Pairing.filter(id=pairing_id, state__in=MEETING_STATES, plan_at__lte=now)
                 .select_for_update()
                 .using_db(connection)
                 .first()
             )
             if pairing is None:
-                continue
-            meetings = await Meeting.filter(pairing_id=pairing.id).using_db(connection)
-            wanted = _wanted(pairing, meetings, now)
-            if not wanted:
-                continue
-            terms = Terms.from_json(pairing.terms)
-            first = next(m for m in meetings if m.number == 1)
-            anchor_day = pairing.anchor_day or local_day(first.starts_at, first.tzid)
-            cast = await Cast.load(connection, pairing)
-            for number in wanted:
-                slot = meeting_slot(terms, first.tzid, anchor_day, number, pairing.anchor_number)
-                await add_meeting(connection, outbox, pairing, cast, number, slot, now)
-                issued += 1
+                continue  # planned by another worker meanwhile
+            issued += await _plan_pairing(connection, outbox, pairing, now)
     if issued:
         log.info("planning issued %d meeting(s)", issued)
     app.count("meetings_issued", issued)
     return issued
+
+
+async def _plan_pairing(
+    connection: BaseDBAsyncClient, outbox: OutboxWriter, pairing: Pairing, now: datetime
+) -> int:
+    meetings = await Meeting.filter(pairing_id=pairing.id).using_db(connection)
+    first = next((m for m in meetings if m.number == 1), None)
+    if first is None or pairing.signed_at is None:
+        pairing.plan_at = None  # nothing to plan from; activation sets it again
+        await pairing.save(using_db=connection, update_fields=["plan_at"])
+        return 0
+    terms = Terms.from_json(pairing.terms)
+    end = projected_end(pairing.signed_at, terms.projected_months)
+    if now >= end:
+        await projected_end_reached(connection, pairing, now)
+        return 0
+    anchor_day = pairing.anchor_day or local_day(first.starts_at, first.tzid)
+    wanted = numbers_to_plan(
+        terms,
+        first.tzid,
+        anchor_day,
+        {m.number for m in meetings},
+        now,
+        horizon=HORIZON,
+        until=end,
+        first_number=pairing.anchor_number,
+    )
+    if wanted:
+        cast = await Cast.load(connection, pairing)
+        for number in wanted:
+            slot = meeting_slot(terms, first.tzid, anchor_day, number, pairing.anchor_number)
+            await add_meeting(connection, outbox, pairing, cast, number, slot, now)
+    pairing.plan_at = next_planning_at(
+        terms, first.tzid, anchor_day, now, until=end, first_number=pairing.anchor_number
+    )
+    await pairing.save(using_db=connection, update_fields=["plan_at"])
+    return len(wanted)
 
 
 PROMPT_WINDOW = timedelta(days=6)  # no prompt is due more than this before or after a meeting
@@ -281,31 +296,18 @@ async def plan_task_reminders(app: AppContext) -> int:
     return queued
 
 
-def add_months(moment: datetime, months: int) -> datetime:
-    index = moment.year * 12 + moment.month - 1 + months
-    year, month = index // 12, index % 12 + 1
-    day = min(moment.day, calendar.monthrange(year, month)[1])
-    return moment.replace(year=year, month=month, day=day)
-
-
 async def plan_reevaluations(app: AppContext) -> int:
     """At the agreed point, ask both whether to keep, increase or decrease the frequency."""
     now = app.clock.now()
     outbox = OutboxWriter(app.settings, app.secret)
     queued = 0
-    candidates = await Pairing.filter(
-        state=PairingState.ACTIVE, reevaluated_at__isnull=True, signed_at__isnull=False
+    due = await Pairing.filter(state=PairingState.ACTIVE, reevaluate_at__lte=now).values_list(
+        "id", flat=True
     )
-    due_ids = [
-        p.id
-        for p in candidates
-        if p.signed_at is not None
-        and add_months(p.signed_at, Terms.from_json(p.terms).reevaluate_months) <= now
-    ]
-    for pairing_id in due_ids:
+    for pairing_id in due:
         async with transaction() as connection:
             pairing = await (
-                Pairing.filter(id=pairing_id, state=PairingState.ACTIVE)
+                Pairing.filter(id=pairing_id, state=PairingState.ACTIVE, reevaluate_at__lte=now)
                 .select_for_update()
                 .using_db(connection)
                 .first()
@@ -313,9 +315,13 @@ async def plan_reevaluations(app: AppContext) -> int:
             if pairing is None or pairing.signed_at is None:
                 continue
             terms = Terms.from_json(pairing.terms)
-            if add_months(pairing.signed_at, terms.reevaluate_months) > now:
+            point = add_months(pairing.signed_at, terms.reevaluate_months)
+            if point > now:  # the agreed point moved later: look again then
+                pairing.reevaluate_at = point
+                await pairing.save(using_db=connection, update_fields=["reevaluate_at"])
                 continue
             pairing.state = PairingState.REEVALUATING
+            pairing.reevaluate_at = None
             pairing.updated_at = now
             await pairing.save(using_db=connection)
             cast = await Cast.load(connection, pairing)

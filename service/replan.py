@@ -86,6 +86,7 @@ async def change_frequency(
         pairing.anchor_day = local_day(slot.start, slot.tzid)
     pairing.anchor_number = next_number
     pairing.terms = new_terms.to_json()
+    pairing.plan_at = now  # the next tick issues the new series
     pairing.updated_at = now
     await pairing.save(using_db=connection)
     cancelled = len(upcoming) - 1 if upcoming else 0

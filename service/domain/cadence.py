@@ -15,6 +15,13 @@ def _add_months(day: date, months: int) -> tuple[int, int]:
     return index // 12, index % 12 + 1
 
 
+def add_months(moment: datetime, months: int) -> datetime:
+    """The same day `months` later, or the month's last day when it is shorter."""
+    year, month = _add_months(moment.date(), months)
+    day = min(moment.day, calendar.monthrange(year, month)[1])
+    return moment.replace(year=year, month=month, day=day)
+
+
 def _ordinal(day: date) -> int:
     """Which weekday of its month `day` is: 1..4, or -1 for the last (a 5th, or a 4th that is
     also the last), so that 'the 5th Tuesday' becomes 'the last Tuesday' in shorter months."""
@@ -118,3 +125,25 @@ def numbers_to_plan(
                 wanted.append(number)
         number += 1
     return wanted
+
+
+def next_planning_at(
+    terms: Terms,
+    tzid: str,
+    first_day: date,
+    now: datetime,
+    *,
+    until: datetime,
+    first_number: int = 1,
+) -> datetime:
+    """When planning must look at a pairing again: when the nearest meeting ahead starts
+    (the horizon then has room for one more), or at `until`, the projected end."""
+    number = first_number
+    while number < first_number + 10_000:
+        slot = meeting_slot(terms, tzid, first_day, number, first_number)
+        if slot.start >= until:
+            break
+        if slot.start > now:
+            return slot.start
+        number += 1
+    return until

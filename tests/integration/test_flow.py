@@ -219,6 +219,8 @@ async def test_planning_keeps_two_meetings_ahead_and_never_repeats(app: AppConte
     assert await plan_meetings(app) == 1  # meeting 1 came with the signature; now meeting 2
     assert await plan_meetings(app) == 0, "a second tick issues nothing again"
     meetings = await Meeting.filter(pairing_id=pairing.id).order_by("number")
+    # Ticks skip this pairing until its first meeting starts and there is room for another.
+    assert (await Pairing.get(id=pairing.id)).plan_at == meetings[0].starts_at
     assert [m.number for m in meetings] == [1, 2]
     # Monthly on Thursdays at 10:00 in New York: the same weekday of the next month.
     local = [m.starts_at.astimezone(ZoneInfo("America/New_York")) for m in meetings]
@@ -351,7 +353,8 @@ async def test_action_items_from_a_reply_are_reminded_and_completed(app: AppCont
 
 
 async def test_reevaluation_replans_and_updates_the_invitations(app: AppContext) -> None:
-    from service.planning import add_months, plan_meetings, plan_reevaluations
+    from service.domain.cadence import add_months
+    from service.planning import plan_meetings, plan_reevaluations
     from tests.interop import check_calendar_email, check_sequence_rises
 
     pairing = await activated(app)
@@ -391,3 +394,33 @@ async def test_reevaluation_replans_and_updates_the_invitations(app: AppContext)
     assert upcoming[1].starts_at - kept.starts_at == timedelta(weeks=2)
     mails = await sent_to(app, "sam@university.example", "invitation") + cancellations
     check_sequence_rises([parse(m) for m in sorted(mails, key=lambda m: parse(m)["Date"].datetime)])
+
+
+async def test_the_projected_end_stops_the_cadence_and_hands_over_to_phasing_out(
+    app: AppContext,
+) -> None:
+    from service.domain.cadence import add_months
+    from service.planning import plan_meetings, plan_prompts
+
+    pairing = await activated(app)
+    clock = app.clock
+    assert isinstance(clock, ManualClock)
+    assert pairing.signed_at is not None
+    end = add_months(pairing.signed_at, 12)  # the default projected length
+    for day in range(0, 420, 2):
+        clock.set(pairing.signed_at + timedelta(days=day))
+        await plan_meetings(app)
+        await plan_prompts(app)
+    meetings = await Meeting.filter(pairing_id=pairing.id).order_by("number")
+    assert [m.number for m in meetings] == list(range(1, len(meetings) + 1))
+    assert all(m.starts_at < end for m in meetings), "no meeting past the projected end"
+    assert end - meetings[-1].starts_at < timedelta(days=35), "monthly to the last month"
+    pairing = await Pairing.get(id=pairing.id)
+    assert pairing.state == PairingState.CLOSING
+    assert pairing.plan_at is None
+    # Once closing, the cadence is quiet: no meeting, no prompt.
+    queued = await OutboundMessage.all().count()
+    clock.set(end + timedelta(days=60))
+    assert await plan_meetings(app) == 0
+    assert await plan_prompts(app) == 0
+    assert await OutboundMessage.all().count() == queued

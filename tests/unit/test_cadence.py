@@ -8,7 +8,13 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from service.domain.agreement import Frequency, Terms
-from service.domain.cadence import meeting_day, meeting_slot, numbers_to_plan
+from service.domain.cadence import (
+    add_months,
+    meeting_day,
+    meeting_slot,
+    next_planning_at,
+    numbers_to_plan,
+)
 
 
 @pytest.mark.parametrize(
@@ -90,3 +96,33 @@ def test_planning_stops_at_the_projected_end() -> None:
     end = datetime(2027, 1, 1, tzinfo=UTC)
     now = datetime(2026, 11, 30, tzinfo=UTC)
     assert numbers_to_plan(terms, "Europe/Berlin", first, set(), now, until=end) == [1]
+
+
+@pytest.mark.parametrize(
+    ("now", "expected"),
+    [
+        # Before the first meeting, and while it is still ahead: look again when it starts.
+        (datetime(2026, 11, 30, tzinfo=UTC), datetime(2026, 12, 3, 9, tzinfo=UTC)),
+        # Just after it started: the next one is the nearest ahead.
+        (datetime(2026, 12, 3, 9, 1, tzinfo=UTC), datetime(2027, 1, 7, 9, tzinfo=UTC)),
+        # No meeting left before the projected end: look again at the end.
+        (datetime(2027, 2, 5, tzinfo=UTC), datetime(2027, 3, 1, tzinfo=UTC)),
+    ],
+)
+def test_planning_looks_again_when_the_nearest_meeting_starts(
+    now: datetime, expected: datetime
+) -> None:
+    terms = Terms(frequency=Frequency("months", 1), time_of_day=time(10))
+    end = datetime(2027, 3, 1, tzinfo=UTC)
+    first = date(2026, 12, 3)  # the 1st Thursday; 10:00 in Berlin is 09:00 UTC in winter
+    assert next_planning_at(terms, "Europe/Berlin", first, now, until=end) == expected
+
+
+def test_months_are_added_without_running_off_short_months() -> None:
+    assert add_months(datetime(2027, 1, 31, 9, tzinfo=UTC), 1) == datetime(
+        2027, 2, 28, 9, tzinfo=UTC
+    )
+    assert add_months(datetime(2027, 8, 31, 9, tzinfo=UTC), 6) == datetime(
+        2028, 2, 29, 9, tzinfo=UTC
+    )
+    assert add_months(datetime(2026, 11, 23, tzinfo=UTC), 12) == datetime(2027, 11, 23, tzinfo=UTC)
