@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from service.domain.commands import Command
-from service.domain.tasks import read_task
+from service.domain.tasks import read_task, task_reminders
 from service.models import Pairing, Person, Task, TaskState
 
 
@@ -36,6 +36,8 @@ async def add_task(
     today = now.astimezone(ZoneInfo(writer.timezone)).date()
     parsed = read_task(command.args["text"], today)
     owner_id = pairing.mentor_id if command.args.get("for") == "mentor" else writer.id
+    owner = writer if owner_id == writer.id else await Person.get(id=owner_id, using_db=connection)
+    reminders = task_reminders(parsed.due, owner.timezone) if parsed.due else []
     # The pairing row is locked by the caller, so numbers cannot collide.
     last = await Task.filter(pairing_id=pairing.id).order_by("-number").using_db(connection).first()
     task = await Task.create(
@@ -45,6 +47,7 @@ async def add_task(
         owner_id=owner_id,
         text=parsed.text[:500],
         due_date=parsed.due,
+        remind_at=min((r.due for r in reminders), default=None),
         created_at=now,
     )
     whose = "your mentor's" if owner_id != writer.id else "yours"
@@ -70,5 +73,6 @@ async def complete_task(
     task = matches[0]
     task.state = TaskState.DONE
     task.done_at = now
+    task.remind_at = None
     await task.save(using_db=connection)
     return f"Task {describe(task)} is done. Well done!", None

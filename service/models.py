@@ -107,6 +107,8 @@ class Meeting(Model):
     ends_at = fields.DatetimeField()
     tzid = fields.CharField(max_length=64)
     cancelled = fields.BooleanField(default=False)
+    # When the next prompt around this meeting falls due (agenda request, agenda, after it).
+    prompt_at = fields.DatetimeField(null=True, db_index=True)
     created_at = fields.DatetimeField()
 
     pairing_id: int
@@ -156,6 +158,8 @@ class Task(Model):
     text = fields.CharField(max_length=500)
     due_date = fields.DateField(null=True)
     state = fields.CharEnumField(TaskState, max_length=8, default=TaskState.OPEN)
+    # When its next reminder or nudge falls due; None when there is none left.
+    remind_at = fields.DatetimeField(null=True, db_index=True)
     created_at = fields.DatetimeField()
     done_at = fields.DatetimeField(null=True)
 
@@ -188,6 +192,7 @@ class OutboundMessage(Model):
     attempts = fields.IntField(default=0)
     not_before = fields.DatetimeField()
     claimed_until = fields.DatetimeField(null=True)
+    claim_token = fields.CharField(max_length=32, null=True)
     last_error = fields.TextField(null=True)
     created_at = fields.DatetimeField()
     sent_at = fields.DatetimeField(null=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -20,16 +20,6 @@ def message_id_for(dedupe_key: str, settings: Settings) -> str:
     digest = hashlib.sha256(dedupe_key.encode()).hexdigest()[:32]
     domain = settings.service_address.partition("@")[2]
     return f"{digest}@{domain}"
-
-
-async def already_queued(keys: Collection[str]) -> set[str]:
-    """Which of these dedupe keys are in the outbox already (one query)."""
-    if not keys:
-        return set()
-    found = await OutboundMessage.filter(dedupe_key__in=list(keys)).values_list(
-        "dedupe_key", flat=True
-    )
-    return {str(key) for key in found}
 
 
 def recipient_context(name: str, email: str, role: str, program: str) -> dict[str, Any]:

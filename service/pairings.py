@@ -12,6 +12,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from service.db import transaction
 from service.domain.agreement import GROUND_RULES, WEEKDAYS, Terms, notice_label
 from service.domain.cadence import add_months
+from service.domain.prompts import meeting_prompts
 from service.domain.roster import Person as RosterPerson
 from service.domain.roster import Roster, RosterRow
 from service.domain.schedule import Slot, first_meeting, format_day, format_span
@@ -165,11 +166,13 @@ class Cast:
 
     @classmethod
     async def load(cls, connection: BaseDBAsyncClient, pairing: Pairing) -> Cast:
-        return cls(
-            program=await Program.get(id=pairing.program_id, using_db=connection),
-            mentor=await Person.get(id=pairing.mentor_id, using_db=connection),
-            mentee=await Person.get(id=pairing.mentee_id, using_db=connection),
+        row = await (
+            Pairing.filter(id=pairing.id)
+            .select_related("program", "mentor", "mentee")
+            .using_db(connection)
+            .get()
         )
+        return cls(program=row.program, mentor=row.mentor, mentee=row.mentee)
 
     def sides(self) -> tuple[tuple[Person, str, Person, str], ...]:
         """(person, role, partner, partner's role) for each of the two."""
@@ -190,6 +193,8 @@ async def add_meeting(
 ) -> Meeting:
     """A new meeting with its permanent UID, and an invitation to each of the two."""
     domain = outbox.settings.service_address.partition("@")[2]
+    frequency = Terms.from_json(pairing.terms).frequency
+    prompts = meeting_prompts(number, slot.start, slot.end, frequency)
     meeting = await Meeting.create(
         using_db=connection,
         pairing=pairing,
@@ -199,6 +204,7 @@ async def add_meeting(
         starts_at=slot.start,
         ends_at=slot.end,
         tzid=slot.tzid,
+        prompt_at=min(p.due for p in prompts),
         created_at=now,
     )
     for person, role, partner, _ in cast.sides():

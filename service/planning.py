@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -21,9 +21,9 @@ from service.domain.cadence import (
     numbers_to_plan,
 )
 from service.domain.commands import help_text
-from service.domain.prompts import meeting_prompts, within_waking_hours
-from service.domain.schedule import format_span
-from service.domain.tasks import OVERDUE_NUDGES, task_reminders
+from service.domain.prompts import Prompt, meeting_prompts, within_waking_hours
+from service.domain.schedule import format_span, next_after
+from service.domain.tasks import task_reminders
 from service.lifecycle import projected_end_reached
 from service.models import (
     AgendaItem,
@@ -34,7 +34,7 @@ from service.models import (
     Task,
     TaskState,
 )
-from service.outbox import OutboxWriter, already_queued, recipient_context
+from service.outbox import OutboxWriter, recipient_context
 from service.pairings import Cast, add_meeting
 
 log = logging.getLogger(__name__)
@@ -115,74 +115,78 @@ async def _plan_pairing(
     return len(wanted)
 
 
-PROMPT_WINDOW = timedelta(days=6)  # no prompt is due more than this before or after a meeting
-
-
 async def plan_prompts(app: AppContext) -> int:
-    """Queue the prompts now due around each meeting, each reaching people in their daytime."""
+    """Queue the prompts now due around each meeting, each reaching people in their daytime.
+
+    Only meetings whose `prompt_at` has come are read; each is handled under its row lock and
+    its next `prompt_at` set in the same transaction.
+    """
     now = app.clock.now()
     outbox = OutboxWriter(app.settings, app.secret)
     queued = 0
-    meetings = await Meeting.filter(
-        cancelled=False,
-        starts_at__lte=now + PROMPT_WINDOW,
-        ends_at__gte=now - PROMPT_WINDOW,
-        pairing__state__in=MEETING_STATES,
-    ).prefetch_related("pairing")
-    # A read-only pass first: only meetings with a due prompt not yet queued get a transaction.
-    keys: dict[int, set[str]] = {}
-    for meeting in meetings:
-        pairing = meeting.pairing
-        frequency = Terms.from_json(pairing.terms).frequency
-        for prompt in meeting_prompts(
-            meeting.number, meeting.starts_at, meeting.ends_at, frequency
-        ):
-            if prompt.due <= now < prompt.stale:
-                audience = {"mentor": (pairing.mentor_id,), "mentee": (pairing.mentee_id,)}.get(
-                    prompt.audience, (pairing.mentor_id, pairing.mentee_id)
-                )
-                keys.setdefault(meeting.id, set()).update(
-                    f"{prompt.kind}:meeting:{meeting.id}:person:{person_id}"
-                    for person_id in audience
-                )
-    queued_keys = await already_queued([k for ks in keys.values() for k in ks])
-    for meeting_id in [m for m, ks in keys.items() if not ks <= queued_keys]:
+    due = await Meeting.filter(prompt_at__lte=now).values_list("id", flat=True)
+    for meeting_id in due:
         async with transaction() as connection:
-            meeting = await Meeting.get(id=meeting_id, using_db=connection)
+            meeting = await (
+                Meeting.filter(id=meeting_id, prompt_at__lte=now)
+                .select_for_update()
+                .using_db(connection)
+                .first()
+            )
+            if meeting is None:
+                continue  # handled by another worker meanwhile
             pairing = await Pairing.get(id=meeting.pairing_id, using_db=connection)
             terms = Terms.from_json(pairing.terms)
-            due = [
-                p
-                for p in meeting_prompts(
-                    meeting.number, meeting.starts_at, meeting.ends_at, terms.frequency
+            prompts = meeting_prompts(
+                meeting.number, meeting.starts_at, meeting.ends_at, terms.frequency
+            )
+            if meeting.cancelled or pairing.state not in MEETING_STATES:
+                meeting.prompt_at = None
+            else:
+                queued += await _queue_prompts(
+                    connection, outbox, meeting, pairing, terms, prompts, now
                 )
-                if p.due <= now < p.stale
-            ]
-            if not due:
-                continue
-            cast = await Cast.load(connection, pairing)
-            for prompt in due:
-                for person, role, partner, _ in cast.sides():
-                    if prompt.audience not in (role, "both"):
-                        continue
-                    send_at = within_waking_hours(now, person.timezone)
-                    if send_at >= prompt.stale:
-                        continue
-                    queued += await outbox.add(
-                        connection,
-                        kind=prompt.kind,
-                        dedupe_key=f"{prompt.kind}:meeting:{meeting.id}:person:{person.id}",
-                        to=(person.name, person.email),
-                        person=person,
-                        pairing=pairing,
-                        topic=f"{TOPICS[prompt.kind]}{meeting.id}",
-                        now=now,
-                        not_before=send_at,
-                        context=await prompt_context(
-                            connection, prompt.kind, meeting, terms, cast, person, role, partner
-                        ),
-                    )
+                meeting.prompt_at = next_after((p.due for p in prompts), now)
+            await meeting.save(using_db=connection, update_fields=["prompt_at"])
     app.count("prompts_queued", queued)
+    return queued
+
+
+async def _queue_prompts(
+    connection: BaseDBAsyncClient,
+    outbox: OutboxWriter,
+    meeting: Meeting,
+    pairing: Pairing,
+    terms: Terms,
+    prompts: list[Prompt],
+    now: datetime,
+) -> int:
+    due = [p for p in prompts if p.due <= now < p.stale]
+    if not due:
+        return 0  # a catch-up after the moment passed: too late to help
+    queued = 0
+    cast = await Cast.load(connection, pairing)
+    for prompt in due:
+        for person, role, partner, _ in cast.sides():
+            if prompt.audience not in (role, "both"):
+                continue
+            send_at = within_waking_hours(now, person.timezone)
+            if send_at >= prompt.stale:
+                continue
+            queued += await outbox.add(
+                connection,
+                kind=prompt.kind,
+                dedupe_key=f"{prompt.kind}:meeting:{meeting.id}:person:{person.id}",
+                to=(person.name, person.email),
+                person=person,
+                pairing=pairing,
+                topic=f"{TOPICS[prompt.kind]}{meeting.id}",
+                now=now,
+                not_before=send_at,
+                context=await prompt_context(
+                    connection, prompt.kind, meeting, terms, cast, person, role, partner
+                ),
+            )
     return queued
 
 
@@ -237,63 +241,70 @@ async def plan_task_reminders(app: AppContext) -> int:
     """Queue reminders for open action items due soon, and weekly nudges for late ones."""
     now = app.clock.now()
     outbox = OutboxWriter(app.settings, app.secret)
-    horizon = now.date() + timedelta(days=2)
-    oldest = now.date() - timedelta(days=7 * OVERDUE_NUDGES + 2)
     queued = 0
-    tasks = await Task.filter(
-        state=TaskState.OPEN,
-        due_date__lte=horizon,
-        due_date__gte=oldest,
-        pairing__state__in=MEETING_STATES,
-    ).prefetch_related("owner")
-    # A read-only pass first: only tasks with a reminder due and not yet queued go further.
-    keys: dict[int, str] = {}
-    for task in tasks:
-        assert task.due_date is not None
-        due_now = [
-            r for r in task_reminders(task.due_date, task.owner.timezone) if r.due <= now < r.stale
-        ]
-        if due_now:
-            keys[task.id] = f"{due_now[-1].kind}:task:{task.id}:{due_now[-1].key}"
-    queued_keys = await already_queued(keys.values())
-    for task_id in [t for t, key in keys.items() if key not in queued_keys]:
+    due = await Task.filter(remind_at__lte=now).values_list("id", flat=True)
+    for task_id in due:
         async with transaction() as connection:
-            task = await Task.get(id=task_id, using_db=connection)
-            owner = await Person.get(id=task.owner_id, using_db=connection)
-            assert task.due_date is not None
-            due = [
-                r for r in task_reminders(task.due_date, owner.timezone) if r.due <= now < r.stale
-            ]
-            if not due:
+            task = await (
+                Task.filter(id=task_id, remind_at__lte=now)
+                .select_for_update()
+                .using_db(connection)
+                .first()
+            )
+            if task is None:
                 continue
             pairing = await Pairing.get(id=task.pairing_id, using_db=connection)
-            cast = await Cast.load(connection, pairing)
-            role = "mentor" if owner.id == cast.mentor.id else "mentee"
-            partner = cast.mentee if role == "mentor" else cast.mentor
-            reminder = due[-1]  # only the latest one still relevant
-            queued += await outbox.add(
-                connection,
-                kind=reminder.kind,
-                dedupe_key=f"{reminder.kind}:task:{task.id}:{reminder.key}",
-                to=(owner.name, owner.email),
-                person=owner,
-                pairing=pairing,
-                topic=f"task{task.id}",
-                now=now,
-                not_before=within_waking_hours(now, owner.timezone),
-                context={
-                    **recipient_context(owner.name, owner.email, role, cast.program.name),
-                    "partner": {"name": partner.name, "email": partner.email},
-                    "task": {
-                        "number": task.number,
-                        "text": task.text,
-                        "due": f"{task.due_date:%A %d %B %Y}",
-                    },
-                    "help_text": help_text("general"),
-                },
-            )
+            owner = await Person.get(id=task.owner_id, using_db=connection)
+            reminders = task_reminders(task.due_date, owner.timezone) if task.due_date else []
+            if task.state != TaskState.OPEN or pairing.state not in MEETING_STATES:
+                task.remind_at = None
+            else:
+                queued += await _queue_reminder(connection, outbox, task, pairing, owner, now)
+                task.remind_at = next_after((r.due for r in reminders), now)
+            await task.save(using_db=connection, update_fields=["remind_at"])
     app.count("task_reminders_queued", queued)
     return queued
+
+
+async def _queue_reminder(
+    connection: BaseDBAsyncClient,
+    outbox: OutboxWriter,
+    task: Task,
+    pairing: Pairing,
+    owner: Person,
+    now: datetime,
+) -> int:
+    assert task.due_date is not None
+    due = [r for r in task_reminders(task.due_date, owner.timezone) if r.due <= now < r.stale]
+    if not due:
+        return 0
+    cast = await Cast.load(connection, pairing)
+    role = "mentor" if owner.id == cast.mentor.id else "mentee"
+    partner = cast.mentee if role == "mentor" else cast.mentor
+    reminder = due[-1]  # only the latest one still relevant
+    return int(
+        await outbox.add(
+            connection,
+            kind=reminder.kind,
+            dedupe_key=f"{reminder.kind}:task:{task.id}:{reminder.key}",
+            to=(owner.name, owner.email),
+            person=owner,
+            pairing=pairing,
+            topic=f"task{task.id}",
+            now=now,
+            not_before=within_waking_hours(now, owner.timezone),
+            context={
+                **recipient_context(owner.name, owner.email, role, cast.program.name),
+                "partner": {"name": partner.name, "email": partner.email},
+                "task": {
+                    "number": task.number,
+                    "text": task.text,
+                    "due": f"{task.due_date:%A %d %B %Y}",
+                },
+                "help_text": help_text("general"),
+            },
+        )
+    )
 
 
 async def plan_reevaluations(app: AppContext) -> int:

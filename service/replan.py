@@ -28,6 +28,7 @@ async def cancel_meeting(
     """METHOD:CANCEL with a higher SEQUENCE to each attendee (INTEROP rule 13)."""
     meeting.sequence += 1
     meeting.cancelled = True
+    meeting.prompt_at = None
     await meeting.save(using_db=connection)
     for person, role, partner, _ in cast.sides():
         topic = f"meeting{meeting.id}"

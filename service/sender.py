@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from datetime import timedelta
-from typing import cast
 
 from tortoise.expressions import Q
 
@@ -18,10 +18,12 @@ log = logging.getLogger(__name__)
 SMTP_RETRY_DELAYS = (60, 300, 1800, 7200, 21600)
 # A claimed row whose worker died is taken again after this long.
 CLAIM_TTL = timedelta(minutes=10)
+# What an attempt changes: never the stored message itself.
+_AFTER_ATTEMPT = ("status", "attempts", "not_before", "claimed_until", "last_error", "sent_at")
 
 
 async def claim_batch(ctx: AppContext, limit: int) -> list[OutboundMessage]:
-    """Claim due rows one conditional UPDATE each, so two workers never take the same row."""
+    """Claim due rows with one conditional UPDATE, so two workers never take the same row."""
     now = ctx.clock.now()
     candidates = await (
         OutboundMessage.filter(status=OutboundStatus.PENDING, not_before__lte=now)
@@ -30,18 +32,19 @@ async def claim_batch(ctx: AppContext, limit: int) -> list[OutboundMessage]:
         .limit(limit)
         .values_list("id", flat=True)
     )
-    claimed_ids: list[int] = []
-    for row_id in cast(list[int], candidates):
-        taken = await OutboundMessage.filter(
-            Q(claimed_until__isnull=True) | Q(claimed_until__lt=now),
-            id=row_id,
-            status=OutboundStatus.PENDING,
-        ).update(claimed_until=now + CLAIM_TTL)
-        if taken:
-            claimed_ids.append(row_id)
-    if not claimed_ids:
+    if not candidates:
         return []
-    return await OutboundMessage.filter(id__in=claimed_ids).order_by("not_before", "id")
+    token = uuid.uuid4().hex
+    # The conditions are checked again under the row lock: a row another worker took in the
+    # meantime is left out, and the token tells which rows this worker holds.
+    await OutboundMessage.filter(
+        Q(claimed_until__isnull=True) | Q(claimed_until__lt=now),
+        id__in=list(candidates),
+        status=OutboundStatus.PENDING,
+    ).update(claimed_until=now + CLAIM_TTL, claim_token=token)
+    return await OutboundMessage.filter(claim_token=token, id__in=list(candidates)).order_by(
+        "not_before", "id"
+    )
 
 
 async def send_due(ctx: AppContext, limit: int | None = None) -> int:
@@ -64,7 +67,7 @@ async def send_due(ctx: AppContext, limit: int | None = None) -> int:
                 row.not_before = now + timedelta(seconds=SMTP_RETRY_DELAYS[row.attempts - 1])
                 log.info("outbound %s (%s) will be retried: %s", row.id, row.kind, exc.code)
                 ctx.count("outbound_retried")
-            await row.save()
+            await row.save(update_fields=_AFTER_ATTEMPT)
             if not exc.permanent:
                 # The connection is likely gone; the rest of the batch waits for the next run.
                 await OutboundMessage.filter(
@@ -82,7 +85,7 @@ async def send_due(ctx: AppContext, limit: int | None = None) -> int:
         row.sent_at = now
         row.attempts += 1
         row.claimed_until = None
-        await row.save()
+        await row.save(update_fields=_AFTER_ATTEMPT)
         sent += 1
         ctx.count(f"sent_{row.kind}")
     return sent

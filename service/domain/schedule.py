@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -53,3 +54,8 @@ def format_span(start: datetime, end: datetime, tzid: str) -> str:
 def format_day(when: datetime, tzid: str) -> str:
     local = when.astimezone(ZoneInfo(tzid))
     return f"{local.day} {local:%B %Y}"
+
+
+def next_after(moments: Iterable[datetime], after: datetime) -> datetime | None:
+    """The earliest of `moments` later than `after`: when a planner must look again."""
+    return min((m for m in moments if m > after), default=None)

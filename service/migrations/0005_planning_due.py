@@ -23,13 +23,32 @@ class Migration(migrations.Migration):
             name='reevaluate_at',
             field=fields.DatetimeField(null=True, db_index=True, auto_now=False, auto_now_add=False),
         ),
-        # Pairings already under way are looked at by the next tick, which sets the real times.
+        ops.AddField(
+            model_name='Meeting',
+            name='prompt_at',
+            field=fields.DatetimeField(null=True, db_index=True, auto_now=False, auto_now_add=False),
+        ),
+        ops.AddField(
+            model_name='Task',
+            name='remind_at',
+            field=fields.DatetimeField(null=True, db_index=True, auto_now=False, auto_now_add=False),
+        ),
+        ops.AddField(
+            model_name='OutboundMessage',
+            name='claim_token',
+            field=fields.CharField(null=True, max_length=32),
+        ),
+        # Pairings, meetings and action items already under way are looked at by the next
+        # tick, which queues what is due and sets the real times.
         ops.RunSQL(
             [
                 "UPDATE pairing SET plan_at = signed_at"
                 " WHERE signed_at IS NOT NULL AND state IN ('active', 'reevaluating')",
                 "UPDATE pairing SET reevaluate_at = signed_at"
                 " WHERE signed_at IS NOT NULL AND state = 'active' AND reevaluated_at IS NULL",
+                "UPDATE meeting SET prompt_at = created_at WHERE cancelled = FALSE",
+                "UPDATE task SET remind_at = created_at"
+                " WHERE state = 'open' AND due_date IS NOT NULL",
             ],
             reverse_sql=[],
         ),
