@@ -292,6 +292,8 @@ async def send_invitation(
     role: str,
     partner: Person,
     now: datetime,
+    *,
+    change_note: str | None = None,
 ) -> None:
     """One iMIP REQUEST per attendee; the organiser is that attendee's own tokened address."""
     terms = Terms.from_json(pairing.terms)
@@ -323,6 +325,7 @@ async def send_invitation(
                 "number": meeting.number,
             },
             "is_update": meeting.sequence > 0,
+            "change_note": change_note,
             "agenda": [],
             "reschedule_notice": notice_label(terms.reschedule_notice_hours),
         },

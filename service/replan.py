@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
-from service.domain.agreement import Frequency, Terms
+from service.domain.agreement import Frequency, Terms, notice_label
 from service.domain.cadence import local_day, meeting_day
+from service.domain.reschedule import check_move, read_new_time
 from service.domain.schedule import first_meeting, format_span
 from service.mail.calendar import build_ics
 from service.models import Meeting, Pairing, Person
 from service.outbox import OutboxWriter, recipient_context
-from service.pairings import Cast, meeting_event
+from service.pairings import Cast, meeting_event, send_invitation
 
 
 async def cancel_meeting(
@@ -95,3 +97,64 @@ async def change_frequency(
         f"; {cancelled} later meeting(s) were cancelled and will be re-issued" if cancelled else ""
     )
     return f"From now on you meet {frequency.label}{note}."
+
+
+async def reschedule_meeting(
+    connection: BaseDBAsyncClient,
+    outbox: OutboxWriter,
+    pairing: Pairing,
+    writer: Person,
+    meeting: Meeting,
+    text: str,
+    now: datetime,
+) -> tuple[str | None, str | None]:
+    """`reschedule: Tue Dec 9 3pm`: move one meeting and send both an updated invitation.
+
+    Returns (what was done, what could not be done), in words for the writer.
+    """
+    terms = Terms.from_json(pairing.terms)
+    keep = meeting.starts_at.astimezone(ZoneInfo(writer.timezone)).time()
+    new_time = read_new_time(text, now, writer.timezone, keep)
+    if new_time.start is None:
+        return None, new_time.problem
+    following = await (
+        Meeting.filter(pairing_id=pairing.id, cancelled=False, starts_at__gt=meeting.starts_at)
+        .order_by("starts_at")
+        .using_db(connection)
+        .first()
+    )
+    check = check_move(
+        new_time.start,
+        old_start=meeting.starts_at,
+        now=now,
+        following=following.starts_at if following else None,
+        notice_hours=terms.reschedule_notice_hours,
+    )
+    if check.problem is not None:
+        when = format_span(new_time.start, new_time.start, writer.timezone).rpartition("–")[0]
+        return None, f"meeting {meeting.number} was not moved to {when}: {check.problem}"
+    length = meeting.ends_at - meeting.starts_at
+    meeting.starts_at, meeting.ends_at = new_time.start, new_time.start + length
+    meeting.sequence += 1
+    # The prompts follow the meeting; the next tick queues what is due at the new time.
+    meeting.prompt_at = now
+    await meeting.save(using_db=connection)
+    cast = await Cast.load(connection, pairing)
+    partner = cast.mentee if writer.id == cast.mentor.id else cast.mentor
+    note = f"{writer.name} moved this meeting."
+    if check.late:
+        note += (
+            f" This is less notice than the agreed {notice_label(terms.reschedule_notice_hours)}."
+        )
+    for person, role, other, _ in cast.sides():
+        await send_invitation(
+            connection, outbox, meeting, pairing, cast, person, role, other, now, change_note=note
+        )
+    label = format_span(meeting.starts_at, meeting.ends_at, writer.timezone)
+    done = f"Meeting {meeting.number} is moved to {label}; you both get an updated invitation."
+    if check.late:
+        done += (
+            f" That is less notice than the agreed {notice_label(terms.reschedule_notice_hours)},"
+            f" so please also tell {partner.name} directly."
+        )
+    return done, None

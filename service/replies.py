@@ -31,7 +31,7 @@ from service.models import (
 )
 from service.outbox import OutboxWriter, recipient_context
 from service.pairings import activate, request_agreement
-from service.replan import change_frequency
+from service.replan import change_frequency, reschedule_meeting
 
 
 @dataclass
@@ -255,10 +255,23 @@ async def _apply_commands(
     person: Person,
     commands: list[Command],
     now: datetime,
+    meeting_id: int | None = None,
 ) -> tuple[list[str], list[str]]:
     applied: list[str] = []
     not_understood: list[str] = []
     for command in commands:
+        if command.name == "reschedule":
+            # The meeting the email was about, when it is still ahead; else the next one.
+            meeting = await _agenda_meeting(connection, pairing, meeting_id, now)
+            if meeting is None:
+                not_understood.append(f"{command.line} (there is no upcoming meeting to move)")
+                continue
+            done, problem = await reschedule_meeting(
+                connection, outbox, pairing, person, meeting, command.args["when"], now
+            )
+            applied += [done] if done else []
+            not_understood += [f"{command.line} ({problem})"] if problem else []
+            continue
         if command.name == "task":
             applied.append(await add_task(connection, pairing, person, command, now))
         elif command.name == "done":
@@ -323,7 +336,13 @@ async def general_reply(
         if about == "agenda":
             topics += [text for text in single.free_text if not _SMALL_TALK.match(text)]
     applied, not_understood = await _apply_commands(
-        connection, outbox, pairing, person, result.commands, now
+        connection,
+        outbox,
+        pairing,
+        person,
+        result.commands,
+        now,
+        meeting_id=ref if about in ("meeting", "agenda") else None,
     )
     if about == "reeval":
         answer = await _reevaluation_answer(connection, outbox, pairing, person, result, now)

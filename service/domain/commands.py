@@ -83,9 +83,8 @@ REGISTRY: tuple[CommandSpec, ...] = (
     CommandSpec(
         "reschedule",
         "reschedule: Tue Dec 9 3pm",
-        "asks to move the next meeting",
+        "moves the next meeting (or the one this email is about) to that day and time",
         _pattern(r"reschedule\s*:\s*(?P<when>.+)", "when"),
-        available=False,
     ),
     CommandSpec(
         "frequency",

@@ -424,3 +424,75 @@ async def test_the_projected_end_stops_the_cadence_and_hands_over_to_phasing_out
     assert await plan_meetings(app) == 0
     assert await plan_prompts(app) == 0
     assert await OutboundMessage.all().count() == queued
+
+
+def plain(raw: bytes) -> str:
+    return str(parse(raw).get_body(("plain",)).get_content())  # type: ignore[union-attr]
+
+
+async def test_reschedule_moves_a_meeting_and_updates_both_calendars(app: AppContext) -> None:
+    from service.planning import plan_meetings, plan_prompts
+    from tests.interop import check_calendar_email, check_sequence_rises
+
+    pairing = await activated(app)
+    await plan_meetings(app)
+    second = await Meeting.get(pairing_id=pairing.id, number=2)  # Thursday 7 January 2027
+    invite = (await sent_to(app, "sam@university.example", "invitation"))[-1]
+    assert f"meeting{second.id}" in str(parse(invite)["Reply-To"])
+
+    # Sam, in Berlin, moves the meeting his invitation is about to the Friday, 17:00 his time.
+    deliver(app, reply_to(invite, sender="sam@university.example", body="reschedule: Jan 8 5pm"))
+    assert await receive(app) == [InboundStatus.PROCESSED]
+    moved = await Meeting.get(id=second.id)
+    assert moved.sequence == 1 and moved.uid == second.uid
+    assert moved.starts_at == datetime(2027, 1, 8, 16, 0, tzinfo=UTC)
+    assert moved.ends_at - moved.starts_at == second.ends_at - second.starts_at
+    answer = (await sent_to(app, "sam@university.example", "understood"))[-1]
+    assert "Meeting 2 is moved to Friday 8 January 2027, 17:00" in plain(answer)
+    for address in ("sam@university.example", "zoe@hospital.example"):
+        invitations = await sent_to(app, address, "invitation")
+        update = invitations[-1]
+        check_calendar_email(update, address)
+        check_sequence_rises([parse(m) for m in invitations])
+        assert "Sam Okafor moved this meeting." in plain(update)
+    # Zoë reads it in New York time.
+    assert "Friday 8 January 2027, 11:00" in plain(
+        (await sent_to(app, "zoe@hospital.example", "invitation"))[-1]
+    )
+
+    # The prompts follow the meeting: the agenda request comes five days before the new time.
+    clock = app.clock
+    assert isinstance(clock, ManualClock)
+    clock.set(datetime(2027, 1, 2, 17, 0, tzinfo=UTC))
+    await plan_prompts(app)
+    assert await OutboundMessage.filter(kind="agenda_request").count() == 0
+    clock.set(datetime(2027, 1, 3, 17, 0, tzinfo=UTC))
+    await plan_prompts(app)
+    assert await OutboundMessage.filter(kind="agenda_request").count() == 1
+
+
+async def test_a_late_or_impossible_reschedule_is_answered_clearly(app: AppContext) -> None:
+    from service.planning import plan_meetings
+
+    pairing = await activated(app)
+    await plan_meetings(app)
+    first = await Meeting.get(pairing_id=pairing.id, number=1)  # Thursday 3 December 2026
+    clock = app.clock
+    assert isinstance(clock, ManualClock)
+    clock.set(first.starts_at - timedelta(hours=20))  # inside the agreed 2 days' notice
+    invite = (await sent_to(app, "zoe@hospital.example", "invitation"))[0]
+    body = "reschedule: Dec 4\nreschedule: sometime soon"
+    deliver(app, reply_to(invite, sender="zoe@hospital.example", body=body))
+    assert await receive(app) == [InboundStatus.PROCESSED]
+    moved = await Meeting.get(id=first.id)
+    assert moved.starts_at == first.starts_at + timedelta(days=1), "a day alone keeps the time"
+    answer = (await sent_to(app, "zoe@hospital.example", "understood"))[-1]
+    text = " ".join(plain(answer).split())
+    assert "less notice than the agreed 2 days, so please also tell Sam Okafor directly" in text
+    assert "reschedule: sometime soon (give a day and a time" in text
+
+    deliver(app, reply_to(invite, sender="zoe@hospital.example", body="reschedule: Jan 20 10am"))
+    await receive(app)
+    assert (await Meeting.get(id=first.id)).starts_at == moved.starts_at
+    answers = await sent_to(app, "zoe@hospital.example", "understood")
+    assert "that is not before the following meeting" in " ".join(plain(answers[-1]).split())

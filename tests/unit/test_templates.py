@@ -67,7 +67,8 @@ def context(kind: str) -> dict[str, Any]:
         "invitation": {
             "partner": PARTNER,
             "meeting": MEETING,
-            "is_update": False,
+            "is_update": True,
+            "change_note": "Sam d'Arcy moved this meeting.",
             "agenda": ["Fellowship <options>"],
             "reschedule_notice": "2 days",
         },
