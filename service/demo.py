@@ -66,8 +66,17 @@ GOALS = (
 STYLES = ("gmail", "outlook", "apple")
 # What the simulated people ever answer (see Simulation.answer).
 ANSWERED_KINDS = frozenset(
-    {"agenda_request", "after_meeting", "task_reminder", "reevaluation", "agreement_request"}
+    {
+        "agenda_request",
+        "after_meeting",
+        "task_reminder",
+        "reevaluation",
+        "agreement_request",
+        "invitation",
+    }
 )
+# "Tuesday 9 December 2026, 15:00" at the start of a meeting's label, in the reader's zone.
+_WHEN = re.compile(r"(\d{1,2}) ([A-Z][a-z]+) (\d{4}), (\d{2}):(\d{2})")
 TASKS = (
     "send my CV to my mentor",
     "draft the specific aims page",
@@ -239,6 +248,8 @@ class Simulation:
         self.replies_written += 1
 
     def answer(self, person: Person, kind: str, message: EmailMessage) -> str | None:
+        if kind == "invitation":
+            return self.reschedule(str(message["Subject"]))
         if kind == "agenda_request":
             # Most mentees manage up and send topics; some forget.
             if person.persona == "slow" or self.rng.random() < 0.2:
@@ -272,6 +283,21 @@ class Simulation:
         lines.append("I agree")
         greeting = "Thanks, looks good." if person.style != "outlook" else "Hello,"
         return greeting + "\n\n" + "\n".join(lines)
+
+    def reschedule(self, subject: str) -> str | None:
+        """Now and then something comes up: move a new meeting to the next working day, an
+        hour later, in the reader's own time."""
+        found = _WHEN.search(subject)
+        if subject.startswith("Updated") or found is None or self.rng.random() > 0.04:
+            return None
+        day, month, year, hour, minute = found.groups()
+        when = datetime.strptime(f"{day} {month} {year}", "%d %B %Y") + timedelta(days=1)
+        when += timedelta(days=max(0, 7 - when.weekday()) if when.weekday() >= 5 else 0)
+        new_hour = min(int(hour) + 1, 18)
+        return (
+            "Something came up, sorry.\n\n"
+            f"reschedule: {when:%a %b} {when.day} {when.year} {new_hour}:{minute}"
+        )
 
     def due(self, now: datetime) -> list[bytes]:
         ready = sorted(s for s in self.scheduled if s.due <= now)
