@@ -13,7 +13,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from email.parser import BytesHeaderParser
-from email.policy import compat32
 from email.utils import format_datetime, getaddresses, make_msgid, parseaddr
 from pathlib import Path
 from typing import Any
@@ -232,10 +231,12 @@ class Simulation:
 
     def receive(self, raw: bytes, now: datetime) -> None:
         # Most mail is read and not answered: look at the headers before parsing it all.
-        headers = BytesHeaderParser(policy=compat32).parsebytes(raw)
+        headers = BytesHeaderParser(policy=policy.default).parsebytes(raw)
         person = self.people.get(parseaddr(str(headers["To"]))[1].lower())
         kind = str(headers["X-Mentormail-Kind"])
         if person is None or kind not in ANSWERED_KINDS:
+            return
+        if kind == "invitation" and not self.reschedules(str(headers["Subject"])):
             return
         message = message_from_bytes(raw, policy=policy.default)
         assert isinstance(message, EmailMessage)
@@ -284,11 +285,14 @@ class Simulation:
         greeting = "Thanks, looks good." if person.style != "outlook" else "Hello,"
         return greeting + "\n\n" + "\n".join(lines)
 
+    def reschedules(self, subject: str) -> bool:
+        """Now and then something comes up and a new meeting has to move."""
+        return not subject.startswith("Updated") and self.rng.random() < 0.04
+
     def reschedule(self, subject: str) -> str | None:
-        """Now and then something comes up: move a new meeting to the next working day, an
-        hour later, in the reader's own time."""
+        """To the next working day, an hour later, in the reader's own time."""
         found = _WHEN.search(subject)
-        if subject.startswith("Updated") or found is None or self.rng.random() > 0.04:
+        if found is None:
             return None
         day, month, year, hour, minute = found.groups()
         when = datetime.strptime(f"{day} {month} {year}", "%d %B %Y") + timedelta(days=1)
