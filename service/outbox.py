@@ -65,7 +65,7 @@ class OutboxWriter:
             reply_to = self.settings.service_address
         name, address = to
         rendered = render(kind, {"service_name": self.settings.service_name, **context})
-        message = build_message(
+        raw = build_message(
             kind,
             rendered,
             from_addr=(self.settings.service_name, self.settings.service_address),
@@ -86,7 +86,7 @@ class OutboxWriter:
             message_id=message_id,
             mail_from=self.settings.service_address,
             recipients=[address],
-            raw_bytes=message.as_bytes(),
+            raw_bytes=raw,
             not_before=not_before or now,
             created_at=now,
         )

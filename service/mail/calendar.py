@@ -7,13 +7,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from email.message import EmailMessage
-from email.policy import SMTP
+from email.mime.multipart import MIMEMultipart
 from typing import Literal
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event, vCalAddress, vText
 
+from service.mail.mime import WIRE, alternative, calendar_part, ics_attachment
 from service.mail.vtimezone import vtimezone
 
 PRODID = "-//mentormail//mentormail 0.1//EN"
@@ -85,21 +85,12 @@ def build_ics(event: EventSpec, method: Method, dtstamp: datetime) -> bytes:
     return bytes(cal.to_ical())
 
 
-def calendar_body(text: str, html: str, ics: bytes, method: str) -> EmailMessage:
+def calendar_body(text: str, html: str, ics: bytes, method: str) -> MIMEMultipart:
     """Rule 2's layout: mixed → (alternative: plain, html, calendar) + invite.ics."""
-    message = EmailMessage(policy=SMTP)
-    message.set_content(text, charset="utf-8")
-    message.add_alternative(html, subtype="html", charset="utf-8")
-    inline = EmailMessage(policy=SMTP)
-    # Rule 1: the method parameter equals METHOD inside; base64 keeps CRLF and long lines.
-    inline.set_content(
-        ics,
-        maintype="text",
-        subtype="calendar",
-        cte="base64",
-        params={"method": method, "charset": "UTF-8"},
-    )
-    message.attach(inline)
-    message.make_mixed()
-    message.add_attachment(ics, maintype="application", subtype="ics", filename="invite.ics")
+    inner = alternative(text, html)
+    inner.attach(calendar_part(ics, method))
+    message = MIMEMultipart("mixed", policy=WIRE)
+    del message["MIME-Version"]
+    message.attach(inner)
+    message.attach(ics_attachment(ics))
     return message

@@ -1,4 +1,4 @@
-"""Composing: a template name and a context become an EmailMessage (with its calendar part)."""
+"""Composing: a template name and a context become an email on the wire (with its calendar)."""
 
 from __future__ import annotations
 
@@ -6,10 +6,8 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from email.headerregistry import Address
-from email.message import EmailMessage
-from email.policy import SMTP
-from email.utils import format_datetime
+from email.header import Header
+from email.utils import format_datetime, formataddr
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -18,6 +16,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from service.mail.calendar import calendar_body
 from service.mail.kinds import KINDS
+from service.mail.mime import WIRE, alternative
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "email"
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f\u0085\u2028\u2029]")
@@ -62,9 +61,13 @@ def render(kind: str, context: Mapping[str, Any]) -> Rendered:
     )
 
 
-def _address(name: str, addr: str) -> Address:
-    local, _, domain = addr.partition("@")
-    return Address(display_name=header_text(name), username=local, domain=domain)
+def _address(name: str, addr: str) -> str:
+    return formataddr((header_text(name), addr), charset="utf-8")
+
+
+def _header(value: str) -> str | Header:
+    """ASCII stays readable; anything else becomes an RFC 2047 encoded word."""
+    return value if value.isascii() else Header(value, "utf-8")
 
 
 def build_message(
@@ -80,18 +83,17 @@ def build_message(
     references: Sequence[str] = (),
     calendar: tuple[bytes, str] | None = None,
     extra_headers: Mapping[str, str] | None = None,
-) -> EmailMessage:
+) -> bytes:
+    """The email as it goes on the wire (CRLF line ends, 8bit text where lines allow)."""
     if calendar is not None:
         message = calendar_body(rendered.text, rendered.html, calendar[0], calendar[1])
     else:
-        message = EmailMessage(policy=SMTP)
-        message.set_content(rendered.text, charset="utf-8")
-        message.add_alternative(rendered.html, subtype="html", charset="utf-8")
-    message.policy = SMTP
+        message = alternative(rendered.text, rendered.html)
+    message["MIME-Version"] = "1.0"
     message["From"] = _address(*from_addr)
     message["To"] = _address(*to)
     message["Reply-To"] = reply_to
-    message["Subject"] = header_text(rendered.subject, 250)
+    message["Subject"] = _header(header_text(rendered.subject, 250))  # type: ignore[assignment]
     message["Date"] = format_datetime(date)
     message["Message-ID"] = f"<{message_id}>"
     if in_reply_to:
@@ -101,5 +103,5 @@ def build_message(
     message["Auto-Submitted"] = "auto-generated"
     message["X-Mentormail-Kind"] = kind
     for name, value in (extra_headers or {}).items():
-        message[name] = header_text(value, 900)
-    return message
+        message[name] = _header(header_text(value, 900))  # type: ignore[assignment]
+    return message.as_bytes(policy=WIRE)

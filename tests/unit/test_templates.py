@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from email import message_from_bytes, policy
+from email.message import EmailMessage
 from typing import Any
 
 import pytest
 from jinja2 import UndefinedError
 
 from service.domain.agreement import GROUND_RULES, Terms
-from service.mail.compose import build_message, render
+from service.mail.compose import Rendered, build_message, render
 from service.mail.kinds import KINDS
 
 NAME = "Zoë O'Brien-Ñúñez"
@@ -166,21 +168,48 @@ def test_a_missing_value_is_an_error_not_a_blank() -> None:
         render("refusal", values)
 
 
-def test_headers_and_no_injection_through_names() -> None:
-    rendered = render("refusal", context("refusal"))
-    message = build_message(
+def wire(rendered: Rendered, to: tuple[str, str]) -> bytes:
+    return build_message(
         "refusal",
         rendered,
         from_addr=("mentormail", "mentorship@mentormail.example"),
-        to=("Mallory\r\nBcc: victim@example.org", "mallory@elsewhere.example"),
+        to=to,
         reply_to="mentorship@mentormail.example",
         message_id="abc@mentormail.example",
         date=datetime(2026, 12, 1, 9, tzinfo=UTC),
     )
-    raw = message.as_bytes()
+
+
+def parsed(raw: bytes) -> EmailMessage:
+    message = message_from_bytes(raw, policy=policy.default)
+    assert isinstance(message, EmailMessage)
+    return message
+
+
+def test_headers_and_no_injection_through_names() -> None:
+    raw = wire(
+        render("refusal", context("refusal")),
+        ("Mallory\r\nBcc: victim@example.org", "mallory@elsewhere.example"),
+    )
     assert b"\r\nBcc:" not in raw
+    message = parsed(raw)
     assert message["Auto-Submitted"] == "auto-generated"
     assert message["X-Mentormail-Kind"] == "refusal"
     assert message["Message-ID"] == "<abc@mentormail.example>"
     assert [a.addr_spec for a in message["To"].addresses] == ["mallory@elsewhere.example"]
     assert message.get_content_type() == "multipart/alternative"
+
+
+def test_the_wire_form_reads_back_as_written() -> None:
+    html = "<p>" + "é" * 3000 + "</p>\n"  # one line longer than 8bit mail may carry
+    raw = wire(Rendered(f"Agenda for {NAME}", f"Hello {NAME},\n", html), (NAME, "z@example.org"))
+    assert b"\n" not in raw.replace(b"\r\n", b"") and raw.count(b"\r\n") > 10
+    assert max(len(line) for line in raw.split(b"\r\n")) <= 998
+    message = parsed(raw)
+    assert str(message["Subject"]) == f"Agenda for {NAME}"
+    assert message["To"].addresses[0].display_name == NAME
+    plain = message.get_body(("plain",))
+    assert plain is not None and plain.get_content().splitlines() == [f"Hello {NAME},"]
+    html_part = message.get_body(("html",))
+    assert html_part is not None and html_part["Content-Transfer-Encoding"] == "quoted-printable"
+    assert html_part.get_content().splitlines() == html.splitlines()
