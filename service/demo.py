@@ -11,6 +11,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from email import message_from_bytes, policy
+from email.header import decode_header, make_header
 from email.message import EmailMessage
 from email.parser import BytesHeaderParser
 from email.utils import format_datetime, getaddresses, make_msgid, parseaddr
@@ -230,13 +231,13 @@ class Simulation:
     answered: set[str] = field(default_factory=set)
 
     def receive(self, raw: bytes, now: datetime) -> None:
-        # Most mail is read and not answered: look at the headers before parsing it all.
-        headers = BytesHeaderParser(policy=policy.default).parsebytes(raw)
+        # Most mail is read and not answered: look at the raw headers before parsing it all.
+        headers = _HEADERS.parsebytes(raw)
         person = self.people.get(parseaddr(str(headers["To"]))[1].lower())
         kind = str(headers["X-Mentormail-Kind"])
         if person is None or kind not in ANSWERED_KINDS:
             return
-        if kind == "invitation" and not self.reschedules(str(headers["Subject"])):
+        if kind == "invitation" and not self.reschedules(_decoded(headers["Subject"])):
             return
         message = message_from_bytes(raw, policy=policy.default)
         assert isinstance(message, EmailMessage)
@@ -312,20 +313,31 @@ class Simulation:
         return min((s.due for s in self.scheduled), default=None)
 
 
+# Headers only, as they are on the wire: the modern parser's header objects cost more than
+# the simulation's own work, and only names and subjects need decoding.
+_HEADERS = BytesHeaderParser(policy=policy.compat32)
+
+
+def _decoded(value: str | None) -> str:
+    """An RFC 2047 encoded header (a name or subject with accents) as the reader sees it."""
+    if value is None:
+        return ""
+    return str(make_header(decode_header(value))) if "=?" in value else value
+
+
 def write_index(outbox: Path) -> int:
     rows = []
     files = sorted(outbox.glob("*.eml"))
-    parser = BytesHeaderParser(policy=policy.default)
     for path in files:
         with path.open("rb") as handle:
-            message = parser.parse(handle)
+            message = _HEADERS.parse(handle)
         rows.append(
             "<tr>"
-            f"<td>{html.escape(str(message.get('Date', '')))}</td>"
-            f"<td>{html.escape(str(message.get('X-Mentormail-Kind', '')))}</td>"
-            f"<td>{html.escape(str(message.get('To', '')))}</td>"
+            f"<td>{html.escape(_decoded(message['Date']))}</td>"
+            f"<td>{html.escape(_decoded(message['X-Mentormail-Kind']))}</td>"
+            f"<td>{html.escape(_decoded(message['To']))}</td>"
             f'<td><a href="{html.escape(path.name)}">'
-            f"{html.escape(str(message.get('Subject', '')))}</a></td>"
+            f"{html.escape(_decoded(message['Subject']))}</a></td>"
             "</tr>"
         )
     page = (
@@ -397,6 +409,7 @@ async def run_demo(
             TimeElapsedColumn(),
             console=console,
             transient=False,
+            refresh_per_second=2,
         ) as progress:
             task = progress.add_task(start.date().isoformat(), total=(end - start).total_seconds())
             while clock.now() < end:
