@@ -17,6 +17,7 @@ from email.parser import BytesHeaderParser
 from email.utils import format_datetime, getaddresses, make_msgid, parseaddr
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -145,6 +146,26 @@ def make_people(pairs: int, rng: random.Random) -> list[tuple[Person, Person]]:
     return result
 
 
+def _meeting_hour(mentor: Person, mentee: Person, on: date, preferred: int) -> int:
+    """An hour in the mentor's zone that falls in both people's working day where possible
+    (a coordinator would not pair a Kolkata afternoon with a Chicago night)."""
+
+    def outside(hour: int, earliest: int, latest: int) -> float:
+        start = datetime.combine(on, time(hour), tzinfo=ZoneInfo(mentor.timezone))
+        total = 0.0
+        for zone in (mentor.timezone, mentee.timezone):
+            local = start.astimezone(ZoneInfo(zone))
+            at = local.hour + local.minute / 60
+            total += max(0, earliest - at, at - latest)
+        return total
+
+    # Awake for both first (07-21), then office hours (09-17), then the roster's own choice.
+    return min(
+        range(7, 22),
+        key=lambda hour: (outside(hour, 7, 21), outside(hour, 9, 17), abs(hour - preferred)),
+    )
+
+
 def roster_csv(couples: list[tuple[Person, Person]], start: date, program: str) -> bytes:
     lines = [
         "program,mentor_name,mentor_email,mentor_timezone,mentee_name,mentee_email,"
@@ -162,7 +183,7 @@ def roster_csv(couples: list[tuple[Person, Person]], start: date, program: str) 
             start.isoformat(),
             FREQUENCIES[index % len(FREQUENCIES)],
             WEEKDAYS[index % len(WEEKDAYS)],
-            f"{9 + index % 8}:00",
+            f"{_meeting_hour(mentor, mentee, start, 9 + index % 8)}:00",
         ]
         lines.append(",".join('"' + c.replace('"', '""') + '"' for c in cells))
     return ("\n".join(lines) + "\n").encode()

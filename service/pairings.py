@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field, replace
-from datetime import datetime
+from dataclasses import asdict, dataclass, field, replace
+from datetime import date, datetime
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -15,7 +15,7 @@ from service.domain.cadence import add_months
 from service.domain.prompts import meeting_prompts
 from service.domain.roster import Person as RosterPerson
 from service.domain.roster import Roster, RosterRow
-from service.domain.schedule import Slot, first_meeting, format_day, format_span
+from service.domain.schedule import Slot, first_meeting, format_day, format_span, local_view
 from service.mail.calendar import EventSpec, Participant, build_ics
 from service.models import Meeting, Pairing, PairingState, Person, Program
 from service.outbox import OutboxWriter, recipient_context
@@ -96,7 +96,9 @@ def _who(person: Person, role: str) -> dict[str, str]:
     return {"name": person.name, "email": person.email, "role": role}
 
 
-def terms_context(terms: Terms, tzid: str) -> dict[str, Any]:
+def terms_context(terms: Terms, tzid: str, reader_tz: str, on: date) -> dict[str, Any]:
+    """The terms for a template; `local` is the agreed time in the reader's own zone."""
+    local = local_view(terms, tzid, reader_tz, on)
     return {
         "goals": list(terms.goals),
         "meeting_minutes": terms.meeting_minutes,
@@ -109,6 +111,7 @@ def terms_context(terms: Terms, tzid: str) -> dict[str, Any]:
         "weekday_label": WEEKDAYS[terms.weekday].capitalize(),
         "time_label": terms.time_of_day.strftime("%H:%M"),
         "timezone": tzid,
+        "local": None if local is None else asdict(local),
     }
 
 
@@ -148,7 +151,7 @@ async def request_agreement(
             context={
                 **recipient_context(person.name, person.email, role, program.name),
                 "partner": _who(partner, partner_role),
-                "terms": terms_context(terms, mentor.timezone),
+                "terms": terms_context(terms, mentor.timezone, person.timezone, pairing.start_date),
                 "ground_rules": list(GROUND_RULES),
                 "form": [{"label": label, "value": value} for label, value in terms.form()],
                 "partner_agreed": partner_agreed,
@@ -240,7 +243,7 @@ async def activate(
             context={
                 **recipient_context(person.name, person.email, role, cast.program.name),
                 "partner": _who(partner, partner_role),
-                "terms": terms_context(terms, mentor.timezone),
+                "terms": terms_context(terms, mentor.timezone, person.timezone, pairing.start_date),
                 "ground_rules": list(GROUND_RULES),
                 "mentor": {"name": mentor.name},
                 "mentee": {"name": mentee.name},

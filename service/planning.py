@@ -22,7 +22,7 @@ from service.domain.cadence import (
 )
 from service.domain.commands import help_text
 from service.domain.prompts import Prompt, meeting_prompts, within_waking_hours
-from service.domain.schedule import format_span, next_after
+from service.domain.schedule import format_date, format_span, next_after
 from service.domain.tasks import task_reminders
 from service.lifecycle import projected_end_reached
 from service.models import (
@@ -299,7 +299,7 @@ async def _queue_reminder(
                 "task": {
                     "number": task.number,
                     "text": task.text,
-                    "due": f"{task.due_date:%A %d %B %Y}",
+                    "due": format_date(task.due_date),
                 },
                 "help_text": help_text("general"),
             },

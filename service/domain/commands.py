@@ -194,14 +194,26 @@ def is_available(name: str) -> bool:
     return any(spec.name == name and spec.available for spec in REGISTRY)
 
 
-def help_text(context: str = "general") -> str:
-    """One line per command the reader may write, generated from the registry."""
-    lines = []
+@dataclass(frozen=True)
+class CommandHelp:
+    """What the reader may write: a line each in plain text; the HTML part lists the entries."""
+
+    entries: tuple[tuple[str, str], ...]
+
+    def __str__(self) -> str:
+        return "\n".join(f"{example:<38} {meaning}" for example, meaning in self.entries)
+
+
+def help_text(context: str = "general") -> CommandHelp:
+    """The commands the reader may write here, generated from the registry."""
+    entries: list[tuple[str, str]] = []
     if context == "agreement":
-        lines.append(
-            "Any line of the agreement form, e.g. `Frequency: every 2 weeks`, changes that field"
+        entries.append(
+            ("Frequency: every 2 weeks", "any line of the agreement form changes that field")
         )
-    for spec in REGISTRY:
-        if context in spec.contexts and spec.available:
-            lines.append(f"{spec.example:<38} {spec.help}")
-    return "\n".join(lines)
+    entries += [
+        (spec.example, spec.help)
+        for spec in REGISTRY
+        if context in spec.contexts and spec.available
+    ]
+    return CommandHelp(tuple(entries))

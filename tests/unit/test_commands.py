@@ -70,9 +70,9 @@ def test_agreeing_is_not_a_command_outside_the_agreement() -> None:
 
 
 def test_help_offers_only_what_the_service_applies() -> None:
-    text = help_text()
+    text = str(help_text())
     for offered in ("agenda:", "help", "done 2", "task:", "reschedule:", "frequency:"):
         assert offered in text
     for unavailable in ("phase out", "pause"):
         assert unavailable not in text
-    assert "I agree" in help_text("agreement") and "I agree" not in text
+    assert "I agree" in str(help_text("agreement")) and "I agree" not in text

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from service.domain.agreement import Terms
-from service.domain.schedule import first_meeting, format_span, local_instant
+from service.domain.schedule import LocalView, first_meeting, format_span, local_instant, local_view
 
 
 @pytest.mark.parametrize(
@@ -56,3 +56,52 @@ def test_times_are_shown_in_each_persons_zone() -> None:
         "Tuesday 1 December 2026, 15:00–16:00 (America/New_York)"
     )
     assert format_span(start, end, "Asia/Tokyo").startswith("Wednesday 2 December 2026, 05:00")
+
+
+@pytest.mark.parametrize(
+    ("weekday", "at", "tzid", "reader_tz", "on", "expected"),
+    [
+        # Same zone: nothing to add.
+        (0, time(9), "America/New_York", "America/New_York", date(2027, 1, 4), None),
+        # A mentor's afternoon in Kolkata is a mentee's night in Chicago.
+        (
+            0,
+            time(14),
+            "Asia/Kolkata",
+            "America/Chicago",
+            date(2027, 1, 4),
+            LocalView("Monday", "02:30", "America/Chicago", unusual=True),
+        ),
+        # An hour earlier in London, within working hours.
+        (
+            2,
+            time(9),
+            "Europe/Berlin",
+            "Europe/London",
+            date(2027, 1, 4),
+            LocalView("Wednesday", "08:00", "Europe/London", unusual=False),
+        ),
+        # Across the date line the day changes too; the offset is the one on that date
+        # (Sydney summer, California winter: 19 hours).
+        (
+            0,
+            time(9),
+            "Australia/Sydney",
+            "America/Los_Angeles",
+            date(2027, 1, 4),
+            LocalView("Sunday", "14:00", "America/Los_Angeles", unusual=False),
+        ),
+        # A zone with the same offset that day reads the same.
+        (1, time(15), "Europe/Paris", "Europe/Berlin", date(2027, 7, 1), None),
+    ],
+)
+def test_the_agreed_time_in_the_readers_zone(
+    weekday: int,
+    at: time,
+    tzid: str,
+    reader_tz: str,
+    on: date,
+    expected: LocalView | None,
+) -> None:
+    terms = Terms(weekday=weekday, time_of_day=at)
+    assert local_view(terms, tzid, reader_tz, on) == expected

@@ -9,11 +9,14 @@ from typing import Any
 
 import pytest
 from jinja2 import UndefinedError
+from markupsafe import escape
 
 from service.domain.agreement import GROUND_RULES, Terms
+from service.domain.commands import help_text
 from service.mail.compose import Rendered, build_message, render
 from service.mail.kinds import KINDS
 
+HELP = help_text()
 NAME = "Zoë O'Brien-Ñúñez"
 LONG_GOAL = "Publish " + "a very careful multi-centre cohort study " * 5
 TERMS = {
@@ -28,6 +31,7 @@ TERMS = {
     "weekday_label": "Tuesday",
     "time_label": "15:00",
     "timezone": "America/New_York",
+    "local": {"weekday": "Wednesday", "time_label": "04:00", "tzid": "Asia/Tokyo", "unusual": True},
 }
 PERSON = {"name": NAME, "email": "zoe@hospital.example", "role": "mentor"}
 PARTNER = {"name": "Sam d'Arcy", "email": "sam@university.example", "role": "mentee"}
@@ -78,9 +82,9 @@ def context(kind: str) -> dict[str, Any]:
         "understood": {
             "applied": ["Changed Frequency: every 2 weeks"],
             "not_understood": ["Frequency: <whenever>"],
-            "help_text": "done 2    marks task 2 as done",
+            "help_text": HELP,
         },
-        "help": {"help_text": "done 2    marks task 2 as done", "note_received": True},
+        "help": {"help_text": HELP, "note_received": True},
         "refusal": {"reason": "This conversation belongs to another address."},
         "agenda_request": {
             "partner": PARTNER,
@@ -89,7 +93,7 @@ def context(kind: str) -> dict[str, Any]:
             "open_items": ["Draft <aims>"],
             "checklist": ["Refresh your CV"],
             "talking_points": ["What led you here?"],
-            "help_text": "done 2    marks task 2 as done",
+            "help_text": HELP,
         },
         "agenda": {
             "partner": PARTNER,
@@ -97,13 +101,13 @@ def context(kind: str) -> dict[str, Any]:
             "items": ["Fellowship <options>"],
             "goals": TERMS["goals"],
             "open_items": [],
-            "help_text": "done 2    marks task 2 as done",
+            "help_text": HELP,
         },
         "after_meeting": {
             "partner": PARTNER,
             "meeting": MEETING,
             "questions": ["Am I still learning and growing?"],
-            "help_text": "done 2    marks task 2 as done",
+            "help_text": HELP,
         },
         "reevaluation": {
             "partner": PARTNER,
@@ -111,23 +115,23 @@ def context(kind: str) -> dict[str, Any]:
             "frequency": "monthly",
             "held": 5,
             "goals": TERMS["goals"],
-            "help_text": "done 2    marks task 2",
+            "help_text": HELP,
         },
         "task_reminder": {
             "partner": PARTNER,
             "task": {"number": 3, "text": "Send <CV>", "due": "Thursday 3 December 2026"},
-            "help_text": "done 2    marks task 2 as done",
+            "help_text": HELP,
         },
         "task_overdue": {
             "partner": PARTNER,
             "task": {"number": 3, "text": "Send <CV>", "due": "Thursday 3 December 2026"},
-            "help_text": "done 2    marks task 2 as done",
+            "help_text": HELP,
         },
         "mentor_checkin": {
             "partner": PARTNER,
             "meeting": MEETING,
             "questions": ["What is working well?"],
-            "help_text": "done 2    marks task 2 as done",
+            "help_text": HELP,
         },
     }
     return {**base, **extra[kind]}
@@ -152,6 +156,22 @@ def test_emails_that_expect_an_answer_end_by_saying_what_to_write(kind: str) -> 
     tail = text.strip().split("HOW TO ANSWER", 1)
     assert len(tail) == 2, "the text part has no closing 'how to answer' section"
     assert len(tail[1]) > 40
+
+
+@pytest.mark.parametrize("kind", sorted(k for k in KINDS if "help_text" in context(k)))
+def test_every_command_on_offer_is_shown_in_both_parts(kind: str) -> None:
+    rendered = render(kind, context(kind))
+    for example, meaning in HELP.entries:
+        # One line per command in the text part; in HTML the command, then what it does.
+        assert any(example in line and meaning in line for line in rendered.text.splitlines())
+        assert f">{escape(example)}</code><br>" in rendered.html
+        assert escape(meaning) in rendered.html
+
+
+def test_the_agreement_names_the_time_where_the_reader_is() -> None:
+    rendered = render("agreement_request", context("agreement_request"))
+    for part in (rendered.text, rendered.html):
+        assert "For you in Asia/Tokyo, that is" in part and "outside usual working hours" in part
 
 
 def test_the_agreement_form_can_be_copied_into_a_reply() -> None:
