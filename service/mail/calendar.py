@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event, vCalAddress, vText
 
-from service.mail.mime import WIRE, alternative, calendar_part, ics_attachment
+from service.mail.mime import alternative, calendar_part, ics_attachment, mixed
 from service.mail.vtimezone import vtimezone
 
 PRODID = "-//mentormail//mentormail 0.1//EN"
@@ -89,8 +89,4 @@ def calendar_body(text: str, html: str, ics: bytes, method: str) -> MIMEMultipar
     """Rule 2's layout: mixed → (alternative: plain, html, calendar) + invite.ics."""
     inner = alternative(text, html)
     inner.attach(calendar_part(ics, method))
-    message = MIMEMultipart("mixed", policy=WIRE)
-    del message["MIME-Version"]
-    message.attach(inner)
-    message.attach(ics_attachment(ics))
-    return message
+    return mixed(inner, ics_attachment(ics))

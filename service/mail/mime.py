@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from email import encoders
 from email.charset import QP, Charset
+from email.message import Message
 from email.mime.application import MIMEApplication
 from email.mime.base import MIMEBase
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.policy import compat32
+from typing import TypeVar
 
 WIRE = compat32.clone(linesep="\r\n")
 _MAX_8BIT_LINE = 990  # bytes; RFC 5322 allows 998 before the CRLF
@@ -23,34 +25,44 @@ _EIGHT_BIT.body_encoding = None  # type: ignore[assignment]
 _QUOTED = Charset("utf-8")
 _QUOTED.body_encoding = QP
 
+_Part = TypeVar("_Part", bound=Message)
+
+
+def _inner(part: _Part) -> _Part:
+    """A part inside a message: MIME-Version is said once, at the top."""
+    del part["MIME-Version"]
+    return part
+
 
 def text_part(text: str, subtype: str) -> MIMEText:
     """UTF-8 text, 8bit unless a line is too long for it, then quoted-printable."""
     too_long = any(len(line.encode()) > _MAX_8BIT_LINE for line in text.splitlines())
-    part = MIMEText(text, subtype, _QUOTED if too_long else _EIGHT_BIT)  # type: ignore[arg-type]
-    del part["MIME-Version"]  # said once, at the top
-    return part
+    return _inner(MIMEText(text, subtype, _QUOTED if too_long else _EIGHT_BIT))  # type: ignore[arg-type]
 
 
 def alternative(text: str, html: str) -> MIMEMultipart:
-    message = MIMEMultipart("alternative", policy=WIRE)
-    del message["MIME-Version"]
+    message = _inner(MIMEMultipart("alternative", policy=WIRE))
     message.attach(text_part(text, "plain"))
     message.attach(text_part(html, "html"))
     return message
 
 
+def mixed(*parts: Message) -> MIMEMultipart:
+    message = _inner(MIMEMultipart("mixed", policy=WIRE))
+    for part in parts:
+        message.attach(part)
+    return message
+
+
 def calendar_part(ics: bytes, method: str) -> MIMEBase:
     """Rule 1: the method parameter equals METHOD inside; base64 keeps CRLF and long lines."""
-    part = MIMEBase("text", "calendar", method=method, charset="UTF-8")
-    del part["MIME-Version"]
+    part = _inner(MIMEBase("text", "calendar", method=method, charset="UTF-8"))
     part.set_payload(ics)
     encoders.encode_base64(part)
     return part
 
 
 def ics_attachment(ics: bytes) -> MIMEApplication:
-    part = MIMEApplication(ics, "ics")
-    del part["MIME-Version"]
+    part = _inner(MIMEApplication(ics, "ics"))
     part.add_header("Content-Disposition", "attachment", filename="invite.ics")
     return part
