@@ -12,6 +12,8 @@ from typing import Literal
 
 import html2text
 
+from service.mail.quotes import split_signature, strip_quotation
+
 Kind = Literal["reply", "itip", "bounce", "auto_reply", "unknown"]
 
 MAX_TEXT = 200_000
@@ -19,7 +21,8 @@ MAX_LINE = 5_000
 MAX_PARTS = 200
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u0085\u2028\u2029]")
-_HEADER_LINE = re.compile(rb"^[!-9;-~]+:[ \t]?")
+# A header field name (RFC 5322 allows more, but no client sends it); "<http://x>" is not one.
+_HEADER_LINE = re.compile(rb"^[A-Za-z][A-Za-z0-9-]{0,75}:[ \t]?")
 
 
 @dataclass
@@ -38,6 +41,8 @@ class ParsedMessage:
     signature: str | None
     calendar: bytes | None
     defects: list[str] = field(default_factory=list)
+    # The text without the quoted original, signature and all (visible_text is without them).
+    reply_text: str = ""
 
 
 def clean_header(value: object, limit: int = 998) -> str:
@@ -52,9 +57,40 @@ def _ids(value: str) -> list[str]:
     )
 
 
+_KNOWN_HEADERS = frozenset(
+    {
+        b"from",
+        b"to",
+        b"subject",
+        b"date",
+        b"message-id",
+        b"received",
+        b"return-path",
+        b"mime-version",
+        b"delivered-to",
+        b"content-type",
+        b"reply-to",
+        b"x-original-to",
+    }
+)
+
+
 def _looks_like_headers(raw: bytes) -> bool:
-    first = raw.lstrip(b"\r\n")[:1000].split(b"\n", 1)[0]
-    return first.startswith(b"From ") or bool(_HEADER_LINE.match(first))
+    """A raw message (an mbox "From " line or a header block with a header every mail
+    has), not a bare body that happens to begin "Od: Jan" or "<http://x>"."""
+    head = raw.lstrip(b"\r\n")[:8000]
+    if head.startswith(b"From "):
+        return True
+    known = False
+    for line in head.replace(b"\r\n", b"\n").split(b"\n")[:100]:
+        if not line.strip():
+            return known
+        if line[:1] in (b" ", b"\t"):
+            continue  # a folded header line
+        if not _HEADER_LINE.match(line):
+            return False
+        known = known or line.split(b":", 1)[0].strip().lower() in _KNOWN_HEADERS
+    return known
 
 
 def parse_message(raw: bytes) -> ParsedMessage:
@@ -64,7 +100,8 @@ def parse_message(raw: bytes) -> ParsedMessage:
         raw = raw.split(b"\n", 1)[1]  # an mbox separator line, not a header
     if not _looks_like_headers(raw):
         text = _decode(raw[:MAX_TEXT], "utf-8")
-        visible, signature = split_reply(text)
+        reply = strip_quotation(text)
+        visible, signature = split_signature(reply)
         return ParsedMessage(
             None,
             None,
@@ -80,6 +117,7 @@ def parse_message(raw: bytes) -> ParsedMessage:
             signature,
             None,
             ["no header block: read as a bare body"],
+            reply,
         )
     try:
         message = message_from_bytes(raw, policy=policy.default)
@@ -130,7 +168,8 @@ def parse_message(raw: bytes) -> ParsedMessage:
     in_reply_to = next(iter(_ids(header("In-Reply-To"))), None)
     references = _ids(header("References"))[-20:]
     text, calendar, report = _walk(message, defects)
-    visible, signature = split_reply(text)
+    reply = strip_quotation(text)
+    visible, signature = split_signature(reply)
     kind = _classify(message, header, from_addr, text, calendar, report)
     return ParsedMessage(
         message_id=message_id,
@@ -147,6 +186,7 @@ def parse_message(raw: bytes) -> ParsedMessage:
         signature=signature,
         calendar=calendar,
         defects=defects,
+        reply_text=reply,
     )
 
 
@@ -255,85 +295,3 @@ def _classify(
     if from_addr and text.strip():
         return "reply"
     return "unknown"
-
-
-# Lines that begin the quoted original, in the languages our participants write in.
-_QUOTE_HEADERS = [
-    re.compile(p, re.IGNORECASE)
-    for p in (
-        r"^on\b.{0,300}\bwrote:?$",
-        r"^am\b.{0,300}\bschrieb\b.{0,200}:?$",
-        r"^le\b.{0,300}\ba [ée]crit ?:?$",
-        r"^el\b.{0,300}\bescribi[óo] ?:?$",
-        r"^op\b.{0,300}\bschreef\b.{0,200}:?$",
-        r"^-{2,}\s*(?:original message|ursprüngliche nachricht|message d'origine|"
-        r"mensaje original|oorspronkelijk bericht)\s*-{2,}$",
-        r"^-{5,}\s*forwarded message\s*-{5,}$",
-        r"^begin forwarded message:?$",
-        r"^_{20,}$",
-    )
-]
-_OUTLOOK_FROM = re.compile(r"^\*?(?:from|von|de|van|da)\s*:\*?\s", re.IGNORECASE)
-_OUTLOOK_NEXT = re.compile(
-    r"^\*?(?:sent|date|gesendet|envoy[ée]|enviado|verzonden|to|an|à|para|aan)\s*:", re.IGNORECASE
-)
-_BOILERPLATE = re.compile(
-    r"^(?:sent from my \w+|sent from (?:outlook|mail|yahoo mail)\b.*|get outlook for \w+.*|"
-    r"von meinem \w+ gesendet|envoy[ée] de mon \w+|enviado desde mi \w+)$",
-    re.IGNORECASE,
-)
-_CLOSING = re.compile(
-    r"^(?:best|best regards|kind regards|warm regards|regards|many thanks|thanks|thank you|"
-    r"cheers|sincerely|all the best|mit freundlichen grüßen|viele grüße|cordialement|"
-    r"saludos|groeten)[,.!]?$",
-    re.IGNORECASE,
-)
-
-
-def _quote_start(lines: list[str]) -> int | None:
-    for index, raw_line in enumerate(lines):
-        line = raw_line.strip()
-        if not line:
-            continue
-        if any(p.match(line) for p in _QUOTE_HEADERS):
-            return index
-        # "On Mon, 23 Nov 2026 at 14:00, Someone <a@b>" / "wrote:" split over two lines.
-        if (
-            line.lower().startswith("on ")
-            and index + 1 < len(lines)
-            and lines[index + 1].strip().lower().endswith("wrote:")
-        ):
-            return index
-        if _OUTLOOK_FROM.match(line) and any(
-            _OUTLOOK_NEXT.match(next_line.strip()) for next_line in lines[index + 1 : index + 5]
-        ):
-            return index
-    return None
-
-
-def split_reply(text: str) -> tuple[str, str | None]:
-    """The writer's own new text, and their signature (if one is recognisable)."""
-    lines = text.replace("\r\n", "\n").split("\n")
-    cut = _quote_start(lines)
-    if cut is not None:
-        lines = lines[:cut]
-    lines = [line for line in lines if not line.lstrip().startswith(">")]
-    lines = [line for line in lines if not _BOILERPLATE.match(line.strip())]
-    signature: str | None = None
-    for index, line in enumerate(lines):
-        if line.rstrip() in ("--", "-- ", "—"):
-            signature = "\n".join(lines[index + 1 :]).strip() or None
-            lines = lines[:index]
-            break
-    else:
-        content = [i for i, line in enumerate(lines) if line.strip()]
-        tail = content[-4:]
-        for position, index in enumerate(tail):
-            # A closing word followed by a line or two of name: that is a signature.
-            if _CLOSING.match(lines[index].strip()) and len(tail) - position <= 3:
-                signature = "\n".join(lines[index:]).strip() or None
-                lines = lines[:index]
-                break
-    visible = "\n".join(lines).strip()
-    visible = re.sub(r"\n{3,}", "\n\n", visible)
-    return visible, signature

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from service.inspect import inspect_bytes
-from service.mail.inbound import parse_message, split_reply
+from service.mail.inbound import parse_message
+from service.mail.quotes import split_reply
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 
