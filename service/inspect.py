@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from service.domain.commands import parse_commands
@@ -24,5 +25,7 @@ def inspect_bytes(raw: bytes) -> dict[str, Any]:
         "signature": parsed.signature,
         "commands": commands,
         "itip": None,
-        "bounce": None,
+        "bounce": None
+        if parsed.bounce is None
+        else {"recipients": [asdict(r) for r in parsed.bounce.recipients]},
     }

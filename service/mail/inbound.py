@@ -12,6 +12,7 @@ from typing import Literal
 
 import html2text
 
+from service.mail.bounces import Bounce, read_bounce
 from service.mail.quotes import split_signature, strip_quotation
 
 Kind = Literal["reply", "itip", "bounce", "auto_reply", "unknown"]
@@ -43,6 +44,7 @@ class ParsedMessage:
     defects: list[str] = field(default_factory=list)
     # The text without the quoted original, signature and all (visible_text is without them).
     reply_text: str = ""
+    bounce: Bounce | None = None
 
 
 def clean_header(value: object, limit: int = 998) -> str:
@@ -168,9 +170,18 @@ def parse_message(raw: bytes) -> ParsedMessage:
     in_reply_to = next(iter(_ids(header("In-Reply-To"))), None)
     references = _ids(header("References"))[-20:]
     text, calendar, report = _walk(message, defects)
+    bounce: Bounce | None = None
+    try:
+        bounce = read_bounce(raw, header("Subject"))
+    except Exception as exc:
+        defects.append(f"unreadable delivery report: {type(exc).__name__}")
     reply = strip_quotation(text)
     visible, signature = split_signature(reply)
-    kind = _classify(message, header, from_addr, text, calendar, report)
+    kind = (
+        "bounce"
+        if bounce is not None
+        else _classify(message, header, from_addr, text, calendar, report)
+    )
     return ParsedMessage(
         message_id=message_id,
         from_addr=from_addr or None,
@@ -187,6 +198,7 @@ def parse_message(raw: bytes) -> ParsedMessage:
         calendar=calendar,
         defects=defects,
         reply_text=reply,
+        bounce=bounce,
     )
 
 
@@ -274,8 +286,9 @@ def _classify(
 ) -> Kind:
     get = header  # the caller's safe header reader
     assert callable(get)
-    if report and "delivery-status" in str(get("Content-Type")).lower():
-        return "bounce"
+    if report:
+        # A read receipt, a spam complaint, a report nobody could attribute: machine mail.
+        return "auto_reply"
     if calendar is not None and re.search(rb"METHOD:\s*(REPLY|COUNTER)", calendar, re.I):
         return "itip"
     auto_submitted = str(get("Auto-Submitted")).lower()

@@ -150,3 +150,60 @@ def slow_cases() -> list[tuple[str, bytes, float]]:
                 raw = (CORPORA / corpus / entry["file"]).read_bytes()
                 found.append((f"{corpus}:{Path(entry['file']).stem}", raw, entry["max_seconds"]))
     return found
+
+
+@dataclass(frozen=True)
+class BounceCase:
+    """A message and the recipients (address -> permanent?) a reader must find in it;
+    `expected` is None for mail that is not a bounce at all."""
+
+    corpus: str
+    name: str
+    raw: bytes
+    expected: dict[str, bool] | None
+    status: str | None = None
+
+    @property
+    def id(self) -> str:
+        return f"{self.corpus}:{self.name}"
+
+
+BOUNCE_CORPORA = ("flufl_bounce", "mailgun_flanker", "apple_ccs_calendarserver_imip")
+
+
+def bounce_cases() -> list[BounceCase]:
+    cases: list[BounceCase] = []
+    corpus = "flufl_bounce"
+    for entry in _load(corpus, "expectations.json"):
+        addresses = entry["expected_bounced_addresses"]
+        if not addresses:
+            continue  # upstream: that one detector finds nothing here (another may)
+        raw = (CORPORA / corpus / entry["file"]).read_bytes()
+        permanent = entry["failure_kind"] == "permanent"
+        expected = {a.lower(): permanent for a in addresses}
+        cases.append(BounceCase(corpus, Path(entry["file"]).stem, raw, expected))
+    corpus = "mailgun_flanker"
+    for entry in _load(corpus, "expectations.json"):
+        if entry.get("is_bounce"):
+            raw = (CORPORA / corpus / entry["file"]).read_bytes()
+            address = entry["bounced_address_in_text"].lower()
+            cases.append(
+                BounceCase(corpus, entry["file"], raw, {address: True}, entry["expected_status"])
+            )
+    # Reports that are not bounces: spam complaints and a read receipt.
+    for path in sorted((CORPORA / corpus / "complaints").glob("*.eml")):
+        cases.append(BounceCase(corpus, f"complaints/{path.name}", path.read_bytes(), None))
+    path = CORPORA / corpus / "disposition-notification.eml"
+    cases.append(BounceCase(corpus, path.name, path.read_bytes(), None))
+    corpus = "apple_ccs_calendarserver_imip"
+    for entry in _load(corpus, "expectations.json"):
+        if "is_dsn" not in entry:
+            continue
+        raw = (CORPORA / corpus / entry["file"]).read_bytes()
+        name = Path(entry["file"]).name
+        if entry["is_dsn"]:
+            expected = {entry["final_recipient_header"].lower(): True}
+            cases.append(BounceCase(corpus, name, raw, expected, entry["status_header"]))
+        else:
+            cases.append(BounceCase(corpus, name, raw, None))
+    return cases
