@@ -26,6 +26,10 @@ class Settings(BaseSettings):
     service_name: str = Field(default="mentormail", validation_alias="MENTORMAIL_NAME")
     send_batch: int = Field(default=200, ge=1)
     fetch_batch: int = Field(default=100, ge=1)
+    # Hard bounces count 1, soft ones 0.5: three undeliverable days in a week stop the mail.
+    bounce_threshold: float = Field(
+        default=3.0, gt=0, validation_alias="MENTORMAIL_BOUNCE_THRESHOLD"
+    )
 
     @field_validator("service_address")
     @classmethod

@@ -13,6 +13,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 
 from service.app import AppContext
 from service.db import transaction
+from service.deliverability import apply_bounce, heard_from
 from service.mail.inbound import ParsedMessage, parse_message
 from service.mail.tokens import ReplyToken, find_token
 from service.models import (
@@ -158,8 +159,16 @@ async def _decide(
     parsed: ParsedMessage,
     now: datetime,
 ) -> Outcome:
-    if parsed.kind in ("auto_reply", "bounce"):
-        return Outcome(InboundStatus.IGNORED, f"{parsed.kind}: recorded, never answered")
+    if parsed.kind == "bounce":
+        disabled = []
+        if parsed.bounce is not None:
+            disabled = await apply_bounce(
+                connection, parsed.bounce, now, ctx.settings.bounce_threshold
+            )
+        note = f"; mail stopped for {len(disabled)} person(s)" if disabled else ""
+        return Outcome(InboundStatus.IGNORED, f"bounce: recorded, never answered{note}")
+    if parsed.kind == "auto_reply":
+        return Outcome(InboundStatus.IGNORED, "auto_reply: recorded, never answered")
     if parsed.from_addr is None:
         reason = "no sender address"
         if parsed.defects:
@@ -205,6 +214,7 @@ async def _decide(
         return Outcome(InboundStatus.REFUSED, "sender is not the person this address is for")
     row.person_id = person.id
     row.pairing_id = pairing.id
+    await heard_from(connection, person)
     if token.topic.startswith("agreement"):
         version = int(token.topic.removeprefix("agreement") or pairing.terms_version)
         return await agreement_reply(
@@ -252,8 +262,9 @@ async def _unrouted(
     connection: BaseDBAsyncClient, outbox: OutboxWriter, parsed: ParsedMessage, now: datetime
 ) -> Outcome:
     assert parsed.from_addr is not None
-    known = await Person.filter(email=parsed.from_addr).using_db(connection).exists()
-    if known:
+    known = await Person.get_or_none(email=parsed.from_addr, using_db=connection)
+    if known is not None:
+        await heard_from(connection, known)
         await _refuse(
             connection,
             outbox,

@@ -50,6 +50,11 @@ class Person(Model):
     timezone = fields.CharField(max_length=64)
     wants_receipts = fields.BooleanField(default=True)
     created_at = fields.DatetimeField()
+    # Bounce scoring: hard bounces count 1, soft ones 0.5, one a day at most; a score left
+    # alone for a week starts again from zero. At the threshold no more mail is sent.
+    bounce_score = fields.FloatField(default=0)
+    bounce_scored_on = fields.DateField(null=True)
+    mail_disabled_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "person"

@@ -9,8 +9,9 @@ from datetime import timedelta
 from tortoise.expressions import Q
 
 from service.app import AppContext
+from service.deliverability import NOT_SENT
 from service.mail.transport import SendError
-from service.models import OutboundMessage, OutboundStatus
+from service.models import OutboundMessage, OutboundStatus, Person
 
 log = logging.getLogger(__name__)
 
@@ -47,12 +48,31 @@ async def claim_batch(ctx: AppContext, limit: int) -> list[OutboundMessage]:
     )
 
 
+async def _stopped_addresses(batch: list[OutboundMessage]) -> set[str]:
+    """The batch's recipients whose mail was stopped by bounces (one query per batch)."""
+    addresses = {address for row in batch for address in row.recipients}
+    if not addresses:
+        return set()
+    stopped = await Person.filter(
+        email__in=list(addresses), mail_disabled_at__isnull=False
+    ).values_list("email", flat=True)
+    return {str(address) for address in stopped}
+
+
 async def send_due(ctx: AppContext, limit: int | None = None) -> int:
     """Send what is due now; returns how many were sent."""
     sent = 0
     batch = await claim_batch(ctx, limit or ctx.settings.send_batch)
+    stopped = await _stopped_addresses(batch)
     for row in batch:
         now = ctx.clock.now()
+        if stopped and all(address in stopped for address in row.recipients):
+            row.status = OutboundStatus.FAILED
+            row.claimed_until = None
+            row.last_error = NOT_SENT
+            await row.save(update_fields=_AFTER_ATTEMPT)
+            ctx.count("outbound_not_sent")
+            continue
         try:
             await ctx.outgoing.send(bytes(row.raw_bytes), row.mail_from, list(row.recipients))
         except SendError as exc:

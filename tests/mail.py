@@ -48,3 +48,46 @@ def reply_to(
         )
     reply.set_content(text)
     return reply.as_bytes()
+
+
+def delivery_report(
+    original: bytes,
+    recipient: str,
+    *,
+    status: str = "5.1.1",
+    action: str = "failed",
+    day: str = "Mon, 1 Mar 2027 10:00:00 +0000",
+) -> bytes:
+    """An RFC 3464 report for `original`, as a receiving mail system returns it."""
+    sent = parse(original)
+    boundary = "report-boundary-1"
+    headers = b"".join(
+        f"{name}: {sent[name]}\r\n".encode() for name in ("From", "To", "Subject", "Message-ID")
+    )
+    return (
+        (
+            f"From: Mail Delivery System <MAILER-DAEMON@mx.university.example>\r\n"
+            f"To: {sent['From'].addresses[0].addr_spec}\r\n"
+            f"Subject: Undelivered Mail Returned to Sender\r\n"
+            f"Date: {day}\r\n"
+            f"Message-ID: <{abs(hash((recipient, day, status)))}@mx.university.example>\r\n"
+            f"Auto-Submitted: auto-replied\r\n"
+            f"MIME-Version: 1.0\r\n"
+            "Content-Type: multipart/report; report-type=delivery-status;\r\n"
+            f' boundary="{boundary}"\r\n'
+            f"\r\n--{boundary}\r\n"
+            f"Content-Type: text/plain\r\n\r\n"
+            f"I'm sorry to have to inform you that your message could not be delivered.\r\n"
+            f"\r\n--{boundary}\r\n"
+            f"Content-Type: message/delivery-status\r\n\r\n"
+            f"Reporting-MTA: dns; mx.university.example\r\n\r\n"
+            f"Final-Recipient: rfc822; {recipient}\r\n"
+            f"Action: {action}\r\n"
+            f"Status: {status}\r\n"
+            f"Diagnostic-Code: smtp; 550 {status} user unknown\r\n"
+            f"\r\n--{boundary}\r\n"
+            f"Content-Type: text/rfc822-headers\r\n\r\n"
+        ).encode()
+        + headers
+        + f"\r\n--{boundary}--\r\n".encode()
+    )

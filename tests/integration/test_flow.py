@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from service.app import AppContext
 from service.clock import ManualClock
+from service.deliverability import NOT_SENT
 from service.domain.roster import read_roster
 from service.inbox import process_inbound, store_fetched
 from service.models import (
@@ -22,11 +23,12 @@ from service.models import (
     OutboundMessage,
     Pairing,
     PairingState,
+    Person,
 )
 from service.outbox import OutboxWriter
 from service.pairings import import_roster
 from service.sender import send_due
-from tests.mail import parse, reply_to
+from tests.mail import delivery_report, parse, reply_to
 
 CSV = (
     "program,mentor_name,mentor_email,mentor_timezone,mentee_name,mentee_email,"
@@ -496,3 +498,45 @@ async def test_a_late_or_impossible_reschedule_is_answered_clearly(app: AppConte
     assert (await Meeting.get(id=first.id)).starts_at == moved.starts_at
     answers = await sent_to(app, "zoe@hospital.example", "understood")
     assert "that is not before the following meeting" in " ".join(plain(answers[-1]).split())
+
+
+async def test_bounces_stop_mail_to_an_address_until_its_owner_writes_again(
+    app: AppContext,
+) -> None:
+    clock = app.clock
+    assert isinstance(clock, ManualClock)
+    await import_csv(app)
+    await send_due(app)
+    request = (await sent_to(app, "sam@university.example", "agreement_request"))[0]
+    sam = "sam@university.example"
+    for day in range(3):
+        assert (await Person.get(email=sam)).mail_disabled_at is None
+        # Two reports the same day count once.
+        deliver(app, delivery_report(request, sam, day=f"day {day}"))
+        deliver(app, delivery_report(request, sam, day=f"day {day} again"))
+        assert await receive(app) == [InboundStatus.IGNORED, InboundStatus.IGNORED]
+        clock.advance(timedelta(days=1))
+    person = await Person.get(email=sam)
+    assert person.mail_disabled_at is not None and person.bounce_score == 3.0
+    bounces = await InboundMessage.filter(kind="bounce").count()
+    assert bounces == 6
+    # Nothing answers a bounce, and nothing more goes to Sam; Zoë's mail still goes.
+    assert await OutboundMessage.filter(kind__in=["understood", "refusal"]).count() == 0
+    zoe_request = (await sent_to(app, "zoe@hospital.example", "agreement_request"))[0]
+    deliver(
+        app, reply_to(zoe_request, sender="zoe@hospital.example", body="Frequency: every 2 weeks")
+    )
+    await receive(app)
+    await send_due(app)
+    to_sam = await OutboundMessage.filter(kind="agreement_request", status="failed")
+    assert [row.recipients for row in to_sam] == [[sam]]
+    assert to_sam[0].last_error == NOT_SENT
+    assert await OutboundMessage.filter(kind="understood", status="sent").count() == 1
+    # Sam writes again from the same address: mail to Sam resumes.
+    latest = await OutboundMessage.filter(kind="agreement_request").order_by("-id").first()
+    assert latest is not None
+    deliver(app, reply_to(bytes(latest.raw_bytes), sender=sam, body="I agree"))
+    assert await receive(app) == [InboundStatus.PROCESSED]
+    assert (await Person.get(email=sam)).mail_disabled_at is None
+    await send_due(app)
+    assert await OutboundMessage.filter(kind="understood", status="sent").count() == 2
