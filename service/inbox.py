@@ -11,6 +11,7 @@ from email.policy import compat32
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
+from service.answers import calendar_answer
 from service.app import AppContext
 from service.db import transaction
 from service.deliverability import apply_bounce, heard_from
@@ -25,7 +26,8 @@ from service.models import (
     Refusal,
 )
 from service.outbox import OutboxWriter, recipient_context
-from service.replies import Outcome, agreement_reply, general_reply
+from service.outcome import Outcome
+from service.replies import agreement_reply, general_reply
 
 log = logging.getLogger(__name__)
 
@@ -200,6 +202,11 @@ async def _decide(
     )
     if person is None or pairing is None:
         return Outcome(InboundStatus.IGNORED, "token names a pairing that no longer exists")
+    if parsed.kind == "itip":
+        # Calendars answer by themselves: never a refusal, never an "understood" email.
+        row.person_id = person.id
+        row.pairing_id = pairing.id
+        return await calendar_answer(connection, outbox, pairing, person, parsed, now)
     if parsed.from_addr != person.email:
         await _refuse(
             connection,

@@ -7,6 +7,15 @@ from typing import Any
 
 from service.domain.commands import parse_commands
 from service.mail.inbound import parse_message
+from service.mail.itip import CalendarAnswer
+
+
+def _answer(answer: CalendarAnswer) -> dict[str, Any]:
+    shown = asdict(answer)
+    for key in ("recurrence_id", "proposed_start", "proposed_end"):
+        shown[key] = shown[key].isoformat() if shown[key] else None
+    del shown["stamp"]
+    return shown
 
 
 def inspect_bytes(raw: bytes) -> dict[str, Any]:
@@ -24,7 +33,7 @@ def inspect_bytes(raw: bytes) -> dict[str, Any]:
         "visible_text": parsed.visible_text,
         "signature": parsed.signature,
         "commands": commands,
-        "itip": None,
+        "itip": None if parsed.answer is None else _answer(parsed.answer),
         "bounce": None
         if parsed.bounce is None
         else {"recipients": [asdict(r) for r in parsed.bounce.recipients]},

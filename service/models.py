@@ -144,6 +144,59 @@ class AgendaItem(Model):
         unique_together = (("meeting", "text"),)
 
 
+class MeetingAnswer(Model):
+    """A participant's calendar answer to a meeting: the newest one they wrote (rule 17)."""
+
+    id = fields.IntField(primary_key=True)
+    meeting: fields.ForeignKeyRelation[Meeting] = fields.ForeignKeyField(
+        "models.Meeting", related_name="answers", on_delete=fields.CASCADE
+    )
+    person: fields.ForeignKeyRelation[Person] = fields.ForeignKeyField(
+        "models.Person", related_name="meeting_answers", on_delete=fields.CASCADE
+    )
+    partstat = fields.CharField(max_length=20)
+    comment = fields.CharField(max_length=1000, null=True)
+    # When the client wrote it (DTSTAMP, or Outlook's reply time); received_at when absent.
+    answered_at = fields.DatetimeField()
+    received_at = fields.DatetimeField()
+
+    meeting_id: int
+    person_id: int
+
+    class Meta:
+        table = "meeting_answer"
+        unique_together = (("meeting", "person"),)
+
+
+class ProposalState(StrEnum):
+    OPEN = "open"
+    ACCEPTED = "accepted"
+    SUPERSEDED = "superseded"
+
+
+class TimeProposal(Model):
+    """A new time one participant's calendar proposed (iTIP COUNTER), offered to the other."""
+
+    id = fields.IntField(primary_key=True)
+    meeting: fields.ForeignKeyRelation[Meeting] = fields.ForeignKeyField(
+        "models.Meeting", related_name="proposals", on_delete=fields.CASCADE
+    )
+    proposer: fields.ForeignKeyRelation[Person] = fields.ForeignKeyField(
+        "models.Person", related_name="proposals", on_delete=fields.CASCADE
+    )
+    starts_at = fields.DatetimeField()
+    ends_at = fields.DatetimeField()
+    comment = fields.CharField(max_length=1000, null=True)
+    state = fields.CharEnumField(ProposalState, max_length=20, default=ProposalState.OPEN)
+    created_at = fields.DatetimeField()
+
+    meeting_id: int
+    proposer_id: int
+
+    class Meta:
+        table = "time_proposal"
+
+
 class TaskState(StrEnum):
     OPEN = "open"
     DONE = "done"

@@ -13,7 +13,7 @@ from service.domain.cadence import local_day, meeting_day
 from service.domain.reschedule import check_move, read_new_time
 from service.domain.schedule import first_meeting, format_span
 from service.mail.calendar import build_ics
-from service.models import Meeting, Pairing, Person
+from service.models import Meeting, MeetingAnswer, Pairing, Person
 from service.outbox import OutboxWriter, recipient_context
 from service.pairings import Cast, meeting_event, send_invitation
 
@@ -99,6 +99,32 @@ async def change_frequency(
     return f"From now on you meet {frequency.label}{note}."
 
 
+async def move_meeting(
+    connection: BaseDBAsyncClient,
+    outbox: OutboxWriter,
+    pairing: Pairing,
+    meeting: Meeting,
+    start: datetime,
+    end: datetime,
+    note: str,
+    now: datetime,
+) -> Cast:
+    """Give a meeting a new time: the same UID with a higher SEQUENCE, to both."""
+    meeting.starts_at, meeting.ends_at = start, end
+    meeting.sequence += 1
+    # The prompts follow the meeting; the next tick queues what is due at the new time.
+    meeting.prompt_at = now
+    await meeting.save(using_db=connection)
+    # Calendar answers were about the old time: both are asked again (attendees are reset).
+    await MeetingAnswer.filter(meeting_id=meeting.id).using_db(connection).delete()
+    cast = await Cast.load(connection, pairing)
+    for person, role, other, _ in cast.sides():
+        await send_invitation(
+            connection, outbox, meeting, pairing, cast, person, role, other, now, change_note=note
+        )
+    return cast
+
+
 async def reschedule_meeting(
     connection: BaseDBAsyncClient,
     outbox: OutboxWriter,
@@ -134,22 +160,15 @@ async def reschedule_meeting(
         when = format_span(new_time.start, new_time.start, writer.timezone).rpartition("–")[0]
         return None, f"meeting {meeting.number} was not moved to {when}: {check.problem}"
     length = meeting.ends_at - meeting.starts_at
-    meeting.starts_at, meeting.ends_at = new_time.start, new_time.start + length
-    meeting.sequence += 1
-    # The prompts follow the meeting; the next tick queues what is due at the new time.
-    meeting.prompt_at = now
-    await meeting.save(using_db=connection)
-    cast = await Cast.load(connection, pairing)
-    partner = cast.mentee if writer.id == cast.mentor.id else cast.mentor
     note = f"{writer.name} moved this meeting."
     if check.late:
         note += (
             f" This is less notice than the agreed {notice_label(terms.reschedule_notice_hours)}."
         )
-    for person, role, other, _ in cast.sides():
-        await send_invitation(
-            connection, outbox, meeting, pairing, cast, person, role, other, now, change_note=note
-        )
+    cast = await move_meeting(
+        connection, outbox, pairing, meeting, new_time.start, new_time.start + length, note, now
+    )
+    partner = cast.mentee if writer.id == cast.mentor.id else cast.mentor
     label = format_span(meeting.starts_at, meeting.ends_at, writer.timezone)
     done = f"Meeting {meeting.number} is moved to {label}; you both get an updated invitation."
     if check.late:

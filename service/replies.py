@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from datetime import datetime
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from service.actions import add_task, complete_task
+from service.answers import ACCEPT, answer_proposal
 from service.domain.agreement import Change, Terms, apply_changes, parse_frequency
 from service.domain.cadence import faster, slower
 from service.domain.commands import (
@@ -30,15 +30,9 @@ from service.models import (
     Program,
 )
 from service.outbox import OutboxWriter, recipient_context
+from service.outcome import Outcome
 from service.pairings import activate, request_agreement
 from service.replan import change_frequency, reschedule_meeting
-
-
-@dataclass
-class Outcome:
-    status: InboundStatus
-    reason: str | None = None
-    applied: list[str] = field(default_factory=list)
 
 
 async def understood(
@@ -344,6 +338,15 @@ async def general_reply(
         now,
         meeting_id=ref if about in ("meeting", "agenda") else None,
     )
+    if about == "proposal" and ref is not None:
+        accepted = await answer_proposal(
+            connection, outbox, pairing, person, ref, parsed.visible_text, now
+        )
+        if accepted is not None:
+            done, problem = accepted
+            applied += [done] if done else []
+            not_understood += [problem] if problem else []
+            free = [line for line in free if not ACCEPT.match(line.strip())]
     if about == "reeval":
         answer = await _reevaluation_answer(connection, outbox, pairing, person, result, now)
         if answer:

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from email.utils import format_datetime, getaddresses, make_msgid
+from zoneinfo import ZoneInfo
 
 
 def parse(raw: bytes) -> EmailMessage:
@@ -91,3 +92,89 @@ def delivery_report(
         + headers
         + f"\r\n--{boundary}--\r\n".encode()
     )
+
+
+_WINDOWS_BERLIN = (
+    "BEGIN:VTIMEZONE\r\nTZID:W. Europe Standard Time\r\n"
+    "BEGIN:STANDARD\r\nDTSTART:16010101T030000\r\nTZOFFSETFROM:+0200\r\nTZOFFSETTO:+0100\r\n"
+    "RRULE:FREQ=YEARLY;INTERVAL=1;BYDAY=-1SU;BYMONTH=10\r\nEND:STANDARD\r\n"
+    "BEGIN:DAYLIGHT\r\nDTSTART:16010101T020000\r\nTZOFFSETFROM:+0100\r\nTZOFFSETTO:+0200\r\n"
+    "RRULE:FREQ=YEARLY;INTERVAL=1;BYDAY=-1SU;BYMONTH=3\r\nEND:DAYLIGHT\r\nEND:VTIMEZONE\r\n"
+)
+
+
+def _stamp(when: datetime) -> str:
+    return when.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def calendar_answer(
+    invitation: bytes,
+    *,
+    sender: str,
+    partstat: str = "ACCEPTED",
+    client: str = "outlook",
+    comment: str | None = None,
+    proposed: tuple[datetime, datetime] | None = None,
+    written: datetime | None = None,
+) -> bytes:
+    """A calendar's answer to one of our invitations, shaped as each client writes it:
+    Outlook (Windows zone names, COMMENT, reply time, no ORGANIZER), Google (the comment as
+    an ATTENDEE parameter, the file twice), Apple (a plain REPLY with the file attached).
+    With `proposed`, a COUNTER: "propose a new time"."""
+    sent = parse(invitation)
+    method = "COUNTER" if proposed else "REPLY"
+    ics_in = next(p for p in sent.walk() if p.get_content_type() == "text/calendar")
+    original = ics_in.get_payload(decode=True)
+    assert isinstance(original, bytes)
+    uid = next(
+        line.split(":", 1)[1] for line in original.decode().splitlines() if line.startswith("UID:")
+    )
+    organizer = str(sent["Reply-To"]).strip("<>")
+    written = written or datetime.now(UTC)
+    attendee = f"ATTENDEE;PARTSTAT={partstat};CN=Someone:mailto:{sender}\r\n"
+    lines = ["BEGIN:VCALENDAR\r\n", f"METHOD:{method}\r\n", "VERSION:2.0\r\n"]
+    if client == "outlook":
+        lines += ["PRODID:Microsoft Exchange Server 2010\r\n", _WINDOWS_BERLIN]
+    elif client == "google":
+        lines += ["PRODID:-//Google Inc//Google Calendar 70.9054//EN\r\n"]
+        if comment:
+            attendee = (
+                f'ATTENDEE;PARTSTAT={partstat};X-RESPONSE-COMMENT="{comment}":mailto:{sender}\r\n'
+            )
+    else:
+        lines += ["PRODID:-//Apple Inc.//macOS 14.0//EN\r\n"]
+    lines += ["BEGIN:VEVENT\r\n", f"UID:{uid}\r\n", attendee, f"DTSTAMP:{_stamp(written)}\r\n"]
+    if client != "outlook":
+        lines.append(f"ORGANIZER:mailto:{organizer}\r\n")
+    if client == "outlook":
+        lines.append(f"X-MICROSOFT-CDO-REPLYTIME:{_stamp(written)}\r\n")
+    if comment and client != "google":
+        lines.append(f"COMMENT:{comment}\r\n")
+    if proposed:
+        start, end = proposed
+        if client == "outlook":
+            berlin = "W. Europe Standard Time"
+            local = ZoneInfo("Europe/Berlin")
+            lines += [
+                f"DTSTART;TZID={berlin}:{start.astimezone(local):%Y%m%dT%H%M%S}\r\n",
+                f"DTEND;TZID={berlin}:{end.astimezone(local):%Y%m%dT%H%M%S}\r\n",
+            ]
+        else:
+            lines += [f"DTSTART:{_stamp(start)}\r\n", f"DTEND:{_stamp(end)}\r\n"]
+    lines += [
+        "SEQUENCE:0\r\n" if client == "outlook" else "",
+        "END:VEVENT\r\n",
+        "END:VCALENDAR\r\n",
+    ]
+    ics = "".join(lines).encode()
+    answer = EmailMessage(policy=policy.SMTP)
+    answer["From"] = sender
+    answer["To"] = organizer
+    answer["Subject"] = ("Accepted: " if partstat == "ACCEPTED" else "Re: ") + str(sent["Subject"])
+    answer["Date"] = format_datetime(written)
+    answer["Message-ID"] = make_msgid(domain=sender.split("@")[1])
+    answer.set_content(f"{sender} has answered: {partstat.lower()}.\n")
+    answer.add_alternative(ics, maintype="text", subtype="calendar", params={"method": method})
+    if client in ("google", "apple"):
+        answer.add_attachment(ics, maintype="application", subtype="ics", filename="invite.ics")
+    return answer.as_bytes()

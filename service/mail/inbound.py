@@ -13,6 +13,7 @@ from typing import Literal
 import html2text
 
 from service.mail.bounces import Bounce, read_bounce
+from service.mail.itip import CalendarAnswer, read_answer
 from service.mail.quotes import split_signature, strip_quotation
 
 Kind = Literal["reply", "itip", "bounce", "auto_reply", "unknown"]
@@ -45,6 +46,7 @@ class ParsedMessage:
     # The text without the quoted original, signature and all (visible_text is without them).
     reply_text: str = ""
     bounce: Bounce | None = None
+    answer: CalendarAnswer | None = None  # a calendar REPLY or COUNTER
 
 
 def clean_header(value: object, limit: int = 998) -> str:
@@ -169,7 +171,8 @@ def parse_message(raw: bytes) -> ParsedMessage:
     message_id = next(iter(_ids(header("Message-ID"))), None)
     in_reply_to = next(iter(_ids(header("In-Reply-To"))), None)
     references = _ids(header("References"))[-20:]
-    text, calendar, report = _walk(message, defects)
+    text, calendar, method, report = _walk(message, defects)
+    answer = read_answer(calendar, method) if calendar is not None else None
     bounce: Bounce | None = None
     try:
         bounce = read_bounce(raw, header("Subject"))
@@ -177,11 +180,9 @@ def parse_message(raw: bytes) -> ParsedMessage:
         defects.append(f"unreadable delivery report: {type(exc).__name__}")
     reply = strip_quotation(text)
     visible, signature = split_signature(reply)
-    kind = (
-        "bounce"
-        if bounce is not None
-        else _classify(message, header, from_addr, text, calendar, report)
-    )
+    kind: Kind = "bounce" if bounce is not None else "itip" if answer is not None else "reply"
+    if kind == "reply":
+        kind = _classify(message, header, from_addr, text, report)
     return ParsedMessage(
         message_id=message_id,
         from_addr=from_addr or None,
@@ -199,6 +200,7 @@ def parse_message(raw: bytes) -> ParsedMessage:
         defects=defects,
         reply_text=reply,
         bounce=bounce,
+        answer=answer,
     )
 
 
@@ -233,10 +235,12 @@ def html_to_text(markup: str) -> str:
     return "\n".join(line.rstrip() for line in text.splitlines()).strip() + "\n"
 
 
-def _walk(message: Message, defects: list[str]) -> tuple[str, bytes | None, bool]:
+def _walk(message: Message, defects: list[str]) -> tuple[str, bytes | None, str | None, bool]:
+    """The text to read, the calendar and its MIME method, and whether it is a report."""
     plain: str | None = None
     markup: str | None = None
     calendar: bytes | None = None
+    method: str | None = None
     report = message.get_content_type() == "multipart/report"
     for index, part in enumerate(message.walk()):
         if index >= MAX_PARTS:
@@ -249,8 +253,10 @@ def _walk(message: Message, defects: list[str]) -> tuple[str, bytes | None, bool
         if calendar is None and (
             ctype in ("text/calendar", "application/ics") or filename.endswith(".ics")
         ):
+            # Rule 14: the first calendar wins (Google sends the same file twice).
             payload = part.get_payload(decode=True)
             calendar = payload if isinstance(payload, bytes) else None
+            method = str(part.get_param("method") or "").upper() or None
             continue
         if part.get_content_disposition() == "attachment":
             continue
@@ -261,7 +267,7 @@ def _walk(message: Message, defects: list[str]) -> tuple[str, bytes | None, bool
     text = plain if plain and plain.strip() else (html_to_text(markup) if markup else "")
     text = text[:MAX_TEXT].replace("\r\n", "\n").replace("\r", "\n")
     text = "\n".join(line[:MAX_LINE] for line in text.split("\n"))
-    return text, calendar, report
+    return text, calendar, method, report
 
 
 _AUTO_SUBJECT = re.compile(
@@ -281,7 +287,6 @@ def _classify(
     header: object,
     from_addr: str,
     text: str,
-    calendar: bytes | None,
     report: bool,
 ) -> Kind:
     get = header  # the caller's safe header reader
@@ -289,8 +294,6 @@ def _classify(
     if report:
         # A read receipt, a spam complaint, a report nobody could attribute: machine mail.
         return "auto_reply"
-    if calendar is not None and re.search(rb"METHOD:\s*(REPLY|COUNTER)", calendar, re.I):
-        return "itip"
     auto_submitted = str(get("Auto-Submitted")).lower()
     precedence = str(get("Precedence")).lower()
     suppress = str(get("X-Auto-Response-Suppress")).lower()

@@ -19,6 +19,8 @@ KINDS: dict[str, Kind] = {
         Kind("agreement_signed", "the agreement as both signed it", False),
         Kind("invitation", "a meeting's calendar invitation (first or updated)", True),
         Kind("cancellation", "a meeting's calendar cancellation", False),
+        Kind("meeting_declined", "the partner declined a meeting in their calendar", True),
+        Kind("time_proposed", "the partner's calendar proposed a new time: accept or not", True),
         Kind("agenda_request", "asks the mentee for the next meeting's topics", True),
         Kind("agenda", "the next meeting's agenda, to both", True),
         Kind("after_meeting", "asks the mentee for action items and a reflection", True),

@@ -79,6 +79,18 @@ def context(kind: str) -> dict[str, Any]:
             "reschedule_notice": "2 days",
         },
         "cancellation": {"partner": PARTNER, "meeting": MEETING, "reason": None},
+        "meeting_declined": {
+            "partner": PARTNER,
+            "meeting": MEETING,
+            "comment": "Clinic <overran>, sorry",
+            "example": "Tue Dec 9 3pm",
+        },
+        "time_proposed": {
+            "partner": PARTNER,
+            "meeting": MEETING,
+            "proposed": {"label": "Thursday 11 December 2026, 15:00–16:00 (Europe/Berlin)"},
+            "comment": None,
+        },
         "understood": {
             "applied": ["Changed Frequency: every 2 weeks"],
             "not_understood": ["Frequency: <whenever>"],
