@@ -24,8 +24,11 @@ def reply_to(
     quote: bool = True,
     use_token: bool = True,
     when: datetime | None = None,
+    style: str = "gmail",
 ) -> bytes:
-    """A plain-text reply to one of our emails, as a Gmail user would write it."""
+    """A reply to one of our emails as a mail client writes it: `gmail` (plain text, the
+    original quoted with `>` under "On … wrote:"), `outlook` (the original unquoted under a
+    From/Sent/To/Subject block) or `html` (HTML only, the original in a blockquote)."""
     original = parse(received) if isinstance(received, bytes) else received
     reply = EmailMessage(policy=policy.SMTP)
     reply["From"] = f"{name} <{sender}>" if name else sender
@@ -35,15 +38,34 @@ def reply_to(
         if use_token
         else reply_address.split("+")[0] + "@" + reply_address.split("@")[1]
     )
-    reply["Subject"] = "Re: " + str(original["Subject"])
+    reply["Subject"] = ("RE: " if style == "outlook" else "Re: ") + str(original["Subject"])
     reply["Date"] = format_datetime(when or datetime.now(UTC))
     reply["Message-ID"] = make_msgid(domain=sender.split("@")[1])
     reply["In-Reply-To"] = str(original["Message-ID"])
     reply["References"] = str(original["Message-ID"])
+    plain = original.get_body(preferencelist=("plain",))
+    quoted = str(plain.get_content()) if plain is not None and quote else ""
+    if style == "html":
+        markup = original.get_body(preferencelist=("html",))
+        original_html = str(markup.get_content()) if markup is not None and quote else ""
+        paragraphs = "".join(f"<div>{line}</div>" for line in body.splitlines())
+        reply.set_content(
+            f"<html><body>{paragraphs}<div><br></div>"
+            '<div class="gmail_quote">On Mon, 23 Nov 2026 at 14:00, mentormail wrote:<br>'
+            f'<blockquote style="margin:0 0 0 .8ex">{original_html}</blockquote></div>'
+            "</body></html>",
+            subtype="html",
+        )
+        return reply.as_bytes()
     text = body
-    if quote:
-        plain = original.get_body(preferencelist=("plain",))
-        quoted = str(plain.get_content()) if plain is not None else ""
+    if quote and style == "outlook":
+        text += (
+            "\n\n________________________________\n"
+            f"From: mentormail <{original['From'].addresses[0].addr_spec}>\n"
+            "Sent: Monday, November 23, 2026 2:00 PM\n"
+            f"To: {sender}\nSubject: {original['Subject']}\n\n{quoted}"
+        )
+    elif quote:
         text += "\n\nOn Mon, 23 Nov 2026 at 14:00, mentormail wrote:\n" + "\n".join(
             "> " + line for line in quoted.splitlines()
         )
