@@ -13,12 +13,32 @@ import re
 
 # Words that end an attribution line: "… wrote:", "… schrieb:", "… написал:".
 _WROTE = (
-    r"wrote|writes|sent|schrieb|a écrit|escribió|escribio|schreef|geschreven|skrev|"
-    r"napisał|napisal|написал|написала|đã viết|ha scritto|scrisse|escreveu|kirjoitti|"
-    r"yazdı|írta|napsal|napísal|έγραψε|写道|寫道|のメッセージ"
-)
-_ENDS_WROTE = re.compile(rf"(?:{_WROTE})\s*:?\s*$", re.IGNORECASE)
-_ENDS_WROTE_COLON = re.compile(rf"(?:{_WROTE})\s*:\s*$", re.IGNORECASE)
+    "wrote", "writes", "sent", "schrieb", "a écrit", "escribió", "escribio", "schreef",
+    "geschreven", "skrev", "napisał", "napisal", "написал", "написала", "đã viết",
+    "ha scritto", "scrisse", "escreveu", "kirjoitti", "yazdı", "írta", "napsal", "napísal",
+    "έγραψε", "写道", "寫道", "のメッセージ",
+)  # fmt: skip
+
+
+def _ends_wrote(text: str, *, colon: bool) -> bool:
+    """Whether `text` ends with an attribution word (and a colon, when asked)."""
+    tail = text.rstrip()
+    if colon:
+        if not tail.endswith(":"):
+            return False
+        tail = tail[:-1].rstrip()
+    else:
+        tail = tail.rstrip(":").rstrip()
+    tail = tail[-24:].lower()
+    for word in _WROTE:
+        if tail.endswith(word):
+            before = tail[-len(word) - 1 : -len(word)]
+            # "rewrote:" is not "wrote:"; CJK words follow a name with no space.
+            if not before or not before.isalnum() or not word.isascii():
+                return True
+    return False
+
+
 # Words attribution lines begin with, before the date.
 _STARTS = re.compile(
     r"^(?:on|am|le|el|op|den|på|il|em|w dniu|vào|dne|в|el día|le \w+)\b", re.IGNORECASE
@@ -32,9 +52,7 @@ _ADDRESS = re.compile(r"[^\s<>()\[\]]+@[^\s<>()\[\]]+")
 # "---- John Smith wrote ----", "------On 12/29/1987 17:32 PM, Julius Caesar wrote-----"
 _DASHED = re.compile(r"^-{2,}\s*(?P<inner>.+?)\s*-{2,}$")
 # "bla-bla - bla--- On Wed, Apr 4, 2012 at 3:59 PM, me@domain.com wrote:"
-_SHARED_LINE = re.compile(
-    rf"^(?P<keep>.*?\S)\s*-{{2,}}\s*(?P<header>on\b.+(?:{_WROTE}):)\s*$", re.I
-)
+_SHARED_LINE = re.compile(r"^(?P<keep>.*?\S)\s*-{2,}\s*(?P<header>on\b.+:)\s*$", re.IGNORECASE)
 
 # Outlook's header block, in the languages participants write in.
 _LABELS = {
@@ -131,9 +149,10 @@ def _attribution(lines: list[str], index: int) -> int:
     if not first or is_quoted(first):
         return 0
     dashed = _DASHED.match(first)
-    if dashed and _ENDS_WROTE.search(dashed.group("inner")):
+    if dashed and _ends_wrote(dashed.group("inner"), colon=False):
         return 1
-    if _ENDS_WROTE_COLON.search(first) and _ADDRESS.search(first):
+    addressed = bool(_ADDRESS.search(first))
+    if addressed and _ends_wrote(first, colon=True):
         return 1  # "Sent from Samsung Mobile Name <a@b.example> wrote:"
     starts = bool(_STARTS.match(first))
     dated = bool(_DATE.search(first))
@@ -144,15 +163,18 @@ def _attribution(lines: list[str], index: int) -> int:
         if index + span > len(lines):
             break
         line = _clean(lines[index + span - 1])
-        joined = f"{joined} {line.lstrip('>').strip() if span > 1 else line}".strip()
-        if _ENDS_WROTE_COLON.search(joined) and (starts or _ADDRESS.search(joined)):
+        if span > 1:
+            line = line.lstrip(">").strip()
+            addressed = addressed or bool(_ADDRESS.search(line))
+        joined = f"{joined} {line}".strip()
+        if _ends_wrote(joined, colon=True) and (starts or addressed):
             return span
         # "26.06.2014, 14:41, "Alexander" <a@b.example>:", any language: a date, an address
         # and a colon, at the start of the original or right above a quoted block.
         if (
             joined.endswith(":")
             and dated
-            and _ADDRESS.search(joined)
+            and addressed
             and (starts or _followed_by_quote(lines, index + span))
         ):
             return span
@@ -173,8 +195,12 @@ def strip_quotation(text: str) -> str:
         if is_quoted(line) or _wrapped_link(lines, index):
             index += 1
             continue
-        shared = _SHARED_LINE.match(clean)
-        if shared and _followed_by_quote(lines, index + 1):
+        shared = _SHARED_LINE.match(clean) if "-" in clean else None
+        if (
+            shared
+            and _ends_wrote(shared.group("header"), colon=True)
+            and _followed_by_quote(lines, index + 1)
+        ):
             kept.append(shared.group("keep"))
             index += 1
             continue
