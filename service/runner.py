@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import AsyncIterator, Sequence
 from typing import Any, cast
 
@@ -75,19 +76,49 @@ async def run_worker(settings: Settings, *, burst: bool = False) -> None:
         worker = build_worker(
             url, app=app, burst=burst, cron_jobs=[] if burst else None, handle_signals=True
         )
+        watcher: asyncio.Task[None] | None = None
         try:
+            pool = await worker_pool(worker)
             if burst:
-                pool = await worker_pool(worker)
                 for job in ("poll_inbox", "tick", "send_outbox"):
                     await pool.enqueue_job(job)
+            else:
+                watcher = asyncio.create_task(watch_inbox(app, pool))
             # On SIGTERM/SIGINT the worker cancels its own main task: that is a clean stop.
             with contextlib.suppress(asyncio.CancelledError):
                 await worker.async_run()
         finally:
+            if watcher is not None:
+                watcher.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await watcher
             await worker.close()
             await app.outgoing.close()
             await app.incoming.close()
             await db.close()
+
+
+# How long one wait for new mail lasts before it is renewed (the transport renews IDLE
+# sooner where the server needs it); the cron's regular poll runs meanwhile regardless.
+WATCH_SECONDS = 20 * 60.0
+
+
+async def watch_inbox(app: AppContext, pool: Any) -> None:
+    """Fetch as soon as mail arrives (IMAP IDLE), between the cron's regular polls."""
+    while True:
+        try:
+            arrived = await app.incoming.wait_for_mail(WATCH_SECONDS)
+        except Exception:
+            log.exception("watching the mailbox failed; the regular poll goes on")
+            arrived = False
+            await asyncio.sleep(30)
+        if arrived:
+            job = await pool.enqueue_job("poll_inbox", _job_id=f"poll:arrived:{time.time_ns()}")
+            # Watch again once that fetch is done (until then the mail is still unseen).
+            with contextlib.suppress(Exception):
+                await job.result(timeout=120, poll_delay=0.2)
+            # Mail tends to come in bursts: one fetch a second is plenty.
+            await asyncio.sleep(1.0)
 
 
 async def worker_pool(worker: Worker) -> Any:

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import re
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
@@ -20,6 +21,8 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 _UID = re.compile(rb"UID (\d+)")
 TIMEOUT = 60.0
+# RFC 2177: servers may drop an IDLE after 30 minutes; it is renewed well before.
+IDLE_RENEW = 25 * 60.0
 
 
 class ImapIncoming:
@@ -40,22 +43,28 @@ class ImapIncoming:
         self.folder = unquote(parts.path.lstrip("/")) or "INBOX"
         self._box: MailBox | MailBoxUnencrypted | None = None
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="imap")
+        # IDLE holds its connection: the watcher has its own, on its own thread.
+        self._idle_box: MailBox | MailBoxUnencrypted | None = None
+        self._idle_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="imap-idle")
+        self._closing = False
 
     async def _run(self, work: Callable[[], T]) -> T:
         loop = asyncio.get_running_loop()
         return await asyncio.wait_for(loop.run_in_executor(self._executor, work), TIMEOUT)
 
-    def _connect(self) -> MailBox | MailBoxUnencrypted:
-        if self._box is not None:
-            return self._box
+    def _open(self, timeout: float = TIMEOUT) -> MailBox | MailBoxUnencrypted:
         box: MailBox | MailBoxUnencrypted
         if self.secure:
-            box = MailBox(self.hostname, self.port, timeout=TIMEOUT)
+            box = MailBox(self.hostname, self.port, timeout=timeout)
         else:
-            box = MailBoxUnencrypted(self.hostname, self.port, timeout=TIMEOUT)
+            box = MailBoxUnencrypted(self.hostname, self.port, timeout=timeout)
         box.login(self.username, self.password, initial_folder=self.folder)
-        self._box = box
         return box
+
+    def _connect(self) -> MailBox | MailBoxUnencrypted:
+        if self._box is None:
+            self._box = self._open()
+        return self._box
 
     def _drop(self) -> None:
         box, self._box = self._box, None
@@ -121,8 +130,52 @@ class ImapIncoming:
 
         await self._run(lambda: self._with_retry(work))
 
+    async def wait_for_mail(self, timeout: float) -> bool:
+        """Wait until the server says something arrived (IDLE), or `timeout` seconds.
+
+        Returns True when it is worth fetching now: new mail, or the watch cannot tell
+        (no IDLE on this server, a dropped connection: the caller then polls as usual).
+        """
+        seconds = min(timeout, IDLE_RENEW)
+
+        def work() -> bool:
+            try:
+                if self._idle_box is None:
+                    self._idle_box = self._open(timeout=seconds + TIMEOUT)
+                box = self._idle_box
+                if "IDLE" not in box.client.capabilities:
+                    time.sleep(seconds)  # the polling fallback
+                    return True
+                return bool(box.idle.wait(timeout=seconds))
+            except Exception as exc:
+                self._drop_idle()
+                if self._closing:
+                    return False
+                # EOF, a timeout, a server restart: start again from a new connection.
+                log.info("IMAP IDLE ended (%s); reconnecting", type(exc).__name__)
+                time.sleep(min(seconds, 5.0))
+                return True
+
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._idle_executor, work)
+
+    def _drop_idle(self) -> None:
+        box, self._idle_box = self._idle_box, None
+        if box is not None:
+            with contextlib.suppress(Exception):
+                box.logout()
+            with contextlib.suppress(Exception):
+                box.client.shutdown()
+
     async def close(self) -> None:
         try:
             await self._run(self._drop)
         finally:
             self._executor.shutdown(wait=False)
+            # Closing the watcher's socket ends a wait blocked in IDLE at once.
+            self._closing = True
+            box = self._idle_box
+            if box is not None:
+                with contextlib.suppress(Exception):
+                    box.client.shutdown()
+            self._idle_executor.shutdown(wait=False)

@@ -21,6 +21,8 @@ Kind = Literal["reply", "itip", "bounce", "auto_reply", "unknown"]
 MAX_TEXT = 200_000
 MAX_LINE = 5_000
 MAX_PARTS = 200
+MAX_MARKUP = 300_000  # characters of HTML; the text itself is capped at MAX_TEXT
+MAX_CALENDAR = 1_000_000  # an answer is a few kilobytes; Outlook's with zones some more
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u0085\u2028\u2029]")
 # A header field name (RFC 5322 allows more, but no client sends it); "<http://x>" is not one.
@@ -256,6 +258,9 @@ def _walk(message: Message, defects: list[str]) -> tuple[str, bytes | None, str 
             # Rule 14: the first calendar wins (Google sends the same file twice).
             payload = part.get_payload(decode=True)
             calendar = payload if isinstance(payload, bytes) else None
+            if calendar is not None and len(calendar) > MAX_CALENDAR:
+                defects.append("calendar too large: not read")
+                calendar = None
             method = str(part.get_param("method") or "").upper() or None
             continue
         if part.get_content_disposition() == "attachment":
@@ -264,7 +269,10 @@ def _walk(message: Message, defects: list[str]) -> tuple[str, bytes | None, str 
             plain = _part_text(part, defects)
         elif ctype == "text/html" and markup is None:
             markup = _part_text(part, defects)
-    text = plain if plain and plain.strip() else (html_to_text(markup) if markup else "")
+    text = plain or ""
+    if not text.strip() and markup:
+        # HTML is cut before it is converted: the converter's time grows with its input.
+        text = html_to_text(markup[:MAX_MARKUP])
     text = text[:MAX_TEXT].replace("\r\n", "\n").replace("\r", "\n")
     text = "\n".join(line[:MAX_LINE] for line in text.split("\n"))
     return text, calendar, method, report

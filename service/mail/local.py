@@ -7,6 +7,7 @@ import contextlib
 import itertools
 import os
 import re
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -88,6 +89,15 @@ class MaildirIncoming:
             except FileNotFoundError:
                 continue
         return fetched
+
+    async def wait_for_mail(self, timeout: float) -> bool:
+        """Look at the folder every half second until something unseen is there."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if await asyncio.to_thread(self._unseen):
+                return True
+            await asyncio.sleep(min(0.5, max(0.0, deadline - time.monotonic())))
+        return False
 
     async def ack(self, keys: Sequence[str]) -> None:
         await asyncio.to_thread(self._ack, keys)

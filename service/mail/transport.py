@@ -48,6 +48,10 @@ class Incoming(Protocol):
         """Mark messages as taken; called only after they are safely stored."""
         ...
 
+    async def wait_for_mail(self, timeout: float) -> bool:
+        """Return when new mail may be there (True) or after `timeout` seconds (False)."""
+        ...
+
     async def close(self) -> None: ...
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from email.message import EmailMessage
@@ -13,7 +15,7 @@ from service.app import AppContext
 from service.clock import ManualClock
 from service.inbox import store_fetched
 from service.models import InboundMessage, InboundStatus, OutboundMessage, OutboundStatus
-from service.runner import build_worker, worker_pool
+from service.runner import build_worker, watch_inbox, worker_pool
 from tests.integration.test_flow import deliver, import_csv, sent_to
 from tests.mail import reply_to
 
@@ -98,3 +100,26 @@ async def test_stored_mail_whose_job_was_lost_is_applied_by_a_later_tick(
     row = await InboundMessage.get(id=stored)
     assert row.status == InboundStatus.PROCESSED
     assert len(await sent_to(app, "sam@university.example", "understood")) == 1
+
+
+async def test_arriving_mail_is_fetched_without_waiting_for_the_next_poll(
+    app: AppContext, worker: Worker
+) -> None:
+    pool = await worker_pool(worker)
+    watcher = asyncio.create_task(watch_inbox(app, pool))
+    try:
+        await asyncio.sleep(0.2)
+        assert await pool.queued_jobs() == []  # nothing there, nothing queued
+        deliver(app, out_of_office(1))
+        for _ in range(100):
+            queued = [job.function for job in await pool.queued_jobs()]
+            if queued:
+                break
+            await asyncio.sleep(0.1)
+        assert queued == ["poll_inbox"]
+    finally:
+        watcher.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await watcher
+    await worker.async_run()
+    assert [row.status for row in await InboundMessage.all()] == [InboundStatus.IGNORED]

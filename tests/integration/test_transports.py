@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import socket
 from email.message import EmailMessage
 from email.policy import SMTP
 from pathlib import Path
@@ -66,6 +68,34 @@ async def test_a_stale_uidvalidity_acknowledges_nothing(mailroom: Dovecot) -> No
         assert mailroom.seen_count() == (1, 0)
         await incoming.ack([again.key])
         assert mailroom.seen_count() == (1, 1)
+    finally:
+        await incoming.close()
+
+
+async def test_idle_wakes_on_new_mail_and_survives_a_dropped_connection(
+    mailroom: Dovecot,
+) -> None:
+    incoming = ImapIncoming(mailroom.imap_url())
+    try:
+        # Nothing arrives: the wait ends at its timeout and says so.
+        assert await incoming.wait_for_mail(1.0) is False
+        # Mail arrives while the watcher waits: the server's word ends the wait, long before
+        # its timeout would have.
+        waiting = asyncio.create_task(incoming.wait_for_mail(120.0))
+        await asyncio.sleep(0.5)
+        mailroom.deliver(message(1))
+        assert await asyncio.wait_for(waiting, 30) is True
+        assert [f.raw for f in await incoming.fetch()] == [message(1)]
+        # The server drops the watcher's connection: the wait says "fetch to be sure", and
+        # the next wait starts on a new connection.
+        box = incoming._idle_box
+        assert box is not None
+        box.client.sock.shutdown(socket.SHUT_RDWR)
+        assert await asyncio.wait_for(incoming.wait_for_mail(120.0), 30) is True
+        waiting = asyncio.create_task(incoming.wait_for_mail(120.0))
+        await asyncio.sleep(0.5)
+        mailroom.deliver(message(2))
+        assert await asyncio.wait_for(waiting, 30) is True
     finally:
         await incoming.close()
 
