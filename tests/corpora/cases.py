@@ -143,7 +143,9 @@ def reply_cases() -> list[ReplyCase]:
 
 def slow_cases() -> list[tuple[str, bytes, float]]:
     """Inputs upstream keeps under a time limit (long quotes, pathological lines)."""
-    found = []
+    found: list[tuple[str, bytes, float]] = []
+    if not available():
+        return found  # collected even when the corpora are absent: the tests then skip
     for corpus in ("github_email_reply_parser", "zapier_email_reply_parser"):
         for entry in _load(corpus, "expectations.json"):
             if "max_seconds" in entry:
