@@ -68,6 +68,7 @@ STYLES = ("gmail", "outlook", "apple")
 # What the simulated people ever answer (see Simulation.answer).
 ANSWERED_KINDS = frozenset(
     {
+        "closure",
         "agenda_request",
         "after_meeting",
         "task_reminder",
@@ -290,7 +291,15 @@ class Simulation:
             found = re.search(r"reply with done (\d+)", _quote_block(message))
             return f"done {found.group(1)}" if found else None
         if kind == "reevaluation" and person.role == "mentee":
-            return self.rng.choice(("keep", "More often", "less often", "frequency: every 3 weeks"))
+            # Now and then a pair decides their goals are met, and phases out gracefully.
+            return self.rng.choice(
+                ("keep", "More often", "less often", "frequency: every 3 weeks", "phase out")
+            )
+        if kind == "closure":
+            return (
+                "Thank you for everything.\n\n"
+                "I met most of my goals, and I know who to ask about the rest."
+            )
         if kind != "agreement_request":
             return None
         lines: list[str] = []

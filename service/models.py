@@ -88,6 +88,11 @@ class Pairing(Model):
     mentor_agreed_at = fields.DatetimeField(null=True)
     mentee_agreed_at = fields.DatetimeField(null=True)
     signed_at = fields.DatetimeField(null=True)
+    # Phasing out: how it began (a participant, the projected end, the coordinator), when,
+    # and when the pairing closed. While closing, plan_at is when to close it.
+    closing_path = fields.CharField(max_length=20, null=True)
+    closing_at = fields.DatetimeField(null=True)
+    closed_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField()
     updated_at = fields.DatetimeField()
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -54,6 +54,7 @@ class OutboxWriter:
         not_before: datetime | None = None,
         calendar: tuple[bytes, str] | None = None,
         in_reply_to: str | None = None,
+        attachments: Sequence[tuple[str, str, bytes]] = (),
     ) -> bool:
         """Queue one email; returns False when this dedupe key was queued before."""
         if await OutboundMessage.filter(dedupe_key=dedupe_key).using_db(connection).exists():
@@ -76,6 +77,7 @@ class OutboxWriter:
             in_reply_to=in_reply_to,
             references=[in_reply_to] if in_reply_to else (),
             calendar=calendar,
+            attachments=attachments,
         )
         await OutboundMessage.create(
             using_db=connection,

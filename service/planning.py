@@ -40,6 +40,8 @@ from service.pairings import Cast, add_meeting
 log = logging.getLogger(__name__)
 # Meetings go on while the pair re-evaluates how often to meet.
 MEETING_STATES = (PairingState.ACTIVE, PairingState.REEVALUATING)
+# The last meeting of a pairing that is phasing out still has its agenda and follow-up.
+PROMPT_STATES = (*MEETING_STATES, PairingState.CLOSING)
 HORIZON = 2  # meetings issued ahead: each its own event, so each can carry its own agenda
 
 
@@ -90,7 +92,7 @@ async def _plan_pairing(
     terms = Terms.from_json(pairing.terms)
     end = projected_end(pairing.signed_at, terms.projected_months)
     if now >= end:
-        await projected_end_reached(connection, pairing, now)
+        await projected_end_reached(connection, outbox, pairing, now)
         return 0
     anchor_day = pairing.anchor_day or local_day(first.starts_at, first.tzid)
     wanted = numbers_to_plan(
@@ -140,7 +142,7 @@ async def plan_prompts(app: AppContext) -> int:
             prompts = meeting_prompts(
                 meeting.number, meeting.starts_at, meeting.ends_at, terms.frequency
             )
-            if meeting.cancelled or pairing.state not in MEETING_STATES:
+            if meeting.cancelled or pairing.state not in PROMPT_STATES:
                 meeting.prompt_at = None
             else:
                 queued += await _queue_prompts(

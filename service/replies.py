@@ -9,6 +9,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 
 from service.actions import add_task, complete_task
 from service.answers import ACCEPT, answer_proposal
+from service.closing import begin_phase_out
 from service.domain.agreement import Change, Terms, apply_changes, parse_frequency
 from service.domain.cadence import faster, slower
 from service.domain.commands import (
@@ -281,6 +282,12 @@ async def _apply_commands(
             applied.append(
                 await change_frequency(connection, outbox, pairing, person, frequency, now)
             )
+        elif command.name == "phase_out":
+            applied.append(
+                await begin_phase_out(
+                    connection, outbox, pairing, now, path="participant", by=person
+                )
+            )
         elif command.name != "agenda":
             suffix = "" if is_available(command.name) else " (this command is not available yet)"
             not_understood.append(command.line + suffix)
@@ -375,7 +382,7 @@ async def general_reply(
                         created_at=now,
                     )
                 applied.append(f"Added to the agenda of meeting {meeting.number}: {text}")
-    elif free and about in ("after", "checkin"):
+    elif free and about in ("after", "checkin", "closure"):
         applied.append("Thank you for your reflection. It is not shared with anyone.")
     elif free:
         applied.append("Your message was received.")

@@ -111,7 +111,6 @@ REGISTRY: tuple[CommandSpec, ...] = (
         "phase out",
         "begins ending the mentoring relationship gracefully",
         _pattern(r"phase[ -]?out(?P<x>)\.?", "x"),
-        available=False,
     ),
     CommandSpec(
         "help",

@@ -43,3 +43,26 @@ MENTOR_CHECKIN = (
     "Is your mentee moving appropriately towards their goals?",
     "Is there anything you, as the mentor, could do differently to help them get there?",
 )
+
+# Section 4, for the mentee: how to know it is time for closure.
+CLOSURE_QUESTIONS_MENTEE = (
+    "What is missing in this relationship? Could it be reshaped, or is it time to move on?",
+    "If you did not get what you hoped for, did you say clearly what you expected and needed?",
+    "Have you met your learning goals?",
+    "Did it feel like meeting just to meet?",
+    "Had progress stopped, even though you kept meeting?",
+    "Has what matters to you, or your career focus, changed?",
+)
+# Section 4, for the mentor: evaluate the mentoring plan you agreed.
+CLOSURE_QUESTIONS_MENTOR = (
+    "Has your mentee accomplished what you both set out to do?",
+    "What remains to be done, and who could help with it?",
+    "Was progress towards the goals adequate? If not, what got in the way?",
+    "Has your mentee's career or research focus shifted?",
+)
+LEAVING_GRACEFULLY = (
+    "Gratitude is the key to leaving gracefully: thank each other for the time given.",
+    "Talk about how needs have changed rather than about what the other did not do.",
+    "Be transparent and direct about why, be gracious, and listen without judging.",
+    "Ending the formal relationship does not end the collegial one: agree how to stay in touch.",
+)

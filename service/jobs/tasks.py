@@ -8,8 +8,10 @@ from datetime import timedelta
 from typing import Any, cast
 
 from service.app import AppContext
+from service.closing import close_due
 from service.inbox import process_inbound, store_fetched
 from service.models import InboundMessage, InboundStatus, OutboundMessage, OutboundStatus
+from service.outbox import OutboxWriter
 from service.planning import (
     plan_meetings,
     plan_prompts,
@@ -88,6 +90,7 @@ async def tick(ctx: dict[str, Any]) -> dict[str, int]:
     prompts = await plan_prompts(app)
     prompts += await plan_task_reminders(app)
     prompts += await plan_reevaluations(app)
+    closed = await close_due(OutboxWriter(app.settings, app.secret), app.clock.now())
     due = await OutboundMessage.filter(
         status=OutboundStatus.PENDING, not_before__lte=app.clock.now()
     ).count()
@@ -97,5 +100,6 @@ async def tick(ctx: dict[str, Any]) -> dict[str, int]:
         "requeued_inbound": len(pending),
         "meetings_issued": issued,
         "prompts_queued": prompts,
+        "pairings_closed": closed,
         "due_outbound": due,
     }

@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from email.header import Header
+from email.message import Message
 from email.utils import format_datetime, formataddr
 from functools import cache
 from pathlib import Path
@@ -16,7 +17,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from service.mail.calendar import calendar_body
 from service.mail.kinds import KINDS
-from service.mail.mime import WIRE, alternative
+from service.mail.mime import WIRE, alternative, attachment, mixed
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "email"
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f\u0085\u2028\u2029]")
@@ -83,10 +84,20 @@ def build_message(
     references: Sequence[str] = (),
     calendar: tuple[bytes, str] | None = None,
     extra_headers: Mapping[str, str] | None = None,
+    attachments: Sequence[tuple[str, str, bytes]] = (),
 ) -> bytes:
-    """The email as it goes on the wire (CRLF line ends, 8bit text where lines allow)."""
+    """The email as it goes on the wire (CRLF line ends, 8bit text where lines allow).
+
+    `attachments` are (file name, MIME type, bytes).
+    """
+    message: Message
     if calendar is not None:
         message = calendar_body(rendered.text, rendered.html, calendar[0], calendar[1])
+    elif attachments:
+        message = mixed(
+            alternative(rendered.text, rendered.html),
+            *(attachment(data, mimetype, name) for name, mimetype, data in attachments),
+        )
     else:
         message = alternative(rendered.text, rendered.html)
     message["MIME-Version"] = "1.0"

@@ -66,3 +66,12 @@ def ics_attachment(ics: bytes) -> MIMEApplication:
     part = _inner(MIMEApplication(ics, "ics"))
     part.add_header("Content-Disposition", "attachment", filename="invite.ics")
     return part
+
+
+def attachment(data: bytes, mimetype: str, filename: str) -> MIMEBase:
+    maintype, _, subtype = mimetype.partition("/")
+    part = _inner(MIMEBase(maintype, subtype))
+    part.set_payload(data)
+    encoders.encode_base64(part)
+    part.add_header("Content-Disposition", "attachment", filename=filename)
+    return part

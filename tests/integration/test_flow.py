@@ -401,6 +401,7 @@ async def test_reevaluation_replans_and_updates_the_invitations(app: AppContext)
 async def test_the_projected_end_stops_the_cadence_and_hands_over_to_phasing_out(
     app: AppContext,
 ) -> None:
+    from service.closing import close_due
     from service.domain.cadence import add_months
     from service.planning import plan_meetings, plan_prompts
 
@@ -409,22 +410,38 @@ async def test_the_projected_end_stops_the_cadence_and_hands_over_to_phasing_out
     assert isinstance(clock, ManualClock)
     assert pairing.signed_at is not None
     end = add_months(pairing.signed_at, 12)  # the default projected length
-    for day in range(0, 420, 2):
+    day = 0
+    while (await Pairing.get(id=pairing.id)).state != PairingState.CLOSING:
+        assert day < 420, "the projected end never came"
         clock.set(pairing.signed_at + timedelta(days=day))
         await plan_meetings(app)
         await plan_prompts(app)
+        day += 2
     meetings = await Meeting.filter(pairing_id=pairing.id).order_by("number")
+    *cadence, last = meetings
     assert [m.number for m in meetings] == list(range(1, len(meetings) + 1))
-    assert all(m.starts_at < end for m in meetings), "no meeting past the projected end"
-    assert end - meetings[-1].starts_at < timedelta(days=35), "monthly to the last month"
+    assert all(m.starts_at < end for m in cadence), "the cadence stops at the projected end"
+    assert end - cadence[-1].starts_at < timedelta(days=35), "monthly to the last month"
+    # Phasing out sets up one last meeting and tells both why.
+    assert last.starts_at > clock.now() and not last.cancelled
     pairing = await Pairing.get(id=pairing.id)
-    assert pairing.state == PairingState.CLOSING
-    assert pairing.plan_at is None
-    # Once closing, the cadence is quiet: no meeting, no prompt.
+    assert pairing.closing_path == "projected_end"
+    for address in ("sam@university.example", "zoe@hospital.example"):
+        (closure,) = await sent_to(app, address, "closure")
+        assert "The 12 months you agreed" in plain(closure)
+        assert f"Your last meeting is meeting {last.number}" in plain(closure)
+    # A few days after the last meeting the pairing closes; then all is quiet.
+    clock.set(last.ends_at + timedelta(days=1))
+    assert await close_due(OutboxWriter(app.settings, app.secret), clock.now()) == 0
+    clock.set(last.ends_at + timedelta(days=3))
+    assert await close_due(OutboxWriter(app.settings, app.secret), clock.now()) == 1
+    assert (await Pairing.get(id=pairing.id)).state == PairingState.CLOSED
+    assert len(await sent_to(app, "sam@university.example", "closure_archive")) == 1
     queued = await OutboundMessage.all().count()
     clock.set(end + timedelta(days=60))
     assert await plan_meetings(app) == 0
     assert await plan_prompts(app) == 0
+    assert await close_due(OutboxWriter(app.settings, app.secret), clock.now()) == 0
     assert await OutboundMessage.all().count() == queued
 
 
