@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -14,6 +15,11 @@ from tortoise.migrations.api import migrate as run_migrations
 from tortoise.transactions import in_transaction
 
 APP = "models"
+
+# The drivers log every statement with its parameters at DEBUG: message bodies, private
+# reflections. Those loggers stay quiet whatever level the service itself logs at.
+for _name in ("tortoise.db_client", "aiosqlite", "tortoise"):
+    logging.getLogger(_name).setLevel(logging.INFO)
 
 
 def _synchronous(value: str) -> str:

@@ -173,6 +173,31 @@ class MeetingAnswer(Model):
         unique_together = (("meeting", "person"),)
 
 
+class Reflection(Model):
+    """A participant's answer to a reflection or check-in prompt, sealed at rest.
+
+    Private to its writer unless they wrote `share`; never in a digest, a log or an error.
+    """
+
+    id = fields.IntField(primary_key=True)
+    pairing: fields.ForeignKeyRelation[Pairing] = fields.ForeignKeyField(
+        "models.Pairing", related_name="reflections", on_delete=fields.CASCADE
+    )
+    person: fields.ForeignKeyRelation[Person] = fields.ForeignKeyField(
+        "models.Person", related_name="reflections", on_delete=fields.CASCADE
+    )
+    topic = fields.CharField(max_length=40)  # the prompt answered: "after12", "checkin12"…
+    sealed = fields.BinaryField()
+    shared = fields.BooleanField(default=False)
+    created_at = fields.DatetimeField()
+
+    pairing_id: int
+    person_id: int
+
+    class Meta:
+        table = "reflection"
+
+
 class ProposalState(StrEnum):
     OPEN = "open"
     ACCEPTED = "accepted"

@@ -33,6 +33,7 @@ from service.models import (
 from service.outbox import OutboxWriter, recipient_context
 from service.outcome import Outcome
 from service.pairings import activate, request_agreement
+from service.reflections import REFLECTIVE_TOPICS, keep_reflection
 from service.replan import change_frequency, reschedule_meeting
 
 
@@ -288,7 +289,7 @@ async def _apply_commands(
                     connection, outbox, pairing, now, path="participant", by=person
                 )
             )
-        elif command.name != "agenda":
+        elif command.name not in ("agenda", "share"):
             suffix = "" if is_available(command.name) else " (this command is not available yet)"
             not_understood.append(command.line + suffix)
     return applied, not_understood
@@ -382,8 +383,20 @@ async def general_reply(
                         created_at=now,
                     )
                 applied.append(f"Added to the agenda of meeting {meeting.number}: {text}")
-    elif free and about in ("after", "checkin", "closure"):
-        applied.append("Thank you for your reflection. It is not shared with anyone.")
+    elif free and about in REFLECTIVE_TOPICS:
+        applied.append(
+            await keep_reflection(
+                connection,
+                outbox,
+                pairing,
+                person,
+                topic,
+                free,
+                share=any(c.name == "share" for c in result.commands),
+                inbound_id=row.id,
+                now=now,
+            )
+        )
     elif free:
         applied.append("Your message was received.")
     if not applied and not not_understood:

@@ -113,6 +113,12 @@ REGISTRY: tuple[CommandSpec, ...] = (
         _pattern(r"phase[ -]?out(?P<x>)\.?", "x"),
     ),
     CommandSpec(
+        "share",
+        "share",
+        "sends your reflection in this reply to your mentoring partner too",
+        _pattern(r"share(?P<x>)\.?", "x"),
+    ),
+    CommandSpec(
         "help",
         "help",
         "sends you this list",

@@ -30,6 +30,7 @@ KINDS: dict[str, Kind] = {
         Kind("task_overdue", "an action item is past its due date", True),
         Kind("closure", "phasing out: the last meeting and the guide's closure questions", True),
         Kind("closure_archive", "the record of a closed pairing, with an mbox attachment", False),
+        Kind("reflection_shared", "a reflection its writer chose to share with the partner", False),
         Kind("understood", "what a reply was understood to say", True),
         Kind("help", "what may be written in a reply", True),
         Kind("refusal", "a polite no to mail we cannot take", False),

@@ -28,6 +28,9 @@ CADENCE_KINDS = (
     "task_reminder",
     "task_overdue",
     "reevaluation",
+    # Some pairs phase out at their re-evaluation.
+    "closure",
+    "closure_archive",
 )
 
 

@@ -99,6 +99,7 @@ def context(kind: str) -> dict[str, Any]:
             "done": [{"number": 1, "text": "Send <CV>"}],
             "open": [],
         },
+        "reflection_shared": {"partner": PARTNER, "text": "We <did> well.\nNext: the grant."},
         "meeting_declined": {
             "partner": PARTNER,
             "meeting": MEETING,
