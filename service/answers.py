@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
@@ -113,9 +114,7 @@ async def _tell_partner_declined(
     answer: CalendarAnswer,
     now: datetime,
 ) -> None:
-    partner, role = (
-        (cast.mentee, "mentee") if person.id == cast.mentor.id else (cast.mentor, "mentor")
-    )
+    partner, role = cast.partner_of(person)
     await outbox.add(
         connection,
         kind="meeting_declined",
@@ -133,9 +132,15 @@ async def _tell_partner_declined(
                 "label": format_span(meeting.starts_at, meeting.ends_at, partner.timezone),
             },
             "comment": answer.comment,
-            "example": "Tue Dec 9 3pm",
+            "example": _next_day_example(meeting, partner),
         },
     )
+
+
+def _next_day_example(meeting: Meeting, person: Person) -> str:
+    """ "Fri Dec 4 15:00": the same time a day later, as a `reschedule:` example."""
+    day = meeting.starts_at.astimezone(ZoneInfo(person.timezone)) + timedelta(days=1)
+    return f"{day:%a %b} {day.day} {day:%H:%M}"
 
 
 async def _proposal(
@@ -169,9 +174,7 @@ async def _proposal(
         comment=answer.comment,
         created_at=now,
     )
-    partner, role = (
-        (cast.mentee, "mentee") if person.id == cast.mentor.id else (cast.mentor, "mentor")
-    )
+    partner, role = cast.partner_of(person)
     await outbox.add(
         connection,
         kind="time_proposed",

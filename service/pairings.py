@@ -184,6 +184,12 @@ class Cast:
             (self.mentee, "mentee", self.mentor, "mentor"),
         )
 
+    def partner_of(self, person: Person) -> tuple[Person, str]:
+        """The other person of the pairing, and their role."""
+        if person.id == self.mentor.id:
+            return self.mentee, "mentee"
+        return self.mentor, "mentor"
+
 
 async def add_meeting(
     connection: BaseDBAsyncClient,

@@ -42,9 +42,7 @@ async def keep_reflection(
     if not share:
         return "Thank you for your reflection. It is kept for you alone."
     cast = await Cast.load(connection, pairing)
-    partner, role = (
-        (cast.mentee, "mentee") if person.id == cast.mentor.id else (cast.mentor, "mentor")
-    )
+    partner, role = cast.partner_of(person)
     await outbox.add(
         connection,
         kind="reflection_shared",

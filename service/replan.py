@@ -168,7 +168,7 @@ async def reschedule_meeting(
     cast = await move_meeting(
         connection, outbox, pairing, meeting, new_time.start, new_time.start + length, note, now
     )
-    partner = cast.mentee if writer.id == cast.mentor.id else cast.mentor
+    partner, _ = cast.partner_of(writer)
     label = format_span(meeting.starts_at, meeting.ends_at, writer.timezone)
     done = f"Meeting {meeting.number} is moved to {label}; you both get an updated invitation."
     if check.late:
