@@ -69,6 +69,7 @@ STYLES = ("gmail", "outlook", "apple")
 ANSWERED_KINDS = frozenset(
     {
         "closure",
+        "mentoring_map",
         "agenda_request",
         "after_meeting",
         "task_reminder",
@@ -295,6 +296,13 @@ class Simulation:
             return self.rng.choice(
                 ("keep", "More often", "less often", "frequency: every 3 weeks", "phase out")
             )
+        if kind == "mentoring_map" and self.rng.random() < 0.6:
+            mentor = self.partner_name(message)
+            return (
+                f"Career guidance: {mentor}\nResearch or clinical skills: my lab head\n"
+                "Sponsorship: nobody yet\nEmotional support: my family\n"
+                "Intellectual community: the journal club"
+            )
         if kind == "closure":
             return (
                 "Thank you for everything.\n\n"
@@ -315,6 +323,12 @@ class Simulation:
         lines.append("I agree")
         greeting = "Thanks, looks good." if person.style != "outlook" else "Hello,"
         return greeting + "\n\n" + "\n".join(lines)
+
+    @staticmethod
+    def partner_name(message: EmailMessage) -> str:
+        """The mentor named in a mentee's email ("… is one mentor")."""
+        found = re.search(r"^(.+?) is one mentor", _quote_block(message), re.MULTILINE)
+        return found.group(1) if found else "my mentor"
 
     def reschedules(self, subject: str) -> bool:
         """Now and then something comes up and a new meeting has to move."""

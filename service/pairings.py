@@ -16,6 +16,7 @@ from service.domain.prompts import meeting_prompts
 from service.domain.roster import Person as RosterPerson
 from service.domain.roster import Roster, RosterRow
 from service.domain.schedule import Slot, first_meeting, format_day, format_span, local_view
+from service.exercises import queue_exercises
 from service.mail.calendar import EventSpec, Participant, build_ics
 from service.models import Meeting, Pairing, PairingState, Person, Program
 from service.outbox import OutboxWriter, recipient_context
@@ -259,6 +260,9 @@ async def activate(
             },
         )
     meeting = await add_meeting(connection, outbox, pairing, cast, 1, slot, now)
+    await queue_exercises(
+        connection, outbox, pairing, cast, format_span(slot.start, slot.end, mentor.timezone), now
+    )
     # The next tick issues the rest of the horizon; the re-evaluation is asked at its point.
     pairing.plan_at = now
     pairing.reevaluate_at = add_months(now, terms.reevaluate_months)

@@ -13,7 +13,7 @@ from service.privacy import seal
 
 PURPOSE = "reflection"
 # The prompts whose free-text answers are reflections (see planning's topics).
-REFLECTIVE_TOPICS = ("after", "checkin", "closure")
+REFLECTIVE_TOPICS = ("after", "checkin", "closure", "reflect")
 
 
 async def keep_reflection(

@@ -19,6 +19,7 @@ from service.domain.commands import (
     is_available,
     parse_commands,
 )
+from service.exercises import map_answer
 from service.mail.inbound import ParsedMessage
 from service.models import (
     AgendaItem,
@@ -360,7 +361,14 @@ async def general_reply(
         if answer:
             applied.append(answer)
             free = [line for line in free if line.lower().strip(" .!") not in _REEVAL_WORDS]
-    not_understood += result.unknown
+    if about == "map":
+        # The mentoring map is a form ("Sponsorship: Dr. Lee"), kept sealed like a
+        # reflection, and answered with the needs it leaves open.
+        applied += map_answer(parsed.visible_text)
+        free = [parsed.visible_text]
+        about = "mapped"
+    else:
+        not_understood += result.unknown
     if topics:
         meeting = await _agenda_meeting(connection, pairing, ref, now)
         if meeting is None:
@@ -383,20 +391,19 @@ async def general_reply(
                         created_at=now,
                     )
                 applied.append(f"Added to the agenda of meeting {meeting.number}: {text}")
-    elif free and about in REFLECTIVE_TOPICS:
-        applied.append(
-            await keep_reflection(
-                connection,
-                outbox,
-                pairing,
-                person,
-                topic,
-                free,
-                share=any(c.name == "share" for c in result.commands),
-                inbound_id=row.id,
-                now=now,
-            )
+    elif free and about in (*REFLECTIVE_TOPICS, "mapped"):
+        kept = await keep_reflection(
+            connection,
+            outbox,
+            pairing,
+            person,
+            topic,
+            free,
+            share=any(c.name == "share" for c in result.commands),
+            inbound_id=row.id,
+            now=now,
         )
+        applied += [] if about == "mapped" else [kept]
     elif free:
         applied.append("Your message was received.")
     if not applied and not not_understood:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 FIRST_MEETING_CHECKLIST = (
     "Clarify your values: what motivates you?",
     "Note the knowledge and skill gaps your mentor could help with.",
@@ -66,3 +68,48 @@ LEAVING_GRACEFULLY = (
     "Be transparent and direct about why, be gracious, and listen without judging.",
     "Ending the formal relationship does not end the collegial one: agree how to stay in touch.",
 )
+
+# The mentoring map (the guide's "network of mentors" exercise): who helps with what.
+MENTORING_MAP = (
+    ("Career guidance", "choices of track, position and next steps"),
+    ("Research or clinical skills", "the craft of your daily work"),
+    ("Sponsorship", "someone who speaks up for you and opens doors"),
+    ("Feedback on your work", "people who read your drafts and watch you present"),
+    ("Intellectual community", "peers to think with and learn from"),
+    ("Emotional support", "people to talk to when things are hard"),
+    ("Accountability", "someone who checks that you do what you planned"),
+    ("Work and life", "balancing the job with the rest of life"),
+)
+MENTORING_TEAM_ADVICE = (
+    "No one mentor can cover everything: a mentoring team shares the work.",
+    "For each unmet need, think of one person you could ask: a peer, a senior colleague, "
+    "someone at another institution.",
+    "Ask your mentor whom they would suggest; introductions are part of a mentor's role.",
+)
+# Before the first meeting, for the mentor: the guide's reflection on past mentoring.
+MENTOR_REFLECTION = (
+    "Think of a mentor who made a difference to you. What did they do that helped?",
+    "Think of a mentoring relationship that did not work. What got in the way?",
+    "What do you expect of your mentee, and what can your mentee expect of you?",
+    "What kind of mentor do you want to be, and what would you like to learn doing it?",
+    "Who is on your own mentoring team, to turn to when you need advice as a mentor?",
+)
+
+
+_NOBODY = re.compile(
+    r"^(?:|-+|\?+|n/?a|none|nobody|no one|no-one|not yet|nobody yet|tbd)\.?$", re.I
+)
+
+
+def read_mentoring_map(text: str) -> dict[str, str]:
+    """ "Sponsorship: Dr. Lee" lines: the categories filled in, with what was written."""
+    filled: dict[str, str] = {}
+    for line in text.splitlines():
+        label, sep, value = line.partition(":")
+        if not sep or _NOBODY.match(value.strip()):
+            continue
+        wanted = " ".join(label.lower().split()).lstrip("-*0123456789. ")
+        for category, _ in MENTORING_MAP:
+            if wanted and category.lower().startswith(wanted[:12]) and len(wanted) >= 4:
+                filled[category] = " ".join(value.split())[:300]
+    return filled

@@ -28,6 +28,8 @@ KINDS: dict[str, Kind] = {
         Kind("reevaluation", "the agreed re-evaluation: keep, increase or decrease", True),
         Kind("task_reminder", "an action item is due tomorrow", True),
         Kind("task_overdue", "an action item is past its due date", True),
+        Kind("mentoring_map", "the mentee's mentoring map: who helps with what", True),
+        Kind("mentor_reflection", "the mentor's reflection before the first meeting", True),
         Kind("closure", "phasing out: the last meeting and the guide's closure questions", True),
         Kind("closure_archive", "the record of a closed pairing, with an mbox attachment", False),
         Kind("reflection_shared", "a reflection its writer chose to share with the partner", False),

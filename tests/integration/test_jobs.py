@@ -61,17 +61,22 @@ async def test_a_wave_of_replies_is_applied_in_batches_and_answered(
     assert len(statuses) == 62
     assert sorted(set(statuses)) == [InboundStatus.IGNORED, InboundStatus.PROCESSED]
     assert statuses.count(InboundStatus.PROCESSED) == 2
-    # The answers went out in the same run: both signed agreements and both invitations.
+    # The answers went out in the same run: both signed agreements, both invitations, and
+    # the mentor's reflection exercise (the mentee's map waits a week).
     sent = await OutboundMessage.filter(status=OutboundStatus.SENT).values_list("kind", flat=True)
     assert sorted(k for k in sent if k != "agreement_request") == [
         "agreement_signed",
         "agreement_signed",
         "invitation",
         "invitation",
+        "mentor_reflection",
         "understood",
         "understood",
     ]
-    assert await OutboundMessage.filter(status=OutboundStatus.PENDING).count() == 0
+    pending = await OutboundMessage.filter(status=OutboundStatus.PENDING).values_list(
+        "kind", flat=True
+    )
+    assert pending == ["mentoring_map"]
 
 
 async def test_stored_mail_whose_job_was_lost_is_applied_by_a_later_tick(

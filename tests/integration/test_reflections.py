@@ -48,3 +48,48 @@ async def test_a_reflection_is_private_unless_its_writer_shares_it(
     # Each writer is told what became of it.
     assert "kept for you alone" in plain((await sent_to(app, SAM, "understood"))[-1])
     assert "Sam Okafor receives it too" in plain((await sent_to(app, ZOE, "understood"))[-1])
+
+
+async def test_the_exercises_reach_the_right_person_and_answers_stay_private(
+    app: AppContext,
+) -> None:
+    from datetime import timedelta
+
+    from service.clock import ManualClock
+    from service.sender import send_due
+
+    await activated(app)
+    # The mentor's reflection comes with the start; the mentee's map a week later.
+    assert await sent_to(app, SAM, "mentor_reflection") == []
+    (reflection,) = await sent_to(app, ZOE, "mentor_reflection")
+    assert "Before your first meeting with Sam Okafor" in plain(reflection)
+    clock = app.clock
+    assert isinstance(clock, ManualClock)
+    await send_due(app)
+    assert await OutboundMessage.filter(kind="mentoring_map", status="sent").count() == 0
+    clock.advance(timedelta(days=8))
+    await send_due(app)
+    (mapping,) = await sent_to(app, SAM, "mentoring_map")
+    assert "Sponsorship:" in plain(mapping)
+
+    deliver(
+        app,
+        reply_to(
+            mapping,
+            sender=SAM,
+            body="Career guidance: Dr. Zoë O'Brien\nSponsorship: nobody\n"
+            "Emotional support: MAP-SECRET-5d2 my sister",
+        ),
+    )
+    deliver(app, reply_to(reflection, sender=ZOE, body="MENTOR-NOTE-88e My first mentor listened."))
+    assert await receive(app) == [InboundStatus.PROCESSED, InboundStatus.PROCESSED]
+    answer = plain((await sent_to(app, SAM, "understood"))[-1])
+    assert "Career guidance: Dr. Zoë O'Brien" in answer
+    assert "Not covered yet: Research or clinical skills, Sponsorship" in answer
+    assert "mentoring team" in answer
+    topics = sorted(r.topic.rstrip("0123456789") for r in await Reflection.all())
+    assert topics == ["map", "reflect"]
+    for row in await OutboundMessage.filter(kind__not="understood"):
+        assert b"MAP-SECRET-5d2" not in bytes(row.raw_bytes)
+        assert b"MENTOR-NOTE-88e" not in bytes(row.raw_bytes)
+    assert await sent_to(app, ZOE, "reflection_shared") == []

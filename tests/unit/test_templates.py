@@ -99,6 +99,15 @@ def context(kind: str) -> dict[str, Any]:
             "done": [{"number": 1, "text": "Send <CV>"}],
             "open": [],
         },
+        "mentoring_map": {
+            "partner": PARTNER,
+            "categories": [{"name": "Sponsorship", "about": "someone who opens <doors>"}],
+        },
+        "mentor_reflection": {
+            "partner": PARTNER,
+            "first_meeting": MEETING["label"],
+            "questions": ["Who helped you, and how?"],
+        },
         "reflection_shared": {"partner": PARTNER, "text": "We <did> well.\nNext: the grant."},
         "meeting_declined": {
             "partner": PARTNER,
