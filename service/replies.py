@@ -365,8 +365,18 @@ async def general_reply(
         # The mentoring map is a form ("Sponsorship: Dr. Lee"), kept sealed like a
         # reflection, and answered with the needs it leaves open.
         applied += map_answer(parsed.visible_text)
-        free = [parsed.visible_text]
-        about = "mapped"
+        await keep_reflection(
+            connection,
+            outbox,
+            pairing,
+            person,
+            topic,
+            [parsed.visible_text],
+            share=False,
+            inbound_id=row.id,
+            now=now,
+        )
+        free = []
     else:
         not_understood += result.unknown
     if topics:
@@ -391,7 +401,7 @@ async def general_reply(
                         created_at=now,
                     )
                 applied.append(f"Added to the agenda of meeting {meeting.number}: {text}")
-    elif free and about in (*REFLECTIVE_TOPICS, "mapped"):
+    elif free and about in REFLECTIVE_TOPICS:
         kept = await keep_reflection(
             connection,
             outbox,
@@ -403,7 +413,7 @@ async def general_reply(
             inbound_id=row.id,
             now=now,
         )
-        applied += [] if about == "mapped" else [kept]
+        applied.append(kept)
     elif free:
         applied.append("Your message was received.")
     if not applied and not not_understood:
