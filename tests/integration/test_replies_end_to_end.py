@@ -8,15 +8,9 @@ and hears once; bounces stop mail to an address at the threshold."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from datetime import timedelta
 
-import aiosmtplib
-
-from service import db
-from service.clock import ManualClock
 from service.domain.roster import read_roster
-from service.jobs.worker import make_app
 from service.models import (
     InboundMessage,
     Meeting,
@@ -30,11 +24,9 @@ from service.models import (
 )
 from service.outbox import OutboxWriter
 from service.pairings import import_roster
-from service.runner import build_worker, worker_pool
-from tests.conftest import SERVICE_DOMAIN
-from tests.integration.conftest import make_settings
-from tests.mail import calendar_answer, delivery_report, parse, reply_to
-from tests.servers import USER, Dovecot, SmtpServer
+from tests.integration.conftest import Live
+from tests.mail import calendar_answer, delivery_report, reply_to
+from tests.servers import USER
 
 SAM = "sam@university.example"
 ZOE = "zoe@hospital.example"
@@ -46,160 +38,159 @@ CSV = (
 ).encode()
 
 
-def kind_of(raw: bytes) -> str:
-    return str(parse(raw)["X-Mentormail-Kind"])
+async def agree_both(live: Live) -> None:
+    """The pairing from the CSV, agreed by both from their own clients."""
+    outbox = OutboxWriter(live.app.settings, live.app.secret)
+    await import_roster(read_roster(CSV), outbox, live.clock.now())
+    await live.run("send_outbox")
+    for address in (SAM, ZOE):
+        request = live.received(address, "agreement_request")[0]
+        await live.send(reply_to(request, sender=address, body="I agree"), address)
 
 
-async def test_replies_answers_and_machine_mail_through_real_servers(
-    postgres_available: str,
-    database_url: str,
-    redis_url: str,
-    smtp_server: SmtpServer,
-    mailroom: Dovecot,
-    tmp_path: Path,
-) -> None:
-    settings = make_settings(
-        tmp_path / "data",
-        database_url,
-        SMTP_URL=smtp_server.url,
-        IMAP_URL=mailroom.imap_url(),
-        MENTORMAIL_ADDRESS=f"{USER}@{SERVICE_DOMAIN}",
+async def test_replies_answers_and_machine_mail_through_real_servers(live: Live) -> None:
+    await agree_both(live)
+    await live.run("poll_inbox")
+    assert (await Pairing.get()).state == PairingState.ACTIVE
+
+    # Sam notes three action items, then closes each from a different client. Every
+    # quoted original lists "done 2" as an example: only what Sam wrote may count.
+    invitation = live.received(SAM, "invitation")[0]
+    await live.send(
+        reply_to(
+            invitation,
+            sender=SAM,
+            body="task: read the two papers by Friday\ntask: draft aims by Jan 20\n"
+            "task: send my CV by Jan 25",
+        ),
+        SAM,
     )
-    app = await make_app(settings)
-    clock = ManualClock(datetime(2026, 12, 28, 9, 0, tzinfo=UTC))
-    app.clock = clock
-    worker = build_worker(redis_url, app=app, burst=True, cron_jobs=[], poll_delay=0.01)
-    pool = await worker_pool(worker)
+    await live.run("poll_inbox")
+    assert await Task.filter(state=TaskState.OPEN).count() == 3
+    for number, style in ((1, "gmail"), (3, "outlook"), (2, "html")):
+        latest = live.received(SAM, "understood")[-1]
+        await live.send(reply_to(latest, sender=SAM, body=f"done {number}", style=style), SAM)
+        await live.run("poll_inbox")
+        done = await Task.filter(state=TaskState.DONE).values_list("number", flat=True)
+        assert number in done, f"the {style} reply did not complete task {number}"
+        assert len(done) == [1, 3, 2].index(number) + 1, f"{style}: quoted text was applied"
 
-    async def run(*jobs: str) -> None:
-        for job in jobs:
-            await pool.enqueue_job(job)
-        await worker.async_run()
+    # Sam's Outlook accepts meeting 1; Zoë's Google calendar proposes another time for it.
+    meeting = await Meeting.get(number=1)
+    await live.send(calendar_answer(invitation, sender=SAM, client="outlook"), SAM)
+    start = meeting.starts_at + timedelta(days=1)
+    await live.send(
+        calendar_answer(
+            live.received(ZOE, "invitation")[0],
+            sender=ZOE,
+            partstat="TENTATIVE",
+            client="google",
+            comment="Friday suits me better",
+            proposed=(start, start + (meeting.ends_at - meeting.starts_at)),
+        ),
+        ZOE,
+    )
+    await live.run("poll_inbox")
+    assert (await MeetingAnswer.get(person__email=SAM)).partstat == "ACCEPTED"
+    (offer,) = live.received(SAM, "time_proposed")
+    await live.send(reply_to(offer, sender=SAM, body="Accept", style="outlook"), SAM)
+    await live.run("poll_inbox")
+    moved = await Meeting.get(id=meeting.id)
+    assert moved.starts_at == start and moved.sequence == 1
+    assert len(live.received(ZOE, "invitation")) == 2 and len(live.received(SAM, "invitation")) == 2
+    # The earlier acceptance was for the old time: both are asked again.
+    assert await MeetingAnswer.all().count() == 0
 
-    async def send(raw: bytes, sender: str) -> None:
-        await aiosmtplib.send(
-            raw,
-            sender=sender,
-            recipients=[str(parse(raw)["To"]).strip("<>")],
-            hostname="127.0.0.1",
-            port=smtp_server.port,
+    # Machine mail and strangers: nothing is applied, nothing answers a machine, and a
+    # forged sender hears once a day however often it tries.
+    before = len(live.ours())
+    away = reply_to(live.received(ZOE, "understood")[-1], sender=ZOE, body="I am away until 4 Jan.")
+    away = away.replace(b"Subject: ", b"Auto-Submitted: auto-replied\r\nSubject: Out of Office ", 1)
+    await live.send(away, ZOE)
+    for _ in range(2):
+        forged = reply_to(
+            live.received(SAM, "understood")[-1],
+            sender="mallory@elsewhere.example",
+            body="done 3\nfrequency: weekly",
         )
+        await live.send(forged, "mallory@elsewhere.example")
+    await live.run("poll_inbox")
+    assert live.ours()[before:] == [(["mallory@elsewhere.example"], "refusal")]
+    assert (await Pairing.get()).terms["frequency"] == {"n": 2, "unit": "weeks"}
 
-    def ours() -> list[tuple[list[str], str]]:
-        """What the service sent so far (the server also carries mail to the service)."""
-        return [
-            (m.rcpt_tos, kind_of(m.raw))
-            for m in smtp_server.messages
-            if not m.rcpt_tos[0].endswith("@" + SERVICE_DOMAIN)
-        ]
+    # Sam's mailbox goes away: three days of bounces stop the mail to Sam, not to Zoë.
+    for day in range(3):
+        assert (await Person.get(email=SAM)).mail_disabled_at is None
+        report = delivery_report(
+            live.received(SAM, "invitation")[-1], SAM, day=f"day {day}"
+        ).replace(b"To: mentorship@", f"To: {USER}@".encode(), 1)
+        await live.send(report, "mailer-daemon@mx.university.example")
+        await live.run("poll_inbox")
+        live.clock.advance(timedelta(days=1))
+    assert (await Person.get(email=SAM)).mail_disabled_at is not None
+    assert await InboundMessage.filter(kind="bounce").count() == 3
+    # Zoë moves the next meeting: the updated invitation reaches her, not Sam.
+    before = len(live.ours())
+    last = live.received(ZOE, "understood")[-1]
+    await live.send(reply_to(last, sender=ZOE, body="reschedule: Jan 12 11am"), ZOE)
+    await live.run("poll_inbox")
+    assert sorted(live.ours()[before:]) == [([ZOE], "invitation"), ([ZOE], "understood")]
+    (held,) = await OutboundMessage.filter(status="failed")
+    assert held.recipients == [SAM] and held.kind == "invitation"
+    assert "bounces" in (held.last_error or "")
 
-    def received(address: str, kind: str) -> list[bytes]:
-        return [
-            m.raw
-            for m in smtp_server.messages
-            if m.rcpt_tos == [address] and kind_of(m.raw) == kind
-        ]
 
-    try:
-        await import_roster(read_roster(CSV), OutboxWriter(settings, app.secret), clock.now())
-        await run("send_outbox")
-        for address in (SAM, ZOE):
-            await send(
-                reply_to(received(address, "agreement_request")[0], sender=address, body="I agree"),
-                address,
-            )
-        await run("poll_inbox")
-        assert (await Pairing.get()).state == PairingState.ACTIVE
+async def test_phasing_out_through_real_servers_from_a_reply_and_from_the_projected_end(
+    live: Live,
+) -> None:
+    from email import message_from_bytes
 
-        # Sam notes three action items, then closes each from a different client. Every
-        # quoted original lists "done 2" as an example: only what Sam wrote may count.
-        invitation = received(SAM, "invitation")[0]
-        await send(
-            reply_to(
-                invitation,
-                sender=SAM,
-                body="task: read the two papers by Friday\ntask: draft aims by Jan 20\n"
-                "task: send my CV by Jan 25",
-            ),
-            SAM,
+    from service.domain.cadence import add_months
+    from service.models import Meeting
+
+    await agree_both(live)
+    await live.run("poll_inbox")
+    pairing = await Pairing.get()
+    assert pairing.signed_at is not None
+
+    # The projected end: the planning tick sets up a last meeting and sends the closure.
+    live.clock.set(add_months(pairing.signed_at, 12) + timedelta(hours=1))
+    await live.run("tick")
+    pairing = await Pairing.get()
+    assert (pairing.state, pairing.closing_path) == (PairingState.CLOSING, "projected_end")
+    for address in (SAM, ZOE):
+        (closure,) = live.received(address, "closure")
+        assert b"The 12 months you agreed" in closure.replace(b"=\r\n", b"")
+    # Sam answers the closure questions from his client; it is kept, not passed on.
+    await live.send(
+        reply_to(live.received(SAM, "closure")[0], sender=SAM, body="I met my goals, thanks."),
+        SAM,
+    )
+    await live.run("poll_inbox")
+    assert live.received(ZOE, "reflection_shared") == []
+    # Two days after the last meeting, each gets their record, with their own mail in it.
+    last = await Meeting.filter(pairing_id=pairing.id).order_by("-number").first()
+    assert last is not None
+    live.clock.set(last.ends_at + timedelta(days=3))
+    await live.run("tick")
+    assert (await Pairing.get()).state == PairingState.CLOSED
+    for address in (SAM, ZOE):
+        (archive,) = live.received(address, "closure_archive")
+        record = next(
+            p.get_payload(decode=True)
+            for p in message_from_bytes(archive).walk()
+            if p.get_filename() == "mentoring-record.mbox"
         )
-        await run("poll_inbox")
-        assert await Task.filter(state=TaskState.OPEN).count() == 3
-        for number, style in ((1, "gmail"), (3, "outlook"), (2, "html")):
-            latest = received(SAM, "understood")[-1]
-            await send(reply_to(latest, sender=SAM, body=f"done {number}", style=style), SAM)
-            await run("poll_inbox")
-            done = await Task.filter(state=TaskState.DONE).values_list("number", flat=True)
-            assert number in done, f"the {style} reply did not complete task {number}"
-            assert len(done) == [1, 3, 2].index(number) + 1, f"{style}: quoted text was applied"
+        assert isinstance(record, bytes)
+        assert (b"I met my goals" in record) == (address == SAM)
 
-        # Sam's Outlook accepts meeting 1; Zoë's Google calendar proposes another time for it.
-        meeting = await Meeting.get(number=1)
-        await send(calendar_answer(invitation, sender=SAM, client="outlook"), SAM)
-        start = meeting.starts_at + timedelta(days=1)
-        await send(
-            calendar_answer(
-                received(ZOE, "invitation")[0],
-                sender=ZOE,
-                partstat="TENTATIVE",
-                client="google",
-                comment="Friday suits me better",
-                proposed=(start, start + (meeting.ends_at - meeting.starts_at)),
-            ),
-            ZOE,
-        )
-        await run("poll_inbox")
-        assert (await MeetingAnswer.get(person__email=SAM)).partstat == "ACCEPTED"
-        (offer,) = received(SAM, "time_proposed")
-        await send(reply_to(offer, sender=SAM, body="Accept", style="outlook"), SAM)
-        await run("poll_inbox")
-        moved = await Meeting.get(id=meeting.id)
-        assert moved.starts_at == start and moved.sequence == 1
-        assert len(received(ZOE, "invitation")) == 2 and len(received(SAM, "invitation")) == 2
-        # The earlier acceptance was for the old time: both are asked again.
-        assert await MeetingAnswer.all().count() == 0
 
-        # Machine mail and strangers: nothing is applied, nothing answers a machine, and a
-        # forged sender hears once a day however often it tries.
-        before = len(ours())
-        away = reply_to(received(ZOE, "understood")[-1], sender=ZOE, body="I am away until 4 Jan.")
-        away = away.replace(
-            b"Subject: ", b"Auto-Submitted: auto-replied\r\nSubject: Out of Office ", 1
-        )
-        await send(away, ZOE)
-        for _ in range(2):
-            forged = reply_to(
-                received(SAM, "understood")[-1],
-                sender="mallory@elsewhere.example",
-                body="done 3\nfrequency: weekly",
-            )
-            await send(forged, "mallory@elsewhere.example")
-        await run("poll_inbox")
-        assert ours()[before:] == [(["mallory@elsewhere.example"], "refusal")]
-        assert (await Pairing.get()).terms["frequency"] == {"n": 2, "unit": "weeks"}
-
-        # Sam's mailbox goes away: three days of bounces stop the mail to Sam, not to Zoë.
-        for day in range(3):
-            assert (await Person.get(email=SAM)).mail_disabled_at is None
-            report = delivery_report(
-                received(SAM, "invitation")[-1], SAM, day=f"day {day}"
-            ).replace(b"To: mentorship@", f"To: {USER}@".encode(), 1)
-            await send(report, "mailer-daemon@mx.university.example")
-            await run("poll_inbox")
-            clock.advance(timedelta(days=1))
-        assert (await Person.get(email=SAM)).mail_disabled_at is not None
-        assert await InboundMessage.filter(kind="bounce").count() == 3
-        # Zoë moves the next meeting: the updated invitation reaches her, not Sam.
-        before = len(ours())
-        last = received(ZOE, "understood")[-1]
-        await send(reply_to(last, sender=ZOE, body="reschedule: Jan 12 11am"), ZOE)
-        await run("poll_inbox")
-        assert sorted(ours()[before:]) == [([ZOE], "invitation"), ([ZOE], "understood")]
-        (held,) = await OutboundMessage.filter(status="failed")
-        assert held.recipients == [SAM] and held.kind == "invitation"
-        assert "bounces" in (held.last_error or "")
-    finally:
-        await worker.close()
-        await app.outgoing.close()
-        await app.incoming.close()
-        await db.close()
+async def test_phase_out_written_by_a_participant_through_real_servers(live: Live) -> None:
+    await agree_both(live)
+    await live.run("poll_inbox")
+    invitation = live.received(ZOE, "invitation")[0]
+    await live.send(reply_to(invitation, sender=ZOE, body="phase out", style="outlook"), ZOE)
+    await live.run("poll_inbox")
+    pairing = await Pairing.get()
+    assert (pairing.state, pairing.closing_path) == (PairingState.CLOSING, "participant")
+    assert len(live.received(SAM, "closure")) == len(live.received(ZOE, "closure")) == 1
