@@ -402,13 +402,19 @@ async def general_reply(
                     )
                 applied.append(f"Added to the agenda of meeting {meeting.number}: {text}")
     elif free and about in REFLECTIVE_TOPICS:
+        # The writer's lines as written ("3. no" keeps its number), commands left out.
+        own_words = [
+            line.strip()
+            for line in parsed.visible_text.splitlines()
+            if line.strip() and not parse_commands(line, "general").commands
+        ]
         kept = await keep_reflection(
             connection,
             outbox,
             pairing,
             person,
             topic,
-            free,
+            own_words,
             share=any(c.name == "share" for c in result.commands),
             inbound_id=row.id,
             now=now,

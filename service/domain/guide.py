@@ -113,3 +113,24 @@ def read_mentoring_map(text: str) -> dict[str, str]:
             if wanted and category.lower().startswith(wanted[:12]) and len(wanted) >= 4:
                 filled[category] = " ".join(value.split())[:300]
     return filled
+
+
+# After a meeting, the answer that matters most when it is "no", twice in a row.
+PRODUCTIVE = AFTER_EACH_MEETING.index("Is this relationship continuing to be productive?") + 1
+
+_NUMBERED = re.compile(r"^\s*(\d{1,2})\s*[.):-]\s*(.+)$")
+_NO = re.compile(r"^(?:no|nope|not really|not at all|not yet|not sure|nein|non)\b", re.IGNORECASE)
+
+
+def numbered_answers(text: str) -> dict[int, str]:
+    """ "3. no, not lately" lines: the answers written against the questions' numbers."""
+    found: dict[int, str] = {}
+    for line in text.splitlines():
+        match = _NUMBERED.match(line)
+        if match:
+            found.setdefault(int(match.group(1)), match.group(2).strip())
+    return found
+
+
+def is_no(answer: str | None) -> bool:
+    return answer is not None and bool(_NO.match(answer.strip()))

@@ -93,3 +93,44 @@ async def test_the_exercises_reach_the_right_person_and_answers_stay_private(
         assert b"MAP-SECRET-5d2" not in bytes(row.raw_bytes)
         assert b"MENTOR-NOTE-88e" not in bytes(row.raw_bytes)
     assert await sent_to(app, ZOE, "reflection_shared") == []
+
+
+async def test_two_noes_in_a_row_to_the_productive_question_offer_a_way_out_privately(
+    app: AppContext,
+) -> None:
+    from service.clock import ManualClock
+    from service.mail.tokens import ReplyToken, reply_address
+    from service.models import Meeting, Pairing
+    from service.planning import plan_meetings
+
+    await activated(app)
+    clock = app.clock
+    assert isinstance(clock, ManualClock)
+    await plan_meetings(app)
+    pairing = await Pairing.get()
+    first = await Meeting.get(pairing_id=pairing.id, number=1)
+    clock.set(first.ends_at)  # the horizon moves on: meeting 3 is issued
+    await plan_meetings(app)
+    meetings = await Meeting.filter(pairing_id=pairing.id).order_by("number")
+    assert [m.number for m in meetings] == [1, 2, 3]
+
+    def after(meeting: Meeting, body: str) -> bytes:
+        """Sam's answer to the after-meeting prompt of `meeting`, answered by number."""
+        token = ReplyToken(pairing.id, pairing.mentee_id, f"after{meeting.id}")
+        address = reply_address(app.secret, app.settings.service_address, token)
+        return (
+            f"From: {SAM}\r\nTo: {address}\r\nSubject: Re: After your meeting\r\n"
+            f"Message-ID: <after{meeting.id}@university.example>\r\n\r\n{body}\r\n"
+        ).encode()
+
+    # The first meeting's questions are others: its "3. no" does not count.
+    for meeting in meetings:
+        deliver(app, after(meeting, "1. yes\n2. yes\n3. no, not lately\n4. yes"))
+        assert await receive(app) == [InboundStatus.PROCESSED]
+    said = [plain(raw) for raw in await sent_to(app, SAM, "understood")][-3:]
+    assert ["twice in a row" in text for text in said] == [False, False, True]
+    assert "write phase out" in said[-1]
+    # Nobody else hears of it.
+    for row in await OutboundMessage.all():
+        if SAM not in row.recipients:
+            assert b"twice in a row" not in bytes(row.raw_bytes), row.kind

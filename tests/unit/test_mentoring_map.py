@@ -20,3 +20,13 @@ def test_a_filled_in_map_reads_back_per_category_and_nobody_is_a_gap() -> None:
     }
     unmet = [name for name, _ in MENTORING_MAP if name not in filled]
     assert "Sponsorship" in unmet and "Accountability" in unmet
+
+
+def test_numbered_answers_and_what_counts_as_no() -> None:
+    from service.domain.guide import PRODUCTIVE, is_no, numbered_answers
+
+    answers = numbered_answers("1. yes, a lot\n2) mostly\n3 - no, not lately\nthanks!")
+    assert answers == {1: "yes, a lot", 2: "mostly", 3: "no, not lately"}
+    assert PRODUCTIVE == 3
+    assert is_no(answers[3]) and not is_no(answers[1]) and not is_no("none of the above")
+    assert not is_no(None) and not is_no("nothing to add") and is_no("Not really.")
