@@ -21,8 +21,8 @@ REFLECTIVE_TOPICS = ("after", "checkin", "closure", "reflect")
 TWICE_NO = (
     'You answered no to "Is this relationship continuing to be productive?" twice in a '
     "row. That is worth acting on: raise it at your next meeting; if it is time to move on, "
-    "write phase out and you both get the guide's advice on ending well; and your program "
-    "coordinator is there for advice from outside the relationship."
+    "write phase out and you both get the guide's advice on ending well; to ask your program "
+    "coordinator for advice in confidence, write help: followed by your note."
 )
 
 

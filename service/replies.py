@@ -33,7 +33,7 @@ from service.models import (
 )
 from service.outbox import OutboxWriter, recipient_context
 from service.outcome import Outcome
-from service.pairings import activate, request_agreement
+from service.pairings import Cast, activate, request_agreement
 from service.reflections import REFLECTIVE_TOPICS, keep_reflection
 from service.replan import change_frequency, reschedule_meeting
 
@@ -296,6 +296,38 @@ async def _apply_commands(
     return applied, not_understood
 
 
+async def _help_note(
+    connection: BaseDBAsyncClient,
+    outbox: OutboxWriter,
+    pairing: Pairing,
+    person: Person,
+    role: str,
+    program: Program,
+    note: str,
+    row: InboundMessage,
+    now: datetime,
+) -> None:
+    """A participant's note to the program's coordinators: theirs alone, never a digest's."""
+    assert program.coordinator_email
+    cast = await Cast.load(connection, pairing)
+    partner, _ = cast.partner_of(person)
+    name = "Program coordinator"
+    await outbox.add(
+        connection,
+        kind="help_note",
+        dedupe_key=f"help_note:inbound:{row.id}",
+        to=(name, program.coordinator_email),
+        now=now,
+        context={
+            **recipient_context(name, program.coordinator_email, "coordinator", program.name),
+            "writer": {"name": person.name, "email": person.email, "role": role},
+            "partner": {"name": partner.name},
+            "pairing_number": pairing.id,
+            "note": note[:4000],
+        },
+    )
+
+
 async def general_reply(
     connection: BaseDBAsyncClient,
     outbox: OutboxWriter,
@@ -311,7 +343,14 @@ async def general_reply(
     role = "mentor" if person.id == pairing.mentor_id else "mentee"
     result = parse_commands(parsed.visible_text, "general")
     program = await Program.get(id=pairing.program_id, using_db=connection)
-    if any(c.name == "help" for c in result.commands):
+    helps = [c for c in result.commands if c.name == "help"]
+    if helps:
+        # "help: <note>" goes to the program's coordinators, in confidence; "help" alone
+        # sends the list of commands.
+        note = "\n".join([c.args["text"] for c in helps if c.args.get("text")] + result.free_text)
+        forwarded = bool(helps[0].args.get("text")) and bool(program.coordinator_email)
+        if forwarded:
+            await _help_note(connection, outbox, pairing, person, role, program, note, row, now)
         await outbox.add(
             connection,
             kind="help",
@@ -323,10 +362,12 @@ async def general_reply(
             context={
                 **recipient_context(person.name, person.email, role, program.name),
                 "help_text": help_text("general"),
-                "note_received": False,
+                "note_received": forwarded,
+                # A note was written, but the program has no coordinator address to take it.
+                "note_unsent": bool(helps[0].args.get("text")) and not forwarded,
             },
         )
-        return Outcome(InboundStatus.PROCESSED, "help sent")
+        return Outcome(InboundStatus.PROCESSED, "help note sent" if forwarded else "help sent")
     match = _TOPIC.fullmatch(topic)
     about, ref = (match.group(1), int(match.group(2))) if match else (topic, None)
     free = [line for line in result.free_text if not _SMALL_TALK.match(line)]

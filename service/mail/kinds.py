@@ -35,6 +35,7 @@ KINDS: dict[str, Kind] = {
         Kind("reflection_shared", "a reflection its writer chose to share with the partner", False),
         Kind("understood", "what a reply was understood to say", True),
         Kind("help", "what may be written in a reply", True),
+        Kind("help_note", "a participant's confidential note to the program's coordinators", False),
         Kind("refusal", "a polite no to mail we cannot take", False),
     )
 }

@@ -134,3 +134,37 @@ async def test_two_noes_in_a_row_to_the_productive_question_offer_a_way_out_priv
     for row in await OutboundMessage.all():
         if SAM not in row.recipients:
             assert b"twice in a row" not in bytes(row.raw_bytes), row.kind
+
+
+async def test_a_help_note_reaches_the_coordinator_and_nobody_else(app: AppContext) -> None:
+    from service.models import Pairing, PairingState
+    from service.sender import send_due
+    from tests.integration.test_flow import import_csv
+
+    csv = (
+        "program,mentor_name,mentor_email,mentor_timezone,mentee_name,mentee_email,"
+        "mentee_timezone,start_date,coordinator_email\n"
+        f"Hematology 2027,Dr. Zoë O'Brien,{ZOE},America/New_York,"
+        f"Sam Okafor,{SAM},Europe/Berlin,2026-12-01,coord@society.example\n"
+    ).encode()
+    await import_csv(app, csv)
+    await send_due(app)
+    for address in (SAM, ZOE):
+        request = (await sent_to(app, address, "agreement_request"))[0]
+        deliver(app, reply_to(request, sender=address, body="I agree"))
+    await receive(app)
+    assert (await Pairing.get()).state == PairingState.ACTIVE
+    invitation = (await sent_to(app, SAM, "invitation"))[-1]
+    deliver(
+        app,
+        reply_to(invitation, sender=SAM, body="help: HELP-4471 we have not met since October"),
+    )
+    assert await receive(app) == [InboundStatus.PROCESSED]
+    (note,) = await sent_to(app, "coord@society.example", "help_note")
+    assert "HELP-4471 we have not met since October" in plain(note)
+    assert "Sam Okafor, mentee in pairing" in plain(note)
+    (answer,) = await sent_to(app, SAM, "help")
+    assert "passed on to your program coordinator" in plain(answer)
+    for row in await OutboundMessage.all():
+        if row.kind != "help_note":
+            assert b"HELP-4471" not in bytes(row.raw_bytes), row.kind

@@ -108,6 +108,12 @@ def context(kind: str) -> dict[str, Any]:
             "first_meeting": MEETING["label"],
             "questions": ["Who helped you, and how?"],
         },
+        "help_note": {
+            "writer": {"name": NAME, "email": "zoe@hospital.example", "role": "mentor"},
+            "partner": PARTNER,
+            "pairing_number": 12,
+            "note": "We have not met <since> October.",
+        },
         "reflection_shared": {"partner": PARTNER, "text": "We <did> well.\nNext: the grant."},
         "meeting_declined": {
             "partner": PARTNER,
@@ -126,7 +132,7 @@ def context(kind: str) -> dict[str, Any]:
             "not_understood": ["Frequency: <whenever>"],
             "help_text": HELP,
         },
-        "help": {"help_text": HELP, "note_received": True},
+        "help": {"help_text": HELP, "note_received": True, "note_unsent": False},
         "refusal": {"reason": "This conversation belongs to another address."},
         "agenda_request": {
             "partner": PARTNER,
