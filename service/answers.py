@@ -127,14 +127,18 @@ async def _tell_partner_declined(
         context={
             **recipient_context(partner.name, partner.email, role, cast.program.name),
             "partner": {"name": person.name, "email": person.email},
-            "meeting": {
-                "number": meeting.number,
-                "label": format_span(meeting.starts_at, meeting.ends_at, partner.timezone),
-            },
+            "meeting": _meeting_for(meeting, partner),
             "comment": answer.comment,
             "example": _next_day_example(meeting, partner),
         },
     )
+
+
+def _meeting_for(meeting: Meeting, reader: Person) -> dict[str, object]:
+    return {
+        "number": meeting.number,
+        "label": format_span(meeting.starts_at, meeting.ends_at, reader.timezone),
+    }
 
 
 def _next_day_example(meeting: Meeting, person: Person) -> str:
@@ -187,10 +191,7 @@ async def _proposal(
         context={
             **recipient_context(partner.name, partner.email, role, cast.program.name),
             "partner": {"name": person.name, "email": person.email},
-            "meeting": {
-                "number": meeting.number,
-                "label": format_span(meeting.starts_at, meeting.ends_at, partner.timezone),
-            },
+            "meeting": _meeting_for(meeting, partner),
             "proposed": {"label": format_span(start, end, partner.timezone)},
             "comment": answer.comment,
         },

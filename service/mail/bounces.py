@@ -12,7 +12,6 @@ import re
 from dataclasses import dataclass
 from email import message_from_bytes, policy
 from email.message import Message
-from email.parser import BytesHeaderParser
 from email.utils import parseaddr
 
 from flufl.bounce import all_failures
@@ -159,13 +158,13 @@ def _from_machine(message: Message) -> bool:
     )
 
 
-def read_bounce(raw: bytes, subject: str) -> Bounce | None:
+def read_bounce(raw: bytes, headers: Message, subject: str) -> Bounce | None:
     """The recipients a bounce names; None when the message is not a bounce.
 
-    `subject` is the decoded Subject. Only mail that looks like a mail system's report (by
-    its headers) is read further: the vendor detectors find "bounces" in ordinary replies.
+    `headers` is the message as the caller already parsed it, `subject` its decoded Subject.
+    Only mail that looks like a mail system's report (by its headers) is read further: the
+    vendor detectors find "bounces" in ordinary replies.
     """
-    headers = BytesHeaderParser(policy=policy.compat32).parsebytes(raw[:64_000])
     from_daemon = _from_machine(headers)
     if is_other_report(headers) and not from_daemon:
         return None

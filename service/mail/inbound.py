@@ -177,7 +177,7 @@ def parse_message(raw: bytes) -> ParsedMessage:
     answer = read_answer(calendar, method) if calendar is not None else None
     bounce: Bounce | None = None
     try:
-        bounce = read_bounce(raw, header("Subject"))
+        bounce = read_bounce(raw, message, header("Subject"))
     except Exception as exc:
         defects.append(f"unreadable delivery report: {type(exc).__name__}")
     reply = strip_quotation(text)
