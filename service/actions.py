@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -10,11 +10,22 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from service.domain.commands import Command
 from service.domain.tasks import read_task, task_reminders
 from service.models import Pairing, Person, Task, TaskState
+from service.privacy import seal, unseal
+
+# Private action items (from a performance conversation) are sealed under this purpose.
+TASK = "task"
 
 
-def describe(task: Task) -> str:
+def task_text(task: Task, secret: bytes) -> str:
+    """What the action item says, opened when it is a private one."""
+    if task.private and task.sealed is not None:
+        return unseal(secret, bytes(task.sealed), TASK)
+    return task.text
+
+
+def describe(task: Task, secret: bytes) -> str:
     due = f" (due {task.due_date:%a %d %b %Y})" if task.due_date else ""
-    return f"{task.number}. {task.text}{due}"
+    return f"{task.number}. {task_text(task, secret)}{due}"
 
 
 async def open_tasks(connection: BaseDBAsyncClient, pairing_id: int) -> list[Task]:
@@ -25,8 +36,39 @@ async def open_tasks(connection: BaseDBAsyncClient, pairing_id: int) -> list[Tas
     )
 
 
+async def create_task(
+    connection: BaseDBAsyncClient,
+    pairing: Pairing,
+    owner: Person,
+    text: str,
+    due: date | None,
+    now: datetime,
+    *,
+    secret: bytes | None = None,
+) -> Task:
+    """A numbered action item with its reminders; sealed when `secret` is given (private).
+
+    The pairing row is locked by the caller, so numbers cannot collide.
+    """
+    reminders = task_reminders(due, owner.timezone) if due else []
+    last = await Task.filter(pairing_id=pairing.id).order_by("-number").using_db(connection).first()
+    return await Task.create(
+        using_db=connection,
+        pairing=pairing,
+        number=(last.number if last else 0) + 1,
+        owner_id=owner.id,
+        text="" if secret else text[:500],
+        private=secret is not None,
+        sealed=seal(secret, text[:500], TASK) if secret else None,
+        due_date=due,
+        remind_at=min((r.due for r in reminders), default=None),
+        created_at=now,
+    )
+
+
 async def add_task(
     connection: BaseDBAsyncClient,
+    secret: bytes,
     pairing: Pairing,
     writer: Person,
     command: Command,
@@ -37,25 +79,13 @@ async def add_task(
     parsed = read_task(command.args["text"], today)
     owner_id = pairing.mentor_id if command.args.get("for") == "mentor" else writer.id
     owner = writer if owner_id == writer.id else await Person.get(id=owner_id, using_db=connection)
-    reminders = task_reminders(parsed.due, owner.timezone) if parsed.due else []
-    # The pairing row is locked by the caller, so numbers cannot collide.
-    last = await Task.filter(pairing_id=pairing.id).order_by("-number").using_db(connection).first()
-    task = await Task.create(
-        using_db=connection,
-        pairing=pairing,
-        number=(last.number if last else 0) + 1,
-        owner_id=owner_id,
-        text=parsed.text[:500],
-        due_date=parsed.due,
-        remind_at=min((r.due for r in reminders), default=None),
-        created_at=now,
-    )
+    task = await create_task(connection, pairing, owner, parsed.text, parsed.due, now)
     whose = "your mentor's" if owner_id != writer.id else "yours"
-    return f"New task {describe(task)}, {whose}."
+    return f"New task {describe(task, secret)}, {whose}."
 
 
 async def complete_task(
-    connection: BaseDBAsyncClient, pairing: Pairing, command: Command, now: datetime
+    connection: BaseDBAsyncClient, secret: bytes, pairing: Pairing, command: Command, now: datetime
 ) -> tuple[str | None, str | None]:
     """Mark a task done by number or by words; returns (applied, not understood)."""
     tasks = await open_tasks(connection, pairing.id)
@@ -66,7 +96,7 @@ async def complete_task(
             return None, f"{command.line} (there is no open task {number})"
     else:
         words = command.args.get("text", "").casefold()
-        matches = [t for t in tasks if words and words in t.text.casefold()]
+        matches = [t for t in tasks if words and words in task_text(t, secret).casefold()]
         if len(matches) != 1:
             reason = "no open task matches" if not matches else "more than one open task matches"
             return None, f"{command.line} ({reason}; write done and the task's number)"
@@ -75,4 +105,4 @@ async def complete_task(
     task.done_at = now
     task.remind_at = None
     await task.save(using_db=connection)
-    return f"Task {describe(task)} is done. Well done!", None
+    return f"Task {describe(task, secret)} is done. Well done!", None

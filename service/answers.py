@@ -23,7 +23,7 @@ from service.models import (
 )
 from service.outbox import OutboxWriter, recipient_context
 from service.outcome import Outcome
-from service.pairings import Cast
+from service.pairings import Cast, meeting_name
 from service.replan import move_meeting
 
 log = logging.getLogger(__name__)
@@ -131,12 +131,14 @@ async def _tell_partner_declined(
             "comment": answer.comment,
             "example": _next_day_example(meeting, partner),
         },
+        private=meeting.private,
     )
 
 
 def _meeting_for(meeting: Meeting, reader: Person) -> dict[str, object]:
     return {
         "number": meeting.number,
+        "name": meeting_name(meeting),
         "label": format_span(meeting.starts_at, meeting.ends_at, reader.timezone),
     }
 
@@ -195,6 +197,7 @@ async def _proposal(
             "proposed": {"label": format_span(start, end, partner.timezone)},
             "comment": answer.comment,
         },
+        private=meeting.private,
     )
     return Outcome(InboundStatus.PROCESSED, f"meeting {meeting.id}: new time proposed")
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
+from service.actions import task_text
 from service.db import transaction
 from service.domain.agreement import Terms
 from service.domain.guide import (
@@ -39,6 +40,7 @@ from service.models import (
 )
 from service.outbox import OutboxWriter, recipient_context
 from service.pairings import Cast, add_meeting
+from service.privacy import open_mail
 from service.replan import cancel_meeting
 
 log = logging.getLogger(__name__)
@@ -62,8 +64,9 @@ async def begin_phase_out(
     if pairing.state in (PairingState.CLOSING, PairingState.CLOSED):
         return "This mentoring relationship is already phasing out."
     cast = await Cast.load(connection, pairing)
+    # The cadence's meetings; a private conversation already planned is left to happen.
     upcoming = await (
-        Meeting.filter(pairing_id=pairing.id, cancelled=False, starts_at__gt=now)
+        Meeting.filter(pairing_id=pairing.id, cancelled=False, private=False, starts_at__gt=now)
         .order_by("starts_at")
         .using_db(connection)
     )
@@ -168,7 +171,7 @@ async def close_pairing(
     tasks = await Task.filter(pairing_id=pairing.id).order_by("number").using_db(connection)
     terms = Terms.from_json(pairing.terms)
     for person, role, partner, _ in cast.sides():
-        record = await personal_record(connection, pairing, person)
+        record = await personal_record(connection, outbox.secret, pairing, person)
         await outbox.add(
             connection,
             kind="closure_archive",
@@ -188,8 +191,8 @@ async def close_pairing(
                 "meetings": [
                     format_span(m.starts_at, m.ends_at, person.timezone) for m in meetings
                 ],
-                "done": [_task(t) for t in tasks if t.state == TaskState.DONE],
-                "open": [_task(t) for t in tasks if t.state == TaskState.OPEN],
+                "done": [_task(t, outbox.secret) for t in tasks if t.state == TaskState.DONE],
+                "open": [_task(t, outbox.secret) for t in tasks if t.state == TaskState.OPEN],
             },
         )
     log.info("pairing %s closed (%s)", pairing.id, pairing.closing_path or "-")
@@ -201,11 +204,13 @@ def _day(when: datetime | None, person: Person) -> str:
     return format_span(when, when, person.timezone).partition(",")[0]
 
 
-def _task(task: Task) -> dict[str, Any]:
-    return {"number": task.number, "text": task.text}
+def _task(task: Task, secret: bytes) -> dict[str, Any]:
+    return {"number": task.number, "text": task_text(task, secret)}
 
 
-async def personal_record(connection: BaseDBAsyncClient, pairing: Pairing, person: Person) -> bytes:
+async def personal_record(
+    connection: BaseDBAsyncClient, secret: bytes, pairing: Pairing, person: Person
+) -> bytes:
     """An mbox of this person's mail in the pairing: what we sent them and what they wrote.
 
     Only their own side: the partner's replies (reflections, check-in answers) never go in.
@@ -217,8 +222,11 @@ async def personal_record(connection: BaseDBAsyncClient, pairing: Pairing, perso
         pairing_id=pairing.id, person_id=person.id, status=InboundStatus.PROCESSED
     ).using_db(connection)
     dated = sorted(
-        [(row.sent_at or row.created_at, bytes(row.raw_bytes)) for row in sent]
-        + [(row.received_at, bytes(row.raw_bytes)) for row in written],
+        [
+            (row.sent_at or row.created_at, open_mail(secret, row.raw_bytes, row.sealed))
+            for row in sent
+        ]
+        + [(row.received_at, open_mail(secret, row.raw_bytes, row.sealed)) for row in written],
         key=lambda item: item[0],
     )
     with tempfile.TemporaryDirectory() as folder:

@@ -31,7 +31,7 @@ from service.domain.roster import read_roster
 from service.embedded import EmbeddedRedis
 from service.mail.local import DirOutgoing, MaildirIncoming
 from service.models import InboundMessage, OutboundMessage, OutboundStatus, Pairing
-from service.outbox import OutboxWriter
+from service.outbox import OutboxWriter, wire_bytes
 from service.pairings import import_roster
 from service.runner import build_worker, worker_pool
 
@@ -472,7 +472,7 @@ async def run_demo(
                     status=OutboundStatus.SENT, sent_at__gte=clock.now()
                 ).order_by("id")
                 for row in sent:
-                    simulation.receive(bytes(row.raw_bytes), clock.now())
+                    simulation.receive(wire_bytes(row, app.secret), clock.now())
                 upcoming = simulation.next_due()
                 target = clock.now() + timedelta(hours=12)
                 if upcoming is not None and upcoming < target:

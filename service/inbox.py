@@ -8,6 +8,8 @@ import re
 from datetime import datetime
 from email.parser import BytesHeaderParser
 from email.policy import compat32
+from email.utils import getaddresses
+from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
@@ -27,7 +29,9 @@ from service.models import (
 )
 from service.outbox import OutboxWriter, recipient_context
 from service.outcome import Outcome
-from service.replies import agreement_reply, general_reply
+from service.performance import TOPICS as PERFORMANCE_TOPICS
+from service.privacy import MAIL, seal_bytes
+from service.replies import PRIVATE_TOPICS, agreement_reply, general_reply
 
 log = logging.getLogger(__name__)
 
@@ -91,29 +95,60 @@ async def process_inbound(ctx: AppContext, inbound_id: int) -> InboundStatus | N
             row = await InboundMessage.get(id=inbound_id, using_db=connection)
             parsed = parse_message(bytes(row.raw_bytes))
             outcome = await _decide(ctx, connection, outbox, row, parsed, now)
+            private: dict[str, Any] = {}
+            if outcome.private:
+                # Kept, as every message is, but readable only with the service's key.
+                private = {
+                    "raw_bytes": seal_bytes(ctx.secret, bytes(row.raw_bytes), MAIL),
+                    "sealed": True,
+                }
             await (
                 InboundMessage.filter(id=inbound_id)
                 .using_db(connection)
                 .update(
                     status=outcome.status,
                     kind=parsed.kind,
-                    reason=outcome.reason,
+                    reason="private reply" if outcome.private else outcome.reason,
                     from_addr=(parsed.from_addr or "")[:254] or None,
                     person_id=row.person_id,
                     pairing_id=row.pairing_id,
+                    **private,
                 )
             )
-    except Exception:
+    except Exception as exc:
         # A fault of ours: the message keeps its raw bytes and the reason, the worker goes on.
-        log.exception("inbound %s failed", inbound_id)
+        row = await InboundMessage.get(id=inbound_id)
+        if _about_private_matter(ctx, bytes(row.raw_bytes)):
+            # Not even an exception's message: it might quote the reply.
+            # Nor where: a module's name would tell what kind of private matter it was.
+            # The message is kept sealed; it can be replayed with the key to find the fault.
+            log.error("inbound %s failed (%s) in a private reply", inbound_id, type(exc).__name__)
+            sealed = seal_bytes(ctx.secret, bytes(row.raw_bytes), MAIL)
+            await InboundMessage.filter(id=inbound_id).update(raw_bytes=sealed, sealed=True)
+        else:
+            log.exception("inbound %s failed", inbound_id)
         await InboundMessage.filter(id=inbound_id).update(
             status=InboundStatus.FAILED, reason="internal error while applying; see the log"
         )
         ctx.count("inbound_failed")
         return InboundStatus.FAILED
     ctx.count(f"inbound_{outcome.status.value}")
-    log.info("inbound %s: %s (%s)", inbound_id, outcome.status.value, outcome.reason or "-")
+    reason = "private reply" if outcome.private else outcome.reason or "-"
+    log.info("inbound %s: %s (%s)", inbound_id, outcome.status.value, reason)
     return outcome.status
+
+
+def _about_private_matter(ctx: AppContext, raw: bytes) -> bool:
+    """Whether a reply's address names a private topic (reflections, performance)."""
+    try:
+        headers = BytesHeaderParser(policy=compat32).parsebytes(raw)
+        fields = [str(headers.get(h, "")) for h in ("To", "Cc", "Delivered-To", "X-Original-To")]
+        addresses = [addr for _, addr in getaddresses(fields) if "@" in addr]
+        token, _ = find_token(ctx.secret, ctx.settings.service_address, addresses)
+    except Exception:
+        return True  # unreadable: keep it sealed rather than guess
+    match = re.fullmatch(r"([a-z]+?)\d+", token.topic) if token else None
+    return bool(match and match.group(1) in PRIVATE_TOPICS + PERFORMANCE_TOPICS)
 
 
 async def _route(

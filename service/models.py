@@ -119,6 +119,9 @@ class Meeting(Model):
     cancelled = fields.BooleanField(default=False)
     # When the next prompt around this meeting falls due (agenda request, agenda, after it).
     prompt_at = fields.DatetimeField(null=True, db_index=True)
+    # A performance conversation's meeting: outside the cadence (its number is negative),
+    # marked private in calendars, and never counted or named in a coordinator's view.
+    private = fields.BooleanField(default=False)
     created_at = fields.DatetimeField()
 
     pairing_id: int
@@ -198,6 +201,47 @@ class Reflection(Model):
         table = "reflection"
 
 
+class PerformanceState(StrEnum):
+    SCHEDULED = "scheduled"  # the private meeting is planned
+    SUMMARY = "summary"  # after it: waiting for the mentor's summary
+    DRAFTED = "drafted"  # the draft follow-up is with the mentor
+    SENT = "sent"  # the follow-up went to the mentee; action items under way
+    CHECKING = "checking"  # the check-back was asked
+    CLOSED = "closed"
+
+
+class PerformanceConversation(Model):
+    """A mentor's hard conversation about performance, and its written follow-up.
+
+    Everything said in it is sealed in `sealed` (the follow-up as JSON); no coordinator,
+    digest, log line or error report ever names it.
+    """
+
+    id = fields.IntField(primary_key=True)
+    pairing: fields.ForeignKeyRelation[Pairing] = fields.ForeignKeyField(
+        "models.Pairing", related_name="performance_conversations", on_delete=fields.CASCADE
+    )
+    meeting: fields.ForeignKeyNullableRelation[Meeting] = fields.ForeignKeyField(
+        "models.Meeting", related_name="performance", null=True, on_delete=fields.SET_NULL
+    )
+    state = fields.CharEnumField(PerformanceState, max_length=16)
+    sealed = fields.BinaryField(null=True)
+    draft_version = fields.IntField(default=0)
+    # When to ask both whether things improved: the latest action item's due date.
+    check_back_at = fields.DatetimeField(null=True, db_index=True)
+    sent_at = fields.DatetimeField(null=True)
+    confirmed_at = fields.DatetimeField(null=True)
+    improved = fields.BooleanField(null=True)
+    created_at = fields.DatetimeField()
+    updated_at = fields.DatetimeField()
+
+    pairing_id: int
+    meeting_id: int | None
+
+    class Meta:
+        table = "performance_conversation"
+
+
 class ProposalState(StrEnum):
     OPEN = "open"
     ACCEPTED = "accepted"
@@ -245,6 +289,9 @@ class Task(Model):
     )
     text = fields.CharField(max_length=500)
     due_date = fields.DateField(null=True)
+    # An action item from a performance conversation: its text is kept sealed, `text` empty.
+    private = fields.BooleanField(default=False)
+    sealed = fields.BinaryField(null=True)
     state = fields.CharEnumField(TaskState, max_length=8, default=TaskState.OPEN)
     # When its next reminder or nudge falls due; None when there is none left.
     remind_at = fields.DatetimeField(null=True, db_index=True)
@@ -276,6 +323,8 @@ class OutboundMessage(Model):
     mail_from = fields.CharField(max_length=254)
     recipients: list[str] = fields.JSONField()
     raw_bytes = fields.BinaryField(source_field="raw")
+    # Private mail (performance conversations, shared reflections) is stored sealed.
+    sealed = fields.BooleanField(default=False)
     status = fields.CharEnumField(OutboundStatus, max_length=16, default=OutboundStatus.PENDING)
     attempts = fields.IntField(default=0)
     not_before = fields.DatetimeField()
@@ -299,6 +348,8 @@ class InboundMessage(Model):
     id = fields.BigIntField(primary_key=True)
     message_id = fields.CharField(max_length=250, unique=True)
     raw_bytes = fields.BinaryField(source_field="raw")
+    # A reply to a private prompt is sealed once applied (it is kept, unreadable without the key).
+    sealed = fields.BooleanField(default=False)
     source_key = fields.CharField(max_length=100, null=True)
     status = fields.CharEnumField(InboundStatus, max_length=16, default=InboundStatus.PENDING)
     kind = fields.CharField(max_length=32, null=True)

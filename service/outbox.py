@@ -11,8 +11,10 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 
 from service.config import Settings
 from service.mail.compose import build_message, render
+from service.mail.kinds import PRIVATE_KINDS
 from service.mail.tokens import ReplyToken, reply_address
 from service.models import OutboundMessage, Pairing, Person
+from service.privacy import MAIL, open_mail, seal_bytes
 
 
 def message_id_for(dedupe_key: str, settings: Settings) -> str:
@@ -20,6 +22,11 @@ def message_id_for(dedupe_key: str, settings: Settings) -> str:
     digest = hashlib.sha256(dedupe_key.encode()).hexdigest()[:32]
     domain = settings.service_address.partition("@")[2]
     return f"{digest}@{domain}"
+
+
+def wire_bytes(row: OutboundMessage, secret: bytes) -> bytes:
+    """The message as it goes on the wire, opened if it was stored sealed."""
+    return open_mail(secret, bytes(row.raw_bytes), row.sealed)
 
 
 def recipient_context(name: str, email: str, role: str, program: str) -> dict[str, Any]:
@@ -55,8 +62,18 @@ class OutboxWriter:
         calendar: tuple[bytes, str] | None = None,
         in_reply_to: str | None = None,
         attachments: Sequence[tuple[str, str, bytes]] = (),
+        cc: tuple[str, str] | None = None,
+        deliver_to: str | None = None,
+        private: bool = False,
     ) -> bool:
-        """Queue one email; returns False when this dedupe key was queued before."""
+        """Queue one email; returns False when this dedupe key was queued before.
+
+        `cc` is named in the Cc header only: the person in copy gets their own copy, with
+        their own reply address, queued by the caller with `deliver_to` set to them (the
+        envelope's recipient; the `to` address when not given). Private mail (its kind, or `private`
+        for mail about a private matter, such as a private meeting's invitation) is stored
+        sealed.
+        """
         if await OutboundMessage.filter(dedupe_key=dedupe_key).using_db(connection).exists():
             return False
         message_id = message_id_for(dedupe_key, self.settings)
@@ -78,7 +95,11 @@ class OutboxWriter:
             references=[in_reply_to] if in_reply_to else (),
             calendar=calendar,
             attachments=attachments,
+            cc=cc,
         )
+        sealed = private or kind in PRIVATE_KINDS
+        if sealed:
+            raw = seal_bytes(self.secret, raw, MAIL)
         await OutboundMessage.create(
             using_db=connection,
             dedupe_key=dedupe_key,
@@ -87,8 +108,9 @@ class OutboxWriter:
             person=person,
             message_id=message_id,
             mail_from=self.settings.service_address,
-            recipients=[address],
+            recipients=[deliver_to or address],
             raw_bytes=raw,
+            sealed=sealed,
             not_before=not_before or now,
             created_at=now,
         )

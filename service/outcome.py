@@ -12,3 +12,6 @@ class Outcome:
     status: InboundStatus
     reason: str | None = None
     applied: list[str] = field(default_factory=list)
+    # About a private matter (a reflection, a performance conversation): the stored message
+    # is sealed and its reason says no more than this.
+    private: bool = False

@@ -270,6 +270,11 @@ async def activate(
     return meeting
 
 
+def meeting_name(meeting: Meeting) -> str:
+    """How mail names a meeting: its number, or, for a performance conversation, nothing more."""
+    return "private conversation" if meeting.private else f"mentoring meeting {meeting.number}"
+
+
 def meeting_event(
     outbox: OutboxWriter,
     meeting: Meeting,
@@ -282,13 +287,15 @@ def meeting_event(
     own tokened address, so their calendar's answer comes back to us about them."""
     topic = f"meeting{meeting.id}"
     mentor, mentee = cast.mentor, cast.mentee
+    title = "Private conversation" if meeting.private else f"Mentoring meeting {meeting.number}"
     return EventSpec(
         uid=meeting.uid,
         sequence=meeting.sequence,
         start=meeting.starts_at,
         end=meeting.ends_at,
         tzid=meeting.tzid,
-        summary=f"Mentoring meeting {meeting.number}: {mentor.name} and {mentee.name}",
+        summary=f"{title}: {mentor.name} and {mentee.name}",
+        private=meeting.private,
         description=description,
         organizer=Participant(outbox.reply_to(pairing.id, person.id, topic), mentor.name),
         attendees=(Participant(mentor.email, mentor.name), Participant(mentee.email, mentee.name)),
@@ -311,11 +318,17 @@ async def send_invitation(
     """One iMIP REQUEST per attendee; the organiser is that attendee's own tokened address."""
     terms = Terms.from_json(pairing.terms)
     topic = f"meeting{meeting.id}"
-    description = (
-        f"{cast.program.name}: mentoring meeting {meeting.number} of {cast.mentor.name} "
-        f"(mentor) and {cast.mentee.name} (mentee). The agenda follows by email before the "
-        "meeting."
-    )
+    if meeting.private:
+        description = (
+            f"{cast.program.name}: a private conversation of {cast.mentor.name} (mentor) and "
+            f"{cast.mentee.name} (mentee), asked for by the mentor. Just the two of you."
+        )
+    else:
+        description = (
+            f"{cast.program.name}: mentoring meeting {meeting.number} of {cast.mentor.name} "
+            f"(mentor) and {cast.mentee.name} (mentee). The agenda follows by email before the "
+            "meeting."
+        )
     event = meeting_event(outbox, meeting, pairing, cast, person, description)
     ics = build_ics(event, "REQUEST", now)
     await outbox.add(
@@ -328,6 +341,7 @@ async def send_invitation(
         topic=topic,
         now=now,
         calendar=(ics, "REQUEST"),
+        private=meeting.private,
         context={
             **recipient_context(person.name, person.email, role, cast.program.name),
             "partner": _who(partner, "mentee" if role == "mentor" else "mentor"),
@@ -336,6 +350,8 @@ async def send_invitation(
                 "organiser_label": format_span(meeting.starts_at, meeting.ends_at, meeting.tzid),
                 "minutes": terms.meeting_minutes,
                 "number": meeting.number,
+                "name": meeting_name(meeting),
+                "private": meeting.private,
             },
             "is_update": meeting.sequence > 0,
             "change_note": change_note,

@@ -8,7 +8,7 @@ from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
-from service.actions import describe, open_tasks
+from service.actions import describe, open_tasks, task_text
 from service.app import AppContext
 from service.db import transaction
 from service.domain import guide
@@ -35,7 +35,8 @@ from service.models import (
     TaskState,
 )
 from service.outbox import OutboxWriter, recipient_context
-from service.pairings import Cast, add_meeting
+from service.pairings import Cast, add_meeting, meeting_name
+from service.performance import ask_for_summary
 
 log = logging.getLogger(__name__)
 # Meetings go on while the pair re-evaluates how often to meet.
@@ -138,6 +139,17 @@ async def plan_prompts(app: AppContext) -> int:
             if meeting is None:
                 continue  # handled by another worker meanwhile
             pairing = await Pairing.get(id=meeting.pairing_id, using_db=connection)
+            if meeting.private:
+                # A performance conversation's meeting brings one prompt: the mentor's summary.
+                if meeting.cancelled or pairing.state not in PROMPT_STATES:
+                    meeting.prompt_at = None
+                elif now < meeting.ends_at:
+                    meeting.prompt_at = meeting.ends_at  # moved later meanwhile
+                else:
+                    queued += await ask_for_summary(connection, outbox, meeting, pairing, now)
+                    meeting.prompt_at = None
+                await meeting.save(using_db=connection, update_fields=["prompt_at"])
+                continue
             terms = Terms.from_json(pairing.terms)
             prompts = meeting_prompts(
                 meeting.number, meeting.starts_at, meeting.ends_at, terms.frequency
@@ -186,7 +198,15 @@ async def _queue_prompts(
                 now=now,
                 not_before=send_at,
                 context=await prompt_context(
-                    connection, prompt.kind, meeting, terms, cast, person, role, partner
+                    connection,
+                    outbox.secret,
+                    prompt.kind,
+                    meeting,
+                    terms,
+                    cast,
+                    person,
+                    role,
+                    partner,
                 ),
             )
     return queued
@@ -202,6 +222,7 @@ TOPICS = {
 
 async def prompt_context(
     connection: BaseDBAsyncClient,
+    secret: bytes,
     kind: str,
     meeting: Meeting,
     terms: Terms,
@@ -216,10 +237,11 @@ async def prompt_context(
         "meeting": {
             "label": format_span(meeting.starts_at, meeting.ends_at, person.timezone),
             "number": meeting.number,
+            "name": meeting_name(meeting),
         },
-        "help_text": help_text("general"),
+        "help_text": help_text("general", role),
     }
-    open_items = [describe(t) for t in await open_tasks(connection, meeting.pairing_id)]
+    open_items = [describe(t, secret) for t in await open_tasks(connection, meeting.pairing_id)]
     if kind == "agenda_request":
         first = meeting.number == 1
         context |= {
@@ -300,11 +322,12 @@ async def _queue_reminder(
                 "partner": {"name": partner.name, "email": partner.email},
                 "task": {
                     "number": task.number,
-                    "text": task.text,
+                    "text": task_text(task, outbox.secret),
                     "due": format_date(task.due_date),
                 },
-                "help_text": help_text("general"),
+                "help_text": help_text("general", role),
             },
+            private=task.private,
         )
     )
 
@@ -339,7 +362,9 @@ async def plan_reevaluations(app: AppContext) -> int:
             await pairing.save(using_db=connection)
             cast = await Cast.load(connection, pairing)
             held = (
-                await Meeting.filter(pairing_id=pairing.id, cancelled=False, ends_at__lt=now)
+                await Meeting.filter(
+                    pairing_id=pairing.id, cancelled=False, private=False, ends_at__lt=now
+                )
                 .using_db(connection)
                 .count()
             )
@@ -361,7 +386,7 @@ async def plan_reevaluations(app: AppContext) -> int:
                         "frequency": terms.frequency.label,
                         "held": held,
                         "goals": list(terms.goals),
-                        "help_text": help_text("general"),
+                        "help_text": help_text("general", role),
                     },
                 )
     app.count("reevaluations_queued", queued)

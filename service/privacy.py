@@ -21,12 +21,29 @@ def _fernet(secret: bytes, purpose: str) -> Fernet:
 
 
 def seal(secret: bytes, text: str, purpose: str) -> bytes:
-    return _fernet(secret, purpose).encrypt(text.encode("utf-8"))
+    return seal_bytes(secret, text.encode("utf-8"), purpose)
 
 
 def unseal(secret: bytes, sealed: bytes, purpose: str) -> str:
     """The text back; ValueError when the key or the purpose is not the one it was sealed with."""
+    return unseal_bytes(secret, sealed, purpose).decode("utf-8")
+
+
+def seal_bytes(secret: bytes, data: bytes, purpose: str) -> bytes:
+    return _fernet(secret, purpose).encrypt(data)
+
+
+def unseal_bytes(secret: bytes, sealed: bytes, purpose: str) -> bytes:
     try:
-        return _fernet(secret, purpose).decrypt(sealed).decode("utf-8")
+        return _fernet(secret, purpose).decrypt(sealed)
     except InvalidToken as exc:
         raise ValueError("sealed text does not open with this key") from exc
+
+
+# The purpose private mail (outbound and inbound) is sealed with.
+MAIL = "mail"
+
+
+def open_mail(secret: bytes, raw: bytes, sealed: bool) -> bytes:
+    """A stored message's bytes, opened when it was stored sealed."""
+    return unseal_bytes(secret, raw, MAIL) if sealed else raw

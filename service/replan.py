@@ -15,7 +15,7 @@ from service.domain.schedule import first_meeting, format_span
 from service.mail.calendar import build_ics
 from service.models import Meeting, MeetingAnswer, Pairing, Person
 from service.outbox import OutboxWriter, recipient_context
-from service.pairings import Cast, meeting_event, send_invitation
+from service.pairings import Cast, meeting_event, meeting_name, send_invitation
 
 
 async def cancel_meeting(
@@ -45,12 +45,14 @@ async def cancel_meeting(
             topic=topic,
             now=now,
             calendar=(build_ics(event, "CANCEL", now), "CANCEL"),
+            private=meeting.private,
             context={
                 **recipient_context(person.name, person.email, role, cast.program.name),
                 "partner": {"name": partner.name, "email": partner.email},
                 "meeting": {
                     "label": format_span(meeting.starts_at, meeting.ends_at, person.timezone),
                     "number": meeting.number,
+                    "name": meeting_name(meeting),
                 },
                 "reason": reason,
             },
@@ -75,7 +77,7 @@ async def change_frequency(
         return f"You keep meeting {frequency.label}."
     cast = await Cast.load(connection, pairing)
     meetings = await Meeting.filter(pairing_id=pairing.id).order_by("number").using_db(connection)
-    upcoming = [m for m in meetings if not m.cancelled and m.starts_at > now]
+    upcoming = [m for m in meetings if not m.cancelled and not m.private and m.starts_at > now]
     reason = f"{writer.name} changed how often you meet to {frequency.label}."
     for meeting in upcoming[1:]:
         await cancel_meeting(connection, outbox, meeting, pairing, cast, now, reason)
@@ -144,7 +146,9 @@ async def reschedule_meeting(
     if new_time.start is None:
         return None, new_time.problem
     following = await (
-        Meeting.filter(pairing_id=pairing.id, cancelled=False, starts_at__gt=meeting.starts_at)
+        Meeting.filter(
+            pairing_id=pairing.id, cancelled=False, private=False, starts_at__gt=meeting.starts_at
+        )
         .order_by("starts_at")
         .using_db(connection)
         .first()

@@ -34,8 +34,19 @@ from service.models import (
 from service.outbox import OutboxWriter, recipient_context
 from service.outcome import Outcome
 from service.pairings import Cast, activate, request_agreement
+from service.performance import (
+    TOPICS as PERFORMANCE_TOPICS,
+)
+from service.performance import (
+    checkback_reply,
+    followup_reply,
+    mentor_reply,
+    request_conversation,
+)
 from service.reflections import REFLECTIVE_TOPICS, keep_reflection
 from service.replan import change_frequency, reschedule_meeting
+
+PRIVATE_TOPICS = (*REFLECTIVE_TOPICS, "map")
 
 
 async def understood(
@@ -50,8 +61,12 @@ async def understood(
     applied: list[str],
     not_understood: list[str],
     now: datetime,
+    private: bool = False,
 ) -> None:
-    """The short "here is what I understood" answer; skipped on request unless something failed."""
+    """The short "here is what I understood" answer; skipped on request unless something failed.
+
+    `private` when it answers a private matter: then it is stored sealed like the matter.
+    """
     if not person.wants_receipts and not not_understood:
         return
     program = await Program.get(id=pairing.program_id, using_db=connection)
@@ -69,8 +84,9 @@ async def understood(
             **recipient_context(person.name, person.email, role, program.name),
             "applied": applied,
             "not_understood": not_understood,
-            "help_text": help_text(topic if topic == "agreement" else "general"),
+            "help_text": help_text(topic if topic == "agreement" else "general", role),
         },
+        private=private,
     )
 
 
@@ -198,7 +214,7 @@ async def _agenda_meeting(
         named = await query.filter(id=meeting_id).using_db(connection).first()
         if named is not None:
             return named
-    return await query.order_by("starts_at").using_db(connection).first()
+    return await query.filter(private=False).order_by("starts_at").using_db(connection).first()
 
 
 _REEVAL_WORDS = {
@@ -270,9 +286,9 @@ async def _apply_commands(
             not_understood += [f"{command.line} ({problem})"] if problem else []
             continue
         if command.name == "task":
-            applied.append(await add_task(connection, pairing, person, command, now))
+            applied.append(await add_task(connection, outbox.secret, pairing, person, command, now))
         elif command.name == "done":
-            done, problem = await complete_task(connection, pairing, command, now)
+            done, problem = await complete_task(connection, outbox.secret, pairing, command, now)
             applied += [done] if done else []
             not_understood += [problem] if problem else []
         elif command.name == "frequency":
@@ -290,6 +306,12 @@ async def _apply_commands(
                     connection, outbox, pairing, now, path="participant", by=person
                 )
             )
+        elif command.name == "performance":
+            done, problem = await request_conversation(
+                connection, outbox, pairing, person, command.args.get("when"), now
+            )
+            applied += [done] if done else []
+            not_understood += [problem] if problem else []
         elif command.name not in ("agenda", "share"):
             suffix = "" if is_available(command.name) else " (this command is not available yet)"
             not_understood.append(command.line + suffix)
@@ -361,7 +383,7 @@ async def general_reply(
             now=now,
             context={
                 **recipient_context(person.name, person.email, role, program.name),
-                "help_text": help_text("general"),
+                "help_text": help_text("general", role),
                 "note_received": forwarded,
                 # A note was written, but the program has no coordinator address to take it.
                 "note_unsent": bool(helps[0].args.get("text")) and not forwarded,
@@ -370,6 +392,13 @@ async def general_reply(
         return Outcome(InboundStatus.PROCESSED, "help note sent" if forwarded else "help sent")
     match = _TOPIC.fullmatch(topic)
     about, ref = (match.group(1), int(match.group(2))) if match else (topic, None)
+    if about in PERFORMANCE_TOPICS and ref is not None:
+        return await _performance_reply(
+            connection, outbox, pairing, person, role, about, ref, parsed, row, now
+        )
+    # Reflections, check-in answers, the mentoring map and anything touching a performance
+    # conversation: the stored reply is sealed and the outcome says no more than "private".
+    private = about in PRIVATE_TOPICS or any(c.name == "performance" for c in result.commands)
     free = [line for line in result.free_text if not _SMALL_TALK.match(line)]
     # Topics in the order they were written; in answer to an agenda request, plain lines
     # are topics too.
@@ -464,7 +493,7 @@ async def general_reply(
     elif free:
         applied.append("Your message was received.")
     if not applied and not not_understood:
-        return Outcome(InboundStatus.PROCESSED, "empty reply")
+        return Outcome(InboundStatus.PROCESSED, "empty reply", private=private)
     await understood(
         connection,
         outbox,
@@ -476,5 +505,59 @@ async def general_reply(
         applied=applied,
         not_understood=not_understood,
         now=now,
+        private=private,
     )
-    return Outcome(InboundStatus.PROCESSED, f"{about} reply", applied)
+    return Outcome(InboundStatus.PROCESSED, f"{about} reply", applied, private=private)
+
+
+async def _performance_reply(
+    connection: BaseDBAsyncClient,
+    outbox: OutboxWriter,
+    pairing: Pairing,
+    person: Person,
+    role: str,
+    about: str,
+    ref: int,
+    parsed: ParsedMessage,
+    row: InboundMessage,
+    now: datetime,
+) -> Outcome:
+    """A reply in a performance conversation: every word of it stays between the two."""
+    text = parsed.visible_text
+    applied: list[str] = []
+    not_understood: list[str] = []
+    if about in ("perf", "perfdraft"):
+        # The mentor's form: "Action item: …" lines are the follow-up's, not new tasks.
+        applied, not_understood = await mentor_reply(
+            connection, outbox, pairing, person, ref, text, now
+        )
+    else:
+        # Everyday commands still work here (`done 4` for an action item); the rest answers.
+        result = parse_commands(text, "general")
+        applied, not_understood = await _apply_commands(
+            connection, outbox, pairing, person, result.commands, now
+        )
+        own_words = "\n".join(result.free_text)
+        if about == "perfup":
+            applied += await followup_reply(
+                connection, outbox, pairing, person, ref, own_words, row.id, now
+            )
+        else:
+            applied += await checkback_reply(
+                connection, outbox, pairing, person, ref, own_words, now
+            )
+    if applied or not_understood:
+        await understood(
+            connection,
+            outbox,
+            row,
+            pairing,
+            person,
+            role=role,
+            topic="general",
+            applied=applied,
+            not_understood=not_understood,
+            now=now,
+            private=True,
+        )
+    return Outcome(InboundStatus.PROCESSED, "private reply", private=True)

@@ -10,8 +10,10 @@ from tortoise.expressions import Q
 
 from service.app import AppContext
 from service.deliverability import NOT_SENT
+from service.mail.kinds import log_kind
 from service.mail.transport import SendError
 from service.models import OutboundMessage, OutboundStatus, Person
+from service.outbox import wire_bytes
 
 log = logging.getLogger(__name__)
 
@@ -74,18 +76,24 @@ async def send_due(ctx: AppContext, limit: int | None = None) -> int:
             ctx.count("outbound_not_sent")
             continue
         try:
-            await ctx.outgoing.send(bytes(row.raw_bytes), row.mail_from, list(row.recipients))
+            await ctx.outgoing.send(
+                wire_bytes(row, ctx.secret), row.mail_from, list(row.recipients)
+            )
         except SendError as exc:
             row.attempts += 1
             row.claimed_until = None
             row.last_error = f"{exc.code or '-'}: {str(exc)[:500]}"
             if exc.permanent or row.attempts > len(SMTP_RETRY_DELAYS):
                 row.status = OutboundStatus.FAILED
-                log.warning("outbound %s (%s) failed for good: %s", row.id, row.kind, exc.code)
+                log.warning(
+                    "outbound %s (%s) failed for good: %s", row.id, log_kind(row.kind), exc.code
+                )
                 ctx.count("outbound_failed")
             else:
                 row.not_before = now + timedelta(seconds=SMTP_RETRY_DELAYS[row.attempts - 1])
-                log.info("outbound %s (%s) will be retried: %s", row.id, row.kind, exc.code)
+                log.info(
+                    "outbound %s (%s) will be retried: %s", row.id, log_kind(row.kind), exc.code
+                )
                 ctx.count("outbound_retried")
             await row.save(update_fields=_AFTER_ATTEMPT)
             if not exc.permanent:
@@ -107,5 +115,5 @@ async def send_due(ctx: AppContext, limit: int | None = None) -> int:
         row.claimed_until = None
         await row.save(update_fields=_AFTER_ATTEMPT)
         sent += 1
-        ctx.count(f"sent_{row.kind}")
+        ctx.count(f"sent_{log_kind(row.kind)}")
     return sent

@@ -30,6 +30,8 @@ class CommandSpec:
     help: str
     parse: Callable[[str], dict[str, str] | None]
     contexts: frozenset[str] = frozenset({"general"})
+    # Who is offered it in the lists of commands (anyone may write any command).
+    roles: frozenset[str] = frozenset({"mentor", "mentee"})
     # Parsed everywhere, but only offered in help and applied once the service implements it.
     available: bool = True
 
@@ -113,6 +115,14 @@ REGISTRY: tuple[CommandSpec, ...] = (
         _pattern(r"phase[ -]?out(?P<x>)\.?", "x"),
     ),
     CommandSpec(
+        "performance",
+        "performance conversation",
+        "plans a private conversation with your mentee about how things are going, then "
+        "helps you follow it up in writing; add ': Tue Dec 9 3pm' to pick the time",
+        _pattern(r"performance\s+(?:conversation|talk)(?:\s*:\s*(?P<when>.+?))?\.?", "when"),
+        roles=frozenset({"mentor"}),
+    ),
+    CommandSpec(
         "share",
         "share",
         "sends your reflection in this reply to your mentoring partner too",
@@ -144,7 +154,7 @@ _FIELD_LINE = re.compile(
 )
 # Something shaped like "word: …" or a lone verb we know: worth showing back when unparsed.
 _ATTEMPT = re.compile(
-    r"(?:done|task|todo|agenda|reschedule|frequency|pause|resume|phase|help|goal)\b",
+    r"(?:done|task|todo|agenda|reschedule|frequency|pause|resume|phase|help|goal|performance)\b",
     re.IGNORECASE,
 )
 _BULLET = re.compile(r"^(?:[-*•·]|\d+[.)])\s+")
@@ -209,8 +219,8 @@ class CommandHelp:
         return "\n".join(f"{example:<38} {meaning}" for example, meaning in self.entries)
 
 
-def help_text(context: str = "general") -> CommandHelp:
-    """The commands the reader may write here, generated from the registry."""
+def help_text(context: str = "general", role: str | None = None) -> CommandHelp:
+    """The commands the reader (in `role`, when known) may write here, from the registry."""
     entries: list[tuple[str, str]] = []
     if context == "agreement":
         entries.append(
@@ -219,6 +229,6 @@ def help_text(context: str = "general") -> CommandHelp:
     entries += [
         (spec.example, spec.help)
         for spec in REGISTRY
-        if context in spec.contexts and spec.available
+        if context in spec.contexts and spec.available and (role is None or role in spec.roles)
     ]
     return CommandHelp(tuple(entries))

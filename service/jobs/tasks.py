@@ -12,6 +12,7 @@ from service.closing import close_due
 from service.inbox import process_inbound, store_fetched
 from service.models import InboundMessage, InboundStatus, OutboundMessage, OutboundStatus
 from service.outbox import OutboxWriter
+from service.performance import checkback_due
 from service.planning import (
     plan_meetings,
     plan_prompts,
@@ -90,7 +91,10 @@ async def tick(ctx: dict[str, Any]) -> dict[str, int]:
     prompts = await plan_prompts(app)
     prompts += await plan_task_reminders(app)
     prompts += await plan_reevaluations(app)
-    closed = await close_due(OutboxWriter(app.settings, app.secret), app.clock.now())
+    outbox = OutboxWriter(app.settings, app.secret)
+    # Counted with the other prompts: a job's result names no performance conversation.
+    prompts += await checkback_due(outbox, app.clock.now())
+    closed = await close_due(outbox, app.clock.now())
     due = await OutboundMessage.filter(
         status=OutboundStatus.PENDING, not_before__lte=app.clock.now()
     ).count()

@@ -38,6 +38,8 @@ class EventSpec:
     organizer: Participant
     attendees: tuple[Participant, ...]
     location: str | None = None
+    # CLASS:PRIVATE: calendars that share free/busy with colleagues show only "busy".
+    private: bool = False
 
 
 def _address(who: Participant, *, attendee: bool) -> vCalAddress:
@@ -81,6 +83,8 @@ def build_ics(event: EventSpec, method: Method, dtstamp: datetime) -> bytes:
         vevent.add("ATTENDEE", _address(attendee, attendee=True))
     vevent.add("STATUS", "CONFIRMED" if method == "REQUEST" else "CANCELLED")
     vevent.add("TRANSP", "OPAQUE")
+    if event.private:
+        vevent.add("CLASS", "PRIVATE")
     cal.add_component(vevent)
     return bytes(cal.to_ical())
 

@@ -85,6 +85,7 @@ def build_message(
     calendar: tuple[bytes, str] | None = None,
     extra_headers: Mapping[str, str] | None = None,
     attachments: Sequence[tuple[str, str, bytes]] = (),
+    cc: tuple[str, str] | None = None,
 ) -> bytes:
     """The email as it goes on the wire (CRLF line ends, 8bit text where lines allow).
 
@@ -103,6 +104,8 @@ def build_message(
     message["MIME-Version"] = "1.0"
     message["From"] = _address(*from_addr)
     message["To"] = _address(*to)
+    if cc is not None:
+        message["Cc"] = _address(*cc)
     message["Reply-To"] = reply_to
     message["Subject"] = _header(header_text(rendered.subject, 250))  # type: ignore[assignment]
     message["Date"] = format_datetime(date)

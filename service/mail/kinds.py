@@ -33,9 +33,36 @@ KINDS: dict[str, Kind] = {
         Kind("closure", "phasing out: the last meeting and the guide's closure questions", True),
         Kind("closure_archive", "the record of a closed pairing, with an mbox attachment", False),
         Kind("reflection_shared", "a reflection its writer chose to share with the partner", False),
+        Kind(
+            "performance_summary_request",
+            "after a performance conversation: the guide's steps and the mentor's summary form",
+            True,
+        ),
+        Kind("performance_followup_draft", "the follow-up as drafted, to the mentor alone", True),
+        Kind("performance_followup", "the follow-up to the mentee, the mentor in copy", True),
+        Kind("performance_reply", "the mentee's confirmation or corrections, to the mentor", False),
+        Kind("performance_checkback", "at the last due date: has it improved?", True),
         Kind("understood", "what a reply was understood to say", True),
         Kind("help", "what may be written in a reply", True),
         Kind("help_note", "a participant's confidential note to the program's coordinators", False),
         Kind("refusal", "a polite no to mail we cannot take", False),
     )
 }
+
+# Mail whose content, and whose very existence, is for its recipients alone: stored sealed,
+# named "private" in logs and counters, never in a coordinator's view.
+PRIVATE_KINDS = frozenset(
+    {
+        "performance_summary_request",
+        "performance_followup_draft",
+        "performance_followup",
+        "performance_reply",
+        "performance_checkback",
+        "reflection_shared",
+    }
+)
+
+
+def log_kind(kind: str) -> str:
+    """How a kind is named in logs and counters."""
+    return "private" if kind in PRIVATE_KINDS else kind

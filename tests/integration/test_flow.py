@@ -25,7 +25,7 @@ from service.models import (
     PairingState,
     Person,
 )
-from service.outbox import OutboxWriter
+from service.outbox import OutboxWriter, wire_bytes
 from service.pairings import import_roster
 from service.sender import send_due
 from tests.mail import delivery_report, parse, reply_to
@@ -47,7 +47,7 @@ async def import_csv(app: AppContext, data: bytes = CSV) -> list[int]:
 
 async def sent_to(app: AppContext, address: str, kind: str) -> list[bytes]:
     rows = await OutboundMessage.filter(kind=kind).order_by("id")
-    return [bytes(r.raw_bytes) for r in rows if address in r.recipients]
+    return [wire_bytes(r, app.secret) for r in rows if address in r.recipients]
 
 
 def deliver(app: AppContext, raw: bytes) -> None:
@@ -298,7 +298,7 @@ async def sent_to_when_due(app: AppContext, address: str, kind: str) -> list[byt
         if row.not_before > clock.now():
             local = row.not_before.astimezone(ZoneInfo("UTC"))
             assert local >= clock.now()
-    return [bytes(r.raw_bytes) for r in mine]
+    return [wire_bytes(r, app.secret) for r in mine]
 
 
 async def test_action_items_from_a_reply_are_reminded_and_completed(app: AppContext) -> None:

@@ -31,6 +31,8 @@ from service.domain.commands import help_text, parse_commands
         ("help: we have not met in months", "help", {"text": "we have not met in months"}),
         ("- agenda: bulleted", "agenda", {"text": "bulleted"}),
         ("2. done 5", "done", {"ref": "5"}),
+        ("Performance conversation", "performance", {}),
+        ("performance conversation: Tue Dec 9 3pm", "performance", {"when": "Tue Dec 9 3pm"}),
     ],
 )
 def test_each_command(line: str, name: str, args: dict[str, str]) -> None:
@@ -76,3 +78,8 @@ def test_help_offers_only_what_the_service_applies() -> None:
     for unavailable in ("pause", "resume"):
         assert unavailable not in text
     assert "I agree" in str(help_text("agreement")) and "I agree" not in text
+
+
+def test_a_mentee_is_not_offered_the_mentor_s_commands() -> None:
+    assert "performance conversation" in str(help_text("general", "mentor"))
+    assert "performance conversation" not in str(help_text("general", "mentee"))

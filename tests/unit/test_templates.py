@@ -40,7 +40,17 @@ MEETING = {
     "organiser_label": "Tuesday 1 December 2026, 15:00–16:00 (America/New_York)",
     "minutes": 60,
     "number": 1,
+    "name": "mentoring meeting 1",
+    "private": False,
 }
+FOLLOW_UP = {
+    "summary": "We talked about the <abstract> deadline.",
+    "expectation": "Drafts reach me a week before a deadline.",
+    "incidents": "The ASH abstract came on the day it was due.",
+    "goals": TERMS["goals"],
+    "actions": [{"number": 4, "text": "Share a <timeline>", "due": "Friday 4 December 2026"}],
+}
+FORM = [{"label": "Summary", "value": ""}, {"label": "Action item", "value": ""}]
 
 
 def context(kind: str) -> dict[str, Any]:
@@ -174,6 +184,47 @@ def context(kind: str) -> dict[str, Any]:
             "partner": PARTNER,
             "task": {"number": 3, "text": "Send <CV>", "due": "Thursday 3 December 2026"},
             "help_text": HELP,
+        },
+        "performance_summary_request": {
+            "partner": PARTNER,
+            "meeting": MEETING,
+            "steps": ["Frame the conversation around your mentee's <goals>."],
+            "goals": TERMS["goals"],
+            "form": FORM,
+        },
+        "performance_followup_draft": {
+            "partner": PARTNER,
+            "mentor": {"name": NAME},
+            "mentee": {"name": PARTNER["name"]},
+            "sent": False,
+            "version": 2,
+            "follow_up": FOLLOW_UP,
+            "problems": ['"Share a <timeline>" has no date'],
+            "sweeping": ["you always"],
+            "form": FORM,
+        },
+        "performance_followup": {
+            "partner": PARTNER,
+            "mentor": {"name": NAME},
+            "mentee": {"name": PARTNER["name"]},
+            "sent": True,
+            "follow_up": FOLLOW_UP,
+        },
+        "performance_reply": {
+            "partner": PARTNER,
+            "confirmed": False,
+            "corrections": "The deadline was <moved>, not missed.",
+        },
+        "performance_checkback": {
+            "partner": PARTNER,
+            "items": [
+                {
+                    "number": 4,
+                    "text": "Share a <timeline>",
+                    "due": "Friday 4 December 2026",
+                    "done": True,
+                }
+            ],
         },
         "mentor_checkin": {
             "partner": PARTNER,
