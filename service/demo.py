@@ -68,6 +68,11 @@ STYLES = ("gmail", "outlook", "apple")
 # What the simulated people ever answer (see Simulation.answer).
 ANSWERED_KINDS = frozenset(
     {
+        "mentor_checkin",
+        "performance_summary_request",
+        "performance_followup_draft",
+        "performance_followup",
+        "performance_checkback",
         "closure",
         "mentoring_map",
         "agenda_request",
@@ -252,11 +257,15 @@ class Simulation:
     scheduled: list[Scheduled] = field(default_factory=list)
     replies_written: int = 0
     answered: set[str] = field(default_factory=set)
+    # Mentors whose mentee struggles: they ask for a performance conversation, once.
+    concerned: set[str] = field(default_factory=set)
+    talked: set[str] = field(default_factory=set)
 
-    def receive(self, raw: bytes, now: datetime) -> None:
+    def receive(self, raw: bytes, now: datetime, recipient: str | None = None) -> None:
+        """`recipient` is the envelope's: a copy (Cc) reaches one the To header does not name."""
         # Most mail is read and not answered: look at the raw headers before parsing it all.
         headers = _HEADERS.parsebytes(raw)
-        person = self.people.get(parseaddr(str(headers["To"]))[1].lower())
+        person = self.people.get(recipient or parseaddr(str(headers["To"]))[1].lower())
         kind = str(headers["X-Mentormail-Kind"])
         if person is None or kind not in ANSWERED_KINDS:
             return
@@ -303,6 +312,30 @@ class Simulation:
                 "Sponsorship: nobody yet\nEmotional support: my family\n"
                 "Intellectual community: the journal club"
             )
+        if kind == "mentor_checkin" and person.email in self.concerned - self.talked:
+            # The guide: talk early, in private, while the problem is small.
+            self.talked.add(person.email)
+            return (
+                "Drafts keep reaching me at the last minute; time for a proper talk.\n\n"
+                "performance conversation"
+            )
+        if kind == "performance_summary_request":
+            sent = message["Date"].datetime
+            soon, later = sent + timedelta(days=14), sent + timedelta(days=35)
+            return (
+                "Summary: We talked about drafts reaching me late and what gets in the way.\n"
+                "Expectation not met: drafts reach me a week before each deadline\n"
+                "Incidents: the abstract came on its due day; the aims page two days late\n"
+                "Action item: share a writing timeline for the next two deadlines "
+                f"by {soon:%b} {soon.day}\n"
+                f"Action item: block two writing mornings a week by {later:%b} {later.day}"
+            )
+        if kind == "performance_followup_draft":
+            return "send"
+        if kind == "performance_followup" and person.role == "mentee":
+            return "confirm"
+        if kind == "performance_checkback" and person.role == "mentor":
+            return self.rng.choice(("Yes, much better.", "No, not really."))
         if kind == "closure":
             return (
                 "Thank you for everything.\n\n"
@@ -436,6 +469,7 @@ async def run_demo(
     couples = make_people(pairs, rng)
     people = {p.email: p for couple in couples for p in couple}
     simulation = Simulation(people, rng)
+    simulation.concerned = {mentor.email for mentor, mentee in couples if mentee.persona == "slow"}
     roster = read_roster(
         roster_csv(couples, start.date() + timedelta(days=7), "Hematology Mentorship 2027")
     )
@@ -472,7 +506,7 @@ async def run_demo(
                     status=OutboundStatus.SENT, sent_at__gte=clock.now()
                 ).order_by("id")
                 for row in sent:
-                    simulation.receive(wire_bytes(row, app.secret), clock.now())
+                    simulation.receive(wire_bytes(row, app.secret), clock.now(), row.recipients[0])
                 upcoming = simulation.next_due()
                 target = clock.now() + timedelta(hours=12)
                 if upcoming is not None and upcoming < target:

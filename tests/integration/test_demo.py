@@ -31,6 +31,15 @@ CADENCE_KINDS = (
     # Some pairs phase out at their re-evaluation.
     "closure",
     "closure_archive",
+    # The guide's exercises, and a mentor's performance conversation with a slow mentee.
+    "mentor_reflection",
+    "mentoring_map",
+    "performance_summary_request",
+    "performance_followup_draft",
+    "performance_followup",
+    "performance_reply",
+    "performance_checkback",
+    "understood",
 )
 
 

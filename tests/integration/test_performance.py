@@ -143,7 +143,7 @@ async def test_a_performance_conversation_from_request_to_check_back(live: Live)
     await later(live, datetime.fromisoformat("2027-01-29T15:00:00+00:00"))
     (check_zoe,) = live.received(ZOE, "performance_checkback")
     (check_sam,) = live.received(SAM, "performance_checkback")
-    assert "share a writing timeline with me (by Friday 15 January 2027) - done" in text_of(
+    assert "share a writing timeline with me (by Friday 15 January 2027): done" in text_of(
         check_zoe
     )
     await reply(live, check_sam, SAM, "Yes, I think so.")
