@@ -21,7 +21,7 @@ from service.domain.cadence import (
     numbers_to_plan,
 )
 from service.domain.commands import help_text
-from service.domain.prompts import Prompt, meeting_prompts, within_waking_hours
+from service.domain.prompts import Prompt, meeting_prompts, takes_stock, within_waking_hours
 from service.domain.schedule import format_date, format_span, next_after
 from service.domain.tasks import task_reminders
 from service.lifecycle import projected_end_reached
@@ -255,7 +255,10 @@ async def prompt_context(
         context |= {"items": [i.text for i in items], "goals": list(terms.goals), "open_items": []}
     elif kind == "after_meeting":
         questions = guide.AFTER_FIRST_MEETING if meeting.number == 1 else guide.AFTER_EACH_MEETING
-        context["questions"] = list(questions)
+        stock = meeting.number > 1 and takes_stock(meeting.number, terms.frequency)
+        context["questions"] = list(questions) + (list(guide.ONGOING_SUCCESS) if stock else [])
+        # Where the taking-stock questions start in the numbered list (0: not this time).
+        context["stock_from"] = len(questions) + 1 if stock else 0
     elif kind == "mentor_checkin":
         context["questions"] = list(guide.MENTOR_CHECKIN)
     return context

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
-from service.domain.guide import PRODUCTIVE, is_no, numbered_answers
+from service.domain.guide import WATCHED, is_no, numbered_answers
 from service.models import Meeting, Pairing, Person, Reflection
 from service.outbox import OutboxWriter, recipient_context
 from service.pairings import Cast
@@ -19,37 +19,45 @@ REFLECTIVE_TOPICS = ("after", "checkin", "closure", "reflect")
 
 # Offered to the writer alone: never forwarded, never in a digest.
 TWICE_NO = (
-    'You answered no to "Is this relationship continuing to be productive?" twice in a '
-    "row. That is worth acting on: raise it at your next meeting; if it is time to move on, "
-    "write phase out and you both get the guide's advice on ending well; to ask your program "
-    "coordinator for advice in confidence, write help: followed by your note."
+    'You answered no to "{question}" twice in a row. That is worth acting on: raise it at '
+    "your next meeting; if it is time to move on, write phase out and you both get the "
+    "guide's advice on ending well; to ask your program coordinator for advice in "
+    "confidence, write help: followed by your note."
 )
 
 
-async def _unproductive_twice(
+async def _twice_no(
     connection: BaseDBAsyncClient,
     secret: bytes,
     pairing: Pairing,
     person: Person,
     topic: str,
     text: str,
-) -> bool:
-    """A "no" to the productive question now and in the writer's previous answer."""
-    if not is_no(numbered_answers(text).get(PRODUCTIVE)) or not await _later_meeting(
-        connection, topic
-    ):
-        return False
+) -> list[str]:
+    """The watched questions ("productive?", "needs met?") answered no now and in the
+    writer's previous answer to the same question; after the first meeting only."""
+    answers = numbered_answers(text)
+    now_no = [n for n in WATCHED if is_no(answers.get(n))]
+    if not now_no or not await _later_meeting(connection, topic):
+        return []
     earlier = await (
         Reflection.filter(pairing_id=pairing.id, person_id=person.id, topic__startswith="after")
         .order_by("-id")
         .offset(1)
+        .limit(12)
         .using_db(connection)
-        .first()
     )
-    if earlier is None or not await _later_meeting(connection, earlier.topic):
-        return False
-    previous = unseal(secret, bytes(earlier.sealed), PURPOSE)
-    return is_no(numbered_answers(previous).get(PRODUCTIVE))
+    found: list[str] = []
+    for number in now_no:
+        for row in earlier:
+            if not await _later_meeting(connection, row.topic):
+                continue
+            previous = numbered_answers(unseal(secret, bytes(row.sealed), PURPOSE)).get(number)
+            if previous is not None:
+                if is_no(previous):
+                    found.append(WATCHED[number])
+                break
+    return found
 
 
 async def _later_meeting(connection: BaseDBAsyncClient, topic: str) -> bool:
@@ -85,10 +93,9 @@ async def keep_reflection(
         created_at=now,
     )
     said = "Thank you for your reflection."
-    if topic.startswith("after") and await _unproductive_twice(
-        connection, outbox.secret, pairing, person, topic, text
-    ):
-        said += " " + TWICE_NO
+    if topic.startswith("after"):
+        for question in await _twice_no(connection, outbox.secret, pairing, person, topic, text):
+            said += " " + TWICE_NO.format(question=question)
     if not share:
         return said + " It is kept for you alone."
     cast = await Cast.load(connection, pairing)

@@ -39,6 +39,16 @@ AFTER_EACH_MEETING = (
     "Do I trust my mentor and believe they have my best interests in mind?",
 )
 
+# Now and then (with the mentor's check-in), the mentee takes stock of the relationship:
+# the guide's "how to evaluate the ongoing success of the mentoring relationship".
+ONGOING_SUCCESS = (
+    "What does success look like to me, and am I making satisfactory progress towards it?",
+    "Am I growing in my knowledge of the field?",
+    "Are my needs being met?",
+    "Are my mentor's needs being met?",
+    "What will I need a year from now that we can start working on now?",
+)
+
 MENTOR_CHECKIN = (
     "What is working well?",
     "What isn't working well?",
@@ -115,8 +125,14 @@ def read_mentoring_map(text: str) -> dict[str, str]:
     return filled
 
 
-# After a meeting, the answer that matters most when it is "no", twice in a row.
+# After a meeting, the answers that matter most when they are "no", twice in a row: their
+# numbers in the after-meeting email (the taking-stock questions follow the usual four).
 PRODUCTIVE = AFTER_EACH_MEETING.index("Is this relationship continuing to be productive?") + 1
+NEEDS_MET = len(AFTER_EACH_MEETING) + ONGOING_SUCCESS.index("Are my needs being met?") + 1
+WATCHED = {
+    PRODUCTIVE: AFTER_EACH_MEETING[PRODUCTIVE - 1],
+    NEEDS_MET: ONGOING_SUCCESS[NEEDS_MET - len(AFTER_EACH_MEETING) - 1],
+}
 
 _NUMBERED = re.compile(r"^\s*(\d{1,2})\s*[.):-]\s*(.+)$")
 _NO = re.compile(r"^(?:no|nope|not really|not at all|not yet|not sure|nein|non)\b", re.IGNORECASE)

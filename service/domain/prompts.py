@@ -24,6 +24,13 @@ class Prompt:
     stale: datetime  # after this it is not sent at all
 
 
+def takes_stock(number: int, frequency: Frequency) -> bool:
+    """The meetings after which both take stock: the mentor's check-in, the mentee's
+    "ongoing success" questions. Every other meeting, or every meeting when two of them
+    span more than a quarter."""
+    return number % 2 == 0 or 2 * timedelta(days=frequency.approx_days) > QUARTER
+
+
 def meeting_prompts(
     number: int, start: datetime, end: datetime, frequency: Frequency
 ) -> list[Prompt]:
@@ -33,8 +40,7 @@ def meeting_prompts(
         Prompt("agenda", "both", start - AGENDA_BEFORE, start),
         Prompt("after_meeting", "mentee", end + AFTER_MEETING_DELAY, end + STALE_AFTER),
     ]
-    # Every other meeting, or every meeting when two of them span more than a quarter.
-    if number % 2 == 0 or 2 * timedelta(days=frequency.approx_days) > QUARTER:
+    if takes_stock(number, frequency):
         prompts.append(
             Prompt("mentor_checkin", "mentor", end + AFTER_MEETING_DELAY, end + STALE_AFTER)
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 import pytest
 
@@ -134,6 +135,52 @@ async def test_two_noes_in_a_row_to_the_productive_question_offer_a_way_out_priv
     for row in await OutboundMessage.all():
         if SAM not in row.recipients:
             assert b"twice in a row" not in bytes(row.raw_bytes), row.kind
+
+
+async def test_needs_not_met_twice_when_taking_stock_offers_the_way_out(app: AppContext) -> None:
+    from service.clock import ManualClock
+    from service.domain.guide import NEEDS_MET
+    from service.mail.tokens import ReplyToken, reply_address
+    from service.models import Meeting, Pairing
+    from service.planning import plan_meetings, plan_prompts
+
+    await activated(app)
+    clock = app.clock
+    assert isinstance(clock, ManualClock)
+    pairing = await Pairing.get()
+    for number in (1, 2):
+        await plan_meetings(app)
+        clock.set((await Meeting.get(pairing_id=pairing.id, number=number)).ends_at)
+    await plan_meetings(app)
+    meetings = await Meeting.filter(pairing_id=pairing.id).order_by("number")
+    assert [m.number for m in meetings][:4] == [1, 2, 3, 4]
+    # Meeting 2's after-meeting email asks the mentee to take stock, numbered on from 5.
+    clock.set(meetings[1].ends_at + timedelta(hours=3))
+    await plan_prompts(app)
+    asked = plain((await sent_to(app, SAM, "after_meeting"))[-1])
+    assert f"{NEEDS_MET}. Are my needs being met?" in asked and "take stock" in asked
+
+    def after(meeting: Meeting, body: str) -> bytes:
+        token = ReplyToken(pairing.id, pairing.mentee_id, f"after{meeting.id}")
+        address = reply_address(app.secret, app.settings.service_address, token)
+        return (
+            f"From: {SAM}\r\nTo: {address}\r\nSubject: Re: After your meeting\r\n"
+            f"Message-ID: <needs{meeting.id}@university.example>\r\n\r\n{body}\r\n"
+        ).encode()
+
+    # Taking stock after meetings 2 and 4; meeting 3 in between did not ask.
+    for meeting, body in (
+        (meetings[1], f"1. yes\n{NEEDS_MET}. not really"),
+        (meetings[2], "1. yes\n2. yes"),
+        (meetings[3], f"{NEEDS_MET}. No, they are not."),
+    ):
+        deliver(app, after(meeting, body))
+        assert await receive(app) == [InboundStatus.PROCESSED]
+    said = [plain(raw) for raw in await sent_to(app, SAM, "understood")][-3:]
+    assert ["Are my needs being met?" in text for text in said] == [False, False, True]
+    for row in await OutboundMessage.all():
+        if SAM not in row.recipients:
+            assert b"needs being met" not in bytes(row.raw_bytes), row.kind
 
 
 async def test_a_help_note_reaches_the_coordinator_and_nobody_else(app: AppContext) -> None:

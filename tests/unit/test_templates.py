@@ -164,7 +164,8 @@ def context(kind: str) -> dict[str, Any]:
         "after_meeting": {
             "partner": PARTNER,
             "meeting": MEETING,
-            "questions": ["Am I still learning and growing?"],
+            "questions": ["Am I still learning and growing?", "Are my needs being met?"],
+            "stock_from": 2,
             "help_text": HELP,
         },
         "reevaluation": {
