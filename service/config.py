@@ -31,6 +31,10 @@ class Settings(BaseSettings):
         default=3.0, gt=0, validation_alias="MENTORMAIL_BOUNCE_THRESHOLD"
     )
 
+    # An HTTPS endpoint that unsubscribes a digest in one click (RFC 8058), when there is
+    # one; the mailto: address always works.
+    unsubscribe_url: str | None = Field(default=None, validation_alias="MENTORMAIL_UNSUBSCRIBE_URL")
+
     @field_validator("service_address")
     @classmethod
     def _plain_address(cls, value: str) -> str:

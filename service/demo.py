@@ -65,6 +65,7 @@ GOALS = (
     "Learn to run a clinical trial from protocol to close-out",
 )
 STYLES = ("gmail", "outlook", "apple")
+COORDINATOR = "coordinator@society.example"
 # What the simulated people ever answer (see Simulation.answer).
 ANSWERED_KINDS = frozenset(
     {
@@ -81,6 +82,7 @@ ANSWERED_KINDS = frozenset(
         "reevaluation",
         "agreement_request",
         "invitation",
+        "digest",
     }
 )
 # "Tuesday 9 December 2026, 15:00" at the start of a meeting's label, in the reader's zone.
@@ -108,7 +110,7 @@ class Person:
     timezone: str
     role: str
     style: str
-    persona: str  # "prompt", "changes_terms", "slow"
+    persona: str  # "prompt", "changes_terms", "slow", "silent" (agrees, then never answers)
 
 
 @dataclass(order=True)
@@ -147,7 +149,7 @@ def make_people(pairs: int, rng: random.Random) -> list[tuple[Person, Person]]:
             mentee_tz,
             "mentee",
             STYLES[(index + 1) % 3],
-            "slow" if index % 6 == 4 else "prompt",
+            "slow" if index % 6 == 4 else ("silent" if index % 6 == 2 else "prompt"),
         )
         result.append((mentor, mentee))
     return result
@@ -176,7 +178,7 @@ def _meeting_hour(mentor: Person, mentee: Person, on: date, preferred: int) -> i
 def roster_csv(couples: list[tuple[Person, Person]], start: date, program: str) -> bytes:
     lines = [
         "program,mentor_name,mentor_email,mentor_timezone,mentee_name,mentee_email,"
-        "mentee_timezone,start_date,frequency,weekday,time"
+        "mentee_timezone,start_date,frequency,weekday,time,coordinator_email"
     ]
     for index, (mentor, mentee) in enumerate(couples):
         cells = [
@@ -191,6 +193,7 @@ def roster_csv(couples: list[tuple[Person, Person]], start: date, program: str) 
             FREQUENCIES[index % len(FREQUENCIES)],
             WEEKDAYS[index % len(WEEKDAYS)],
             f"{_meeting_hour(mentor, mentee, start, 9 + index % 8)}:00",
+            COORDINATOR,
         ]
         lines.append(",".join('"' + c.replace('"', '""') + '"' for c in cells))
     return ("\n".join(lines) + "\n").encode()
@@ -260,13 +263,17 @@ class Simulation:
     # Mentors whose mentee struggles: they ask for a performance conversation, once.
     concerned: set[str] = field(default_factory=set)
     talked: set[str] = field(default_factory=set)
+    nudged: set[str] = field(default_factory=set)
 
     def receive(self, raw: bytes, now: datetime, recipient: str | None = None) -> None:
         """`recipient` is the envelope's: a copy (Cc) reaches one the To header does not name."""
         # Most mail is read and not answered: look at the raw headers before parsing it all.
         headers = _HEADERS.parsebytes(raw)
-        person = self.people.get(recipient or parseaddr(str(headers["To"]))[1].lower())
         kind = str(headers["X-Mentormail-Kind"])
+        if kind == "digest" and recipient == COORDINATOR:
+            self.coordinate(raw, now)
+            return
+        person = self.people.get(recipient or parseaddr(str(headers["To"]))[1].lower())
         if person is None or kind not in ANSWERED_KINDS:
             return
         if kind == "invitation" and not self.reschedules(_decoded(headers["Subject"])):
@@ -281,7 +288,29 @@ class Simulation:
         self.scheduled.append(Scheduled(when, compose_reply(person, message, body, when, self.rng)))
         self.replies_written += 1
 
+    def coordinate(self, raw: bytes, now: datetime) -> None:
+        """The coordinator reads the digest and nudges a silent pair, once each."""
+        message = message_from_bytes(raw, policy=policy.default)
+        assert isinstance(message, EmailMessage)
+        text = _quote_block(message)
+        silent = re.findall(r"^  #(\d+) .+\n(?:      - .+\n)*?      - no reply from", text, re.M)
+        todo = [n for n in silent if n not in self.nudged]
+        if not todo:
+            return
+        self.nudged.update(todo)
+        coordinator = Person(
+            "Pat Coordinator", COORDINATOR, "UTC", "coordinator", "gmail", "prompt"
+        )
+        when = now + timedelta(hours=self.rng.uniform(2, 20))
+        body = "\n".join(f"nudge {n}" for n in todo)
+        self.scheduled.append(
+            Scheduled(when, compose_reply(coordinator, message, body, when, self.rng))
+        )
+        self.replies_written += 1
+
     def answer(self, person: Person, kind: str, message: EmailMessage) -> str | None:
+        if person.persona == "silent" and kind != "agreement_request":
+            return None  # agreed, and has not answered anything since
         if kind == "invitation":
             return self.reschedule(str(message["Subject"]))
         if kind == "agenda_request":
@@ -297,7 +326,8 @@ class Simulation:
                 f"task: {task} by {when}\n\n"
                 "It was a really useful meeting, I am still learning a lot."
             )
-        if kind == "task_reminder" and self.rng.random() < 0.5:
+        # The prompt finish what they take on; the others, now and then.
+        if kind == "task_reminder" and (person.persona == "prompt" or self.rng.random() < 0.5):
             found = re.search(r"reply with done (\d+)", _quote_block(message))
             return f"done {found.group(1)}" if found else None
         if kind == "reevaluation" and person.role == "mentee":

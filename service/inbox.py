@@ -15,11 +15,13 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 
 from service.answers import calendar_answer
 from service.app import AppContext
+from service.coordinators import coordinator_mail
 from service.db import transaction
 from service.deliverability import apply_bounce, heard_from
 from service.mail.inbound import ParsedMessage, parse_message
 from service.mail.tokens import ReplyToken, find_token
 from service.models import (
+    Coordinator,
     InboundMessage,
     InboundStatus,
     OutboundMessage,
@@ -227,7 +229,17 @@ async def _decide(
             "nothing was changed. Please reply to one of our emails as it is.",
         )
         return Outcome(InboundStatus.REFUSED, "reply address token did not verify")
+    if token is not None and token.pairing_id == 0:
+        return await _from_coordinator(ctx, connection, outbox, token, row, parsed, now)
     if token is None:
+        coordinator = await (
+            Coordinator.filter(email=parsed.from_addr).order_by("id").using_db(connection).first()
+        )
+        if coordinator is not None:
+            # A new email from a coordinator's own address: commands, an import.
+            return await coordinator_mail(
+                connection, outbox, coordinator, parsed, row, bytes(row.raw_bytes), now
+            )
         return await _unrouted(connection, outbox, parsed, now)
     person = await Person.get_or_none(id=token.person_id, using_db=connection)
     # Lock the pairing: both people may answer at once, and each answer reads and rewrites
@@ -264,6 +276,42 @@ async def _decide(
         )
     return await general_reply(
         connection, outbox, pairing, person, parsed, row, now, topic=token.topic
+    )
+
+
+async def _from_coordinator(
+    ctx: AppContext,
+    connection: BaseDBAsyncClient,
+    outbox: OutboxWriter,
+    token: ReplyToken,
+    row: InboundMessage,
+    parsed: ParsedMessage,
+    now: datetime,
+) -> Outcome:
+    """A reply to a digest (or its List-Unsubscribe address): from that coordinator only."""
+    coordinator = await Coordinator.get_or_none(id=token.person_id, using_db=connection)
+    if coordinator is None:
+        return Outcome(InboundStatus.IGNORED, "token names a coordinator who no longer exists")
+    if parsed.from_addr != coordinator.email:
+        await _refuse(
+            connection,
+            outbox,
+            parsed,
+            "wrong_sender",
+            now,
+            "This address takes commands from a program's coordinators only, so nothing "
+            "was changed.",
+        )
+        return Outcome(InboundStatus.REFUSED, "sender is not the coordinator this address is for")
+    return await coordinator_mail(
+        connection,
+        outbox,
+        coordinator,
+        parsed,
+        row,
+        bytes(row.raw_bytes),
+        now,
+        unsubscribe=token.topic.startswith("unsub"),
     )
 
 

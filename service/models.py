@@ -37,10 +37,39 @@ class Program(Model):
     id = fields.IntField(primary_key=True)
     name = fields.CharField(max_length=300, unique=True)
     coordinator_email = fields.CharField(max_length=254, null=True)
+    # When its coordinators' digests go: weekday (0 Monday) and hour in the program's zone.
+    timezone = fields.CharField(max_length=64, default="UTC")
+    digest_weekday = fields.IntField(default=0)
+    digest_hour = fields.IntField(default=8)
     created_at = fields.DatetimeField()
 
     class Meta:
         table = "program"
+
+
+class DigestEvery(StrEnum):
+    DAILY = "daily"
+    WEEKLY = "weekly"
+    MONTHLY = "monthly"
+    OFF = "off"
+
+
+class Coordinator(Model):
+    """Someone who looks after a program: gets its digest and may act on its pairings."""
+
+    id = fields.IntField(primary_key=True)
+    program: fields.ForeignKeyRelation[Program] = fields.ForeignKeyField(
+        "models.Program", related_name="coordinators", on_delete=fields.CASCADE
+    )
+    email = fields.CharField(max_length=254, db_index=True)
+    digest_every = fields.CharEnumField(DigestEvery, max_length=8, default=DigestEvery.WEEKLY)
+    created_at = fields.DatetimeField()
+
+    program_id: int
+
+    class Meta:
+        table = "coordinator"
+        unique_together = (("program", "email"),)
 
 
 class Person(Model):
@@ -240,6 +269,26 @@ class PerformanceConversation(Model):
 
     class Meta:
         table = "performance_conversation"
+
+
+class HelpNote(Model):
+    """A participant's `help:` note: for their program's coordinators, and nobody else."""
+
+    id = fields.IntField(primary_key=True)
+    pairing: fields.ForeignKeyRelation[Pairing] = fields.ForeignKeyField(
+        "models.Pairing", related_name="help_notes", on_delete=fields.CASCADE
+    )
+    person: fields.ForeignKeyRelation[Person] = fields.ForeignKeyField(
+        "models.Person", related_name="help_notes", on_delete=fields.CASCADE
+    )
+    text = fields.TextField()
+    created_at = fields.DatetimeField(db_index=True)
+
+    pairing_id: int
+    person_id: int
+
+    class Meta:
+        table = "help_note"
 
 
 class ProposalState(StrEnum):

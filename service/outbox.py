@@ -65,6 +65,9 @@ class OutboxWriter:
         cc: tuple[str, str] | None = None,
         deliver_to: str | None = None,
         private: bool = False,
+        reply_to: str | None = None,
+        inline: Sequence[tuple[str, str, bytes]] = (),
+        extra_headers: Mapping[str, str] | None = None,
     ) -> bool:
         """Queue one email; returns False when this dedupe key was queued before.
 
@@ -77,10 +80,9 @@ class OutboxWriter:
         if await OutboundMessage.filter(dedupe_key=dedupe_key).using_db(connection).exists():
             return False
         message_id = message_id_for(dedupe_key, self.settings)
-        if pairing is not None and person is not None:
+        if reply_to is None and pairing is not None and person is not None:
             reply_to = self.reply_to(pairing.id, person.id, topic)
-        else:
-            reply_to = self.settings.service_address
+        reply_to = reply_to or self.settings.service_address
         name, address = to
         rendered = render(kind, {"service_name": self.settings.service_name, **context})
         raw = build_message(
@@ -96,6 +98,8 @@ class OutboxWriter:
             calendar=calendar,
             attachments=attachments,
             cc=cc,
+            inline=inline,
+            extra_headers=extra_headers,
         )
         sealed = private or kind in PRIVATE_KINDS
         if sealed:

@@ -18,7 +18,7 @@ from service.domain.roster import Roster, RosterRow
 from service.domain.schedule import Slot, first_meeting, format_day, format_span, local_view
 from service.exercises import queue_exercises
 from service.mail.calendar import EventSpec, Participant, build_ics
-from service.models import Meeting, Pairing, PairingState, Person, Program
+from service.models import Coordinator, Meeting, Pairing, PairingState, Person, Program
 from service.outbox import OutboxWriter, recipient_context
 
 
@@ -53,43 +53,70 @@ async def _person(connection: BaseDBAsyncClient, row_person: RosterPerson, now: 
     return person
 
 
-async def import_roster(roster: Roster, outbox: OutboxWriter, now: datetime) -> ImportResult:
-    """All or nothing: the caller has checked `roster.errors` is empty. Re-importing is a no-op."""
+async def import_roster(
+    roster: Roster,
+    outbox: OutboxWriter,
+    now: datetime,
+    *,
+    connection: BaseDBAsyncClient | None = None,
+) -> ImportResult:
+    """All or nothing: the caller has checked `roster.errors` is empty. Re-importing is a no-op.
+
+    Inside the caller's transaction when `connection` is given, else in one of its own.
+    """
     if roster.errors:
         raise ValueError("a roster with errors cannot be imported")
+    if connection is not None:
+        return await _import_rows(connection, roster, outbox, now)
+    async with transaction() as own:
+        return await _import_rows(own, roster, outbox, now)
+
+
+async def _import_rows(
+    connection: BaseDBAsyncClient, roster: Roster, outbox: OutboxWriter, now: datetime
+) -> ImportResult:
     result = ImportResult()
-    async with transaction() as connection:
-        for row in roster.rows:
-            result.programs.add(row.program)
-            program = await Program.get_or_none(name=row.program, using_db=connection)
-            if program is None:
-                program = await Program.create(
-                    using_db=connection,
-                    name=row.program,
-                    coordinator_email=row.coordinator_email,
-                    created_at=now,
-                )
-            mentor = await _person(connection, row.mentor, now)
-            mentee = await _person(connection, row.mentee, now)
-            existing = await Pairing.get_or_none(
-                program=program, mentor=mentor, mentee=mentee, using_db=connection
-            )
-            if existing is not None:
-                result.unchanged += 1
-                continue
-            pairing = await Pairing.create(
+    for row in roster.rows:
+        result.programs.add(row.program)
+        program = await Program.get_or_none(name=row.program, using_db=connection)
+        if program is None:
+            program = await Program.create(
                 using_db=connection,
-                program=program,
-                mentor=mentor,
-                mentee=mentee,
-                state=PairingState.AGREEING,
-                start_date=row.start_date,
-                terms=default_terms(row).to_json(),
+                name=row.program,
+                coordinator_email=row.coordinator_email,
+                # Digests go at the program's local hour: the first mentor's zone, until
+                # someone says otherwise.
+                timezone=row.mentor.timezone,
                 created_at=now,
-                updated_at=now,
             )
-            await request_agreement(connection, outbox, pairing, program, mentor, mentee, now)
-            result.created.append(pairing.id)
+        if row.coordinator_email:
+            await Coordinator.get_or_create(
+                program=program,
+                email=row.coordinator_email,
+                defaults={"created_at": now},
+                using_db=connection,
+            )
+        mentor = await _person(connection, row.mentor, now)
+        mentee = await _person(connection, row.mentee, now)
+        existing = await Pairing.get_or_none(
+            program=program, mentor=mentor, mentee=mentee, using_db=connection
+        )
+        if existing is not None:
+            result.unchanged += 1
+            continue
+        pairing = await Pairing.create(
+            using_db=connection,
+            program=program,
+            mentor=mentor,
+            mentee=mentee,
+            state=PairingState.AGREEING,
+            start_date=row.start_date,
+            terms=default_terms(row).to_json(),
+            created_at=now,
+            updated_at=now,
+        )
+        await request_agreement(connection, outbox, pairing, program, mentor, mentee, now)
+        result.created.append(pairing.id)
     return result
 
 

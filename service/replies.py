@@ -23,6 +23,7 @@ from service.exercises import map_answer
 from service.mail.inbound import ParsedMessage
 from service.models import (
     AgendaItem,
+    HelpNote,
     InboundMessage,
     InboundStatus,
     Meeting,
@@ -105,6 +106,23 @@ async def agreement_reply(
     result = parse_commands(parsed.visible_text, "agreement")
     applied: list[str] = []
     not_understood = list(result.unknown)
+    if pairing.state == PairingState.CLOSED:
+        await understood(
+            connection,
+            outbox,
+            row,
+            pairing,
+            person,
+            role=role,
+            topic="general",
+            applied=[],
+            not_understood=[
+                "This mentoring pair was closed by your program coordinator before it began, "
+                "so nothing was changed. Please contact them with any question."
+            ],
+            now=now,
+        )
+        return Outcome(InboundStatus.PROCESSED, "pairing closed before it started")
     if pairing.state != PairingState.AGREEING:
         everyday = parse_commands(parsed.visible_text, "general").commands
         if any(c.name not in ("help", "frequency") for c in everyday):
@@ -331,6 +349,10 @@ async def _help_note(
 ) -> None:
     """A participant's note to the program's coordinators: theirs alone, never a digest's."""
     assert program.coordinator_email
+    # Kept for the program's digest (its coordinators only), and sent at once.
+    await HelpNote.create(
+        using_db=connection, pairing=pairing, person=person, text=note[:4000], created_at=now
+    )
     cast = await Cast.load(connection, pairing)
     partner, _ = cast.partner_of(person)
     name = "Program coordinator"

@@ -9,6 +9,7 @@ from typing import Any, cast
 
 from service.app import AppContext
 from service.closing import close_due
+from service.digest import digests_due
 from service.inbox import process_inbound, store_fetched
 from service.models import InboundMessage, InboundStatus, OutboundMessage, OutboundStatus
 from service.outbox import OutboxWriter
@@ -95,6 +96,7 @@ async def tick(ctx: dict[str, Any]) -> dict[str, int]:
     # Counted with the other prompts: a job's result names no performance conversation.
     prompts += await checkback_due(outbox, app.clock.now())
     closed = await close_due(outbox, app.clock.now())
+    digests = await digests_due(outbox, app.clock.now())
     due = await OutboundMessage.filter(
         status=OutboundStatus.PENDING, not_before__lte=app.clock.now()
     ).count()
@@ -105,5 +107,6 @@ async def tick(ctx: dict[str, Any]) -> dict[str, int]:
         "meetings_issued": issued,
         "prompts_queued": prompts,
         "pairings_closed": closed,
+        "digests_queued": digests,
         "due_outbound": due,
     }

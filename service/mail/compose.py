@@ -17,7 +17,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from service.mail.calendar import calendar_body
 from service.mail.kinds import KINDS
-from service.mail.mime import WIRE, alternative, attachment, mixed
+from service.mail.mime import WIRE, alternative, attachment, inline_image, mixed
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "email"
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f\u0085\u2028\u2029]")
@@ -86,10 +86,12 @@ def build_message(
     extra_headers: Mapping[str, str] | None = None,
     attachments: Sequence[tuple[str, str, bytes]] = (),
     cc: tuple[str, str] | None = None,
+    inline: Sequence[tuple[str, str, bytes]] = (),
 ) -> bytes:
     """The email as it goes on the wire (CRLF line ends, 8bit text where lines allow).
 
-    `attachments` are (file name, MIME type, bytes).
+    `attachments` are (file name, MIME type, bytes); `inline` images are (content id, MIME
+    type, bytes), shown by the HTML part as `cid:<content id>`.
     """
     message: Message
     if calendar is not None:
@@ -98,6 +100,13 @@ def build_message(
         message = mixed(
             alternative(rendered.text, rendered.html),
             *(attachment(data, mimetype, name) for name, mimetype, data in attachments),
+        )
+    elif inline:
+        # Images the HTML shows by `cid:` (e.g. the digest's chart), next to the HTML part.
+        message = alternative(
+            rendered.text,
+            rendered.html,
+            images=[inline_image(data, mimetype, cid) for cid, mimetype, data in inline],
         )
     else:
         message = alternative(rendered.text, rendered.html)

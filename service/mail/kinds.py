@@ -46,6 +46,10 @@ KINDS: dict[str, Kind] = {
         Kind("help", "what may be written in a reply", True),
         Kind("help_note", "a participant's confidential note to the program's coordinators", False),
         Kind("refusal", "a polite no to mail we cannot take", False),
+        Kind("digest", "a program's digest for its coordinators, with commands to reply", True),
+        Kind("coordinator_reply", "what a coordinator's commands did", True),
+        Kind("nudge", "a coordinator's friendly reminder to a pair, naming what is pending", True),
+        Kind("pairing_details", "a pairing's history for its coordinator, nothing private", True),
     )
 }
 

@@ -7,6 +7,7 @@ templates, so the parts are assembled here with the plain classes and written wi
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from email import encoders
 from email.charset import QP, Charset
 from email.message import Message
@@ -40,11 +41,29 @@ def text_part(text: str, subtype: str) -> MIMEText:
     return _inner(MIMEText(text, subtype, _QUOTED if too_long else _EIGHT_BIT))  # type: ignore[arg-type]
 
 
-def alternative(text: str, html: str) -> MIMEMultipart:
+def alternative(text: str, html: str, images: Sequence[Message] = ()) -> MIMEMultipart:
+    """Text and HTML; with `images`, the HTML and its images as one multipart/related."""
     message = _inner(MIMEMultipart("alternative", policy=WIRE))
     message.attach(text_part(text, "plain"))
-    message.attach(text_part(html, "html"))
+    if images:
+        related = _inner(MIMEMultipart("related", policy=WIRE))
+        related.attach(text_part(html, "html"))
+        for image in images:
+            related.attach(image)
+        message.attach(related)
+    else:
+        message.attach(text_part(html, "html"))
     return message
+
+
+def inline_image(data: bytes, mimetype: str, content_id: str) -> MIMEBase:
+    maintype, _, subtype = mimetype.partition("/")
+    part = _inner(MIMEBase(maintype, subtype))
+    part.set_payload(data)
+    encoders.encode_base64(part)
+    part.add_header("Content-ID", f"<{content_id}>")
+    part.add_header("Content-Disposition", "inline", filename=f"{content_id}.{subtype}")
+    return part
 
 
 def mixed(*parts: Message) -> MIMEMultipart:

@@ -227,6 +227,76 @@ def context(kind: str) -> dict[str, Any]:
                 }
             ],
         },
+        "digest": {
+            "period": {"start": "Mon 30 Nov 2026", "end": "Mon 07 Dec 2026"},
+            "numbers": {
+                "pairings": 3,
+                "by_state": [{"state": "active", "count": 2}, {"state": "agreeing", "count": 1}],
+                "held": 4,
+                "planned": 5,
+                "done": 2,
+                "overdue": 1,
+                "replies": 9,
+                "attention": 1,
+            },
+            "chart_text": "Meetings held against planned over the last 12 weeks: 40 of 44.",
+            "attention": [
+                {
+                    "number": 12,
+                    "mentor": NAME,
+                    "mentee": PARTNER["name"],
+                    "reasons": ["asked for help: we <never> meet"],
+                }
+            ],
+            "table": [
+                {
+                    "number": 12,
+                    "mentor": NAME,
+                    "mentee": PARTNER["name"],
+                    "state": "active",
+                    "last_held": "01 Dec",
+                    "overdue": 1,
+                }
+            ],
+            "table_more": 0,
+            "closed": [
+                {"number": 3, "names": "A and B", "what": "closed", "path": "by a participant"}
+            ],
+            "commands": [("nudge 12", "a friendly <reminder>")],
+            "every": "weekly",
+        },
+        "coordinator_reply": {
+            "done": [f"{NAME} and Sam got a friendly nudge."],
+            "problems": ["close 99 (there is no pairing 99 in a program you <coordinate>)"],
+            "commands": [("nudge 12", "a friendly <reminder>")],
+        },
+        "nudge": {
+            "partner": PARTNER,
+            "state": "active",
+            "pending": ["no meeting held for 6 weeks (agreed: every 2 weeks)"],
+            "open_items": 2,
+            "next_meeting": MEETING["label"],
+        },
+        "pairing_details": {
+            "pairing": {
+                "number": 12,
+                "state": "closing",
+                "mentor": {"name": NAME, "email": "zoe@hospital.example"},
+                "mentee": {"name": PARTNER["name"], "email": PARTNER["email"]},
+                "created": "Tuesday 1 December 2026",
+                "signed": None,
+                "closing_path": "projected_end",
+            },
+            "meetings": [
+                {
+                    "label": MEETING["label"],
+                    "number": 1,
+                    "status": "held",
+                    "answers": ["x: <accepted>"],
+                }
+            ],
+            "tasks": {"open": 1, "done": 2, "overdue": 0},
+        },
         "mentor_checkin": {
             "partner": PARTNER,
             "meeting": MEETING,

@@ -1,0 +1,416 @@
+"""Coordinators' digests: what happened in a program, and which pairings need a person.
+
+One digest per coordinator and period: the outbox's unique dedupe key makes a second worker's
+attempt a no-op. What goes in is what a coordinator may know: states, dates, counts, flags,
+a participant's `help:` note. Never a reflection, an agenda, a reply's text, a private
+meeting, a private action item or anything else of a performance conversation.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, cast
+
+from tortoise.exceptions import IntegrityError
+from tortoise.functions import Max
+
+from service.db import transaction
+from service.domain.agreement import Terms
+from service.domain.cadence import add_months
+from service.domain.digest import (
+    Attention,
+    PairSummary,
+    Period,
+    digest_period,
+    needing_attention,
+)
+from service.domain.schedule import format_day
+from service.mail.tokens import ReplyToken, reply_address
+from service.models import (
+    Coordinator,
+    DigestEvery,
+    HelpNote,
+    InboundMessage,
+    InboundStatus,
+    Meeting,
+    MeetingAnswer,
+    OutboundMessage,
+    OutboundStatus,
+    Pairing,
+    PairingState,
+    Person,
+    Program,
+    Task,
+    TaskState,
+)
+from service.outbox import OutboxWriter, recipient_context
+
+log = logging.getLogger(__name__)
+
+# The prompts whose silence is counted (a reply of any kind from the person ends it).
+PROMPT_KINDS = ("agenda_request", "after_meeting", "mentor_checkin", "reevaluation")
+ACTIVE_STATES = (PairingState.ACTIVE, PairingState.REEVALUATING, PairingState.CLOSING)
+TABLE_ROWS = 60
+CHART_WEEKS = 12
+
+
+def coordinator_address(outbox: OutboxWriter, coordinator: Coordinator, topic: str) -> str:
+    """A coordinator's own reply address: pairing 0 names no pairing; the topic says what."""
+    return reply_address(
+        outbox.secret,
+        outbox.settings.service_address,
+        ReplyToken(0, coordinator.id, f"{topic}{coordinator.id}"),
+    )
+
+
+async def ensure_coordinators(now: datetime) -> None:
+    """Every program's coordinator address has its coordinator row (older imports had none)."""
+    programs = await Program.filter(coordinator_email__isnull=False)
+    for program in programs:
+        assert program.coordinator_email is not None
+        await Coordinator.get_or_create(
+            program=program, email=program.coordinator_email, defaults={"created_at": now}
+        )
+
+
+async def digests_due(outbox: OutboxWriter, now: datetime) -> int:
+    """Queue each coordinator's digest for the period that has come; returns how many."""
+    await ensure_coordinators(now)
+    queued = 0
+    coordinators = await Coordinator.exclude(digest_every=DigestEvery.OFF).select_related("program")
+    for coordinator in coordinators:
+        program = coordinator.program
+        period = digest_period(
+            coordinator.digest_every.value,
+            now,
+            program.timezone,
+            program.digest_weekday,
+            program.digest_hour,
+        )
+        # The first digest is for the first period the coordinator was there for.
+        if period is None or period.end < coordinator.created_at:
+            continue
+        key = f"digest:coordinator:{coordinator.id}:{period.key}"
+        if await OutboundMessage.filter(dedupe_key=key).exists():
+            continue
+        queued += await send_digest(outbox, coordinator, program, period, key, now)
+    return queued
+
+
+async def send_digest(
+    outbox: OutboxWriter,
+    coordinator: Coordinator,
+    program: Program,
+    period: Period,
+    key: str,
+    now: datetime,
+) -> int:
+    content = await program_digest(program, period, now)
+    try:
+        async with transaction() as connection:
+            added = await outbox.add(
+                connection,
+                kind="digest",
+                dedupe_key=key,
+                to=("Program coordinator", coordinator.email),
+                now=now,
+                reply_to=coordinator_address(outbox, coordinator, "coord"),
+                inline=[("chart", "image/png", content.chart)],
+                extra_headers=list_headers(outbox, coordinator, program),
+                context={
+                    **recipient_context(
+                        "Program coordinator", coordinator.email, "coordinator", program.name
+                    ),
+                    **content.context,
+                    "every": coordinator.digest_every.value,
+                },
+            )
+    except IntegrityError:
+        return 0  # another worker queued this period's digest first
+    return int(added)
+
+
+def list_headers(
+    outbox: OutboxWriter, coordinator: Coordinator, program: Program
+) -> dict[str, str]:
+    """List-Id and List-Unsubscribe (RFC 2919, 2369; RFC 8058 with an HTTPS endpoint)."""
+    domain = outbox.settings.service_address.partition("@")[2]
+    slug = "".join(c if c.isalnum() else "-" for c in program.name.lower()).strip("-")[:60]
+    address = coordinator_address(outbox, coordinator, "unsub")
+    unsubscribe = f"<mailto:{address}?subject=unsubscribe>"
+    headers = {
+        "List-Id": f"{program.name[:80]} digest <{slug or 'program'}.digest.{domain}>",
+        "List-Unsubscribe": unsubscribe,
+    }
+    base = outbox.settings.unsubscribe_url
+    if base:
+        token = address.partition("+")[2].partition("@")[0]
+        headers["List-Unsubscribe"] = f"<{base}?token={token}>, {unsubscribe}"
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    return headers
+
+
+@dataclass(frozen=True)
+class DigestContent:
+    context: dict[str, Any]
+    chart: bytes
+
+
+async def program_digest(program: Program, period: Period, now: datetime) -> DigestContent:
+    pairings = await Pairing.filter(program_id=program.id).select_related("mentor", "mentee")
+    summaries = await summarise(pairings, period, now)
+    attention = needing_attention(list(summaries.values()), now)
+    ids = [p.id for p in pairings]
+    by_state: dict[str, int] = {}
+    for pairing in pairings:
+        by_state[pairing.state.value] = by_state.get(pairing.state.value, 0) + 1
+    weeks = await weekly_meetings(pairings, period.end, now)
+    held, planned = await meetings_in(pairings, period.start, min(period.end, now))
+    done = await Task.filter(
+        pairing_id__in=ids, private=False, done_at__gte=period.start, done_at__lt=period.end
+    ).count()
+    overdue = sum(s.overdue for s in summaries.values())
+    replies = await InboundMessage.filter(
+        pairing_id__in=ids,
+        status=InboundStatus.PROCESSED,
+        received_at__gte=period.start,
+        received_at__lt=period.end,
+    ).count()
+    context = {
+        "period": {
+            "start": format_day(period.start, program.timezone),
+            "end": format_day(period.end, program.timezone),
+        },
+        "closed": await _closed_in(program, period),
+        "numbers": {
+            "pairings": len(pairings),
+            "by_state": [
+                {"state": state, "count": count} for state, count in sorted(by_state.items())
+            ],
+            "held": held,
+            "planned": planned,
+            "done": done,
+            "overdue": overdue,
+            "replies": replies,
+            "attention": len(attention),
+        },
+        "chart_text": chart_text(weeks),
+        "attention": [_attention_row(a) for a in attention],
+        "table": [_table_row(summaries[p.id], p) for p in pairings[:TABLE_ROWS]],
+        "table_more": max(0, len(pairings) - TABLE_ROWS),
+        "commands": COORDINATOR_HELP,
+    }
+    return DigestContent(context, render_chart(weeks))
+
+
+COORDINATOR_HELP = (
+    ("nudge 12", "a friendly reminder to pairing 12, naming what is pending"),
+    ("pause 12 / resume 12", "pauses pairing 12's meetings and reminders, or starts them again"),
+    ("close 12", "begins ending pairing 12 gracefully (a last meeting, then the record)"),
+    ("details 12", "pairing 12's history, without anything private"),
+    ("digest now", "this digest again, up to now"),
+    ("digest daily / weekly / monthly / off", "how often you receive it"),
+    ("import", "with a CSV of pairs attached: imports them, or says what to fix"),
+)
+
+
+PATHS = {
+    "projected_end": "at the projected end",
+    "participant": "by a participant",
+    "coordinator": "by a coordinator",
+}
+
+
+async def _closed_in(program: Program, period: Period) -> list[dict[str, Any]]:
+    """Pairings that began phasing out or closed in the period: how, never why."""
+    rows = (
+        await Pairing.filter(program_id=program.id, closing_at__gte=period.start)
+        .filter(closing_at__lt=period.end)
+        .select_related("mentor", "mentee")
+    )
+    closed = await Pairing.filter(
+        program_id=program.id, closed_at__gte=period.start, closed_at__lt=period.end
+    ).select_related("mentor", "mentee")
+    return [
+        {
+            "number": p.id,
+            "names": f"{p.mentor.name} and {p.mentee.name}",
+            "what": what,
+            "path": PATHS.get(p.closing_path or "", "-"),
+        }
+        for what, pairs in (("began phasing out", rows), ("closed", closed))
+        for p in pairs
+    ]
+
+
+def _attention_row(item: Attention) -> dict[str, Any]:
+    pair = item.pair
+    return {
+        "number": pair.number,
+        "mentor": pair.mentor,
+        "mentee": pair.mentee,
+        "reasons": [f.reason for f in item.flags],
+    }
+
+
+def _table_row(summary: PairSummary, pairing: Pairing) -> dict[str, Any]:
+    return {
+        "number": pairing.id,
+        "mentor": summary.mentor,
+        "mentee": summary.mentee,
+        "state": summary.state,
+        "last_held": f"{summary.last_held.day} {summary.last_held:%b}"
+        if summary.last_held
+        else "-",
+        "overdue": summary.overdue,
+    }
+
+
+async def summarise(
+    pairings: list[Pairing], period: Period, now: datetime
+) -> dict[int, PairSummary]:
+    """A few grouped queries for the whole program: no query per pairing."""
+    ids = [p.id for p in pairings]
+    if not ids:
+        return {}
+    last_held = dict(
+        await Meeting.filter(pairing_id__in=ids, private=False, cancelled=False, ends_at__lte=now)
+        .annotate(last=Max("ends_at"))
+        .group_by("pairing_id")
+        .values_list("pairing_id", "last")
+    )
+    declined_rows = await MeetingAnswer.filter(
+        meeting__pairing_id__in=ids,
+        meeting__cancelled=False,
+        meeting__starts_at__gt=now,
+        partstat="DECLINED",
+    ).values_list("meeting__pairing_id", flat=True)
+    declined = Counter(cast(list[int], declined_rows))
+    overdue_rows = await Task.filter(
+        pairing_id__in=ids, private=False, state=TaskState.OPEN, due_date__lt=now.date()
+    ).values_list("pairing_id", flat=True)
+    overdue = Counter(cast(list[int], overdue_rows))
+    last_reply = dict(
+        await InboundMessage.filter(pairing_id__in=ids, status=InboundStatus.PROCESSED)
+        .annotate(last=Max("received_at"))
+        .group_by("person_id")
+        .values_list("person_id", "last")
+    )
+    prompts = await OutboundMessage.filter(
+        pairing_id__in=ids, kind__in=PROMPT_KINDS, status=OutboundStatus.SENT
+    ).values_list("pairing_id", "person_id", "sent_at")
+    silent: dict[tuple[int, int], int] = {}
+    for pairing_id, person_id, sent_at in prompts:
+        replied = last_reply.get(person_id)
+        if sent_at is not None and (replied is None or sent_at > replied):
+            silent[(pairing_id, person_id)] = silent.get((pairing_id, person_id), 0) + 1
+    notes: dict[int, list[str]] = {}
+    for pairing_id, text in await HelpNote.filter(
+        pairing_id__in=ids, created_at__gte=period.start, created_at__lt=period.end
+    ).values_list("pairing_id", "text"):
+        notes.setdefault(pairing_id, []).append(" ".join(str(text).split())[:500])
+    result: dict[int, PairSummary] = {}
+    for pairing in pairings:
+        mentor: Person = pairing.mentor
+        mentee: Person = pairing.mentee
+        terms = Terms.from_json(pairing.terms)
+        result[pairing.id] = PairSummary(
+            number=pairing.id,
+            mentor=mentor.name,
+            mentee=mentee.name,
+            state=pairing.state.value,
+            interval_days=terms.frequency.approx_days,
+            cadence=terms.frequency.label,
+            created_at=pairing.created_at,
+            signed_at=pairing.signed_at,
+            last_held=last_held.get(pairing.id),
+            declined=declined.get(pairing.id, 0),
+            silent=tuple(
+                (person.name, silent[(pairing.id, person.id)])
+                for person in (mentor, mentee)
+                if (pairing.id, person.id) in silent
+            ),
+            overdue=overdue.get(pairing.id, 0),
+            disabled=tuple(p.name for p in (mentor, mentee) if p.mail_disabled_at is not None),
+            projected_end=(
+                add_months(pairing.signed_at, terms.projected_months) if pairing.signed_at else None
+            ),
+            help_notes=tuple(notes.get(pairing.id, ())),
+        )
+    return result
+
+
+async def meetings_in(pairings: list[Pairing], start: datetime, end: datetime) -> tuple[int, int]:
+    """Meetings held in [start, end) against those the agreed cadences plan for it."""
+    ids = [p.id for p in pairings]
+    if end <= start or not ids:
+        return 0, 0
+    meetings = await Meeting.filter(
+        pairing_id__in=ids, private=False, cancelled=False, ends_at__gte=start, ends_at__lt=end
+    ).values_list("id", flat=True)
+    declined = await MeetingAnswer.filter(
+        meeting_id__in=list(meetings), partstat="DECLINED"
+    ).values_list("meeting_id", flat=True)
+    held = len(set(meetings) - set(declined))
+    planned = 0.0
+    for pairing in pairings:
+        if pairing.signed_at is None or pairing.state not in ACTIVE_STATES:
+            continue
+        since = max(start, pairing.signed_at)
+        if since < end:
+            days = (end - since).total_seconds() / 86400
+            planned += days / Terms.from_json(pairing.terms).frequency.approx_days
+    return held, round(planned)
+
+
+async def weekly_meetings(
+    pairings: list[Pairing], end: datetime, now: datetime
+) -> list[tuple[datetime, int, int]]:
+    """(week start, held, planned) for the weeks before `end`, oldest first."""
+    weeks = []
+    for back in range(CHART_WEEKS, 0, -1):
+        start = end - timedelta(weeks=back)
+        held, planned = await meetings_in(pairings, start, min(start + timedelta(weeks=1), now))
+        weeks.append((start, held, planned))
+    return weeks
+
+
+def chart_text(weeks: list[tuple[datetime, int, int]]) -> str:
+    """The chart in words, for mail clients that block images and for screen readers."""
+    held = sum(h for _, h, _ in weeks)
+    planned = sum(p for _, _, p in weeks)
+    recent = ", ".join(f"week of {start:%d %b}: {h} of {p}" for start, h, p in weeks[-4:])
+    return (
+        f"Meetings held against planned over the last {len(weeks)} weeks: {held} of "
+        f"{planned}. The last four weeks: {recent}."
+    )
+
+
+def render_chart(weeks: list[tuple[datetime, int, int]]) -> bytes:
+    """A small bar chart (PNG): meetings held per week, the planned number as a line."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot
+
+    figure, axes = pyplot.subplots(figsize=(6.4, 2.4), dpi=100)
+    try:
+        labels = [f"{start:%d %b}" for start, _, _ in weeks]
+        positions = list(range(len(weeks)))
+        axes.bar(positions, [h for _, h, _ in weeks], color="#2f81f7", label="held")
+        axes.plot(positions, [p for _, _, p in weeks], color="#cf222e", marker="o", label="planned")
+        axes.set_xticks(positions, labels, fontsize=7, rotation=45)
+        axes.tick_params(axis="y", labelsize=8)
+        axes.set_ylim(bottom=0)
+        axes.legend(fontsize=8, frameon=False, loc="upper left")
+        axes.spines[["top", "right"]].set_visible(False)
+        figure.tight_layout()
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="png", metadata={"Software": None})
+        return buffer.getvalue()
+    finally:
+        pyplot.close(figure)
