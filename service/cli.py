@@ -1,4 +1,4 @@
-"""The `mentormail` command: import, run, demo, status, inspect, migrate."""
+"""The `mentormail` command: import, program, run, demo, status, inspect, migrate."""
 
 from __future__ import annotations
 
@@ -145,6 +145,67 @@ def inspect(
             console.print("  (none)")
     if failed:
         raise typer.Exit(1)
+
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+@app.command()
+def program(
+    name: Annotated[str, typer.Argument(help="The program, as the CSV names it.")],
+    timezone: Annotated[str | None, typer.Option(help="Its time zone, e.g. Europe/Berlin.")] = None,
+    digest_weekday: Annotated[
+        str | None, typer.Option(help="The weekly digest's day, e.g. monday.")
+    ] = None,
+    digest_hour: Annotated[
+        int | None, typer.Option(min=0, max=23, help="The digest's hour (0-23), local.")
+    ] = None,
+) -> None:
+    """Show a program's settings, or change when its coordinators' digests go."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    from service.models import Coordinator, Program
+
+    if timezone is not None:
+        try:
+            ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            errors.print(f"{timezone!r} is not a known time zone (e.g. Europe/Berlin)")
+            raise typer.Exit(2) from None
+    day = None
+    if digest_weekday is not None:
+        matches = [i for i, d in enumerate(WEEKDAYS) if d.startswith(digest_weekday.lower()[:3])]
+        if len(digest_weekday) < 3 or not matches:
+            errors.print(f"{digest_weekday!r} is not a weekday (monday … sunday)")
+            raise typer.Exit(2)
+        day = matches[0]
+    settings = _settings()
+
+    async def run() -> None:
+        await db.init(settings.resolved_database_url)
+        try:
+            found = await Program.get_or_none(name=name)
+            if found is None:
+                errors.print(f"There is no program named {name!r}.")
+                raise typer.Exit(1)
+            if timezone is not None:
+                found.timezone = timezone
+            if day is not None:
+                found.digest_weekday = day
+            if digest_hour is not None:
+                found.digest_hour = digest_hour
+            await found.save()
+            coordinators = await Coordinator.filter(program=found).values_list("email", flat=True)
+        finally:
+            await db.close()
+        console.print(
+            f"{found.name}: time zone {found.timezone}; digests on "
+            f"{WEEKDAYS[found.digest_weekday].capitalize()}s at {found.digest_hour:02d}:00 "
+            f"(daily ones at that hour, monthly ones on the 1st); coordinators: "
+            f"{', '.join(map(str, coordinators)) or 'none'}"
+        )
+
+    asyncio.run(run())
 
 
 @app.command()

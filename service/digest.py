@@ -51,8 +51,10 @@ from service.outbox import OutboxWriter, recipient_context
 
 log = logging.getLogger(__name__)
 
-# The prompts whose silence is counted (a reply of any kind from the person ends it).
-PROMPT_KINDS = ("agenda_request", "after_meeting", "mentor_checkin", "reevaluation")
+# The prompts whose silence is counted (a reply of any kind from the person ends it): the
+# mentee's, who manages up. A mentor's check-in questions are for reflection, answered or
+# not; an unanswered re-evaluation has a flag of its own.
+PROMPT_KINDS = ("agenda_request", "after_meeting")
 ACTIVE_STATES = (PairingState.ACTIVE, PairingState.REEVALUATING, PairingState.CLOSING)
 TABLE_ROWS = 60
 CHART_WEEKS = 12

@@ -12,8 +12,9 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 EVERY = ("daily", "weekly", "monthly", "off")
-# A pairing's prompts left unanswered by one person, in a row, before it is flagged.
-SILENT_PROMPTS = 3
+# The mentee's prompts left unanswered in a row before the pairing is flagged: two meeting
+# cycles (each brings an agenda request and an after-meeting prompt).
+SILENT_PROMPTS = 4
 # The agreement should be signed within a week of the invitation.
 SIGN_WITHIN = timedelta(days=7)
 ENDING_WITHIN = timedelta(days=31)

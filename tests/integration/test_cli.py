@@ -50,6 +50,30 @@ def test_import_then_status_then_reimport(tmp_path: Path) -> None:
     assert "pending: 2" in status.stdout
 
 
+def test_a_program_s_digest_time_is_set_from_the_command_line(tmp_path: Path) -> None:
+    csv = tmp_path / "pairs.csv"
+    csv.write_text(HEADER + ROW, encoding="utf-8")
+    assert mentormail(tmp_path, "import", str(csv)).returncode == 0
+    shown = mentormail(tmp_path, "program", "Hematology 2027")
+    assert "time zone America/New_York; digests on Mondays at 08:00" in shown.stdout
+    changed = mentormail(
+        tmp_path,
+        "program",
+        "Hematology 2027",
+        "--timezone",
+        "Europe/Berlin",
+        "--digest-weekday",
+        "fri",
+        "--digest-hour",
+        "16",
+    )
+    assert "time zone Europe/Berlin; digests on Fridays at 16:00" in changed.stdout
+    wrong = mentormail(tmp_path, "program", "Hematology 2027", "--timezone", "Mars/Olympus")
+    assert wrong.returncode == 2 and "'Mars/Olympus' is not a known time zone" in wrong.stderr
+    missing = mentormail(tmp_path, "program", "Oncology")
+    assert missing.returncode == 1 and "no program named 'Oncology'" in missing.stderr
+
+
 def test_a_bad_file_names_line_and_field_and_imports_nothing(tmp_path: Path) -> None:
     csv = tmp_path / "pairs.csv"
     bad = ROW.replace("Europe/Berlin", "Europe/Atlantis")

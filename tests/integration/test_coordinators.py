@@ -99,6 +99,12 @@ async def test_the_digest_and_the_commands_a_coordinator_replies_with(live: Live
     closing = await Pairing.get(id=zoe_sam.id)
     assert closing.state == PairingState.CLOSING and closing.closing_path == "coordinator"
     assert live.received(SAM, "closure") and live.received(ZOE, "closure")
+    # The next digest says how it ended, never why.
+    live.clock.set(FIRST_DIGEST + timedelta(days=7))
+    await live.run("tick", "send_outbox")
+    assert f"#{zoe_sam.id} Dr. Zoë O'Brien and Sam Okafor: began phasing out, by a coordinator" in (
+        text_of(live.received(PAT, "digest")[-1])
+    )
 
     # A pairing number from elsewhere, and a line that is no command, are said back.
     await command(live, digest, "close 999\nnudge everyone")

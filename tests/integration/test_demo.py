@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import os
+import random
+import re
 import subprocess
 import sys
 from email import message_from_bytes, policy
+from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
 
+from service.demo import make_people
 from tests.interop import (
     calendar_payload,
     check_calendar_email,
@@ -40,6 +44,19 @@ CADENCE_KINDS = (
     "performance_reply",
     "performance_checkback",
     "understood",
+    # The coordinator's weekly digest, and the nudge they send a silent pair from it.
+    "digest",
+    "coordinator_reply",
+    "nudge",
+)
+# Sentences the simulated people write only in private: reflections, the mentoring map, the
+# performance conversation's summary.
+PRIVATE_SENTENCES = (
+    "It was a really useful meeting, I am still learning a lot.",
+    "I met most of my goals, and I know who to ask about the rest.",
+    "Research or clinical skills: my lab head",
+    "We talked about drafts reaching me late and what gets in the way.",
+    "Drafts keep reaching me at the last minute",
 )
 
 
@@ -69,6 +86,7 @@ def test_a_year_of_twenty_pairs_sends_every_kind_and_every_calendar_reads_well(
     assert "emails in" in result.stdout and "pairings active" in result.stdout
     files = sorted((out / "outbox").glob("*.eml"))  # numbered in the order they were sent
     kinds: dict[str, int] = {}
+    digests: list[str] = []
     calendars: list[bytes] = []
     updates = 0
     for path in files:
@@ -77,6 +95,9 @@ def test_a_year_of_twenty_pairs_sends_every_kind_and_every_calendar_reads_well(
         kind = str(message["X-Mentormail-Kind"])
         kinds[kind] = kinds.get(kind, 0) + 1
         assert message["Auto-Submitted"] == "auto-generated"
+        if kind == "digest":
+            assert any(p.get_content_type() == "image/png" for p in message.walk())
+            digests.append(_text(message))
         if kind in CALENDAR_KINDS:
             check_calendar_email(raw, message["To"].addresses[0].addr_spec)
             calendars.append(raw)
@@ -88,8 +109,37 @@ def test_a_year_of_twenty_pairs_sends_every_kind_and_every_calendar_reads_well(
     check_sequence_rises(calendars)
     reports = check_with_icaljs([calendar_payload(raw) for raw in calendars])
     assert len(reports) == len(calendars) == kinds["invitation"] + kinds["cancellation"]
+    check_digests(digests)
     index = (out / "outbox" / "index.html").read_text(encoding="utf-8")
     assert index.count("<tr>") == len(files) + 1
     # Nothing of the demo is left running: its embedded Redis stopped with it.
     left = subprocess.run(["pgrep", "-f", str(out / "data")], capture_output=True, check=False)
     assert left.returncode == 1, left.stdout
+
+
+def _text(message: EmailMessage) -> str:
+    parts = [p for p in message.walk() if p.get_content_type() in ("text/plain", "text/html")]
+    return "\n".join(str(p.get_content()) for p in parts)  # type: ignore[attr-defined]
+
+
+def check_digests(digests: list[str]) -> None:
+    """Weekly digests whose flags match what the simulation did, and nothing private."""
+    assert len(digests) >= 50, len(digests)  # a year of weeks
+    for digest in digests:
+        for sentence in PRIVATE_SENTENCES:
+            assert sentence not in digest
+    couples = make_people(20, random.Random(7))
+    # Mid-year: every pair signed, none near its end.
+    middle = digests[len(digests) // 2]
+    attention = middle.split("NEEDS YOUR ATTENTION", 1)[1].split("ALL PAIRINGS", 1)[0]
+    flagged = set(re.findall(r"^  #(\d+) ", attention, re.M))
+    for number, (_, mentee) in enumerate(couples, start=1):
+        if mentee.persona == "silent":
+            assert f"no reply from {mentee.name} to the last" in attention, (number, attention)
+            assert str(number) in flagged
+    healthy = [
+        n
+        for n, (mentor, mentee) in enumerate(couples, start=1)
+        if mentee.persona == "prompt" and mentor.persona == "prompt"
+    ]
+    assert set(map(str, healthy)) - flagged, ("every healthy pair is flagged", attention)

@@ -17,6 +17,7 @@ from tortoise import Tortoise
 
 from service.domain.performance import TRANSITION_ADVICE
 from service.models import (
+    Coordinator,
     InboundMessage,
     InboundStatus,
     Meeting,
@@ -24,6 +25,7 @@ from service.models import (
     PairingState,
     PerformanceConversation,
     PerformanceState,
+    Program,
     Task,
     TaskState,
 )
@@ -33,6 +35,7 @@ from tests.interop import calendar_payload, check_calendar_email
 from tests.mail import parse, reply_to
 
 SUMMARY_MARK = "PERF-MARK-4e1d"
+PAT = "pat@society.example"
 REFLECTION_MARK = "REFLECT-MARK-b07a"
 
 
@@ -186,6 +189,18 @@ async def test_what_is_said_stays_with_the_two_of_them(
     await reply(live, draft, ZOE, "send")
     assert live.received(SAM, "performance_followup")
 
+    # The program's coordinator gets the week's digest: not a word of it, nor that it was.
+    program = await Program.get()
+    await Coordinator.create(program=program, email=PAT, created_at=live.clock.now())
+    await later(live, datetime.fromisoformat("2027-01-04T13:05:00+00:00"))
+    (digest,) = live.received(PAT, "digest")
+    said = "\n".join(
+        str(part.get_content())
+        for part in parse(digest).walk()
+        if part.get_content_type() in ("text/plain", "text/html")
+    ).lower()
+    assert "performance" not in said and "private conversation" not in said
+    assert "Dr. Zo" in text_of(digest)  # the pairing is there, as any other
     # The mail: the summary reached Zoë and Sam only; the reflection reached no one.
     for message in live.smtp.messages:
         if message.mail_from in (SAM, ZOE):

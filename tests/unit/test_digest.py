@@ -66,7 +66,7 @@ def test_each_reason_a_pairing_needs_a_person() -> None:
         "no meeting held for 5 weeks (agreed: every 2 weeks)": pair(
             last_held=NOW - timedelta(days=35)
         ),
-        "no reply from Sam to the last 3 prompts": pair(silent=(("Sam", 3),)),
+        "no reply from Sam to the last 4 prompts": pair(silent=(("Sam", 4),)),
         "2 action item(s) overdue": pair(overdue=2),
         "mail to Sam has stopped: their address keeps bouncing": pair(disabled=("Sam",)),
         "asked for help: we never meet": pair(help_notes=("we never meet",)),
@@ -79,8 +79,8 @@ def test_each_reason_a_pairing_needs_a_person() -> None:
     }
     for reason, summary in reasons.items():
         assert [f.reason for f in digest_flags(summary, NOW)] == [reason]
-    # Two prompts unanswered is not yet silence; a paused pair is not "not meeting".
-    assert digest_flags(pair(silent=(("Sam", 2),)), NOW) == []
+    # Three prompts unanswered is not yet silence; a paused pair is not "not meeting".
+    assert digest_flags(pair(silent=(("Sam", 3),)), NOW) == []
     assert digest_flags(pair(state="paused", last_held=NOW - timedelta(days=90)), NOW) == []
 
 
