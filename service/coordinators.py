@@ -22,8 +22,9 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from service.closing import begin_phase_out
 from service.digest import (
     COORDINATOR_HELP,
+    NAME,
     coordinator_address,
-    program_digest,
+    queue_digest,
     summarise,
 )
 from service.domain.digest import Period, digest_flags, digest_period
@@ -56,7 +57,6 @@ _COMMAND = re.compile(
 )
 _ATTEMPT = re.compile(r"^(?:nudge|pause|resume|close|details|digest|import)\b", re.IGNORECASE)
 MAX_CSV = 20 * 1024 * 1024
-NAME = "Program coordinator"
 
 
 @dataclass
@@ -126,6 +126,8 @@ async def coordinator_mail(
                 )
         elif match.group("other").lower() == "import":
             await _import(connection, outbox, coordinator, raw, answer, now)
+        elif match.group("other").lower() == "help":
+            answer.done.append("The commands you may write are below.")
         elif match.group("other").lower() == "unsubscribe":
             await _set_digest(connection, programs, DigestEvery.OFF)
             answer.done.append("You will receive no more digests. Write digest weekly to resume.")
@@ -373,28 +375,19 @@ async def _digest_now(
     row: InboundMessage,
     now: datetime,
 ) -> None:
-    from service.digest import list_headers
-
+    """Each program's digest from the start of its current week up to now."""
     for coordinator in programs:
         program = await Program.get(id=coordinator.program_id, using_db=connection)
-        usual = digest_period("weekly", now, program.timezone, program.digest_weekday, 0)
-        assert usual is not None
-        period = Period("now", usual.end, now)
-        content = await program_digest(program, period, now)
-        await outbox.add(
+        week = digest_period("weekly", now, program.timezone, program.digest_weekday, 0)
+        assert week is not None
+        await queue_digest(
             connection,
-            kind="digest",
-            dedupe_key=f"digest:coordinator:{coordinator.id}:now:{row.id}",
-            to=(NAME, coordinator.email),
-            now=now,
-            reply_to=coordinator_address(outbox, coordinator, "coord"),
-            inline=[("chart", "image/png", content.chart)],
-            extra_headers=list_headers(outbox, coordinator, program),
-            context={
-                **recipient_context(NAME, coordinator.email, "coordinator", program.name),
-                **content.context,
-                "every": coordinator.digest_every.value,
-            },
+            outbox,
+            coordinator,
+            program,
+            Period("now", week.end, now),
+            f"digest:coordinator:{coordinator.id}:now:{row.id}",
+            now,
         )
 
 

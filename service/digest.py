@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
 from tortoise.functions import Max
 
@@ -55,6 +56,7 @@ log = logging.getLogger(__name__)
 # mentee's, who manages up. A mentor's check-in questions are for reflection, answered or
 # not; an unanswered re-evaluation has a flag of its own.
 PROMPT_KINDS = ("agenda_request", "after_meeting")
+NAME = "Program coordinator"
 ACTIVE_STATES = (PairingState.ACTIVE, PairingState.REEVALUATING, PairingState.CLOSING)
 TABLE_ROWS = 60
 CHART_WEEKS = 12
@@ -111,29 +113,41 @@ async def send_digest(
     key: str,
     now: datetime,
 ) -> int:
-    content = await program_digest(program, period, now)
     try:
         async with transaction() as connection:
-            added = await outbox.add(
-                connection,
-                kind="digest",
-                dedupe_key=key,
-                to=("Program coordinator", coordinator.email),
-                now=now,
-                reply_to=coordinator_address(outbox, coordinator, "coord"),
-                inline=[("chart", "image/png", content.chart)],
-                extra_headers=list_headers(outbox, coordinator, program),
-                context={
-                    **recipient_context(
-                        "Program coordinator", coordinator.email, "coordinator", program.name
-                    ),
-                    **content.context,
-                    "every": coordinator.digest_every.value,
-                },
+            return int(
+                await queue_digest(connection, outbox, coordinator, program, period, key, now)
             )
     except IntegrityError:
         return 0  # another worker queued this period's digest first
-    return int(added)
+
+
+async def queue_digest(
+    connection: BaseDBAsyncClient,
+    outbox: OutboxWriter,
+    coordinator: Coordinator,
+    program: Program,
+    period: Period,
+    key: str,
+    now: datetime,
+) -> bool:
+    """One coordinator's digest of `program` for `period`, into the outbox under `key`."""
+    content = await program_digest(program, period, now)
+    return await outbox.add(
+        connection,
+        kind="digest",
+        dedupe_key=key,
+        to=(NAME, coordinator.email),
+        now=now,
+        reply_to=coordinator_address(outbox, coordinator, "coord"),
+        inline=[("chart", "image/png", content.chart)],
+        extra_headers=list_headers(outbox, coordinator, program),
+        context={
+            **recipient_context(NAME, coordinator.email, "coordinator", program.name),
+            **content.context,
+            "every": coordinator.digest_every.value,
+        },
+    )
 
 
 def list_headers(
