@@ -88,6 +88,16 @@ async def tick(ctx: dict[str, Any]) -> dict[str, int]:
         .values_list("id", flat=True)
     )
     await enqueue_processing(ctx, cast(list[int], pending))
+    done = await plan(app)
+    if done["due_outbound"]:
+        await ctx["redis"].enqueue_job("send_outbox")
+    return {"requeued_inbound": len(pending), **done}
+
+
+async def plan(app: AppContext) -> dict[str, int]:
+    """One planning pass over what is due now: meetings, prompts, reminders, re-evaluations,
+    check-backs, closings and digests. Its cost follows what is due, not the program's size
+    (digests aside: a digest reads its whole program, once a period)."""
     issued = await plan_meetings(app)
     prompts = await plan_prompts(app)
     prompts += await plan_task_reminders(app)
@@ -100,10 +110,7 @@ async def tick(ctx: dict[str, Any]) -> dict[str, int]:
     due = await OutboundMessage.filter(
         status=OutboundStatus.PENDING, not_before__lte=app.clock.now()
     ).count()
-    if due:
-        await ctx["redis"].enqueue_job("send_outbox")
     return {
-        "requeued_inbound": len(pending),
         "meetings_issued": issued,
         "prompts_queued": prompts,
         "pairings_closed": closed,

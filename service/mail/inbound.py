@@ -99,6 +99,41 @@ def _looks_like_headers(raw: bytes) -> bool:
     return known
 
 
+MAX_FIELD = 4_000  # bytes of one header field (folded lines included)
+_BODY_START = re.compile(rb"\r?\n\r?\n")
+_DELIMITER = re.compile(rb"\n--")
+
+
+def _bounded(raw: bytes, defects: list[str]) -> bytes:
+    """The message cut where the standard parser's time would grow with hostile input:
+    header fields of thousands of encoded words, and parts by the ten thousand (only
+    MAX_PARTS are read anyway)."""
+    split = _BODY_START.search(raw)
+    head, rest = (raw[: split.start()], raw[split.start() :]) if split else (raw, b"")
+    if len(head) > MAX_FIELD:
+        fields: list[bytes] = []
+        for line in head.splitlines(keepends=True):
+            if line[:1] in (b" ", b"\t") and fields:
+                if len(fields[-1]) + len(line) > MAX_FIELD:
+                    if not fields[-1].endswith(b"\n"):
+                        fields[-1] += b"\r\n"
+                    continue
+                fields[-1] += line
+            else:
+                fields.append(line[:MAX_FIELD] + (b"\r\n" if len(line) > MAX_FIELD else b""))
+        trimmed = b"".join(fields)
+        if len(trimmed) < len(head):
+            defects.append("header field too long: cut")
+            head = trimmed.rstrip(b"\r\n")
+    multipart = b"multipart" in head.lower()
+    for count, delimiter in enumerate(_DELIMITER.finditer(rest) if multipart else (), 1):
+        if count > 4 * MAX_PARTS:
+            defects.append("too many parts: the rest was not read")
+            rest = rest[: delimiter.start()] + b"\r\n"
+            break
+    return head + rest
+
+
 def parse_message(raw: bytes) -> ParsedMessage:
     """Never raises: anything unreadable becomes a defect, and the kind says what is left."""
     defects: list[str] = []
@@ -125,6 +160,7 @@ def parse_message(raw: bytes) -> ParsedMessage:
             ["no header block: read as a bare body"],
             reply,
         )
+    raw = _bounded(raw, defects)
     try:
         message = message_from_bytes(raw, policy=policy.default)
     except Exception as exc:

@@ -54,6 +54,14 @@ def _lines(text: str) -> str:
     return "\n".join(line.rstrip() for line in text.strip().splitlines())
 
 
+def _contains(needle: str) -> Callable[[str], bool]:
+    return lambda text: needle in text
+
+
+def _lacks(needle: str) -> Callable[[str], bool]:
+    return lambda text: needle not in text
+
+
 def _exact(expected: str) -> Callable[[str], bool]:
     return lambda actual: _lines(actual) == _lines(expected)
 
@@ -77,17 +85,10 @@ def _body_cases(corpus: str) -> Iterator[ReplyCase]:
             expected = entry["visible_text_stripped"]
             yield ReplyCase(corpus, name, raw, "visible", _exact(expected), expected)
         for needle in entry.get("visible_text_contains", []):
-            yield ReplyCase(
-                corpus, f"{name} contains", raw, "visible", lambda a, n=needle: n in a, needle
-            )
+            yield ReplyCase(corpus, f"{name} contains", raw, "visible", _contains(needle), needle)
         for needle in entry.get("visible_text_not_contains", []):
             yield ReplyCase(
-                corpus,
-                f"{name} lacks",
-                raw,
-                "visible",
-                lambda a, n=needle: n not in a,
-                f"not {needle}",
+                corpus, f"{name} lacks", raw, "visible", _lacks(needle), f"not {needle}"
             )
 
 

@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from hypothesis import HealthCheck, given, settings
 
 from service.mail.inbound import parse_message
 from tests.hostile import hostile_messages
-
-# One second of CPU per message is the budget (DESIGN: a reply parser must not be quadratic).
-BUDGET = 1.0
 
 
 @pytest.mark.filterwarnings("ignore::hypothesis.errors.HypothesisWarning")  # long examples
@@ -22,11 +17,23 @@ BUDGET = 1.0
     derandomize=True,
 )
 @given(hostile_messages())
-def test_hostile_mail_is_read_quickly_without_error(raw: bytes) -> None:
-    started = time.process_time()
+def test_hostile_mail_is_read_without_error(raw: bytes) -> None:
+    # How long it takes is measured by `python -m bench` (parse_worst_s), not here.
     parsed = parse_message(raw)
-    spent = time.process_time() - started
-    assert spent < BUDGET, f"{spent:.2f} s on a {len(raw)}-byte message"
     for value in (parsed.subject, parsed.from_name or "", parsed.from_addr or ""):
         assert "\n" not in value and "\r" not in value and "\u2028" not in value
     assert len(parsed.visible_text) <= 200_000
+
+
+def test_inputs_that_would_make_the_parser_slow_are_cut_and_said_so() -> None:
+    from bench import parse as hostile
+
+    subject = parse_message(hostile.encoded_words())
+    assert "header field too long: cut" in subject.defects
+    assert subject.visible_text.strip() == "done 1" and len(subject.subject) <= 998
+    parts = parse_message(hostile.many_parts())
+    assert "too many parts: the rest was not read" in parts.defects
+    assert parts.visible_text.strip() == "done 0"
+    # A plain message of many "-- " lines is not a multipart: nothing is cut from it.
+    tails = parse_message(hostile.signature_tails())
+    assert tails.defects == [] and tails.visible_text.strip() == "done 2"

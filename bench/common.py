@@ -1,0 +1,116 @@
+"""What every benchmark needs: a free port, the SMTP sink process, a fresh service."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Iterator
+from datetime import date, timedelta
+from pathlib import Path
+
+from service import db
+from service.app import AppContext
+from service.clock import ManualClock
+from service.config import Settings
+from service.jobs.worker import make_app
+
+SERVICE = "mentorship@bench.example"
+TIMEZONES = ("America/New_York", "Europe/Berlin", "Asia/Tokyo", "America/Chicago")
+COLUMNS = (
+    "program,mentor_name,mentor_email,mentor_timezone,mentee_name,mentee_email,"
+    "mentee_timezone,start_date,frequency,weekday,time,coordinator_email\n"
+)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextlib.contextmanager
+def smtp_sink(folder: Path) -> Iterator[tuple[int, Path]]:
+    """The sink in a process of its own; yields (port, file of Message-IDs received)."""
+    port = free_port()
+    ids = folder / f"sink-{port}.ids"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bench.sink", str(port), str(ids)],
+        stdout=subprocess.PIPE,
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    try:
+        assert process.stdout is not None
+        assert process.stdout.readline().strip() == b"ready"
+        yield port, ids
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def roster(pairs: int, start: date, program: str = "Bench 2027") -> bytes:
+    """A CSV of `pairs` realistic pairs across time zones and cadences."""
+    lines = [COLUMNS]
+    frequencies = ("every 2 weeks", "monthly", "weekly", "every 3 weeks")
+    for n in range(pairs):
+        mentor_tz = TIMEZONES[n % len(TIMEZONES)]
+        mentee_tz = TIMEZONES[(n + 1) % len(TIMEZONES)]
+        lines.append(
+            f"{program},Dr. Mentor Nº{n} Søren,mentor{n}@hospital.example,{mentor_tz},"
+            f"Mentee Nº{n} Zoë,mentee{n}@university.example,{mentee_tz},"
+            f"{(start + timedelta(days=7)).isoformat()},{frequencies[n % 4]},"
+            f"{('Monday', 'Tuesday', 'Wednesday', 'Thursday')[n % 4]},{9 + n % 6}:00,"
+            "coordinator@society.example\n"
+        )
+    return "".join(lines).encode()
+
+
+@contextlib.asynccontextmanager
+async def service(
+    folder: Path, database_url: str | None, smtp_port: int | None, clock: ManualClock
+) -> AsyncIterator[AppContext]:
+    """The service's context on a fresh database (SQLite in `folder` unless a URL is given)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    environ = {
+        "MENTORMAIL_DATA_DIR": str(folder),
+        "MENTORMAIL_ADDRESS": SERVICE,
+        "MENTORMAIL_SECRET": "bench-secret",
+    }
+    if smtp_port is not None:
+        environ["SMTP_URL"] = f"smtp://127.0.0.1:{smtp_port}"
+    saved = {k: os.environ.get(k) for k in [*environ, "DATABASE_URL", "SMTP_URL", "IMAP_URL"]}
+    os.environ.update(environ)
+    for name in ("DATABASE_URL", "IMAP_URL") + (() if smtp_port else ("SMTP_URL",)):
+        os.environ.pop(name, None)
+    if database_url:
+        os.environ["DATABASE_URL"] = database_url
+    try:
+        settings = Settings()
+        app = await make_app(settings)
+        app.clock = clock
+        try:
+            yield app
+        finally:
+            try:
+                await app.outgoing.close()
+                await app.incoming.close()
+            finally:
+                await db.close()
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+class Timer:
+    def __init__(self) -> None:
+        self.started = time.perf_counter()
+
+    @property
+    def seconds(self) -> float:
+        return time.perf_counter() - self.started

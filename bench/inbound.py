@@ -1,0 +1,116 @@
+"""Inbound: replies fetched from Dovecot, classified, parsed, applied and committed, against
+imap-tools batch-fetching the same messages from the same server in the same run.
+
+The replies are what people send: each participant answers their invitation from a mail
+client (quoted original, a signature) with an action item and an agenda topic.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import tempfile
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, getaddresses
+from pathlib import Path
+
+from imap_tools import MailBoxUnencrypted, MailMessageFlags
+
+from bench.common import Timer, roster, service
+from service.clock import ManualClock
+from service.db import transaction
+from service.domain.roster import read_roster
+from service.inbox import process_inbound, store_fetched
+from service.models import InboundMessage, InboundStatus, OutboundMessage, Pairing
+from service.outbox import OutboxWriter, wire_bytes
+from service.pairings import activate, import_roster
+from tests.mail import parse
+from tests.servers import PASSWORD, USER, Dovecot
+
+START = datetime(2026, 12, 28, 9, 0, tzinfo=UTC)
+
+
+def _reply(original: bytes, sender: str, n: int) -> bytes:
+    message = parse(original)
+    reply = EmailMessage()
+    reply["From"] = sender
+    reply["To"] = getaddresses([str(message["Reply-To"])])[0][1]
+    reply["Subject"] = "Re: " + str(message["Subject"])
+    reply["Date"] = format_datetime(START)
+    reply["Message-ID"] = f"<bench-{n}@{sender.partition('@')[2]}>"
+    reply["In-Reply-To"] = str(message["Message-ID"])
+    body = message.get_body(preferencelist=("plain",))
+    quoted = "\n".join("> " + line for line in str(body.get_content() if body else "").splitlines())
+    reply.set_content(
+        "task: send the draft aims by Friday\nagenda: fellowship options\n\n"
+        f"Thanks!\n--\n{sender}\n\nOn Mon, 28 Dec 2026 at 09:00, mentormail wrote:\n{quoted}"
+    )
+    return reply.as_bytes()
+
+
+async def _service(folder: Path, dovecot: Dovecot, pairs: int) -> tuple[int, float]:
+    clock = ManualClock(START)
+    async with service(folder, None, None, clock) as app:
+        outbox = OutboxWriter(app.settings, app.secret)
+        await import_roster(read_roster(roster(pairs, START.date())), outbox, clock.now())
+        for pairing_id in await Pairing.all().values_list("id", flat=True):
+            async with transaction() as connection:
+                pairing = await Pairing.get(id=pairing_id, using_db=connection)
+                pairing.mentor_agreed_at = pairing.mentee_agreed_at = clock.now()
+                await activate(connection, outbox, pairing, clock.now())
+        invitations = await OutboundMessage.filter(kind="invitation").order_by("id")
+        for n, row in enumerate(invitations):
+            dovecot.deliver(_reply(wire_bytes(row, app.secret), row.recipients[0], n))
+        # The worker's path, with IMAP as configured in production.
+        from service.mail.imap import ImapIncoming
+
+        app.incoming = ImapIncoming(dovecot.imap_url())
+        timer = Timer()
+        while True:
+            stored = await store_fetched(app)
+            if not stored:
+                break
+            for inbound_id in stored:
+                await process_inbound(app, inbound_id)
+        seconds = timer.seconds
+        applied = await InboundMessage.filter(status=InboundStatus.PROCESSED).count()
+    return applied, seconds
+
+
+def _raw_fetch(dovecot: Dovecot) -> tuple[int, float]:
+    """imap-tools fetching every message, in batches, and flagging them seen."""
+    timer = Timer()
+    count = 0
+    with MailBoxUnencrypted("127.0.0.1", port=dovecot.port).login(USER, PASSWORD, "INBOX") as box:
+        uids = []
+        for message in box.fetch(mark_seen=False, bulk=100):
+            count += 1
+            uids.append(message.uid)
+            _ = message.obj.as_bytes()
+        box.flag([u for u in uids if u], MailMessageFlags.SEEN, True)
+    return count, timer.seconds
+
+
+def run(pairs: int) -> dict[str, float]:
+    # Not under a private temporary folder: Dovecot's own users must be able to reach it.
+    root = Path(tempfile.mkdtemp(prefix="mentormail-bench-dovecot-"))
+    root.chmod(0o755)
+    dovecot = Dovecot(root)
+    dovecot.start()
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            applied, seconds = asyncio.run(_service(Path(folder), dovecot, pairs))
+        # The same messages again, read raw (the service left them in INBOX, seen).
+        fetched, raw_seconds = _raw_fetch(dovecot)
+    finally:
+        dovecot.stop()
+        shutil.rmtree(root, ignore_errors=True)
+    service_rate = applied / seconds
+    raw_rate = fetched / raw_seconds
+    return {
+        "inbound_replies": applied,
+        "inbound_replies_per_s": round(service_rate, 1),
+        "inbound_raw_per_s": round(raw_rate, 1),
+        "inbound_ratio": round(service_rate / raw_rate, 3),
+    }

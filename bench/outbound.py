@@ -1,0 +1,81 @@
+"""Outbound: personalised emails through the outbox path, against aiosmtplib's raw speed.
+
+The service's figure covers the whole path: reading the CSV, rendering every email from the
+real templates (agreements, signed agreements, calendar invitations, exercises), writing
+the outbox, and sending it to an SMTP sink in another process. The raw figure is aiosmtplib
+sending the very same bytes over the same single connection to the same sink.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from pathlib import Path
+
+import aiosmtplib
+
+from bench.common import SERVICE, Timer, roster, service, smtp_sink
+from service.clock import ManualClock
+from service.db import transaction
+from service.domain.roster import read_roster
+from service.models import OutboundMessage, OutboundStatus, Pairing
+from service.outbox import OutboxWriter, wire_bytes
+from service.pairings import activate, import_roster
+from service.sender import send_due
+
+START = datetime(2026, 12, 28, 9, 0, tzinfo=UTC)
+
+
+async def service_path(
+    app_folder: Path, database_url: str | None, port: int, pairs: int
+) -> tuple[int, float, list[tuple[bytes, list[str]]]]:
+    """(emails sent, seconds, the sent messages) for `pairs` imported and activated."""
+    clock = ManualClock(START)
+    async with service(app_folder, database_url, port, clock) as app:
+        outbox = OutboxWriter(app.settings, app.secret)
+        data = roster(pairs, START.date())
+        timer = Timer()
+        await import_roster(read_roster(data), outbox, clock.now())
+        for pairing_id in await Pairing.all().values_list("id", flat=True):
+            async with transaction() as connection:
+                pairing = await Pairing.get(id=pairing_id, using_db=connection)
+                pairing.mentor_agreed_at = pairing.mentee_agreed_at = clock.now()
+                await activate(connection, outbox, pairing, clock.now())
+        clock.set(datetime(2027, 1, 4, 12, tzinfo=UTC))  # every "not before" has come
+        sent = 0
+        while True:
+            batch = await send_due(app)
+            sent += batch
+            if batch == 0:
+                break
+        seconds = timer.seconds
+        rows = await OutboundMessage.filter(status=OutboundStatus.SENT).order_by("id")
+        messages = [(wire_bytes(row, app.secret), list(row.recipients)) for row in rows]
+    return sent, seconds, messages
+
+
+async def raw_path(port: int, messages: list[tuple[bytes, list[str]]]) -> float:
+    client = aiosmtplib.SMTP(hostname="127.0.0.1", port=port)
+    await client.connect()
+    timer = Timer()
+    for raw, recipients in messages:
+        await client.sendmail(SERVICE, recipients, raw)
+    seconds = timer.seconds
+    await client.quit()
+    return seconds
+
+
+def run(folder: Path, database_url: str | None, pairs: int) -> dict[str, float]:
+    with smtp_sink(folder) as (port, _):
+        sent, seconds, messages = asyncio.run(
+            service_path(folder / "outbound", database_url, port, pairs)
+        )
+        raw_seconds = asyncio.run(raw_path(port, messages))
+    service_rate = sent / seconds
+    raw_rate = len(messages) / raw_seconds
+    return {
+        "outbound_emails": sent,
+        "outbound_emails_per_s": round(service_rate, 1),
+        "outbound_raw_per_s": round(raw_rate, 1),
+        "outbound_ratio": round(service_rate / raw_rate, 3),
+    }

@@ -1,0 +1,100 @@
+"""Two sending workers against one, on PostgreSQL, and how many messages arrive twice.
+
+The same outbox (a program imported and activated) is sent once by one worker process and,
+on a fresh copy, by two at once; the sink records every Message-ID it receives.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import tempfile
+import uuid
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+
+import asyncpg
+
+from bench.common import Timer, roster, service, smtp_sink
+from service.clock import ManualClock
+from service.db import transaction
+from service.domain.roster import read_roster
+from service.models import Pairing
+from service.outbox import OutboxWriter
+from service.pairings import activate, import_roster
+
+START = datetime(2026, 12, 28, 9, 0, tzinfo=UTC)
+SEND_AT = datetime(2027, 1, 4, 12, tzinfo=UTC)
+
+
+async def _fill(folder: Path, database_url: str, pairs: int) -> None:
+    clock = ManualClock(START)
+    async with service(folder, database_url, None, clock) as app:
+        outbox = OutboxWriter(app.settings, app.secret)
+        await import_roster(read_roster(roster(pairs, START.date())), outbox, clock.now())
+        for pairing_id in await Pairing.all().values_list("id", flat=True):
+            async with transaction() as connection:
+                pairing = await Pairing.get(id=pairing_id, using_db=connection)
+                pairing.mentor_agreed_at = pairing.mentee_agreed_at = clock.now()
+                await activate(connection, outbox, pairing, clock.now())
+
+
+async def _database(admin_url: str, name: str, drop: bool = False) -> None:
+    connection = await asyncpg.connect(admin_url)
+    try:
+        if drop:
+            await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        else:
+            await connection.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await connection.close()
+
+
+def _send(folder: Path, database_url: str, port: int, workers: int) -> float:
+    timer = Timer()
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-m", "bench.sender", database_url, str(port), str(folder / f"w{n}")],
+            cwd=Path(__file__).resolve().parents[1],
+        )
+        for n in range(workers)
+    ]
+    for process in processes:
+        if process.wait(timeout=600) != 0:
+            raise RuntimeError("a sending worker failed")
+    return timer.seconds
+
+
+def run(postgres: str, pairs: int) -> dict[str, float]:
+    """`postgres`: a server URL whose user may create databases (postgres://…/test)."""
+    seconds: dict[int, float] = {}
+    duplicates = 0
+    sent = 0
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        base, _, _ = postgres.rpartition("/")
+        for workers in (1, 2):
+            name = f"bench_{uuid.uuid4().hex[:8]}"
+            asyncio.run(_database(postgres, name))
+            url = f"{base}/{name}"
+            try:
+                asyncio.run(_fill(root / f"fill{workers}", url, pairs))
+                with smtp_sink(root) as (port, ids):
+                    seconds[workers] = _send(root, url, port, workers)
+                counts = Counter(ids.read_bytes().splitlines())
+                sent = sum(counts.values())
+                duplicates += sum(c - 1 for c in counts.values() if c > 1)
+            finally:
+                asyncio.run(_database(postgres, name, drop=True))
+    return {
+        "workers_emails": sent,
+        "workers_2_over_1": round(seconds[1] / seconds[2], 3),
+        "workers_duplicates": duplicates,
+    }
+
+
+if __name__ == "__main__":  # pragma: no cover
+    print(run(os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432/test"), 20))
