@@ -8,6 +8,7 @@ thousands of events, a signature-like tail repeated, encoded words by the thousa
 from __future__ import annotations
 
 import base64
+import gc
 import time
 from collections.abc import Callable
 
@@ -145,6 +146,7 @@ def run(generated: int = 200) -> dict[str, float | str]:
     worst, name, count = 0.0, "", 0
     for label, raw in inputs(generated):
         count += 1
+        gc.collect()  # a collection of the inputs held so far is not the parser's time
         started = time.process_time()
         parse_message(raw)
         seconds = time.process_time() - started

@@ -181,6 +181,8 @@ async def close_pairing(
             pairing=pairing,
             now=now,
             attachments=[("mentoring-record.mbox", "application/mbox", record)],
+            # The record holds their reflections and any private conversation: sealed too.
+            private=True,
             context={
                 **recipient_context(person.name, person.email, role, cast.program.name),
                 "partner": {"name": partner.name, "email": partner.email},

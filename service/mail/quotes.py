@@ -143,10 +143,15 @@ def _followed_by_quote(lines: list[str], index: int) -> bool:
     return False
 
 
+MAX_ATTRIBUTION = 500  # characters
+
+
 def _attribution(lines: list[str], index: int) -> int:
     """How many lines an "On … wrote:" attribution starting at `index` spans (0: none)."""
     first = _clean(lines[index])
-    if not first or is_quoted(first):
+    # An attribution is a line or two of names, a date and an address: a long line is text,
+    # and the patterns below would take their time on it.
+    if not first or is_quoted(first) or len(first) > MAX_ATTRIBUTION:
         return 0
     dashed = _DASHED.match(first)
     if dashed and _ends_wrote(dashed.group("inner"), colon=False):
@@ -167,6 +172,8 @@ def _attribution(lines: list[str], index: int) -> int:
             line = line.lstrip(">").strip()
             addressed = addressed or bool(_ADDRESS.search(line))
         joined = f"{joined} {line}".strip()
+        if len(joined) > MAX_ATTRIBUTION:
+            break
         if _ends_wrote(joined, colon=True) and (starts or addressed):
             return span
         # "26.06.2014, 14:41, "Alexander" <a@b.example>:", any language: a date, an address
