@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator, Iterator
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from service import db
@@ -114,3 +114,20 @@ class Timer:
     @property
     def seconds(self) -> float:
         return time.perf_counter() - self.started
+
+
+async def active_program(app: AppContext, pairs: int, now: datetime) -> None:
+    """`pairs` pairs imported from a CSV and agreed by both: every email of that, queued."""
+    from service.db import transaction
+    from service.domain.roster import read_roster
+    from service.models import Pairing
+    from service.outbox import OutboxWriter
+    from service.pairings import activate, import_roster
+
+    outbox = OutboxWriter(app.settings, app.secret)
+    await import_roster(read_roster(roster(pairs, now.date())), outbox, now)
+    for pairing_id in await Pairing.all().values_list("id", flat=True):
+        async with transaction() as connection:
+            pairing = await Pairing.get(id=pairing_id, using_db=connection)
+            pairing.mentor_agreed_at = pairing.mentee_agreed_at = now
+            await activate(connection, outbox, pairing, now)

@@ -17,14 +17,11 @@ from pathlib import Path
 
 from imap_tools import MailBoxUnencrypted, MailMessageFlags
 
-from bench.common import Timer, roster, service
+from bench.common import Timer, active_program, service
 from service.clock import ManualClock
-from service.db import transaction
-from service.domain.roster import read_roster
 from service.inbox import process_inbound, store_fetched
-from service.models import InboundMessage, InboundStatus, OutboundMessage, Pairing
-from service.outbox import OutboxWriter, wire_bytes
-from service.pairings import activate, import_roster
+from service.models import InboundMessage, InboundStatus, OutboundMessage
+from service.outbox import wire_bytes
 from tests.mail import parse
 from tests.servers import PASSWORD, USER, Dovecot
 
@@ -52,13 +49,7 @@ def _reply(original: bytes, sender: str, n: int) -> bytes:
 async def _service(folder: Path, dovecot: Dovecot, pairs: int) -> tuple[int, float]:
     clock = ManualClock(START)
     async with service(folder, None, None, clock) as app:
-        outbox = OutboxWriter(app.settings, app.secret)
-        await import_roster(read_roster(roster(pairs, START.date())), outbox, clock.now())
-        for pairing_id in await Pairing.all().values_list("id", flat=True):
-            async with transaction() as connection:
-                pairing = await Pairing.get(id=pairing_id, using_db=connection)
-                pairing.mentor_agreed_at = pairing.mentee_agreed_at = clock.now()
-                await activate(connection, outbox, pairing, clock.now())
+        await active_program(app, pairs, clock.now())
         invitations = await OutboundMessage.filter(kind="invitation").order_by("id")
         for n, row in enumerate(invitations):
             dovecot.deliver(_reply(wire_bytes(row, app.secret), row.recipients[0], n))

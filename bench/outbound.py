@@ -14,13 +14,10 @@ from pathlib import Path
 
 import aiosmtplib
 
-from bench.common import SERVICE, Timer, roster, service, smtp_sink
+from bench.common import SERVICE, Timer, active_program, service, smtp_sink
 from service.clock import ManualClock
-from service.db import transaction
-from service.domain.roster import read_roster
-from service.models import OutboundMessage, OutboundStatus, Pairing
-from service.outbox import OutboxWriter, wire_bytes
-from service.pairings import activate, import_roster
+from service.models import OutboundMessage, OutboundStatus
+from service.outbox import wire_bytes
 from service.sender import send_due
 
 START = datetime(2026, 12, 28, 9, 0, tzinfo=UTC)
@@ -32,15 +29,8 @@ async def service_path(
     """(emails sent, seconds, the sent messages) for `pairs` imported and activated."""
     clock = ManualClock(START)
     async with service(app_folder, database_url, port, clock) as app:
-        outbox = OutboxWriter(app.settings, app.secret)
-        data = roster(pairs, START.date())
         timer = Timer()
-        await import_roster(read_roster(data), outbox, clock.now())
-        for pairing_id in await Pairing.all().values_list("id", flat=True):
-            async with transaction() as connection:
-                pairing = await Pairing.get(id=pairing_id, using_db=connection)
-                pairing.mentor_agreed_at = pairing.mentee_agreed_at = clock.now()
-                await activate(connection, outbox, pairing, clock.now())
+        await active_program(app, pairs, clock.now())
         clock.set(datetime(2027, 1, 4, 12, tzinfo=UTC))  # every "not before" has come
         sent = 0
         while True:

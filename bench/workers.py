@@ -18,13 +18,8 @@ from pathlib import Path
 
 import asyncpg
 
-from bench.common import Timer, roster, service, smtp_sink
+from bench.common import Timer, active_program, service, smtp_sink
 from service.clock import ManualClock
-from service.db import transaction
-from service.domain.roster import read_roster
-from service.models import Pairing
-from service.outbox import OutboxWriter
-from service.pairings import activate, import_roster
 
 START = datetime(2026, 12, 28, 9, 0, tzinfo=UTC)
 SEND_AT = datetime(2027, 1, 4, 12, tzinfo=UTC)
@@ -33,13 +28,7 @@ SEND_AT = datetime(2027, 1, 4, 12, tzinfo=UTC)
 async def _fill(folder: Path, database_url: str, pairs: int) -> None:
     clock = ManualClock(START)
     async with service(folder, database_url, None, clock) as app:
-        outbox = OutboxWriter(app.settings, app.secret)
-        await import_roster(read_roster(roster(pairs, START.date())), outbox, clock.now())
-        for pairing_id in await Pairing.all().values_list("id", flat=True):
-            async with transaction() as connection:
-                pairing = await Pairing.get(id=pairing_id, using_db=connection)
-                pairing.mentor_agreed_at = pairing.mentee_agreed_at = clock.now()
-                await activate(connection, outbox, pairing, clock.now())
+        await active_program(app, pairs, clock.now())
 
 
 async def _database(admin_url: str, name: str, drop: bool = False) -> None:
