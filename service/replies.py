@@ -20,6 +20,7 @@ from service.domain.commands import (
     parse_commands,
 )
 from service.exercises import map_answer
+from service.lifecycle import pause_pairing, resume_pairing
 from service.mail.inbound import ParsedMessage
 from service.models import (
     AgendaItem,
@@ -324,6 +325,19 @@ async def _apply_commands(
                     connection, outbox, pairing, now, path="participant", by=person
                 )
             )
+        elif command.name == "pause":
+            applied.append(
+                await pause_pairing(
+                    connection,
+                    outbox,
+                    pairing,
+                    now,
+                    f"{person.name} paused your mentoring meetings for now; write resume to "
+                    "start them again.",
+                )
+            )
+        elif command.name == "resume":
+            applied.append(await resume_pairing(connection, outbox, pairing, now))
         elif command.name == "performance":
             done, problem = await request_conversation(
                 connection, outbox, pairing, person, command.args.get("when"), now

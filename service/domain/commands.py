@@ -97,16 +97,14 @@ REGISTRY: tuple[CommandSpec, ...] = (
     CommandSpec(
         "pause",
         "pause",
-        "pauses the meetings and reminders",
+        "pauses the meetings (cancelled in both calendars) and the reminders",
         _pattern(r"pause(?P<x>)\.?", "x"),
-        available=False,
     ),
     CommandSpec(
         "resume",
         "resume",
         "starts them again after a pause",
         _pattern(r"resume(?P<x>)\.?", "x"),
-        available=False,
     ),
     CommandSpec(
         "phase_out",

@@ -557,3 +557,29 @@ async def test_bounces_stop_mail_to_an_address_until_its_owner_writes_again(
     assert (await Person.get(email=sam)).mail_disabled_at is None
     await send_due(app)
     assert await OutboundMessage.filter(kind="understood", status="sent").count() == 2
+
+
+async def test_a_participant_pauses_and_resumes(app: AppContext) -> None:
+    from service.models import Meeting
+    from service.planning import plan_meetings
+
+    pairing = await activated(app)
+    await plan_meetings(app)
+    ahead = await Meeting.filter(pairing_id=pairing.id, cancelled=False).count()
+    invitation = (await sent_to(app, "sam@university.example", "invitation"))[-1]
+    deliver(app, reply_to(invitation, sender="sam@university.example", body="pause"))
+    assert await receive(app) == [InboundStatus.PROCESSED]
+    assert (await Pairing.get(id=pairing.id)).state == PairingState.PAUSED
+    cancelled = await sent_to(app, "zoe@hospital.example", "cancellation")
+    assert len(cancelled) == ahead
+    assert "Sam Okafor paused your mentoring meetings" in plain(cancelled[0])
+    # No meeting is planned while paused; resume plans from the next agreed weekday.
+    await plan_meetings(app)
+    assert await Meeting.filter(pairing_id=pairing.id, cancelled=False).count() == 0
+    understood = (await sent_to(app, "sam@university.example", "understood"))[-1]
+    deliver(app, reply_to(understood, sender="sam@university.example", body="resume"))
+    assert await receive(app) == [InboundStatus.PROCESSED]
+    assert (await Pairing.get(id=pairing.id)).state == PairingState.ACTIVE
+    await plan_meetings(app)
+    assert await Meeting.filter(pairing_id=pairing.id, cancelled=False).count() >= 1
+    assert "is resumed" in plain((await sent_to(app, "sam@university.example", "understood"))[-1])

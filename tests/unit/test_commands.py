@@ -73,10 +73,9 @@ def test_agreeing_is_not_a_command_outside_the_agreement() -> None:
 
 def test_help_offers_only_what_the_service_applies() -> None:
     text = str(help_text())
-    for offered in ("agenda:", "help", "done 2", "task:", "reschedule:", "frequency:", "phase out"):
-        assert offered in text
-    for unavailable in ("pause", "resume"):
-        assert unavailable not in text
+    offered = ("agenda:", "help", "done 2", "task:", "reschedule:", "frequency:", "phase out")
+    for command in (*offered, "pause", "resume"):
+        assert command in text
     assert "I agree" in str(help_text("agreement")) and "I agree" not in text
 
 
