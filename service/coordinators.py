@@ -15,17 +15,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from email import message_from_bytes, policy
 from email.message import EmailMessage
-from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from service.closing import begin_phase_out
 from service.digest import (
     COORDINATOR_HELP,
-    NAME,
-    coordinator_address,
     queue_digest,
     summarise,
+    to_coordinator,
 )
 from service.domain.digest import Period, digest_flags, digest_period
 from service.domain.roster import read_roster
@@ -284,15 +282,15 @@ async def _details(
         }
         for m in meetings
     ]
-    await outbox.add(
+    await to_coordinator(
         connection,
+        outbox,
+        coordinator,
+        program,
         kind="pairing_details",
         dedupe_key=f"pairing_details:pairing:{pairing.id}:coordinator:{coordinator.id}:{now:%Y%m%d%H%M%S}",
-        to=(NAME, coordinator.email),
         now=now,
-        reply_to=coordinator_address(outbox, coordinator, "coord"),
         context={
-            **recipient_context(NAME, coordinator.email, "coordinator", program.name),
             "pairing": {
                 "number": pairing.id,
                 "state": pairing.state.value,
@@ -400,19 +398,14 @@ async def _reply(
     now: datetime,
 ) -> None:
     program = await Program.get(id=coordinator.program_id, using_db=connection)
-    context: dict[str, Any] = {
-        **recipient_context(NAME, coordinator.email, "coordinator", program.name),
-        "done": answer.done,
-        "problems": answer.problems,
-        "commands": COORDINATOR_HELP,
-    }
-    await outbox.add(
+    await to_coordinator(
         connection,
+        outbox,
+        coordinator,
+        program,
         kind="coordinator_reply",
         dedupe_key=f"coordinator_reply:inbound:{row.id}",
-        to=(NAME, coordinator.email),
         now=now,
-        reply_to=coordinator_address(outbox, coordinator, "coord"),
+        context={"done": answer.done, "problems": answer.problems, "commands": COORDINATOR_HELP},
         in_reply_to=row.message_id if not row.message_id.startswith("sha256:") else None,
-        context=context,
     )

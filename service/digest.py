@@ -71,19 +71,8 @@ def coordinator_address(outbox: OutboxWriter, coordinator: Coordinator, topic: s
     )
 
 
-async def ensure_coordinators(now: datetime) -> None:
-    """Every program's coordinator address has its coordinator row (older imports had none)."""
-    programs = await Program.filter(coordinator_email__isnull=False)
-    for program in programs:
-        assert program.coordinator_email is not None
-        await Coordinator.get_or_create(
-            program=program, email=program.coordinator_email, defaults={"created_at": now}
-        )
-
-
 async def digests_due(outbox: OutboxWriter, now: datetime) -> int:
     """Queue each coordinator's digest for the period that has come; returns how many."""
-    await ensure_coordinators(now)
     queued = 0
     coordinators = await Coordinator.exclude(digest_every=DigestEvery.OFF).select_related("program")
     for coordinator in coordinators:
@@ -122,6 +111,34 @@ async def send_digest(
         return 0  # another worker queued this period's digest first
 
 
+async def to_coordinator(
+    connection: BaseDBAsyncClient,
+    outbox: OutboxWriter,
+    coordinator: Coordinator,
+    program: Program,
+    *,
+    kind: str,
+    dedupe_key: str,
+    context: dict[str, Any],
+    now: datetime,
+    **extra: Any,
+) -> bool:
+    """An email to a coordinator, with their own reply address for commands."""
+    return await outbox.add(
+        connection,
+        kind=kind,
+        dedupe_key=dedupe_key,
+        to=(NAME, coordinator.email),
+        now=now,
+        reply_to=coordinator_address(outbox, coordinator, "coord"),
+        context={
+            **recipient_context(NAME, coordinator.email, "coordinator", program.name),
+            **context,
+        },
+        **extra,
+    )
+
+
 async def queue_digest(
     connection: BaseDBAsyncClient,
     outbox: OutboxWriter,
@@ -133,20 +150,17 @@ async def queue_digest(
 ) -> bool:
     """One coordinator's digest of `program` for `period`, into the outbox under `key`."""
     content = await program_digest(program, period, now)
-    return await outbox.add(
+    return await to_coordinator(
         connection,
+        outbox,
+        coordinator,
+        program,
         kind="digest",
         dedupe_key=key,
-        to=(NAME, coordinator.email),
+        context={**content.context, "every": coordinator.digest_every.value},
         now=now,
-        reply_to=coordinator_address(outbox, coordinator, "coord"),
         inline=[("chart", "image/png", content.chart)],
         extra_headers=list_headers(outbox, coordinator, program),
-        context={
-            **recipient_context(NAME, coordinator.email, "coordinator", program.name),
-            **content.context,
-            "every": coordinator.digest_every.value,
-        },
     )
 
 

@@ -49,4 +49,11 @@ class Migration(migrations.Migration):
             name='timezone',
             field=fields.CharField(default='UTC', max_length=64),
         ),
+        # Programs imported before coordinators had rows of their own: their CSV's address.
+        ops.RunSQL(
+            "INSERT INTO coordinator (program_id, email, digest_every, created_at) "
+            "SELECT id, coordinator_email, 'weekly', created_at FROM program "
+            "WHERE coordinator_email IS NOT NULL",
+            reverse_sql="DELETE FROM coordinator",
+        ),
     ]
