@@ -6,8 +6,6 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from email.header import Header
-from email.message import Message
 from email.utils import format_datetime, formataddr
 from functools import cache
 from pathlib import Path
@@ -17,7 +15,15 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from service.mail.calendar import calendar_body
 from service.mail.kinds import KINDS
-from service.mail.mime import WIRE, alternative, attachment, inline_image, mixed
+from service.mail.mime import (
+    Part,
+    alternative,
+    attachment,
+    header_value,
+    inline_image,
+    message_bytes,
+    mixed,
+)
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "email"
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f\u0085\u2028\u2029]")
@@ -66,11 +72,6 @@ def _address(name: str, addr: str) -> str:
     return formataddr((header_text(name), addr), charset="utf-8")
 
 
-def _header(value: str) -> str | Header:
-    """ASCII stays readable; anything else becomes an RFC 2047 encoded word."""
-    return value if value.isascii() else Header(value, "utf-8")
-
-
 def build_message(
     kind: str,
     rendered: Rendered,
@@ -93,38 +94,37 @@ def build_message(
     `attachments` are (file name, MIME type, bytes); `inline` images are (content id, MIME
     type, bytes), shown by the HTML part as `cid:<content id>`.
     """
-    message: Message
+    body: Part
     if calendar is not None:
-        message = calendar_body(rendered.text, rendered.html, calendar[0], calendar[1])
+        body = calendar_body(rendered.text, rendered.html, calendar[0], calendar[1])
     elif attachments:
-        message = mixed(
+        body = mixed(
             alternative(rendered.text, rendered.html),
             *(attachment(data, mimetype, name) for name, mimetype, data in attachments),
         )
     elif inline:
         # Images the HTML shows by `cid:` (e.g. the digest's chart), next to the HTML part.
-        message = alternative(
+        body = alternative(
             rendered.text,
             rendered.html,
             images=[inline_image(data, mimetype, cid) for cid, mimetype, data in inline],
         )
     else:
-        message = alternative(rendered.text, rendered.html)
-    message["MIME-Version"] = "1.0"
-    message["From"] = _address(*from_addr)
-    message["To"] = _address(*to)
+        body = alternative(rendered.text, rendered.html)
+    headers = [("From", _address(*from_addr)), ("To", _address(*to))]
     if cc is not None:
-        message["Cc"] = _address(*cc)
-    message["Reply-To"] = reply_to
-    message["Subject"] = _header(header_text(rendered.subject, 250))  # type: ignore[assignment]
-    message["Date"] = format_datetime(date)
-    message["Message-ID"] = f"<{message_id}>"
+        headers.append(("Cc", _address(*cc)))
+    headers += [
+        ("Reply-To", reply_to),
+        ("Subject", header_value(header_text(rendered.subject, 250))),
+        ("Date", format_datetime(date)),
+        ("Message-ID", f"<{message_id}>"),
+    ]
     if in_reply_to:
-        message["In-Reply-To"] = f"<{in_reply_to}>"
+        headers.append(("In-Reply-To", f"<{in_reply_to}>"))
     if references:
-        message["References"] = " ".join(f"<{ref}>" for ref in references)
-    message["Auto-Submitted"] = "auto-generated"
-    message["X-Mentormail-Kind"] = kind
+        headers.append(("References", header_value(" ".join(f"<{r}>" for r in references))))
+    headers += [("Auto-Submitted", "auto-generated"), ("X-Mentormail-Kind", kind)]
     for name, value in (extra_headers or {}).items():
-        message[name] = _header(header_text(value, 900))  # type: ignore[assignment]
-    return message.as_bytes(policy=WIRE)
+        headers.append((name, header_value(header_text(value, 900))))
+    return message_bytes(headers, body)

@@ -1,96 +1,185 @@
-"""MIME parts built on the standard library's fast message classes.
+"""MIME parts for the mail we compose, written straight to wire bytes.
 
-The modern email API parses every header it is given and again when it writes the message;
-for mail we compose ourselves from checked values that costs more than rendering the
-templates, so the parts are assembled here with the plain classes and written with CRLF.
+Everything here comes from checked values: text we rendered, calendars we built, files we
+made. The standard library's generator re-reads and re-folds every header and part of a
+message as it writes it; measured, that was more than half the cost of an email with its
+rendering (0.42 ms of 0.55 for a plain one, 0.70 ms for an invitation). Here each part is
+encoded once, as it is made, and a message is the parts joined, so writing costs what
+joining the bytes costs. Mail we read is still parsed by the standard library.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import re
+import secrets
 from collections.abc import Sequence
-from email import encoders
-from email.charset import QP, Charset
-from email.message import Message
-from email.mime.application import MIMEApplication
-from email.mime.base import MIMEBase
-from email.mime.multipart import MIMEMultipart
-from email.mime.text import MIMEText
-from email.policy import compat32
-from typing import TypeVar
+from dataclasses import dataclass
+from email.header import Header
+from email.utils import encode_rfc2231
 
-WIRE = compat32.clone(linesep="\r\n")
+CRLF = b"\r\n"
 _MAX_8BIT_LINE = 990  # bytes; RFC 5322 allows 998 before the CRLF
-
-_EIGHT_BIT = Charset("utf-8")  # sent as 8bit (7bit when it is all ASCII)
-_EIGHT_BIT.body_encoding = None  # type: ignore[assignment]
-_QUOTED = Charset("utf-8")
-_QUOTED.body_encoding = QP
-
-_Part = TypeVar("_Part", bound=Message)
+_LINE_END = re.compile(r"\r\n|\r|\n")
+_BROKEN = re.compile(r"\r|\n(?![ \t])|\n$")
 
 
-def _inner(part: _Part) -> _Part:
-    """A part inside a message: MIME-Version is said once, at the top."""
-    del part["MIME-Version"]
-    return part
+@dataclass(frozen=True)
+class Part:
+    """One MIME entity: its content headers and encoded body, or its parts."""
+
+    content_type: str
+    headers: tuple[tuple[str, str], ...] = ()
+    body: bytes = b""
+    parts: tuple[Part, ...] = ()
+
+    def leaves(self) -> list[bytes]:
+        """Every encoded body inside, in order."""
+        return [self.body] if not self.parts else [b for p in self.parts for b in p.leaves()]
+
+    def entity(self, boundary_seed: str) -> bytes:
+        """The part's headers and body; nested multiparts get boundaries from the seed."""
+        if not self.parts:
+            return _header_block(self.headers) + CRLF + self.body
+        boundary = f"{boundary_seed}.{self.content_type.rpartition('/')[2]}"
+        inner = [
+            b"--" + boundary.encode() + CRLF + part.entity(f"{boundary_seed}{n}") + CRLF
+            for n, part in enumerate(self.parts)
+        ]
+        return (
+            _header_block((("Content-Type", f'{self.content_type}; boundary="{boundary}"'),))
+            + CRLF
+            + b"".join(inner)
+            + b"--"
+            + boundary.encode()
+            + b"--"
+            + CRLF
+        )
 
 
-def text_part(text: str, subtype: str) -> MIMEText:
-    """UTF-8 text, 8bit unless a line is too long for it, then quoted-printable."""
-    too_long = any(len(line.encode()) > _MAX_8BIT_LINE for line in text.splitlines())
-    return _inner(MIMEText(text, subtype, _QUOTED if too_long else _EIGHT_BIT))  # type: ignore[arg-type]
+def _param(name: str, value: str) -> str:
+    """`; name="value"`, or RFC 2231's `name*=utf-8''…` for a value that is not ASCII."""
+    if value.isascii():
+        escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+        return f'; {name}="{escaped}"'
+    return f"; {name}*={encode_rfc2231(value, 'utf-8')}"
 
 
-def alternative(text: str, html: str, images: Sequence[Message] = ()) -> MIMEMultipart:
-    """Text and HTML; with `images`, the HTML and its images as one multipart/related."""
-    message = _inner(MIMEMultipart("alternative", policy=WIRE))
-    message.attach(text_part(text, "plain"))
-    if images:
-        related = _inner(MIMEMultipart("related", policy=WIRE))
-        related.attach(text_part(html, "html"))
-        for image in images:
-            related.attach(image)
-        message.attach(related)
+def _header_block(headers: Sequence[tuple[str, str]]) -> bytes:
+    lines = []
+    for name, value in headers:
+        if "\n" in value or "\r" in value:
+            # Only folding may break a header's line; anything else would start a new header.
+            value = value.replace("\r\n", "\n")
+            if _BROKEN.search(value):
+                raise ValueError(f"the {name} header would break its line")
+            value = value.replace("\n", "\r\n")
+        lines.append(f"{name}: {value}".encode("ascii") + CRLF)
+    return b"".join(lines)
+
+
+def header_value(value: str) -> str:
+    """A header's value ready for the wire: an encoded word where it is not ASCII, and
+    folded where it is long. The value must already be one line (`compose.header_text`)."""
+    if value.isascii() and len(value) <= 76:
+        return value
+    charset = None if value.isascii() else "utf-8"
+    return Header(value, charset).encode(linesep="\r\n")
+
+
+def _crlf(text: str) -> str:
+    return _LINE_END.sub("\r\n", text)
+
+
+def text_part(text: str, subtype: str) -> Part:
+    """UTF-8 text: 7bit when ASCII, 8bit when every line fits, else quoted-printable."""
+    data = _crlf(text).encode("utf-8")
+    if any(len(line) > _MAX_8BIT_LINE for line in data.split(CRLF)):
+        encoding = "quoted-printable"
+        data = binascii.b2a_qp(data, istext=True)
     else:
-        message.attach(text_part(html, "html"))
-    return message
+        encoding = "7bit" if data.isascii() else "8bit"
+    if data and not data.endswith(CRLF):
+        data += CRLF
+    return Part(
+        f"text/{subtype}",
+        (
+            ("Content-Type", f'text/{subtype}; charset="utf-8"'),
+            ("Content-Transfer-Encoding", encoding),
+        ),
+        data,
+    )
 
 
-def inline_image(data: bytes, mimetype: str, content_id: str) -> MIMEBase:
-    maintype, _, subtype = mimetype.partition("/")
-    part = _inner(MIMEBase(maintype, subtype))
-    part.set_payload(data)
-    encoders.encode_base64(part)
-    part.add_header("Content-ID", f"<{content_id}>")
-    part.add_header("Content-Disposition", "inline", filename=f"{content_id}.{subtype}")
-    return part
+def _base64(data: bytes) -> bytes:
+    return base64.encodebytes(data).replace(b"\n", CRLF)
 
 
-def mixed(*parts: Message) -> MIMEMultipart:
-    message = _inner(MIMEMultipart("mixed", policy=WIRE))
-    for part in parts:
-        message.attach(part)
-    return message
+def _binary(mimetype: str, data: bytes, *extra: tuple[str, str], params: str = "") -> Part:
+    return Part(
+        mimetype,
+        (
+            ("Content-Type", mimetype + params),
+            ("Content-Transfer-Encoding", "base64"),
+            *extra,
+        ),
+        _base64(data),
+    )
 
 
-def calendar_part(ics: bytes, method: str) -> MIMEBase:
+def multipart(subtype: str, *parts: Part) -> Part:
+    return Part(f"multipart/{subtype}", parts=parts)
+
+
+def alternative(text: str, html: str, images: Sequence[Part] = ()) -> Part:
+    """Text and HTML; with `images`, the HTML and its images as one multipart/related."""
+    markup = text_part(html, "html")
+    if images:
+        markup = multipart("related", markup, *images)
+    return multipart("alternative", text_part(text, "plain"), markup)
+
+
+def inline_image(data: bytes, mimetype: str, content_id: str) -> Part:
+    subtype = mimetype.partition("/")[2]
+    return _binary(
+        mimetype,
+        data,
+        ("Content-ID", f"<{content_id}>"),
+        ("Content-Disposition", "inline" + _param("filename", f"{content_id}.{subtype}")),
+    )
+
+
+def mixed(*parts: Part) -> Part:
+    return multipart("mixed", *parts)
+
+
+def calendar_part(ics: bytes, method: str) -> Part:
     """Rule 1: the method parameter equals METHOD inside; base64 keeps CRLF and long lines."""
-    part = _inner(MIMEBase("text", "calendar", method=method, charset="UTF-8"))
-    part.set_payload(ics)
-    encoders.encode_base64(part)
-    return part
+    return _binary("text/calendar", ics, params=f'; method="{method}"; charset="UTF-8"')
 
 
-def ics_attachment(ics: bytes) -> MIMEApplication:
-    part = _inner(MIMEApplication(ics, "ics"))
-    part.add_header("Content-Disposition", "attachment", filename="invite.ics")
-    return part
+def ics_attachment(ics: bytes) -> Part:
+    return _binary(
+        "application/ics", ics, ("Content-Disposition", 'attachment; filename="invite.ics"')
+    )
 
 
-def attachment(data: bytes, mimetype: str, filename: str) -> MIMEBase:
-    maintype, _, subtype = mimetype.partition("/")
-    part = _inner(MIMEBase(maintype, subtype))
-    part.set_payload(data)
-    encoders.encode_base64(part)
-    part.add_header("Content-Disposition", "attachment", filename=filename)
-    return part
+def attachment(data: bytes, mimetype: str, filename: str) -> Part:
+    return _binary(
+        mimetype, data, ("Content-Disposition", "attachment" + _param("filename", filename))
+    )
+
+
+def with_part(multi: Part, part: Part) -> Part:
+    """A multipart with one more part at its end."""
+    return Part(multi.content_type, multi.headers, parts=(*multi.parts, part))
+
+
+def message_bytes(headers: Sequence[tuple[str, str]], body: Part) -> bytes:
+    """The whole message: its own headers, MIME-Version, then the body entity."""
+    leaves = body.leaves()
+    seed = "=_mm" + secrets.token_hex(12)
+    while any(seed.encode() in leaf for leaf in leaves):
+        seed = "=_mm" + secrets.token_hex(12)  # a body that holds the boundary: draw again
+    return _header_block((*headers, ("MIME-Version", "1.0"))) + body.entity(seed)

@@ -56,16 +56,9 @@ def _nth_weekday(year: int, month: int, n: int, weekday: int) -> date:
     return date(year, month, days[n - 1] if n > 0 else days[-1])
 
 
-def vtimezone(tzid: str, year: int) -> Timezone:
-    """The zone's VTIMEZONE as it applies in `year` (and, for regular zones, every year)."""
-    # A fresh component each time: callers add it to their own calendar.
-    component = Timezone.from_ical(_vtimezone_ical(tzid, year))
-    assert isinstance(component, Timezone)
-    return component
-
-
 @cache
-def _vtimezone_ical(tzid: str, year: int) -> bytes:
+def vtimezone_ical(tzid: str, year: int) -> bytes:
+    """The VTIMEZONE's bytes, written once per zone and year."""
     zone = ZoneInfo(tzid)
     component = Timezone()
     component.add("TZID", tzid)

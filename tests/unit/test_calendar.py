@@ -142,7 +142,12 @@ def test_the_body_layout_without_addressing() -> None:
         event("UTC", datetime(2026, 12, 1, 12)), "REQUEST", datetime(2026, 11, 25, tzinfo=UTC)
     )
     body = calendar_body("text", "<p>html</p>", ics, "REQUEST")
-    assert body.get_content_type() == "multipart/mixed" and body["To"] is None
+    assert body.content_type == "multipart/mixed"
+    assert [part.content_type for part in body.parts] == [
+        "multipart/alternative",
+        "application/ics",
+    ]
+    assert b"\nTo:" not in body.entity("seed")
 
 
 def test_thunderbirds_parser_reads_every_zone_and_never_floats() -> None:
