@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from email.utils import format_datetime, formataddr
+from email.utils import format_datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -17,6 +17,7 @@ from service.mail.calendar import calendar_body
 from service.mail.kinds import KINDS
 from service.mail.mime import (
     Part,
+    address,
     alternative,
     attachment,
     header_value,
@@ -68,8 +69,8 @@ def render(kind: str, context: Mapping[str, Any]) -> Rendered:
     )
 
 
-def _address(name: str, addr: str) -> str:
-    return formataddr((header_text(name), addr), charset="utf-8")
+def _address_of(name: str, email: str) -> str:
+    return address(header_text(name), email)
 
 
 def build_message(
@@ -111,9 +112,9 @@ def build_message(
         )
     else:
         body = alternative(rendered.text, rendered.html)
-    headers = [("From", _address(*from_addr)), ("To", _address(*to))]
+    headers = [("From", _address_of(*from_addr)), ("To", _address_of(*to))]
     if cc is not None:
-        headers.append(("Cc", _address(*cc)))
+        headers.append(("Cc", _address_of(*cc)))
     headers += [
         ("Reply-To", reply_to),
         ("Subject", header_value(header_text(rendered.subject, 250))),

@@ -16,12 +16,12 @@ import re
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from email.header import Header
-from email.utils import encode_rfc2231
+from email.utils import encode_rfc2231, formataddr
 
 CRLF = b"\r\n"
 _MAX_8BIT_LINE = 990  # bytes; RFC 5322 allows 998 before the CRLF
 _LINE_END = re.compile(r"\r\n|\r|\n")
+_WORD_BYTES = 45  # 60 characters of base64 and 12 of markers: under RFC 2047's 75
 _BROKEN = re.compile(r"\r|\n(?![ \t])|\n$")
 
 
@@ -79,13 +79,34 @@ def _header_block(headers: Sequence[tuple[str, str]]) -> bytes:
     return b"".join(lines)
 
 
-def header_value(value: str) -> str:
-    """A header's value ready for the wire: an encoded word where it is not ASCII, and
-    folded where it is long. The value must already be one line (`compose.header_text`)."""
-    if value.isascii() and len(value) <= 76:
+def header_value(value: str, *, split: bool = True) -> str:
+    """A header's value ready for the wire: RFC 2047 encoded words where it is not ASCII.
+
+    The value must already be one line (`compose.header_text`, at most a few hundred
+    characters): ASCII is written as it is, within the line limit; anything else becomes
+    base64 encoded words of whole characters, each under 76 characters, one a line. With
+    `split` False it is one word: the standard parser, reading an address's display name,
+    keeps a space between adjacent words that RFC 2047 says to drop."""
+    if value.isascii():
         return value
-    charset = None if value.isascii() else "utf-8"
-    return Header(value, charset).encode(linesep="\r\n")
+    data = value.encode("utf-8")
+    words = []
+    while data:
+        cut = min(len(data), _WORD_BYTES if split else len(data))
+        while cut < len(data) and data[cut] & 0xC0 == 0x80:  # not inside a character
+            cut -= 1
+        words.append("=?utf-8?b?" + base64.b64encode(data[:cut]).decode("ascii") + "?=")
+        data = data[cut:]
+    return "\r\n ".join(words)
+
+
+def address(name: str, email: str) -> str:
+    """`Name <email>`: the name quoted where it must be, encoded where it is not ASCII."""
+    if not name:
+        return email
+    if name.isascii():
+        return formataddr((name, email))
+    return f"{header_value(name, split=False)} <{email}>"
 
 
 def _crlf(text: str) -> str:
