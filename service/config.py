@@ -25,6 +25,8 @@ class Settings(BaseSettings):
     )
     service_name: str = Field(default="mentormail", validation_alias="MENTORMAIL_NAME")
     send_batch: int = Field(default=200, ge=1)
+    # Messages handed to the SMTP server at once, each on its own connection.
+    smtp_connections: int = Field(default=4, ge=1, le=64, validation_alias="SMTP_CONNECTIONS")
     fetch_batch: int = Field(default=100, ge=1)
     # Hard bounces count 1, soft ones 0.5: three undeliverable days in a week stop the mail.
     bounce_threshold: float = Field(

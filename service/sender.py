@@ -1,12 +1,13 @@
-"""Sending the outbox: claim due rows, transmit over one connection, record what happened."""
+"""Sending the outbox: claim due rows, hand them over on a few connections, record the result."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from datetime import timedelta
 
-from tortoise.expressions import Q
+from tortoise.expressions import F, Q
 
 from service.app import AppContext
 from service.deliverability import NOT_SENT
@@ -61,59 +62,95 @@ async def _stopped_addresses(batch: list[OutboundMessage]) -> set[str]:
     return {str(address) for address in stopped}
 
 
-async def send_due(ctx: AppContext, limit: int | None = None) -> int:
-    """Send what is due now; returns how many were sent."""
-    sent = 0
-    batch = await claim_batch(ctx, limit or ctx.settings.send_batch)
-    stopped = await _stopped_addresses(batch)
-    for row in batch:
-        now = ctx.clock.now()
-        if stopped and all(address in stopped for address in row.recipients):
-            row.status = OutboundStatus.FAILED
-            row.claimed_until = None
-            row.last_error = NOT_SENT
-            await row.save(update_fields=_AFTER_ATTEMPT)
-            ctx.count("outbound_not_sent")
-            continue
-        try:
-            await ctx.outgoing.send(
-                wire_bytes(row, ctx.secret), row.mail_from, list(row.recipients)
+# Sent rows are marked in one UPDATE per this many: a worker killed in between sends those
+# again (with the same Message-ID), never more.
+ACK_EVERY = 50
+
+
+class _Acknowledgements:
+    """Rows handed over, marked sent together."""
+
+    def __init__(self, ctx: AppContext) -> None:
+        self.ctx = ctx
+        self.rows: list[OutboundMessage] = []
+
+    async def add(self, row: OutboundMessage) -> None:
+        self.rows.append(row)
+        if len(self.rows) >= ACK_EVERY:
+            await self.flush()
+
+    async def flush(self) -> None:
+        rows, self.rows = self.rows, []
+        if rows:
+            await OutboundMessage.filter(id__in=[row.id for row in rows]).update(
+                status=OutboundStatus.SENT,
+                sent_at=self.ctx.clock.now(),
+                attempts=F("attempts") + 1,
+                claimed_until=None,
             )
-        except SendError as exc:
-            row.attempts += 1
-            row.claimed_until = None
-            row.last_error = f"{exc.code or '-'}: {str(exc)[:500]}"
-            if exc.permanent or row.attempts > len(SMTP_RETRY_DELAYS):
+
+
+async def send_due(ctx: AppContext, limit: int | None = None) -> int:
+    """Send what is due now over the configured connections; returns how many were sent."""
+    batch = await claim_batch(ctx, limit or ctx.settings.send_batch)
+    if not batch:
+        return 0
+    stopped = await _stopped_addresses(batch)
+    acknowledged = _Acknowledgements(ctx)
+    rows = iter(batch)
+    finished: set[int] = set()
+    halted = False
+    sent = 0
+
+    async def lane() -> None:
+        nonlocal halted, sent
+        for row in rows:  # the lanes share the iterator: each row is taken by one of them
+            if halted:
+                return
+            finished.add(row.id)
+            if stopped and all(address in stopped for address in row.recipients):
                 row.status = OutboundStatus.FAILED
-                log.warning(
-                    "outbound %s (%s) failed for good: %s", row.id, log_kind(row.kind), exc.code
+                row.claimed_until = None
+                row.last_error = NOT_SENT
+                await row.save(update_fields=_AFTER_ATTEMPT)
+                ctx.count("outbound_not_sent")
+                continue
+            try:
+                await ctx.outgoing.send(
+                    wire_bytes(row, ctx.secret), row.mail_from, list(row.recipients)
                 )
-                ctx.count("outbound_failed")
-            else:
-                row.not_before = now + timedelta(seconds=SMTP_RETRY_DELAYS[row.attempts - 1])
-                log.info(
-                    "outbound %s (%s) will be retried: %s", row.id, log_kind(row.kind), exc.code
-                )
-                ctx.count("outbound_retried")
-            await row.save(update_fields=_AFTER_ATTEMPT)
-            if not exc.permanent:
-                # The connection is likely gone; the rest of the batch waits for the next run.
-                await OutboundMessage.filter(
-                    id__in=[
-                        r.id
-                        for r in batch
-                        if r.status == OutboundStatus.PENDING
-                        and r.id != row.id
-                        and r.claimed_until is not None
-                    ]
-                ).update(claimed_until=None)
-                break
-            continue
-        row.status = OutboundStatus.SENT
-        row.sent_at = now
-        row.attempts += 1
-        row.claimed_until = None
-        await row.save(update_fields=_AFTER_ATTEMPT)
-        sent += 1
-        ctx.count(f"sent_{log_kind(row.kind)}")
+            except SendError as exc:
+                await _failed(ctx, row, exc)
+                if not exc.permanent:
+                    # The server or the connection is likely gone: the rest waits a run.
+                    halted = True
+                continue
+            sent += 1
+            ctx.count(f"sent_{log_kind(row.kind)}")
+            await acknowledged.add(row)
+
+    lanes = min(ctx.outgoing.connections, len(batch))
+    try:
+        await asyncio.gather(*(lane() for _ in range(lanes)))
+    finally:
+        await acknowledged.flush()
+        untouched = [row.id for row in batch if row.id not in finished]
+        if untouched:
+            await OutboundMessage.filter(id__in=untouched).update(claimed_until=None)
     return sent
+
+
+async def _failed(ctx: AppContext, row: OutboundMessage, exc: SendError) -> None:
+    """Record a refused or failed hand-over: retried later, or failed for good."""
+    row.attempts += 1
+    row.claimed_until = None
+    row.last_error = f"{exc.code or '-'}: {str(exc)[:500]}"
+    if exc.permanent or row.attempts > len(SMTP_RETRY_DELAYS):
+        row.status = OutboundStatus.FAILED
+        log.warning("outbound %s (%s) failed for good: %s", row.id, log_kind(row.kind), exc.code)
+        ctx.count("outbound_failed")
+    else:
+        row.not_before = ctx.clock.now() + timedelta(seconds=SMTP_RETRY_DELAYS[row.attempts - 1])
+        log.info("outbound %s (%s) will be retried: %s", row.id, log_kind(row.kind), exc.code)
+        ctx.count("outbound_retried")
+    await row.save(update_fields=_AFTER_ATTEMPT)

@@ -40,7 +40,9 @@ async def make_app(settings: Settings) -> AppContext:
         settings=settings,
         clock=SystemClock(),
         secret=settings.resolved_secret(),
-        outgoing=outgoing_from_url(settings.smtp_url, settings.outbox_dir),
+        outgoing=outgoing_from_url(
+            settings.smtp_url, settings.outbox_dir, settings.smtp_connections
+        ),
         incoming=incoming_from_url(settings.imap_url, settings.inbox_dir),
     )
 

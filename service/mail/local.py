@@ -20,6 +20,8 @@ _MESSAGE_ID = re.compile(rb"^Message-ID:\s*<([^>\r\n]{1,200})>", re.IGNORECASE |
 class DirOutgoing:
     """Writes each message to `<dir>/<sequence>-<message id>.eml`, atomically, never over one."""
 
+    connections = 1  # one file after another, in the outbox's order
+
     def __init__(self, directory: Path) -> None:
         self.directory = directory
         self.directory.mkdir(parents=True, exist_ok=True)

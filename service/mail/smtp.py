@@ -1,4 +1,4 @@
-"""Sending over SMTP: one connection reused across messages, errors sorted into retry or final."""
+"""Sending over SMTP: a few connections kept open and reused, errors sorted into retry or final."""
 
 from __future__ import annotations
 
@@ -16,9 +16,13 @@ COMMAND_TIMEOUT = 60.0
 
 
 class SmtpOutgoing:
-    """`smtp://[user:pass@]host[:port]`, `smtp+starttls://…` (587) or `smtps://…` (465)."""
+    """`smtp://[user:pass@]host[:port]`, `smtp+starttls://…` (587) or `smtps://…` (465).
 
-    def __init__(self, url: str) -> None:
+    Up to `connections` messages are handed over at once, each on a connection of its own:
+    one connection waits on the server's answers most of the time.
+    """
+
+    def __init__(self, url: str, connections: int = 1) -> None:
         parts = urlsplit(url)
         if parts.scheme not in ("smtp", "smtp+starttls", "smtps") or not parts.hostname:
             raise ValueError("SMTP_URL must look like smtp://user:pass@host:port")
@@ -29,12 +33,16 @@ class SmtpOutgoing:
         self.port = parts.port or default_port
         self.username = unquote(parts.username) if parts.username else None
         self.password = unquote(parts.password) if parts.password else None
-        self._client: aiosmtplib.SMTP | None = None
-        self._lock = asyncio.Lock()
+        self.connections = max(1, connections)
+        self._clients: list[aiosmtplib.SMTP | None] = [None] * self.connections
+        self._free: asyncio.Queue[int] = asyncio.Queue()
+        for slot in range(self.connections):
+            self._free.put_nowait(slot)
 
-    async def _connected(self) -> aiosmtplib.SMTP:
-        if self._client is not None and self._client.is_connected:
-            return self._client
+    async def _connected(self, slot: int) -> aiosmtplib.SMTP:
+        current = self._clients[slot]
+        if current is not None and current.is_connected:
+            return current
         client = aiosmtplib.SMTP(
             hostname=self.hostname,
             port=self.port,
@@ -45,13 +53,14 @@ class SmtpOutgoing:
         await asyncio.wait_for(client.connect(), CONNECT_TIMEOUT)
         if self.username and self.password:
             await client.login(self.username, self.password)
-        self._client = client
+        self._clients[slot] = client
         return client
 
     async def send(self, raw: bytes, mail_from: str, rcpt_to: Sequence[str]) -> dict[str, str]:
-        async with self._lock:
+        slot = await self._free.get()
+        try:
             try:
-                client = await self._connected()
+                client = await self._connected(slot)
                 refused, _ = await client.sendmail(mail_from, list(rcpt_to), raw)
             except aiosmtplib.SMTPRecipientsRefused as exc:
                 codes = [error.code for error in exc.recipients]
@@ -63,28 +72,36 @@ class SmtpOutgoing:
                     refused={e.recipient: f"{e.code} {e.message}" for e in exc.recipients},
                 ) from None
             except aiosmtplib.SMTPResponseException as exc:
-                await self._drop()
+                self._drop(slot)
                 raise SendError(
                     f"{exc.code} {exc.message}", permanent=500 <= exc.code < 600, code=exc.code
                 ) from None
             except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
                 # Connection faults and timeouts: the message may be tried again later.
-                await self._drop()
+                self._drop(slot)
                 raise SendError(f"{type(exc).__name__}: {exc}", permanent=False) from None
+        finally:
+            self._free.put_nowait(slot)
         return {address: f"{code} {message}" for address, (code, message) in refused.items()}
 
-    async def _drop(self) -> None:
-        client, self._client = self._client, None
+    def _drop(self, slot: int) -> None:
+        client, self._clients[slot] = self._clients[slot], None
         if client is not None:
             # Closing a broken connection may fail; it is gone either way.
             with contextlib.suppress(Exception):
                 client.close()
 
     async def close(self) -> None:
-        async with self._lock:
-            client, self._client = self._client, None
-            if client is not None and client.is_connected:
-                try:
-                    await client.quit()
-                except (aiosmtplib.SMTPException, OSError, TimeoutError):
-                    client.close()
+        """Say goodbye on every connection, once each is done with its message."""
+        slots = [await self._free.get() for _ in range(self.connections)]
+        try:
+            for slot in slots:
+                client, self._clients[slot] = self._clients[slot], None
+                if client is not None and client.is_connected:
+                    try:
+                        await client.quit()
+                    except (aiosmtplib.SMTPException, OSError, TimeoutError):
+                        client.close()
+        finally:
+            for slot in slots:
+                self._free.put_nowait(slot)

@@ -32,6 +32,8 @@ class Fetched:
 
 
 class Outgoing(Protocol):
+    connections: int  # messages it can hand over at once
+
     async def send(self, raw: bytes, mail_from: str, rcpt_to: Sequence[str]) -> dict[str, str]:
         """Hand one message over; returns recipients refused for good (empty when none)."""
         ...
@@ -55,14 +57,14 @@ class Incoming(Protocol):
     async def close(self) -> None: ...
 
 
-def outgoing_from_url(url: str | None, outbox_dir: Path) -> Outgoing:
+def outgoing_from_url(url: str | None, outbox_dir: Path, connections: int = 1) -> Outgoing:
     if not url:
         from service.mail.local import DirOutgoing
 
         return DirOutgoing(outbox_dir)
     from service.mail.smtp import SmtpOutgoing
 
-    return SmtpOutgoing(url)
+    return SmtpOutgoing(url, connections)
 
 
 def incoming_from_url(url: str | None, inbox_dir: Path) -> Incoming:

@@ -45,6 +45,43 @@ async def test_a_batch_goes_over_one_connection(app: AppContext, smtp_server: Sm
     assert await OutboundMessage.filter(status=OutboundStatus.SENT).count() == 5
 
 
+async def test_a_batch_goes_over_the_connections_it_may_open(
+    app: AppContext, smtp_server: SmtpServer
+) -> None:
+    app.outgoing = SmtpOutgoing(smtp_server.url, connections=3)
+    await queue(app, 30)
+    assert await send_due(app) == 30
+    assert smtp_server.handler.greetings == 3, "three connections, each used for ten"
+    ids = [parse(m.raw)["Message-ID"] for m in smtp_server.messages]
+    assert len(set(ids)) == 30
+    rows = await OutboundMessage.filter(status=OutboundStatus.SENT).order_by("id")
+    assert len(rows) == 30 and all(r.attempts == 1 and r.sent_at for r in rows)
+    await app.outgoing.close()
+    assert smtp_server.handler.greetings == 3
+
+
+async def test_a_transient_failure_on_one_connection_leaves_the_rest_for_the_next_run(
+    app: AppContext, smtp_server: SmtpServer
+) -> None:
+    app.outgoing = SmtpOutgoing(smtp_server.url, connections=3)
+    await queue(app, 12)
+    smtp_server.handler.fail_next(421)
+    sent = await send_due(app)
+    assert 0 <= sent < 12
+    assert await OutboundMessage.filter(status=OutboundStatus.SENT).count() == sent
+    waiting = await OutboundMessage.filter(status=OutboundStatus.PENDING)
+    assert len(waiting) == 12 - sent
+    assert all(row.claimed_until is None for row in waiting), "nothing stays claimed"
+    clock = app.clock
+    assert isinstance(clock, ManualClock)
+    clock.advance(timedelta(seconds=SMTP_RETRY_DELAYS[0]))
+    while await send_due(app):
+        pass
+    ids = [parse(m.raw)["Message-ID"] for m in smtp_server.messages]
+    assert len(ids) == 12 and len(set(ids)) == 12
+    await app.outgoing.close()
+
+
 async def test_4xx_is_retried_later_with_the_same_message_id(
     app: AppContext, smtp_server: SmtpServer
 ) -> None:
