@@ -16,7 +16,7 @@ from service import db
 from service.app import AppContext
 from service.clock import ManualClock
 from service.config import Settings
-from service.jobs.worker import make_app
+from service.jobs.worker import make_app, warm_up
 
 SERVICE = "mentorship@bench.example"
 TIMEZONES = ("America/New_York", "Europe/Berlin", "Asia/Tokyo", "America/Chicago")
@@ -91,6 +91,7 @@ async def service(
         settings = Settings()
         app = await make_app(settings)
         app.clock = clock
+        warm_up()  # as a running worker has
         try:
             yield app
         finally:

@@ -1,47 +1,61 @@
-"""Outbound: personalised emails through the outbox path, against aiosmtplib's raw speed.
+"""Outbound: a program's mail waves through the outbox path, against aiosmtplib's raw speed.
 
-The service's figure covers the whole path: reading the CSV, rendering every email from the
-real templates (agreements, signed agreements, calendar invitations, exercises), writing
-the outbox, and sending it to an SMTP sink in another process. The raw figure is aiosmtplib
-sending the very same bytes over as many connections as the service opens (SMTP_CONNECTIONS)
-to the same sink.
+The service's figure is four weeks of an agreed program's mail, tick by tick: the planning
+pass finding what is due, rendering every email from the real templates (invitations with
+their calendars, agenda requests with open action items, agendas, follow-ups, check-ins,
+the coordinator's digest), storing it in the outbox, and the sender handing it to an SMTP
+sink in another process. Setting the program up (the import and both agreements) is not
+timed. The raw figure is aiosmtplib sending the very same bytes over as many connections as
+the service opens (SMTP_CONNECTIONS) to the same sink.
 """
 
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import aiosmtplib
 
 from bench.common import SERVICE, Timer, active_program, service, smtp_sink
+from service.app import AppContext
 from service.clock import ManualClock
 from service.config import Settings
+from service.jobs.tasks import plan
 from service.models import OutboundMessage, OutboundStatus
 from service.outbox import wire_bytes
 from service.sender import send_due
 
 START = datetime(2026, 12, 28, 9, 0, tzinfo=UTC)
+WEEKS = 4
+
+
+async def _send_all(app: AppContext) -> int:
+    sent = 0
+    while batch := await send_due(app):
+        sent += batch
+    return sent
 
 
 async def service_path(
     app_folder: Path, database_url: str | None, port: int, pairs: int
 ) -> tuple[int, float, list[tuple[bytes, list[str]]]]:
-    """(emails sent, seconds, the sent messages) for `pairs` imported and activated."""
+    """(emails sent, seconds, the sent messages) for four weeks of `pairs` agreed pairs."""
     clock = ManualClock(START)
     async with service(app_folder, database_url, port, clock) as app:
-        timer = Timer()
         await active_program(app, pairs, clock.now())
-        clock.set(datetime(2027, 1, 4, 12, tzinfo=UTC))  # every "not before" has come
+        clock.set(START + timedelta(days=1))  # every "not before" of the set-up has come
+        await _send_all(app)
+        first = await OutboundMessage.all().order_by("-id").first()
+        after = first.id if first else 0
+        timer = Timer()
         sent = 0
-        while True:
-            batch = await send_due(app)
-            sent += batch
-            if batch == 0:
-                break
+        for hours in range(12, WEEKS * 7 * 24, 12):  # a tick every twelve hours
+            clock.set(START + timedelta(days=1, hours=hours))
+            await plan(app)
+            sent += await _send_all(app)
         seconds = timer.seconds
-        rows = await OutboundMessage.filter(status=OutboundStatus.SENT).order_by("id")
+        rows = await OutboundMessage.filter(status=OutboundStatus.SENT, id__gt=after).order_by("id")
         messages = [(wire_bytes(row, app.secret), list(row.recipients)) for row in rows]
     return sent, seconds, messages
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Required, TypedDict, Unpack
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
@@ -34,6 +34,29 @@ def recipient_context(name: str, email: str, role: str, program: str) -> dict[st
     return {"recipient": {"name": name, "email": email, "role": role}, "program": {"name": program}}
 
 
+class Mail(TypedDict, total=False):
+    """What `OutboxWriter.prepare` takes: one email to render and address."""
+
+    kind: Required[str]
+    dedupe_key: Required[str]
+    to: Required[tuple[str, str]]
+    context: Required[Mapping[str, Any]]
+    now: Required[datetime]
+    person: Person | None
+    pairing: Pairing | None
+    topic: str
+    not_before: datetime | None
+    calendar: tuple[bytes, str] | None
+    in_reply_to: str | None
+    attachments: Sequence[tuple[str, str, bytes]]
+    cc: tuple[str, str] | None
+    deliver_to: str | None
+    private: bool
+    reply_to: str | None
+    inline: Sequence[tuple[str, str, bytes]]
+    extra_headers: Mapping[str, str] | None
+
+
 class OutboxWriter:
     """Adds rendered messages to the outbox; a dedupe key already there is left alone."""
 
@@ -46,9 +69,36 @@ class OutboxWriter:
             self.secret, self.settings.service_address, ReplyToken(pairing_id, person_id, topic)
         )
 
-    async def add(
+    async def add(self, connection: BaseDBAsyncClient, **mail: Unpack[Mail]) -> bool:
+        """Queue one email (the arguments of `prepare`); returns False when this dedupe key
+        was queued before."""
+        exists = OutboundMessage.filter(dedupe_key=mail["dedupe_key"]).using_db(connection)
+        if await exists.exists():
+            return False
+        await self.prepare(**mail).save(using_db=connection)
+        return True
+
+    async def add_many(self, connection: BaseDBAsyncClient, rows: Sequence[OutboundMessage]) -> int:
+        """Queue prepared emails in one statement; a dedupe key already queued (before, or
+        earlier in `rows`) is left out. Returns how many were queued."""
+        keys = [row.dedupe_key for row in rows]
+        seen = {
+            str(key)
+            for key in await OutboundMessage.filter(dedupe_key__in=keys)
+            .using_db(connection)
+            .values_list("dedupe_key", flat=True)
+        }
+        fresh = []
+        for row in rows:
+            if row.dedupe_key not in seen:
+                seen.add(row.dedupe_key)
+                fresh.append(row)
+        if fresh:
+            await OutboundMessage.bulk_create(fresh, using_db=connection)
+        return len(fresh)
+
+    def prepare(
         self,
-        connection: BaseDBAsyncClient,
         *,
         kind: str,
         dedupe_key: str,
@@ -68,8 +118,8 @@ class OutboxWriter:
         reply_to: str | None = None,
         inline: Sequence[tuple[str, str, bytes]] = (),
         extra_headers: Mapping[str, str] | None = None,
-    ) -> bool:
-        """Queue one email; returns False when this dedupe key was queued before.
+    ) -> OutboundMessage:
+        """One email rendered and addressed, as an outbox row not yet stored.
 
         `cc` is named in the Cc header only: the person in copy gets their own copy, with
         their own reply address, queued by the caller with `deliver_to` set to them (the
@@ -77,8 +127,6 @@ class OutboxWriter:
         for mail about a private matter, such as a private meeting's invitation) is stored
         sealed.
         """
-        if await OutboundMessage.filter(dedupe_key=dedupe_key).using_db(connection).exists():
-            return False
         message_id = message_id_for(dedupe_key, self.settings)
         if reply_to is None and pairing is not None and person is not None:
             reply_to = self.reply_to(pairing.id, person.id, topic)
@@ -104,8 +152,7 @@ class OutboxWriter:
         sealed = private or kind in PRIVATE_KINDS
         if sealed:
             raw = seal_bytes(self.secret, raw, MAIL)
-        await OutboundMessage.create(
-            using_db=connection,
+        return OutboundMessage(
             dedupe_key=dedupe_key,
             kind=kind,
             pairing=pairing,
@@ -118,4 +165,3 @@ class OutboxWriter:
             not_before=not_before or now,
             created_at=now,
         )
-        return True

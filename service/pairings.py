@@ -18,8 +18,16 @@ from service.domain.roster import Roster, RosterRow
 from service.domain.schedule import Slot, first_meeting, format_day, format_span, local_view
 from service.exercises import queue_exercises
 from service.mail.calendar import EventSpec, Participant, build_ics
-from service.models import Coordinator, Meeting, Pairing, PairingState, Person, Program
-from service.outbox import OutboxWriter, recipient_context
+from service.models import (
+    Coordinator,
+    Meeting,
+    OutboundMessage,
+    Pairing,
+    PairingState,
+    Person,
+    Program,
+)
+from service.outbox import Mail, OutboxWriter, recipient_context
 
 
 @dataclass
@@ -227,8 +235,11 @@ async def add_meeting(
     number: int,
     slot: Slot,
     now: datetime,
+    *,
+    later: list[OutboundMessage] | None = None,
 ) -> Meeting:
-    """A new meeting with its permanent UID, and an invitation to each of the two."""
+    """A new meeting with its permanent UID, and an invitation to each of the two (queued
+    now, or prepared into `later` for the caller to queue with others)."""
     domain = outbox.settings.service_address.partition("@")[2]
     frequency = Terms.from_json(pairing.terms).frequency
     prompts = meeting_prompts(number, slot.start, slot.end, frequency)
@@ -245,9 +256,11 @@ async def add_meeting(
         created_at=now,
     )
     for person, role, partner, _ in cast.sides():
-        await send_invitation(
-            connection, outbox, meeting, pairing, cast, person, role, partner, now
-        )
+        mail = invitation_mail(outbox, meeting, pairing, cast, person, role, partner, now)
+        if later is None:
+            await outbox.add(connection, **mail)
+        else:
+            later.append(outbox.prepare(**mail))
     return meeting
 
 
@@ -343,6 +356,27 @@ async def send_invitation(
     change_note: str | None = None,
 ) -> None:
     """One iMIP REQUEST per attendee; the organiser is that attendee's own tokened address."""
+    await outbox.add(
+        connection,
+        **invitation_mail(
+            outbox, meeting, pairing, cast, person, role, partner, now, change_note=change_note
+        ),
+    )
+
+
+def invitation_mail(
+    outbox: OutboxWriter,
+    meeting: Meeting,
+    pairing: Pairing,
+    cast: Cast,
+    person: Person,
+    role: str,
+    partner: Person,
+    now: datetime,
+    *,
+    change_note: str | None = None,
+) -> Mail:
+    """The invitation of one attendee, with its calendar, ready for the outbox."""
     terms = Terms.from_json(pairing.terms)
     topic = f"meeting{meeting.id}"
     if meeting.private:
@@ -358,8 +392,7 @@ async def send_invitation(
         )
     event = meeting_event(outbox, meeting, pairing, cast, person, description)
     ics = build_ics(event, "REQUEST", now)
-    await outbox.add(
-        connection,
+    return Mail(
         kind="invitation",
         dedupe_key=f"invite:meeting:{meeting.id}:seq:{meeting.sequence}:person:{person.id}",
         to=(person.name, person.email),

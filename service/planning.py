@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
-from service.actions import describe, open_tasks, task_text
+from service.actions import describe, task_text
 from service.app import AppContext
 from service.db import transaction
 from service.domain import guide
@@ -28,6 +29,7 @@ from service.lifecycle import projected_end_reached
 from service.models import (
     AgendaItem,
     Meeting,
+    OutboundMessage,
     Pairing,
     PairingState,
     Person,
@@ -44,6 +46,9 @@ MEETING_STATES = (PairingState.ACTIVE, PairingState.REEVALUATING)
 # The last meeting of a pairing that is phasing out still has its agenda and follow-up.
 PROMPT_STATES = (*MEETING_STATES, PairingState.CLOSING)
 HORIZON = 2  # meetings issued ahead: each its own event, so each can carry its own agenda
+# Due pairings and meetings are handled this many to a transaction: what a chunk needs is
+# read in one query a table, and its emails are stored in one statement.
+PLAN_CHUNK = 50
 
 
 def projected_end(signed_at: datetime, months: int) -> datetime:
@@ -54,47 +59,85 @@ async def plan_meetings(app: AppContext) -> int:
     """Issue the meetings that should now lie within each due pairing's horizon.
 
     Only pairings whose `plan_at` has come are read, so a tick costs what is due, not what
-    the program holds. Each is planned under its row lock, and its next `plan_at` is set in
-    the same transaction.
+    the program holds. They are planned a chunk at a time under row locks (another worker
+    skips locked rows and takes the next chunk), each next `plan_at` set in the same
+    transaction, and a chunk's invitations stored in one statement.
     """
     now = app.clock.now()
     outbox = OutboxWriter(app.settings, app.secret)
     issued = 0
-    due = await Pairing.filter(state__in=MEETING_STATES, plan_at__lte=now).values_list(
-        "id", flat=True
-    )
-    for pairing_id in due:
+    due = [
+        p.id
+        for p in await Pairing.filter(state__in=MEETING_STATES, plan_at__lte=now)
+        .order_by("id")
+        .only("id")
+    ]
+    for start in range(0, len(due), PLAN_CHUNK):
         async with transaction() as connection:
-            # The row lock makes two workers planning at once wait for each other.
-            pairing = (
-                await Pairing.filter(id=pairing_id, state__in=MEETING_STATES, plan_at__lte=now)
-                .select_for_update()
-                .using_db(connection)
-                .first()
-            )
-            if pairing is None:
-                continue  # planned by another worker meanwhile
-            issued += await _plan_pairing(connection, outbox, pairing, now)
+            issued += await _plan_chunk(connection, outbox, due[start : start + PLAN_CHUNK], now)
     if issued:
         log.info("planning issued %d meeting(s)", issued)
     app.count("meetings_issued", issued)
     return issued
 
 
-async def _plan_pairing(
-    connection: BaseDBAsyncClient, outbox: OutboxWriter, pairing: Pairing, now: datetime
+async def _plan_chunk(
+    connection: BaseDBAsyncClient, outbox: OutboxWriter, ids: list[int], now: datetime
 ) -> int:
-    meetings = await Meeting.filter(pairing_id=pairing.id).using_db(connection)
+    locked = await (
+        Pairing.filter(id__in=ids, state__in=MEETING_STATES, plan_at__lte=now)
+        .select_for_update(skip_locked=True)
+        .only("id")
+        .using_db(connection)
+    )
+    if not locked:
+        return 0  # planned by another worker meanwhile
+    pairings = await (
+        Pairing.filter(id__in=[p.id for p in locked])
+        .select_related("program", "mentor", "mentee")
+        .order_by("id")
+        .using_db(connection)
+    )
+    meetings: dict[int, list[Meeting]] = {pairing.id: [] for pairing in pairings}
+    for meeting in await Meeting.filter(pairing_id__in=list(meetings)).using_db(connection):
+        meetings[meeting.pairing_id].append(meeting)
+    invitations: list[OutboundMessage] = []
+    planned: list[Pairing] = []
+    issued = 0
+    for pairing in pairings:
+        cast = Cast(program=pairing.program, mentor=pairing.mentor, mentee=pairing.mentee)
+        count = await _plan_pairing(
+            connection, outbox, pairing, cast, meetings[pairing.id], now, invitations
+        )
+        if count is not None:
+            issued += count
+            planned.append(pairing)
+    await outbox.add_many(connection, invitations)
+    if planned:
+        await Pairing.bulk_update(planned, fields=["plan_at"], using_db=connection)
+    return issued
+
+
+async def _plan_pairing(
+    connection: BaseDBAsyncClient,
+    outbox: OutboxWriter,
+    pairing: Pairing,
+    cast: Cast,
+    meetings: list[Meeting],
+    now: datetime,
+    invitations: list[OutboundMessage],
+) -> int | None:
+    """Meetings issued, their invitations prepared into `invitations`, `plan_at` set on the
+    object for the caller to store; None when the pairing reached its end instead."""
     first = next((m for m in meetings if m.number == 1), None)
     if first is None or pairing.signed_at is None:
         pairing.plan_at = None  # nothing to plan from; activation sets it again
-        await pairing.save(using_db=connection, update_fields=["plan_at"])
         return 0
     terms = Terms.from_json(pairing.terms)
     end = projected_end(pairing.signed_at, terms.projected_months)
     if now >= end:
         await projected_end_reached(connection, outbox, pairing, now)
-        return 0
+        return None
     anchor_day = pairing.anchor_day or local_day(first.starts_at, first.tzid)
     wanted = numbers_to_plan(
         terms,
@@ -106,80 +149,125 @@ async def _plan_pairing(
         until=end,
         first_number=pairing.anchor_number,
     )
-    if wanted:
-        cast = await Cast.load(connection, pairing)
-        for number in wanted:
-            slot = meeting_slot(terms, first.tzid, anchor_day, number, pairing.anchor_number)
-            await add_meeting(connection, outbox, pairing, cast, number, slot, now)
+    for number in wanted:
+        slot = meeting_slot(terms, first.tzid, anchor_day, number, pairing.anchor_number)
+        await add_meeting(connection, outbox, pairing, cast, number, slot, now, later=invitations)
     pairing.plan_at = next_planning_at(
         terms, first.tzid, anchor_day, now, until=end, first_number=pairing.anchor_number
     )
-    await pairing.save(using_db=connection, update_fields=["plan_at"])
     return len(wanted)
 
 
 async def plan_prompts(app: AppContext) -> int:
     """Queue the prompts now due around each meeting, each reaching people in their daytime.
 
-    Only meetings whose `prompt_at` has come are read; each is handled under its row lock and
-    its next `prompt_at` set in the same transaction.
+    Only meetings whose `prompt_at` has come are read, a chunk at a time under row locks
+    (another worker skips locked rows and takes the next chunk), and each meeting's next
+    `prompt_at` is set in the same transaction as its prompts.
     """
     now = app.clock.now()
     outbox = OutboxWriter(app.settings, app.secret)
     queued = 0
-    due = await Meeting.filter(prompt_at__lte=now).values_list("id", flat=True)
-    for meeting_id in due:
+    due = [m.id for m in await Meeting.filter(prompt_at__lte=now).order_by("id").only("id")]
+    for start in range(0, len(due), PLAN_CHUNK):
         async with transaction() as connection:
-            meeting = await (
-                Meeting.filter(id=meeting_id, prompt_at__lte=now)
-                .select_for_update()
-                .using_db(connection)
-                .first()
-            )
-            if meeting is None:
-                continue  # handled by another worker meanwhile
-            pairing = await Pairing.get(id=meeting.pairing_id, using_db=connection)
-            if meeting.private:
-                # A performance conversation's meeting brings one prompt: the mentor's summary.
-                if meeting.cancelled or pairing.state not in PROMPT_STATES:
-                    meeting.prompt_at = None
-                elif now < meeting.ends_at:
-                    meeting.prompt_at = meeting.ends_at  # moved later meanwhile
-                else:
-                    queued += await ask_for_summary(connection, outbox, meeting, pairing, now)
-                    meeting.prompt_at = None
-                await meeting.save(using_db=connection, update_fields=["prompt_at"])
-                continue
-            terms = Terms.from_json(pairing.terms)
-            prompts = meeting_prompts(
-                meeting.number, meeting.starts_at, meeting.ends_at, terms.frequency
-            )
-            if meeting.cancelled or pairing.state not in PROMPT_STATES:
-                meeting.prompt_at = None
-            else:
-                queued += await _queue_prompts(
-                    connection, outbox, meeting, pairing, terms, prompts, now
-                )
-                meeting.prompt_at = next_after((p.due for p in prompts), now)
-            await meeting.save(using_db=connection, update_fields=["prompt_at"])
+            queued += await _prompt_chunk(connection, outbox, due[start : start + PLAN_CHUNK], now)
     app.count("prompts_queued", queued)
     return queued
 
 
-async def _queue_prompts(
-    connection: BaseDBAsyncClient,
+@dataclass
+class _Loaded:
+    """What a chunk of meetings' prompts read, one query per table."""
+
+    pairings: dict[int, Pairing]
+    casts: dict[int, Cast]
+    open_tasks: dict[int, list[Task]]
+    agenda: dict[int, list[AgendaItem]]
+
+    @classmethod
+    async def load(cls, connection: BaseDBAsyncClient, meetings: list[Meeting]) -> _Loaded:
+        pairing_ids = {meeting.pairing_id for meeting in meetings}
+        pairings = {
+            pairing.id: pairing
+            for pairing in await Pairing.filter(id__in=pairing_ids)
+            .select_related("program", "mentor", "mentee")
+            .using_db(connection)
+        }
+        casts = {
+            pairing_id: Cast(program=p.program, mentor=p.mentor, mentee=p.mentee)
+            for pairing_id, p in pairings.items()
+        }
+        tasks: dict[int, list[Task]] = {pairing_id: [] for pairing_id in pairing_ids}
+        for task in (
+            await Task.filter(pairing_id__in=pairing_ids, state=TaskState.OPEN)
+            .order_by("number")
+            .using_db(connection)
+        ):
+            tasks[task.pairing_id].append(task)
+        agenda: dict[int, list[AgendaItem]] = {meeting.id: [] for meeting in meetings}
+        for item in (
+            await AgendaItem.filter(meeting_id__in=list(agenda)).order_by("id").using_db(connection)
+        ):
+            agenda[item.meeting_id].append(item)
+        return cls(pairings, casts, tasks, agenda)
+
+
+async def _prompt_chunk(
+    connection: BaseDBAsyncClient, outbox: OutboxWriter, ids: list[int], now: datetime
+) -> int:
+    meetings = await (
+        Meeting.filter(id__in=ids, prompt_at__lte=now)
+        .select_for_update(skip_locked=True)
+        .order_by("id")
+        .using_db(connection)
+    )
+    if not meetings:
+        return 0  # handled by another worker meanwhile
+    loaded = await _Loaded.load(connection, meetings)
+    queued = 0
+    rows: list[OutboundMessage] = []
+    for meeting in meetings:
+        pairing = loaded.pairings[meeting.pairing_id]
+        if meeting.private:
+            # A performance conversation's meeting brings one prompt: the mentor's summary.
+            if meeting.cancelled or pairing.state not in PROMPT_STATES:
+                meeting.prompt_at = None
+            elif now < meeting.ends_at:
+                meeting.prompt_at = meeting.ends_at  # moved later meanwhile
+            else:
+                queued += await ask_for_summary(connection, outbox, meeting, pairing, now)
+                meeting.prompt_at = None
+            continue
+        terms = Terms.from_json(pairing.terms)
+        prompts = meeting_prompts(
+            meeting.number, meeting.starts_at, meeting.ends_at, terms.frequency
+        )
+        if meeting.cancelled or pairing.state not in PROMPT_STATES:
+            meeting.prompt_at = None
+        else:
+            rows += _prompts(outbox, meeting, pairing, terms, prompts, loaded, now)
+            meeting.prompt_at = next_after((p.due for p in prompts), now)
+    queued += await outbox.add_many(connection, rows)
+    await Meeting.bulk_update(meetings, fields=["prompt_at"], using_db=connection)
+    return queued
+
+
+def _prompts(
     outbox: OutboxWriter,
     meeting: Meeting,
     pairing: Pairing,
     terms: Terms,
     prompts: list[Prompt],
+    loaded: _Loaded,
     now: datetime,
-) -> int:
+) -> list[OutboundMessage]:
     due = [p for p in prompts if p.due <= now < p.stale]
     if not due:
-        return 0  # a catch-up after the moment passed: too late to help
-    queued = 0
-    cast = await Cast.load(connection, pairing)
+        return []  # a catch-up after the moment passed: too late to help
+    rows = []
+    cast = loaded.casts[pairing.id]
+    open_items = [describe(t, outbox.secret) for t in loaded.open_tasks[pairing.id]]
     for prompt in due:
         for person, role, partner, _ in cast.sides():
             if prompt.audience not in (role, "both"):
@@ -187,29 +275,30 @@ async def _queue_prompts(
             send_at = within_waking_hours(now, person.timezone)
             if send_at >= prompt.stale:
                 continue
-            queued += await outbox.add(
-                connection,
-                kind=prompt.kind,
-                dedupe_key=f"{prompt.kind}:meeting:{meeting.id}:person:{person.id}",
-                to=(person.name, person.email),
-                person=person,
-                pairing=pairing,
-                topic=f"{TOPICS[prompt.kind]}{meeting.id}",
-                now=now,
-                not_before=send_at,
-                context=await prompt_context(
-                    connection,
-                    outbox.secret,
-                    prompt.kind,
-                    meeting,
-                    terms,
-                    cast,
-                    person,
-                    role,
-                    partner,
-                ),
+            rows.append(
+                outbox.prepare(
+                    kind=prompt.kind,
+                    dedupe_key=f"{prompt.kind}:meeting:{meeting.id}:person:{person.id}",
+                    to=(person.name, person.email),
+                    person=person,
+                    pairing=pairing,
+                    topic=f"{TOPICS[prompt.kind]}{meeting.id}",
+                    now=now,
+                    not_before=send_at,
+                    context=prompt_context(
+                        prompt.kind,
+                        meeting,
+                        terms,
+                        cast,
+                        person,
+                        role,
+                        partner,
+                        open_items,
+                        [item.text for item in loaded.agenda[meeting.id]],
+                    ),
+                )
             )
-    return queued
+    return rows
 
 
 TOPICS = {
@@ -220,9 +309,7 @@ TOPICS = {
 }
 
 
-async def prompt_context(
-    connection: BaseDBAsyncClient,
-    secret: bytes,
+def prompt_context(
     kind: str,
     meeting: Meeting,
     terms: Terms,
@@ -230,6 +317,8 @@ async def prompt_context(
     person: Person,
     role: str,
     partner: Person,
+    open_items: list[str],
+    agenda_items: list[str],
 ) -> dict[str, Any]:
     context: dict[str, Any] = {
         **recipient_context(person.name, person.email, role, cast.program.name),
@@ -241,7 +330,6 @@ async def prompt_context(
         },
         "help_text": help_text("general", role),
     }
-    open_items = [describe(t, secret) for t in await open_tasks(connection, meeting.pairing_id)]
     if kind == "agenda_request":
         first = meeting.number == 1
         context |= {
@@ -251,8 +339,7 @@ async def prompt_context(
             "talking_points": list(guide.FIRST_MEETING_TALKING_POINTS) if first else [],
         }
     elif kind == "agenda":
-        items = await AgendaItem.filter(meeting_id=meeting.id).order_by("id").using_db(connection)
-        context |= {"items": [i.text for i in items], "goals": list(terms.goals), "open_items": []}
+        context |= {"items": agenda_items, "goals": list(terms.goals), "open_items": []}
     elif kind == "after_meeting":
         questions = guide.AFTER_FIRST_MEETING if meeting.number == 1 else guide.AFTER_EACH_MEETING
         stock = meeting.number > 1 and takes_stock(meeting.number, terms.frequency)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import date
 from typing import Any
 
 from arq import cron
@@ -13,6 +14,7 @@ from service import db
 from service.app import AppContext
 from service.clock import SystemClock
 from service.config import Settings
+from service.domain.tasks import read_task
 from service.jobs.tasks import poll_inbox, process_inbound_job, send_outbox, tick
 from service.mail.transport import incoming_from_url, outgoing_from_url
 
@@ -47,11 +49,23 @@ async def make_app(settings: Settings) -> AppContext:
     )
 
 
+def warm_up() -> None:
+    """Load on start what the first digest and the first action item would otherwise wait
+    for (about a second): the chart library, and the date reader's language data."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot  # noqa: F401
+
+    read_task("warm up by Friday", date.today())
+
+
 async def on_startup(ctx: dict[str, Any]) -> None:
     # The demo and the tests hand in a ready AppContext (with their own clock and transports).
     if "app" not in ctx:
         ctx["app"] = await make_app(Settings())
         ctx["owns_app"] = True
+        warm_up()
 
 
 async def on_shutdown(ctx: dict[str, Any]) -> None:
