@@ -20,7 +20,6 @@ from email.utils import encode_rfc2231, formataddr
 
 CRLF = b"\r\n"
 _MAX_8BIT_LINE = 990  # bytes; RFC 5322 allows 998 before the CRLF
-_LINE_END = re.compile(r"\r\n|\r|\n")
 _WORD_BYTES = 45  # 60 characters of base64 and 12 of markers: under RFC 2047's 75
 _BROKEN = re.compile(r"\r|\n(?![ \t])|\n$")
 
@@ -110,13 +109,15 @@ def address(name: str, email: str) -> str:
 
 
 def _crlf(text: str) -> str:
-    return _LINE_END.sub("\r\n", text)
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text.replace("\n", "\r\n")
 
 
 def text_part(text: str, subtype: str) -> Part:
     """UTF-8 text: 7bit when ASCII, 8bit when every line fits, else quoted-printable."""
     data = _crlf(text).encode("utf-8")
-    if any(len(line) > _MAX_8BIT_LINE for line in data.split(CRLF)):
+    if len(data) > _MAX_8BIT_LINE and max(map(len, data.split(CRLF))) > _MAX_8BIT_LINE:
         encoding = "quoted-printable"
         data = binascii.b2a_qp(data, istext=True)
     else:
