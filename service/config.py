@@ -33,6 +33,10 @@ class Settings(BaseSettings):
         default=3.0, gt=0, validation_alias="MENTORMAIL_BOUNCE_THRESHOLD"
     )
 
+    # The authserv-id our receiving server writes in Authentication-Results: its verdicts
+    # are believed (a DMARC failure refuses the message); without it none are read.
+    authserv_id: str | None = Field(default=None, validation_alias="MENTORMAIL_AUTHSERV_ID")
+
     # An HTTPS endpoint that unsubscribes a digest in one click (RFC 8058), when there is
     # one; the mailto: address always works.
     unsubscribe_url: str | None = Field(default=None, validation_alias="MENTORMAIL_UNSUBSCRIBE_URL")

@@ -18,6 +18,7 @@ from service.app import AppContext
 from service.coordinators import coordinator_mail
 from service.db import transaction
 from service.deliverability import apply_bounce, heard_from
+from service.mail.authentication import dmarc_failed
 from service.mail.inbound import ParsedMessage, parse_message
 from service.mail.tokens import ReplyToken, find_token
 from service.models import (
@@ -198,6 +199,9 @@ async def _decide(
     parsed: ParsedMessage,
     now: datetime,
 ) -> Outcome:
+    if dmarc_failed(parsed.authentication, ctx.settings.authserv_id):
+        # The From address is not the sender's: answering would write to its real owner.
+        return Outcome(InboundStatus.REFUSED, "forged sender: DMARC failed at our server")
     if parsed.kind == "bounce":
         disabled = []
         if parsed.bounce is not None:

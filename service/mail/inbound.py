@@ -49,6 +49,8 @@ class ParsedMessage:
     reply_text: str = ""
     bounce: Bounce | None = None
     answer: CalendarAnswer | None = None  # a calendar REPLY or COUNTER
+    # Authentication-Results fields as written (whose they are is the reader's to check).
+    authentication: list[str] = field(default_factory=list)
 
 
 def clean_header(value: object, limit: int = 998) -> str:
@@ -239,7 +241,17 @@ def parse_message(raw: bytes) -> ParsedMessage:
         reply_text=reply,
         bounce=bounce,
         answer=answer,
+        authentication=_fields(message, "Authentication-Results", defects),
     )
+
+
+def _fields(message: Message, name: str, defects: list[str]) -> list[str]:
+    """Every field of that name (a message may carry several), each one clean line."""
+    try:
+        return [clean_header(value) for value in (message.get_all(name) or [])[:10]]
+    except Exception:
+        defects.append(f"unreadable {name} header")
+        return []
 
 
 def _decode(payload: bytes, charset: str | None) -> str:

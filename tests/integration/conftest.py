@@ -60,6 +60,9 @@ async def app(database_url: str, tmp_path: Path) -> AsyncIterator[AppContext]:
         await db.close()
 
 
+AUTHSERV_ID = "mx.mentormail.test"  # what the live service's receiving server writes
+
+
 @dataclass
 class Live:
     """The service on real servers: SMTP into Dovecot, IMAP out of it, a worker on Redis."""
@@ -116,6 +119,7 @@ async def live(
         SMTP_URL=smtp_server.url,
         IMAP_URL=mailroom.imap_url(),
         MENTORMAIL_ADDRESS=f"{USER}@{SERVICE_DOMAIN}",
+        MENTORMAIL_AUTHSERV_ID=AUTHSERV_ID,
     )
     app = await make_app(settings)
     clock = ManualClock(datetime(2026, 12, 28, 9, 0, tzinfo=UTC))

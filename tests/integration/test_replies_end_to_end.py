@@ -24,7 +24,7 @@ from service.models import (
 )
 from service.outbox import OutboxWriter
 from service.pairings import import_roster
-from tests.integration.conftest import Live
+from tests.integration.conftest import AUTHSERV_ID, Live
 from tests.mail import calendar_answer, delivery_report, reply_to
 from tests.servers import USER
 
@@ -114,9 +114,26 @@ async def test_replies_answers_and_machine_mail_through_real_servers(live: Live)
             body="done 3\nfrequency: weekly",
         )
         await live.send(forged, "mallory@elsewhere.example")
+    # Sam's own address on a valid token, but our server found DMARC failing for it; and
+    # Sam's address again from the null sender, which nobody may answer.
+    spoofed = reply_to(live.received(SAM, "understood")[-1], sender=SAM, body="frequency: weekly")
+    verdicts = (
+        f"Authentication-Results: {AUTHSERV_ID}; spf=fail smtp.mailfrom=elsewhere.example;"
+        " dkim=none; dmarc=fail (p=none) header.from=university.example\r\n"
+        # What the sender wrote about itself, under our server's name or its own: not believed.
+        "Authentication-Results: mx.elsewhere.example; dmarc=pass header.from=university.example"
+        "\r\n"
+    )
+    await live.send(verdicts.encode() + spoofed, "mallory@elsewhere.example")
+    nobody = reply_to(live.received(SAM, "understood")[-1], sender=SAM, body="frequency: weekly")
+    await live.send(b"Return-Path: <>\r\n" + nobody, SAM)
     await live.run("poll_inbox")
     assert live.ours()[before:] == [(["mallory@elsewhere.example"], "refusal")]
     assert (await Pairing.get()).terms["frequency"] == {"n": 2, "unit": "weeks"}
+    spoofed_row = await InboundMessage.get(reason="forged sender: DMARC failed at our server")
+    assert spoofed_row.status == "refused" and spoofed_row.raw_bytes
+    null_sender = await InboundMessage.get(from_addr=SAM, kind="bounce")
+    assert null_sender.status == "ignored"
 
     # Sam's mailbox goes away: three days of bounces stop the mail to Sam, not to Zoë.
     for day in range(3):
@@ -128,7 +145,7 @@ async def test_replies_answers_and_machine_mail_through_real_servers(live: Live)
         await live.run("poll_inbox")
         live.clock.advance(timedelta(days=1))
     assert (await Person.get(email=SAM)).mail_disabled_at is not None
-    assert await InboundMessage.filter(kind="bounce").count() == 3
+    assert await InboundMessage.filter(kind="bounce").exclude(from_addr=SAM).count() == 3
     # Zoë moves the next meeting: the updated invitation reaches her, not Sam.
     before = len(live.ours())
     last = live.received(ZOE, "understood")[-1]

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from service.inspect import inspect_bytes
+from service.mail.authentication import dmarc_failed
 from service.mail.inbound import parse_message
 from service.mail.quotes import split_reply
 
@@ -106,3 +107,25 @@ def test_inspect_shape_for_bare_bodies() -> None:
     assert result["from"] is None
     assert result["signature"] == "Léa Martin\nUniversity Hospital"
     assert result["commands"] == [{"name": "done", "args": {"ref": "2"}}]
+
+
+def test_only_our_servers_dmarc_verdict_is_believed() -> None:
+    ours = "mx.example.org; spf=fail smtp.mailfrom=x.example; dmarc=fail header.from=a.example"
+    theirs = "mx.elsewhere.example; dmarc=fail header.from=a.example"
+    passing = "mx.example.org; dkim=pass header.d=a.example; dmarc=pass header.from=a.example"
+    assert dmarc_failed([passing, ours], "MX.example.org")
+    assert not dmarc_failed([theirs, passing], "mx.example.org")
+    assert not dmarc_failed([ours], None), "without an authserv-id no verdict is read"
+    assert not dmarc_failed(["mx.example.org; ((( broken"], "mx.example.org")
+
+
+def test_mail_from_the_null_sender_is_never_a_reply() -> None:
+    raw = (
+        b"Return-Path: <>\r\nFrom: Sam <sam@example.org>\r\nTo: reply@example.net\r\n"
+        b"Subject: Re: agenda\r\nMessage-ID: <n1@example.org>\r\n\r\ndone 1\r\n"
+    )
+    # Read as a mail system's report (naming no one here): recorded, never answered.
+    assert parse_message(raw).kind == "bounce"
+    assert parse_message(
+        raw.replace(b"Return-Path: <>", b"Return-Path: <sam@example.org>")
+    ).kind == ("reply")
