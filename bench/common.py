@@ -51,8 +51,9 @@ def smtp_sink(folder: Path) -> Iterator[tuple[int, Path]]:
         process.wait(timeout=20)
 
 
-def roster(pairs: int, start: date, program: str = "Bench 2027") -> bytes:
-    """A CSV of `pairs` realistic pairs across time zones and cadences."""
+def roster(pairs: int, start: date, program: str = "Bench 2027", refused_every: int = 0) -> bytes:
+    """A CSV of `pairs` realistic pairs across time zones and cadences; with
+    `refused_every`, every such mentee's address is at `refused.example`."""
     lines = [COLUMNS]
     frequencies = ("every 2 weeks", "monthly", "weekly", "every 3 weeks")
     for n in range(pairs):
@@ -60,12 +61,16 @@ def roster(pairs: int, start: date, program: str = "Bench 2027") -> bytes:
         mentee_tz = TIMEZONES[(n + 1) % len(TIMEZONES)]
         lines.append(
             f"{program},Dr. Mentor Nº{n} Søren,mentor{n}@hospital.example,{mentor_tz},"
-            f"Mentee Nº{n} Zoë,mentee{n}@university.example,{mentee_tz},"
+            f"Mentee Nº{n} Zoë,mentee{n}@{mentee_domain(n, refused_every)},{mentee_tz},"
             f"{(start + timedelta(days=7)).isoformat()},{frequencies[n % 4]},"
             f"{('Monday', 'Tuesday', 'Wednesday', 'Thursday')[n % 4]},{9 + n % 6}:00,"
             "coordinator@society.example\n"
         )
     return "".join(lines).encode()
+
+
+def mentee_domain(n: int, refused_every: int) -> str:
+    return "refused.example" if refused_every and n % refused_every == 0 else "university.example"
 
 
 @contextlib.asynccontextmanager
@@ -117,7 +122,9 @@ class Timer:
         return time.perf_counter() - self.started
 
 
-async def active_program(app: AppContext, pairs: int, now: datetime) -> None:
+async def active_program(
+    app: AppContext, pairs: int, now: datetime, refused_every: int = 0
+) -> None:
     """`pairs` pairs imported from a CSV and agreed by both: every email of that, queued."""
     from service.db import transaction
     from service.domain.roster import read_roster
@@ -126,7 +133,8 @@ async def active_program(app: AppContext, pairs: int, now: datetime) -> None:
     from service.pairings import activate, import_roster
 
     outbox = OutboxWriter(app.settings, app.secret)
-    await import_roster(read_roster(roster(pairs, now.date())), outbox, now)
+    csv = roster(pairs, now.date(), refused_every=refused_every)
+    await import_roster(read_roster(csv), outbox, now)
     for pairing_id in await Pairing.all().values_list("id", flat=True):
         async with transaction() as connection:
             pairing = await Pairing.get(id=pairing_id, using_db=connection)

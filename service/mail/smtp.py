@@ -22,7 +22,9 @@ class SmtpOutgoing:
     one connection waits on the server's answers most of the time.
     """
 
-    def __init__(self, url: str, connections: int = 1) -> None:
+    def __init__(
+        self, url: str, connections: int = 1, connect_timeout: float = CONNECT_TIMEOUT
+    ) -> None:
         parts = urlsplit(url)
         if parts.scheme not in ("smtp", "smtp+starttls", "smtps") or not parts.hostname:
             raise ValueError("SMTP_URL must look like smtp://user:pass@host:port")
@@ -34,6 +36,7 @@ class SmtpOutgoing:
         self.username = unquote(parts.username) if parts.username else None
         self.password = unquote(parts.password) if parts.password else None
         self.connections = max(1, connections)
+        self.connect_timeout = connect_timeout
         self._clients: list[aiosmtplib.SMTP | None] = [None] * self.connections
         self._free: asyncio.Queue[int] = asyncio.Queue()
         for slot in range(self.connections):
@@ -50,7 +53,7 @@ class SmtpOutgoing:
             start_tls=self.starttls,
             timeout=COMMAND_TIMEOUT,
         )
-        await asyncio.wait_for(client.connect(), CONNECT_TIMEOUT)
+        await asyncio.wait_for(client.connect(), self.connect_timeout)
         if self.username and self.password:
             await client.login(self.username, self.password)
         self._clients[slot] = client

@@ -1,0 +1,101 @@
+"""`python -m reliability [--quick] [--json PATH]`: faults and abuse, each scenario's figures.
+
+Every scenario runs against real servers on loopback, in bounded loops that stop by
+themselves. A figure named `*_lost`, `*_accepted`, `*_leaks`, `*_crashes` or `*_injected`
+must be 0; the others are judged by their own bound or reported.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+ZERO_SUFFIXES = ("_lost", "_accepted", "_leaks", "_crashes", "_injected")
+
+
+@dataclass(frozen=True)
+class Sizes:
+    smtp_pairs: int
+
+
+QUICK = Sizes(smtp_pairs=100)
+FULL = Sizes(smtp_pairs=1_250)  # 10,000 emails
+
+
+def bound(key: str, figures: dict[str, Any]) -> tuple[float, str] | None:
+    """(bound, "max") for a judged figure; None for a reported one."""
+    if key.endswith(ZERO_SUFFIXES):
+        return 0, "max"
+    if key == "smtp_duplicates":
+        return float(figures.get("smtp_dropped_acks", 0)), "max"
+    if key == "smtp_5xx_retried":
+        return 0, "max"
+    return None
+
+
+def verdict(key: str, figures: dict[str, Any]) -> tuple[bool, str]:
+    judged = bound(key, figures)
+    if judged is None:
+        return True, "report"
+    limit, _ = judged
+    ok = float(figures[key]) <= limit
+    return ok, ("meets" if ok else "MISSES") + f" ≤ {limit:g}"
+
+
+def scenarios(sizes: Sizes, root: Path) -> list[tuple[str, Callable[[], dict[str, Any]]]]:
+    from reliability import smtp_faults
+
+    return [
+        ("smtp faults", lambda: smtp_faults.run(root, sizes.smtp_pairs)),
+    ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m reliability", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="small sizes, a few minutes")
+    parser.add_argument("--json", type=Path, help="write the figures to this file")
+    args = parser.parse_args(argv)
+    console = Console()
+    sizes = QUICK if args.quick else FULL
+    started = time.perf_counter()
+    figures: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory() as folder:
+        for name, scenario in scenarios(sizes, Path(folder)):
+            began = time.perf_counter()
+            console.print(f"[bold]{name}[/bold] …", end=" ")
+            figures.update(scenario())
+            console.print(f"{time.perf_counter() - began:.0f} s")
+    table = Table(title="mentormail reliability" + (" (quick)" if args.quick else ""))
+    for column in ("figure", "value", "bound"):
+        table.add_column(column)
+    failed = []
+    for key, value in figures.items():
+        ok, text = verdict(key, figures)
+        table.add_row(key, str(value), text)
+        if not ok:
+            failed.append(key)
+    console.print(table)
+    if args.json:
+        result = {
+            "date": time.strftime("%Y-%m-%d"),
+            "quick": args.quick,
+            "sizes": sizes.__dict__,
+            "seconds": round(time.perf_counter() - started, 1),
+            **figures,
+        }
+        args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
