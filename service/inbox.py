@@ -27,6 +27,7 @@ from service.models import (
     InboundStatus,
     OutboundMessage,
     Pairing,
+    PairingState,
     Person,
     Refusal,
 )
@@ -150,7 +151,12 @@ def _about_private_matter(ctx: AppContext, raw: bytes) -> bool:
         token, _ = find_token(ctx.secret, ctx.settings.service_address, addresses)
     except Exception:
         return True  # unreadable: keep it sealed rather than guess
-    match = re.fullmatch(r"([a-z]+?)\d+", token.topic) if token else None
+    return token is not None and _private_topic(token.topic)
+
+
+def _private_topic(topic: str) -> bool:
+    """Reflections, check-ins, the map and performance conversations: their replies sealed."""
+    match = re.fullmatch(r"([a-z]+?)\d+", topic)
     return bool(match and match.group(1) in PRIVATE_TOPICS + PERFORMANCE_TOPICS)
 
 
@@ -273,6 +279,20 @@ async def _decide(
     row.person_id = person.id
     row.pairing_id = pairing.id
     await heard_from(connection, person)
+    if pairing.state == PairingState.CLOSED and not token.topic.startswith("agreement"):
+        # Its reply addresses have expired: nothing is applied to a pairing that has ended.
+        await _refuse(
+            connection,
+            outbox,
+            parsed,
+            "ended",
+            now,
+            "Thank you for writing. This mentoring pair has ended, so nothing was changed; "
+            "your program coordinator can help with anything further.",
+        )
+        return Outcome(
+            InboundStatus.REFUSED, "pairing has ended", private=_private_topic(token.topic)
+        )
     if token.topic.startswith("agreement"):
         version = int(token.topic.removeprefix("agreement") or pairing.terms_version)
         return await agreement_reply(

@@ -200,6 +200,21 @@ async def test_phasing_out_through_real_servers_from_a_reply_and_from_the_projec
         )
         assert isinstance(record, bytes)
         assert (b"I met my goals" in record) == (address == SAM)
+    # The pairing has ended: its reply addresses have expired. A reply changes nothing and
+    # is answered once a day, politely.
+    tasks = await Task.all().count()
+    before = len(live.ours())
+    for _ in range(2):
+        await live.send(
+            reply_to(live.received(ZOE, "closure")[0], sender=ZOE, body="task: one more thing"),
+            ZOE,
+        )
+    await live.run("poll_inbox")
+    assert await Task.all().count() == tasks
+    assert live.ours()[before:] == [([ZOE], "refusal")]
+    # Answers to the closure questions are private: kept sealed, the reason says no more.
+    late = await InboundMessage.filter(status="refused", from_addr=ZOE)
+    assert len(late) == 2 and all(r.sealed and r.reason == "private reply" for r in late)
 
 
 async def test_phase_out_written_by_a_participant_through_real_servers(live: Live) -> None:
