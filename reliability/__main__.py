@@ -38,8 +38,10 @@ def bound(key: str, figures: dict[str, Any]) -> tuple[float, str] | None:
         return 0, "max"
     if key == "smtp_duplicates":
         return float(figures.get("smtp_dropped_acks", 0)), "max"
-    if key == "smtp_5xx_retried":
+    if key in ("smtp_5xx_retried", "auto_answered", "forged_unkept"):
         return 0, "max"
+    if key == "refusals_per_address_day":
+        return 1, "max"
     return None
 
 
@@ -53,10 +55,11 @@ def verdict(key: str, figures: dict[str, Any]) -> tuple[bool, str]:
 
 
 def scenarios(sizes: Sizes, root: Path) -> list[tuple[str, Callable[[], dict[str, Any]]]]:
-    from reliability import smtp_faults
+    from reliability import forged, smtp_faults
 
     return [
         ("smtp faults", lambda: smtp_faults.run(root, sizes.smtp_pairs)),
+        ("forged and unwanted mail", forged.run),
     ]
 
 

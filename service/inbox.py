@@ -18,8 +18,9 @@ from service.app import AppContext
 from service.coordinators import coordinator_mail
 from service.db import transaction
 from service.deliverability import apply_bounce, heard_from
+from service.domain.commands import parse_commands
 from service.mail.authentication import dmarc_failed
-from service.mail.inbound import ParsedMessage, parse_message
+from service.mail.inbound import ParsedMessage, parse_message, reads_as_absence_notice
 from service.mail.tokens import ReplyToken, find_token
 from service.models import (
     Coordinator,
@@ -279,6 +280,15 @@ async def _decide(
     row.person_id = person.id
     row.pairing_id = pairing.id
     await heard_from(connection, person)
+    if reads_as_absence_notice(parsed.visible_text) and not (
+        parse_commands(parsed.visible_text, "general").commands
+    ):
+        # An out-of-office notice its sender did not mark: answering it would start a loop.
+        return Outcome(
+            InboundStatus.IGNORED,
+            "auto_reply: reads as an absence notice, never answered",
+            private=_private_topic(token.topic),
+        )
     if pairing.state == PairingState.CLOSED and not token.topic.startswith("agreement"):
         # Its reply addresses have expired: nothing is applied to a pairing that has ended.
         await _refuse(

@@ -326,6 +326,22 @@ def _walk(message: Message, defects: list[str]) -> tuple[str, bytes | None, str 
     return text, calendar, method, report
 
 
+# How absence notices open when their sender forgot to mark them as automatic.
+_ABSENCE_OPENING = re.compile(
+    r"^\W*(?:thank you for (?:your|the) (?:e-?mail|message)[^\n]{0,40}?[.!]\s*"
+    r"(?:i am|i'm|i will be) (?:currently )?(?:out|away|on (?:annual )?leave|on vacation|"
+    r"travell?ing|attending)|i am currently (?:out of (?:the )?office|away|on leave)|"
+    r"(?:this is an )?automatic (?:reply|response)|auto-?reply\b)",
+    re.IGNORECASE,
+)
+
+
+def reads_as_absence_notice(text: str) -> bool:
+    """Whether a message opens as an out-of-office notice does ("Thank you for your message.
+    I am out of the office…"): unmarked automatic mail, which a reply would only feed."""
+    return bool(_ABSENCE_OPENING.match(text[:300]))
+
+
 _AUTO_SUBJECT = re.compile(
     r"^(?:auto(?:matic)?[ -]?(?:reply|response|antwort)|out of (?:the )?office|"
     r"abwesenheitsnotiz|r[ée]ponse automatique|absence|fuera de la oficina|"

@@ -8,7 +8,7 @@ import pytest
 
 from service.inspect import inspect_bytes
 from service.mail.authentication import dmarc_failed
-from service.mail.inbound import parse_message
+from service.mail.inbound import parse_message, reads_as_absence_notice
 from service.mail.quotes import split_reply
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -129,3 +129,20 @@ def test_mail_from_the_null_sender_is_never_a_reply() -> None:
     assert parse_message(
         raw.replace(b"Return-Path: <>", b"Return-Path: <sam@example.org>")
     ).kind == ("reply")
+
+
+@pytest.mark.parametrize(
+    ("text", "notice"),
+    [
+        ("Thank you for your message. I am out of the office with limited access.", True),
+        ("Thank you for your email! I'm currently away until 4 January.", True),
+        ("I am currently out of the office until Monday 5 January.", True),
+        ("Automatic reply: I will answer when I am back.", True),
+        ("I am away until 4 January.", False),  # a person could write that
+        ("Thank you for your message. I am happy to meet on Friday.", False),
+        ("Thank you for the agenda, I will bring the draft.", False),
+        ("I met my goals, thanks.", False),
+    ],
+)
+def test_an_unmarked_absence_notice_is_told_from_a_person(text: str, notice: bool) -> None:
+    assert reads_as_absence_notice(text) is notice
