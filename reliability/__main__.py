@@ -38,7 +38,7 @@ def bound(key: str, figures: dict[str, Any]) -> tuple[float, str] | None:
         return 0, "max"
     if key == "smtp_duplicates":
         return float(figures.get("smtp_dropped_acks", 0)), "max"
-    if key in ("smtp_5xx_retried", "auto_answered", "forged_unkept"):
+    if key in ("smtp_5xx_retried", "auto_answered", "forged_unkept", "injection_refusal_unclear"):
         return 0, "max"
     if key == "refusals_per_address_day":
         return 1, "max"
@@ -55,11 +55,12 @@ def verdict(key: str, figures: dict[str, Any]) -> tuple[bool, str]:
 
 
 def scenarios(sizes: Sizes, root: Path) -> list[tuple[str, Callable[[], dict[str, Any]]]]:
-    from reliability import forged, smtp_faults
+    from reliability import forged, injection, smtp_faults
 
     return [
         ("smtp faults", lambda: smtp_faults.run(root, sizes.smtp_pairs)),
         ("forged and unwanted mail", forged.run),
+        ("header and markup injection", injection.run),
     ]
 
 

@@ -11,18 +11,15 @@ that answer everything, one of them without saying it is one.
 from __future__ import annotations
 
 import asyncio
-import shutil
 import tempfile
 from collections import Counter
-from datetime import UTC, datetime, timedelta
-from email.message import EmailMessage
-from email.utils import format_datetime, getaddresses, make_msgid
+from datetime import timedelta
 from pathlib import Path
 
 from bench.common import active_program, service
+from reliability.common import START, mailroom, process_all, reply
 from service.app import AppContext
 from service.clock import ManualClock
-from service.inbox import process_inbound, store_fetched
 from service.mail.imap import ImapIncoming
 from service.models import (
     AgendaItem,
@@ -38,28 +35,9 @@ from service.sender import send_due
 from tests.mail import parse
 from tests.servers import Dovecot
 
-START = datetime(2026, 12, 28, 9, 0, tzinfo=UTC)
 AUTHSERV_ID = "mx.reliability.test"
 STRANGER = "mallory@elsewhere.example"
 ROUNDS = 6  # each attack this many times, a round of the auto-responders each
-
-
-def reply(
-    original: bytes, sender: str, body: str, *, headers: dict[str, str] | None = None
-) -> bytes:
-    """What a mail client sends when `sender` answers `original`."""
-    message = parse(original)
-    answer = EmailMessage()
-    for name, value in (headers or {}).items():
-        answer[name] = value
-    answer["From"] = sender
-    answer["To"] = getaddresses([str(message["Reply-To"])])[0][1]
-    answer["Subject"] = "Re: " + str(message["Subject"])
-    answer["Date"] = format_datetime(START)
-    answer["Message-ID"] = make_msgid(domain=sender.partition("@")[2])
-    answer["In-Reply-To"] = str(message["Message-ID"])
-    answer.set_content(body)
-    return answer.as_bytes()
 
 
 def tampered(raw: bytes) -> bytes:
@@ -88,11 +66,7 @@ class Attack:
         self.dovecot.deliver(raw)
 
     async def process(self) -> None:
-        while stored := await store_fetched(self.app):
-            for inbound_id in stored:
-                await process_inbound(self.app, inbound_id)
-        while await send_due(self.app):
-            pass
+        await process_all(self.app)
 
     async def round(self, people: list[Person], ended: Person, own: bytes) -> None:
         sam, zoe, ana, bo = people[:4]
@@ -202,13 +176,5 @@ def _in_reply_to(row: OutboundMessage, app: AppContext) -> str:
 
 
 def run() -> dict[str, float]:
-    root = Path(tempfile.mkdtemp(prefix="mentormail-reliability-dovecot-"))
-    root.chmod(0o755)  # Dovecot's own users must reach it
-    dovecot = Dovecot(root)
-    dovecot.start()
-    try:
-        with tempfile.TemporaryDirectory() as folder:
-            return asyncio.run(_scenario(Path(folder), dovecot))
-    finally:
-        dovecot.stop()
-        shutil.rmtree(root, ignore_errors=True)
+    with mailroom() as dovecot, tempfile.TemporaryDirectory() as folder:
+        return asyncio.run(_scenario(Path(folder), dovecot))

@@ -124,8 +124,10 @@ def read_roster(data: bytes) -> Roster:
     rows: list[RosterRow] = []
     errors: list[RosterError] = []
     seen: dict[tuple[str, str, str], int] = {}
+    embedded = 0  # line breaks inside quoted fields so far: a spreadsheet shows none
     for record in reader:
-        line = reader.line_num
+        embedded += sum(v.count("\n") for v in record.values() if isinstance(v, str))
+        line = reader.line_num - embedded
         if len(rows) + len(errors) >= MAX_ROWS:
             errors.append(RosterError(line, "file", f"has more than {MAX_ROWS} rows"))
             break

@@ -86,8 +86,10 @@ def header_value(value: str, *, split: bool = True) -> str:
     base64 encoded words of whole characters, each under 76 characters, one a line. With
     `split` False it is one word: the standard parser, reading an address's display name,
     keeps a space between adjacent words that RFC 2047 says to drop."""
-    if value.isascii():
+    if value.isascii() and "=?" not in value:
         return value
+    # Text that looks like an encoded word is encoded too, so a reader decodes it back to
+    # the text it is, never to what it spells (a name "=?utf-8?q?=0D=0A…?=" stays that).
     data = value.encode("utf-8")
     words = []
     while data:
@@ -103,7 +105,7 @@ def address(name: str, email: str) -> str:
     """`Name <email>`: the name quoted where it must be, encoded where it is not ASCII."""
     if not name:
         return email
-    if name.isascii():
+    if name.isascii() and "=?" not in name:
         return formataddr((name, email))
     return f"{header_value(name, split=False)} <{email}>"
 

@@ -9,7 +9,14 @@ from email.message import EmailMessage
 import pytest
 
 from service.mail.compose import Rendered, build_message
-from service.mail.mime import Part, alternative, header_value, message_bytes, text_part
+from service.mail.mime import (
+    Part,
+    address,
+    alternative,
+    header_value,
+    message_bytes,
+    text_part,
+)
 
 
 def parsed(raw: bytes) -> EmailMessage:
@@ -99,3 +106,14 @@ def test_folded_values_stay_one_header() -> None:
     assert all(len(line) <= 76 for line in folded.split("\r\n"))
     raw = message_bytes([("Subject", folded), ("X-Plain", ascii_value)], text_part("x", "plain"))
     assert parsed(raw)["Subject"] == foreign and parsed(raw)["X-Plain"] == ascii_value
+
+
+def test_text_that_spells_an_encoded_word_reads_back_as_that_text() -> None:
+    name = "=?utf-8?q?Eve=0D=0ABcc:_victim@evil.example?="
+    raw = message_bytes(
+        [("To", address(name, "eve@example.org")), ("Subject", header_value(name))],
+        text_part("x", "plain"),
+    )
+    message = parsed(raw)
+    assert message["To"].addresses[0].display_name == name
+    assert message["Subject"] == name

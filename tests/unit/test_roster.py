@@ -101,3 +101,12 @@ def test_semicolon_separated_files_and_a_byte_order_mark_are_read() -> None:
 def test_blank_lines_are_skipped_and_an_empty_file_is_an_error() -> None:
     assert len(read_roster(csv_of(GOOD, "", ",,,,,,,")).rows) == 1
     assert [e.field for e in read_roster(csv_of()).errors] == ["file"]
+
+
+def test_a_line_break_inside_a_quoted_cell_does_not_shift_later_line_numbers() -> None:
+    broken = GOOD.replace("Dr. Zoë O'Brien", '"Dr. Zoë\r\nBcc: victim@example.org"')
+    roster = read_roster(csv_of(broken, GOOD.replace("Sam Okafor", "")))
+    # The spreadsheet shows the broken name in row 2 and the empty name in row 3.
+    assert [(e.line, e.field) for e in roster.errors] == [(3, "mentee_name")]
+    assert "Bcc" in read_roster(csv_of(broken)).rows[0].mentor.name  # one line, kept as text
+    assert "\n" not in read_roster(csv_of(broken)).rows[0].mentor.name
