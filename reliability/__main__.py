@@ -28,10 +28,11 @@ class Sizes:
     smtp_pairs: int
     privacy_pairs: int
     fuzz_messages: int
+    import_rows: int
 
 
-QUICK = Sizes(smtp_pairs=100, privacy_pairs=3, fuzz_messages=300)
-FULL = Sizes(smtp_pairs=1_250, privacy_pairs=10, fuzz_messages=10_000)  # 10,000 emails
+QUICK = Sizes(smtp_pairs=100, privacy_pairs=3, fuzz_messages=300, import_rows=1_000)
+FULL = Sizes(smtp_pairs=1_250, privacy_pairs=10, fuzz_messages=10_000, import_rows=100_000)
 
 
 def bound(key: str, figures: dict[str, Any]) -> tuple[float, str] | None:
@@ -40,7 +41,14 @@ def bound(key: str, figures: dict[str, Any]) -> tuple[float, str] | None:
         return 0, "max"
     if key == "smtp_duplicates":
         return float(figures.get("smtp_dropped_acks", 0)), "max"
-    if key in ("smtp_5xx_retried", "auto_answered", "forged_unkept", "injection_refusal_unclear"):
+    if key in (
+        "smtp_5xx_retried",
+        "auto_answered",
+        "forged_unkept",
+        "injection_refusal_unclear",
+        "import_errors_unclear",
+        "import_partial",
+    ):
         return 0, "max"
     if key == "refusals_per_address_day":
         return 1, "max"
@@ -59,7 +67,7 @@ def verdict(key: str, figures: dict[str, Any]) -> tuple[bool, str]:
 
 
 def scenarios(sizes: Sizes, root: Path) -> list[tuple[str, Callable[[], dict[str, Any]]]]:
-    from reliability import forged, fuzz, injection, privacy, smtp_faults
+    from reliability import forged, fuzz, imports, injection, privacy, smtp_faults
 
     return [
         ("smtp faults", lambda: smtp_faults.run(root, sizes.smtp_pairs)),
@@ -67,6 +75,7 @@ def scenarios(sizes: Sizes, root: Path) -> list[tuple[str, Callable[[], dict[str
         ("header and markup injection", injection.run),
         ("privacy markers", lambda: privacy.run(sizes.privacy_pairs)),
         ("hostile mail", lambda: fuzz.run(sizes.fuzz_messages)),
+        ("roster imports", lambda: imports.run(sizes.import_rows)),
     ]
 
 

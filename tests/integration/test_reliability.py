@@ -1,0 +1,51 @@
+"""The reliability suite runs from the repository, and nothing is lost, let in, leaked,
+crashed or injected in its quick run."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from reliability.__main__ import ZERO_SUFFIXES
+
+ROOT = Path(__file__).resolve().parents[2]
+# Each scenario's zero figures: a scenario that stopped writing them would pass unseen.
+EXPECTED_ZEROS = {
+    "smtp_lost",
+    "forged_accepted",
+    "header_injected",
+    "html_injected",
+    "privacy_leaks",
+    "fuzz_crashes",
+    "fuzz_lost",
+}
+
+
+@pytest.mark.timeout(600)
+def test_the_quick_reliability_run_loses_leaks_and_lets_in_nothing(tmp_path: Path) -> None:
+    out = tmp_path / "reliability.json"
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "SMTP_URL")}
+    result = subprocess.run(
+        [sys.executable, "-m", "reliability", "--quick", "--json", str(out)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:] + result.stdout[-3000:]
+    figures = json.loads(out.read_text())
+    zeros = {key: value for key, value in figures.items() if key.endswith(ZERO_SUFFIXES)}
+    assert set(zeros) >= EXPECTED_ZEROS, EXPECTED_ZEROS - set(zeros)
+    assert all(value == 0 for value in zeros.values()), zeros
+    assert figures["smtp_duplicates"] <= figures["smtp_dropped_acks"]
+    assert figures["refusals_per_address_day"] == 1 and figures["auto_answered"] == 0
+    assert figures["fuzz_worst_s"] <= 1.0 and figures["import_partial"] == 0
+    # The searches found what they looked for where it belongs: they can see a leak.
+    assert figures["privacy_marks_delivered"] > 0 and figures["injection_payload_shown"] > 0
