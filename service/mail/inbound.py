@@ -193,6 +193,10 @@ def parse_message(raw: bytes) -> ParsedMessage:
 
     from_name, from_addr = parseaddr(header("From"))
     from_addr = from_addr.lower() if "@" in from_addr else ""
+    if from_addr and not _REPLYABLE.fullmatch(from_addr):
+        # Nobody in a program writes from such an address, and no answer could reach it.
+        defects.append("sender address is not one mail can be sent to")
+        from_addr = ""
     recipients = [
         addr.lower()
         for _, addr in getaddresses(
@@ -325,6 +329,10 @@ def _walk(message: Message, defects: list[str]) -> tuple[str, bytes | None, str 
     text = "\n".join(line[:MAX_LINE] for line in text.split("\n"))
     return text, calendar, method, report
 
+
+# An address we could answer: ASCII, one @, no spaces or brackets (participants' addresses
+# are checked the same way when a roster is read).
+_REPLYABLE = re.compile(r"[a-z0-9!#$%&'*+/=?^_`{|}~.-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)+")
 
 # How absence notices open when their sender forgot to mark them as automatic.
 _ABSENCE_OPENING = re.compile(

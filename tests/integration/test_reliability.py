@@ -23,6 +23,7 @@ EXPECTED_ZEROS = {
     "privacy_leaks",
     "fuzz_crashes",
     "fuzz_lost",
+    "kill_lost",
 }
 
 
@@ -45,6 +46,8 @@ def test_the_quick_reliability_run_loses_leaks_and_lets_in_nothing(tmp_path: Pat
     assert set(zeros) >= EXPECTED_ZEROS, EXPECTED_ZEROS - set(zeros)
     assert all(value == 0 for value in zeros.values()), zeros
     assert figures["smtp_duplicates"] <= figures["smtp_dropped_acks"]
+    assert figures["kill_unsettled"] == 0
+    assert figures["kill_duplicates"] <= figures["kill_kills"] * figures["kill_window"]
     assert figures["refusals_per_address_day"] == 1 and figures["auto_answered"] == 0
     assert figures["fuzz_worst_s"] <= 1.0 and figures["import_partial"] == 0
     # The searches found what they looked for where it belongs: they can see a leak.

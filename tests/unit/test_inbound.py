@@ -146,3 +146,14 @@ def test_mail_from_the_null_sender_is_never_a_reply() -> None:
 )
 def test_an_unmarked_absence_notice_is_told_from_a_person(text: str, notice: bool) -> None:
     assert reads_as_absence_notice(text) is notice
+
+
+@pytest.mark.parametrize("sender", ["x\xa4@y.example", "sam@exam ple.org", "a@b"])
+def test_a_sender_address_no_mail_could_reach_is_no_sender(sender: str) -> None:
+    raw = (
+        f"From: {sender}\r\nTo: reply@example.net\r\nSubject: hi\r\n"
+        "Message-ID: <s1@example.org>\r\n\r\ntask: something\r\n"
+    ).encode()
+    parsed = parse_message(raw)
+    assert parsed.from_addr is None
+    assert "sender address is not one mail can be sent to" in parsed.defects
