@@ -31,6 +31,9 @@ class Sizes:
     import_rows: int
     kill_pairs: int
     kills: int
+    imap_pairs: int
+    imap_replies: int
+    imap_kills: int
 
 
 QUICK = Sizes(
@@ -40,6 +43,9 @@ QUICK = Sizes(
     import_rows=1_000,
     kill_pairs=150,
     kills=5,
+    imap_pairs=20,
+    imap_replies=400,
+    imap_kills=3,
 )
 FULL = Sizes(  # 10,000 emails in the SMTP and the kill scenarios
     smtp_pairs=1_250,
@@ -48,6 +54,9 @@ FULL = Sizes(  # 10,000 emails in the SMTP and the kill scenarios
     import_rows=100_000,
     kill_pairs=1_250,
     kills=20,
+    imap_pairs=100,
+    imap_replies=2_000,
+    imap_kills=10,
 )
 
 
@@ -68,6 +77,8 @@ def bound(key: str, figures: dict[str, Any]) -> tuple[float, str] | None:
         "import_errors_unclear",
         "import_partial",
         "kill_unsettled",
+        "imap_applied_twice",
+        "uidvalidity_applied_twice",
     ):
         return 0, "max"
     if key == "refusals_per_address_day":
@@ -87,11 +98,24 @@ def verdict(key: str, figures: dict[str, Any]) -> tuple[bool, str]:
 
 
 def scenarios(sizes: Sizes, root: Path) -> list[tuple[str, Callable[[], dict[str, Any]]]]:
-    from reliability import forged, fuzz, imports, injection, kills, privacy, smtp_faults
+    from reliability import (
+        forged,
+        fuzz,
+        imap_faults,
+        imports,
+        injection,
+        kills,
+        privacy,
+        smtp_faults,
+    )
 
     return [
         ("smtp faults", lambda: smtp_faults.run(root, sizes.smtp_pairs)),
         ("worker killed", lambda: kills.run(root, sizes.kill_pairs, sizes.kills)),
+        (
+            "imap cut, worker killed, mailbox made again",
+            lambda: imap_faults.run(root, sizes.imap_pairs, sizes.imap_replies, sizes.imap_kills),
+        ),
         ("forged and unwanted mail", forged.run),
         ("header and markup injection", injection.run),
         ("privacy markers", lambda: privacy.run(sizes.privacy_pairs)),

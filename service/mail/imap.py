@@ -25,6 +25,9 @@ TIMEOUT = 60.0
 IDLE_RENEW = 25 * 60.0
 
 
+MAX_DIVISOR = 128
+
+
 class ImapIncoming:
     """`imap://user:pass@host:port/MAILBOX` or `imaps://…`; the mailbox defaults to INBOX.
 
@@ -47,6 +50,9 @@ class ImapIncoming:
         self._idle_box: MailBox | MailBoxUnencrypted | None = None
         self._idle_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="imap-idle")
         self._closing = False
+        # A connection that drops part-way through large fetches gets smaller ones: each
+        # failed fetch halves the batch (down to one message), each good one doubles it back.
+        self._divisor = 1
 
     async def _run(self, work: Callable[[], T]) -> T:
         loop = asyncio.get_running_loop()
@@ -90,6 +96,16 @@ class ImapIncoming:
         return str(status["UIDVALIDITY"])
 
     async def fetch(self, limit: int = 100) -> list[Fetched]:
+        limit = max(1, limit // self._divisor)
+        try:
+            fetched = await self._fetch(limit)
+        except Exception:
+            self._divisor = min(self._divisor * 2, MAX_DIVISOR)
+            raise
+        self._divisor = max(1, self._divisor // 2)
+        return fetched
+
+    async def _fetch(self, limit: int) -> list[Fetched]:
         def work(box: MailBox | MailBoxUnencrypted) -> list[Fetched]:
             box.folder.set(self.folder)
             validity = self._uidvalidity(box)

@@ -24,6 +24,8 @@ EXPECTED_ZEROS = {
     "fuzz_crashes",
     "fuzz_lost",
     "kill_lost",
+    "imap_lost",
+    "uidvalidity_lost",
 }
 
 
@@ -47,6 +49,9 @@ def test_the_quick_reliability_run_loses_leaks_and_lets_in_nothing(tmp_path: Pat
     assert all(value == 0 for value in zeros.values()), zeros
     assert figures["smtp_duplicates"] <= figures["smtp_dropped_acks"]
     assert figures["kill_unsettled"] == 0
+    assert figures["imap_applied_twice"] == figures["uidvalidity_applied_twice"] == 0
+    # The faults did happen: connections were cut, the mailbox did change.
+    assert figures["imap_cuts"] > 0 and figures["uidvalidity_values"] > 1
     assert figures["kill_duplicates"] <= figures["kill_kills"] * figures["kill_window"]
     assert figures["refusals_per_address_day"] == 1 and figures["auto_answered"] == 0
     assert figures["fuzz_worst_s"] <= 1.0 and figures["import_partial"] == 0
