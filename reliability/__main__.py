@@ -34,6 +34,7 @@ class Sizes:
     imap_pairs: int
     imap_replies: int
     imap_kills: int
+    restart_emails: int
 
 
 QUICK = Sizes(
@@ -46,6 +47,7 @@ QUICK = Sizes(
     imap_pairs=20,
     imap_replies=400,
     imap_kills=3,
+    restart_emails=400,
 )
 FULL = Sizes(  # 10,000 emails in the SMTP and the kill scenarios
     smtp_pairs=1_250,
@@ -57,6 +59,7 @@ FULL = Sizes(  # 10,000 emails in the SMTP and the kill scenarios
     imap_pairs=100,
     imap_replies=2_000,
     imap_kills=10,
+    restart_emails=2_000,
 )
 
 
@@ -79,6 +82,7 @@ def bound(key: str, figures: dict[str, Any]) -> tuple[float, str] | None:
         "kill_unsettled",
         "imap_applied_twice",
         "uidvalidity_applied_twice",
+        "redis_restart_worker_crashes",
     ):
         return 0, "max"
     if key == "refusals_per_address_day":
@@ -106,6 +110,7 @@ def scenarios(sizes: Sizes, root: Path) -> list[tuple[str, Callable[[], dict[str
         injection,
         kills,
         privacy,
+        restarts,
         smtp_faults,
     )
 
@@ -116,6 +121,7 @@ def scenarios(sizes: Sizes, root: Path) -> list[tuple[str, Callable[[], dict[str
             "imap cut, worker killed, mailbox made again",
             lambda: imap_faults.run(root, sizes.imap_pairs, sizes.imap_replies, sizes.imap_kills),
         ),
+        ("redis restarted", lambda: restarts.run(root, sizes.restart_emails)),
         ("forged and unwanted mail", forged.run),
         ("header and markup injection", injection.run),
         ("privacy markers", lambda: privacy.run(sizes.privacy_pairs)),

@@ -9,6 +9,7 @@ import time
 from collections.abc import AsyncIterator, Sequence
 from typing import Any, cast
 
+import redis.exceptions
 from arq.connections import RedisSettings
 from arq.cron import CronJob
 from arq.worker import Worker
@@ -20,6 +21,14 @@ from service.embedded import EmbeddedRedis
 from service.jobs import worker as ws
 
 log = logging.getLogger(__name__)
+
+# What a lost Redis looks like to the worker; it waits this long and starts again.
+REDIS_DOWN: tuple[type[BaseException], ...] = (
+    redis.exceptions.ConnectionError,
+    redis.exceptions.TimeoutError,
+    OSError,
+)
+REDIS_RETRY_SECONDS = 2.0
 
 
 @contextlib.asynccontextmanager
@@ -72,30 +81,49 @@ async def run_worker(settings: Settings, *, burst: bool = False) -> None:
         # a context variable, and the hook runs inside the worker's task, whose context the
         # shutdown here would not see (the connections would never be closed).
         app = await ws.make_app(settings)
-        # A burst run does the work that is there and stops: cron ticks would keep it alive.
-        worker = build_worker(
-            url, app=app, burst=burst, cron_jobs=[] if burst else None, handle_signals=True
-        )
-        watcher: asyncio.Task[None] | None = None
         try:
-            pool = await worker_pool(worker)
-            if burst:
-                for job in ("poll_inbox", "tick", "send_outbox"):
-                    await pool.enqueue_job(job)
-            else:
-                watcher = asyncio.create_task(watch_inbox(app, pool))
-            # On SIGTERM/SIGINT the worker cancels its own main task: that is a clean stop.
-            with contextlib.suppress(asyncio.CancelledError):
-                await worker.async_run()
+            while True:
+                try:
+                    await _run_once(app, url, burst)
+                    return
+                except REDIS_DOWN as exc:
+                    # Jobs are only triggers: the outbox and the stored mail are in the
+                    # database, and the cron finds them again once Redis is back.
+                    log.warning(
+                        "Redis is unreachable (%s); the worker starts again in %.0f s",
+                        type(exc).__name__,
+                        REDIS_RETRY_SECONDS,
+                    )
+                    await asyncio.sleep(REDIS_RETRY_SECONDS)
         finally:
-            if watcher is not None:
-                watcher.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await watcher
-            await worker.close()
             await app.outgoing.close()
             await app.incoming.close()
             await db.close()
+
+
+async def _run_once(app: AppContext, url: str, burst: bool) -> None:
+    # A burst run does the work that is there and stops: cron ticks would keep it alive.
+    worker = build_worker(
+        url, app=app, burst=burst, cron_jobs=[] if burst else None, handle_signals=True
+    )
+    watcher: asyncio.Task[None] | None = None
+    try:
+        pool = await worker_pool(worker)
+        if burst:
+            for job in ("poll_inbox", "tick", "send_outbox"):
+                await pool.enqueue_job(job)
+        else:
+            watcher = asyncio.create_task(watch_inbox(app, pool))
+        # On SIGTERM/SIGINT the worker cancels its own main task: that is a clean stop.
+        with contextlib.suppress(asyncio.CancelledError):
+            await worker.async_run()
+    finally:
+        if watcher is not None:
+            watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watcher
+        with contextlib.suppress(*REDIS_DOWN):  # closing a pool whose server is gone
+            await worker.close()
 
 
 # How long one wait for new mail lasts before it is renewed (the transport renews IDLE
