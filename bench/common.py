@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -33,22 +35,40 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def smtp_sink(folder: Path) -> Iterator[tuple[int, Path]]:
-    """The sink in a process of its own; yields (port, file of Message-IDs received)."""
-    port = free_port()
-    ids = folder / f"sink-{port}.ids"
+def helper_process(module: str, *args: str) -> Iterator[None]:
+    """`python -m MODULE ARGS…` from the repository, once it has said "ready"; stopped after."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "bench.sink", str(port), str(ids)],
+        [sys.executable, "-m", module, *args],
         stdout=subprocess.PIPE,
         cwd=Path(__file__).resolve().parents[1],
     )
     try:
         assert process.stdout is not None
         assert process.stdout.readline().strip() == b"ready"
-        yield port, ids
+        yield
     finally:
         process.terminate()
         process.wait(timeout=20)
+
+
+@contextlib.contextmanager
+def smtp_sink(folder: Path) -> Iterator[tuple[int, Path]]:
+    """The sink in a process of its own; yields (port, file of Message-IDs received)."""
+    port = free_port()
+    ids = folder / f"sink-{port}.ids"
+    with helper_process("bench.sink", str(port), str(ids)):
+        yield port, ids
+
+
+async def serve_until_stopped(server: asyncio.AbstractServer) -> None:
+    """Say "ready" (for `helper_process`), then serve until SIGTERM or SIGINT."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    print("ready", flush=True)
+    await stop.wait()
+    server.close()
 
 
 def roster(pairs: int, start: date, program: str = "Bench 2027", refused_every: int = 0) -> bytes:

@@ -8,7 +8,6 @@ client (quoted original, a signature) with an action item and an agenda topic.
 from __future__ import annotations
 
 import asyncio
-import shutil
 import tempfile
 from datetime import UTC, datetime
 from email.message import EmailMessage
@@ -23,7 +22,7 @@ from service.inbox import process_inbound, store_fetched
 from service.models import InboundMessage, InboundStatus, OutboundMessage
 from service.outbox import wire_bytes
 from tests.mail import parse
-from tests.servers import PASSWORD, USER, Dovecot
+from tests.servers import PASSWORD, USER, Dovecot, private_dovecot
 
 START = datetime(2026, 12, 28, 9, 0, tzinfo=UTC)
 
@@ -84,19 +83,11 @@ def _raw_fetch(dovecot: Dovecot) -> tuple[int, float]:
 
 
 def run(pairs: int) -> dict[str, float]:
-    # Not under a private temporary folder: Dovecot's own users must be able to reach it.
-    root = Path(tempfile.mkdtemp(prefix="mentormail-bench-dovecot-"))
-    root.chmod(0o755)
-    dovecot = Dovecot(root)
-    dovecot.start()
-    try:
+    with private_dovecot("mentormail-bench-dovecot-") as dovecot:
         with tempfile.TemporaryDirectory() as folder:
             applied, seconds = asyncio.run(_service(Path(folder), dovecot, pairs))
         # The same messages again, read raw (the service left them in INBOX, seen).
         fetched, raw_seconds = _raw_fetch(dovecot)
-    finally:
-        dovecot.stop()
-        shutil.rmtree(root, ignore_errors=True)
     service_rate = applied / seconds
     raw_rate = fetched / raw_seconds
     return {

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import re
-import signal
 import sys
 from typing import Any
 
 from aiosmtpd.smtp import SMTP
+
+from bench.common import serve_until_stopped
 
 _ID = re.compile(rb"^Message-ID:\s*(<[^>\r\n]*>)", re.IGNORECASE | re.MULTILINE)
 
@@ -37,12 +38,7 @@ async def main(port: int, path: str) -> None:
         "127.0.0.1",
         port,
     )
-    stop = asyncio.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, stop.set)
-    print("ready", flush=True)
-    await stop.wait()
-    server.close()
+    await serve_until_stopped(server)
     sink.out.close()
 
 

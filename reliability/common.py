@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-import shutil
-import tempfile
-from collections.abc import Iterator
+import sqlite3
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, getaddresses, make_msgid
@@ -15,23 +13,24 @@ from service.app import AppContext
 from service.inbox import process_inbound, store_fetched
 from service.sender import send_due
 from tests.mail import parse
-from tests.servers import Dovecot
+from tests.servers import Dovecot, private_dovecot
 
 START = datetime(2026, 12, 28, 9, 0, tzinfo=UTC)
 
 
-@contextlib.contextmanager
-def mailroom() -> Iterator[Dovecot]:
-    """A private Dovecot, in a folder its own users can reach."""
-    root = Path(tempfile.mkdtemp(prefix="mentormail-reliability-dovecot-"))
-    root.chmod(0o755)
-    dovecot = Dovecot(root)
-    dovecot.start()
-    try:
-        yield dovecot
-    finally:
-        dovecot.stop()
-        shutil.rmtree(root, ignore_errors=True)
+def mailroom() -> contextlib.AbstractContextManager[Dovecot]:
+    """A private Dovecot for one scenario."""
+    return private_dovecot("mentormail-reliability-dovecot-")
+
+
+def sent_count(database: Path) -> int:
+    """Outbox rows marked sent, read straight from a service's SQLite file."""
+    with sqlite3.connect(database) as connection:
+        return int(
+            connection.execute(
+                "SELECT COUNT(*) FROM outbound_message WHERE status = 'sent'"
+            ).fetchone()[0]
+        )
 
 
 async def process_all(app: AppContext) -> None:

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import signal
 import sys
 from typing import TextIO
+
+from bench.common import serve_until_stopped
 
 
 async def _pipe(
@@ -65,13 +66,7 @@ async def main(listen: int, target: int, cut_every: int, log_path: str) -> None:
             await asyncio.gather(upstream, downstream, return_exceptions=True)
 
     proxy = await asyncio.start_server(handle, "127.0.0.1", listen)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, stop.set)
-    print("ready", flush=True)
-    await stop.wait()
-    proxy.close()
+    await serve_until_stopped(proxy)
     log.close()
 
 

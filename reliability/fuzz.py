@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 from bench.common import service
-from bench.parse import CASES
+from bench.parse import inputs
 from reliability.common import START, mailroom
 from service.clock import ManualClock
 from service.inbox import process_inbound, store_fetched
@@ -30,26 +30,9 @@ EMPTY = "sha256:" + hashlib.sha256(b"").hexdigest()
 
 
 def messages(count: int) -> list[bytes]:
-    """`count` messages of the test suite's hostile strategy, the same ones every run."""
-    from hypothesis import HealthCheck, given, settings
-
-    from tests.hostile import hostile_messages
-
-    found = [case() for case in CASES]
-
-    @settings(
-        max_examples=count,
-        database=None,
-        derandomize=True,
-        deadline=None,
-        suppress_health_check=list(HealthCheck),
-    )
-    @given(hostile_messages())
-    def collect(raw: bytes) -> None:
-        found.append(raw)
-
-    collect()
-    return found[:count]
+    """The parser benchmark's inputs: its crafted worst cases, the corpora's slowest replies
+    where they are at hand, and the test suite's hostile strategy, the same every run."""
+    return [raw for _, raw in inputs(count)][:count]
 
 
 async def _scenario(folder: Path, dovecot: Dovecot, count: int) -> dict[str, float]:

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from imap_tools import MailBoxUnencrypted
 
-from bench.common import active_program, free_port, service
+from bench.common import active_program, free_port, helper_process, service
 from reliability.common import START, mailroom, reply
 from service.clock import ManualClock
 from service.models import OutboundMessage, Person
@@ -39,26 +39,10 @@ _ITEM = re.compile(r"item-(\d+)")
 @contextmanager
 def cutting_proxy(target: int, cut_every: int, log: Path) -> Iterator[int]:
     port = free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "reliability.cutting_proxy",
-            str(port),
-            str(target),
-            str(cut_every),
-            str(log),
-        ],
-        stdout=subprocess.PIPE,
-        cwd=ROOT,
-    )
-    try:
-        assert process.stdout is not None
-        assert process.stdout.readline().strip() == b"ready"
+    with helper_process(
+        "reliability.cutting_proxy", str(port), str(target), str(cut_every), str(log)
+    ):
         yield port
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
 
 
 async def _replies(folder: Path, pairs: int, count: int, first: int) -> list[bytes]:

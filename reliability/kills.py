@@ -18,21 +18,12 @@ from datetime import timedelta
 from pathlib import Path
 
 from bench.common import active_program, service, smtp_sink
-from reliability.common import START
+from reliability.common import START, sent_count
 from service.clock import ManualClock
 from service.config import Settings
 from service.sender import ACK_EVERY, CLAIM_TTL
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def _sent(database: Path) -> int:
-    with sqlite3.connect(database) as connection:
-        return int(
-            connection.execute(
-                "SELECT COUNT(*) FROM outbound_message WHERE status = 'sent'"
-            ).fetchone()[0]
-        )
 
 
 def _worker(folder: Path, port: int, restart: int) -> subprocess.Popen[bytes]:
@@ -72,10 +63,10 @@ def run(folder: Path, pairs: int, kills: int) -> dict[str, float]:
     recoveries: list[float] = []
     with smtp_sink(folder) as (port, ids):
         for restart in range(kills):
-            before = _sent(database)
+            before = sent_count(database)
             started = time.perf_counter()
             worker = _worker(data, port, restart)
-            while _sent(database) == before and worker.poll() is None:
+            while sent_count(database) == before and worker.poll() is None:
                 time.sleep(0.02)
             recoveries.append(time.perf_counter() - started)
             time.sleep(chance.uniform(0.05, 1.0))
@@ -83,7 +74,7 @@ def run(folder: Path, pairs: int, kills: int) -> dict[str, float]:
             worker.wait()
         last = _worker(data, port, kills)
         last.wait(timeout=1800)
-        left = len(expected) - _sent(database)
+        left = len(expected) - sent_count(database)
     arrived = Counter(ids.read_text().split())
     return {
         "kill_emails": len(expected),

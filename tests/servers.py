@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import mailbox
 import os
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,6 +23,21 @@ from service.embedded import free_port
 DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
 USER = "mentorship"
 PASSWORD = "test-password"
+
+
+@contextlib.contextmanager
+def private_dovecot(prefix: str = "mentormail-dovecot-") -> Iterator[Dovecot]:
+    """A Dovecot of its own, in a folder outside private temporary folders: Dovecot's own
+    users must be able to reach it."""
+    root = Path(tempfile.mkdtemp(prefix=prefix))
+    root.chmod(0o755)
+    server = Dovecot(root)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(root, ignore_errors=True)
 
 
 def wait_for_port(port: int, timeout: float = 20.0) -> None:
