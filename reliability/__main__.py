@@ -83,6 +83,7 @@ def bound(key: str, figures: dict[str, Any]) -> tuple[float, str] | None:
         "imap_applied_twice",
         "uidvalidity_applied_twice",
         "redis_restart_worker_crashes",
+        "db_restart_worker_crashes",
     ):
         return 0, "max"
     if key == "refusals_per_address_day":
@@ -103,6 +104,7 @@ def verdict(key: str, figures: dict[str, Any]) -> tuple[bool, str]:
 
 def scenarios(sizes: Sizes, root: Path) -> list[tuple[str, Callable[[], dict[str, Any]]]]:
     from reliability import (
+        database_restart,
         forged,
         fuzz,
         imap_faults,
@@ -122,6 +124,7 @@ def scenarios(sizes: Sizes, root: Path) -> list[tuple[str, Callable[[], dict[str
             lambda: imap_faults.run(root, sizes.imap_pairs, sizes.imap_replies, sizes.imap_kills),
         ),
         ("redis restarted", lambda: restarts.run(root, sizes.restart_emails)),
+        ("postgresql restarted", lambda: database_restart.run(root, sizes.restart_emails)),
         ("forged and unwanted mail", forged.run),
         ("header and markup injection", injection.run),
         ("privacy markers", lambda: privacy.run(sizes.privacy_pairs)),
