@@ -1,5 +1,6 @@
-"""Header and markup injection: hostile names in the roster, hostile agenda items, action
-items and subjects in replies; then every email the service sent is read back.
+"""Header and markup injection: hostile names in the roster, hostile goals in the agreement,
+hostile agenda items, action items and subjects in replies; then every email the service
+sent is read back.
 
 A header is injected when a message carries a field we never write (Bcc, X-Injected) or a
 recipient we were not asked to write to; markup is injected when an HTML part carries a
@@ -20,13 +21,12 @@ from bench.common import COLUMNS, service
 from reliability.common import START, mailroom, process_all, reply
 from service.app import AppContext
 from service.clock import ManualClock
-from service.db import transaction
 from service.domain.roster import read_roster
 from service.jobs.tasks import plan
 from service.mail.imap import ImapIncoming
 from service.models import OutboundMessage, Pairing, Person
 from service.outbox import OutboxWriter, wire_bytes
-from service.pairings import activate, import_roster
+from service.pairings import import_roster
 from tests.servers import Dovecot
 
 VICTIM = "victim@evil.example"
@@ -110,11 +110,8 @@ async def _scenario(folder: Path, dovecot: Dovecot) -> dict[str, float]:
         named = {(e.line, e.field) for e in refused.errors}
         clear = not refused.rows and named == {(8, "mentor_name"), (8, "mentee_name")}
         await import_roster(read_roster(roster(NAMES[:-1])), outbox, clock.now())
-        for pairing in await Pairing.all():
-            async with transaction() as connection:
-                pairing.mentor_agreed_at = pairing.mentee_agreed_at = clock.now()
-                await activate(connection, outbox, pairing, clock.now())
         app.incoming = ImapIncoming(dovecot.imap_url())
+        await _agree(app, dovecot)
         await _replies(app, dovecot)
         for days in range(1, 15):  # agendas, follow-ups and check-ins carry the items
             clock.set(START + timedelta(days=days))
@@ -131,7 +128,9 @@ async def _scenario(folder: Path, dovecot: Dovecot) -> dict[str, float]:
                 headers += 1
             markup += injected_markup(message)
             shown += b"&lt;script&gt;alert(&#39;agenda&#39;)" in wire_bytes(row, app.secret)
+        agreed = await Pairing.filter(signed_at__isnull=False).count()
         return {
+            "injection_pairings_agreed": agreed,
             "injection_refusal_unclear": int(not clear),
             "injection_emails": len(rows),
             "header_injected": headers,
@@ -139,6 +138,24 @@ async def _scenario(folder: Path, dovecot: Dovecot) -> dict[str, float]:
             # The payload did reach the mail, escaped: the two figures above mean something.
             "injection_payload_shown": shown,
         }
+
+
+async def _agree(app: AppContext, dovecot: Dovecot) -> None:
+    """Each mentor writes hostile goals into the agreement and agrees; the mentee agrees."""
+    goals = "\n".join(f"Goal {n}: {payload}" for n, payload in enumerate(PAYLOADS[:3], 1))
+    for pairing in await Pairing.all():
+        mentor = await Person.get(id=pairing.mentor_id)
+        await _answer(app, dovecot, mentor, "agreement_request", goals + "\nI agree")
+    for pairing in await Pairing.all():
+        mentee = await Person.get(id=pairing.mentee_id)
+        await _answer(app, dovecot, mentee, "agreement_request", "I agree")
+
+
+async def _answer(app: AppContext, dovecot: Dovecot, person: Person, kind: str, body: str) -> None:
+    row = await OutboundMessage.filter(person_id=person.id, kind=kind).order_by("-id").first()
+    if row is not None:
+        dovecot.deliver(reply(wire_bytes(row, app.secret), person.email, body))
+        await process_all(app)
 
 
 async def _replies(app: AppContext, dovecot: Dovecot) -> None:
