@@ -23,9 +23,7 @@ _UID = re.compile(rb"UID (\d+)")
 TIMEOUT = 60.0
 # RFC 2177: servers may drop an IDLE after 30 minutes; it is renewed well before.
 IDLE_RENEW = 25 * 60.0
-
-
-MAX_DIVISOR = 128
+MAX_DIVISOR = 128  # after failed fetches a batch shrinks this far: one message at the least
 
 
 class ImapIncoming:
