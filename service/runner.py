@@ -81,6 +81,7 @@ async def run_worker(settings: Settings, *, burst: bool = False) -> None:
         # a context variable, and the hook runs inside the worker's task, whose context the
         # shutdown here would not see (the connections would never be closed).
         app = await ws.make_app(settings)
+        ws.warm_up()
         try:
             while True:
                 try:
