@@ -17,19 +17,15 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import asyncpg
 
-from bench.common import SERVICE, free_port, service, smtp_sink
-from service.clock import ManualClock
-from service.db import transaction
-from service.outbox import OutboxWriter
+from bench.common import SERVICE, free_port, smtp_sink
+from reliability.restarts import DOWN_AT, DOWN_FOR, wave
 
 ROOT = Path(__file__).resolve().parents[1]
 DEADLINE = 300.0
-DOWN_AT, DOWN_FOR, DUE_IN = 4.0, 3.0, 10.0  # seconds from the worker's start
 
 
 def _program(name: str) -> str:
@@ -119,27 +115,6 @@ def private_postgres() -> Iterator[PrivatePostgres]:
         shutil.rmtree(root, ignore_errors=True)
 
 
-async def _wave(folder: Path, url: str, emails: int) -> None:
-    now = datetime.now(UTC)
-    async with service(folder, url, None, ManualClock(now)) as app:
-        outbox = OutboxWriter(app.settings, app.secret)
-        async with transaction() as connection:
-            for n in range(emails):
-                await outbox.add(
-                    connection,
-                    kind="refusal",
-                    dedupe_key=f"restart:{n}",
-                    to=(f"Person {n}", f"person{n}@example.org"),
-                    now=now,
-                    not_before=now + timedelta(seconds=DUE_IN),
-                    context={
-                        "recipient": {"name": f"Person {n}", "email": "", "role": "stranger"},
-                        "program": {"name": "Restarts"},
-                        "reason": "A message of the wave.",
-                    },
-                )
-
-
 async def _query(url: str, sql: str) -> list[asyncpg.Record]:
     connection = await asyncpg.connect(url, timeout=5)
     try:
@@ -161,7 +136,7 @@ def _sent(url: str) -> int:
 def run(folder: Path, emails: int) -> dict[str, float]:
     data = folder / "db-restart"
     with private_postgres() as database, smtp_sink(folder) as (smtp, ids):
-        asyncio.run(_wave(data, database.url, emails))
+        asyncio.run(wave(data, emails, database.url))
         env = {
             "PATH": "/usr/bin:/bin",
             "MENTORMAIL_DATA_DIR": str(data),

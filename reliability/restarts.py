@@ -43,12 +43,12 @@ def redis_on(port: int, folder: Path) -> Iterator[subprocess.Popen[bytes]]:
         process.wait(timeout=20)
 
 
-async def _wave(folder: Path, emails: int) -> None:
+async def wave(folder: Path, emails: int, database_url: str | None = None) -> None:
     """`emails` messages due a few seconds from now (by the real clock, which the worker
-    keeps): after Redis has gone and come back."""
+    keeps): after the server has gone and come back."""
     now = datetime.now(UTC)
     due = now + timedelta(seconds=DUE_IN)
-    async with service(folder, None, None, ManualClock(now)) as app:
+    async with service(folder, database_url, None, ManualClock(now)) as app:
         outbox = OutboxWriter(app.settings, app.secret)
         async with transaction() as connection:
             for n in range(emails):
@@ -69,7 +69,7 @@ async def _wave(folder: Path, emails: int) -> None:
 
 def run(folder: Path, emails: int) -> dict[str, float]:
     data = folder / "restarts"
-    asyncio.run(_wave(data, emails))
+    asyncio.run(wave(data, emails))
     database = data / "mentormail.sqlite3"
     port = free_port()
     with smtp_sink(folder) as (smtp, ids):
