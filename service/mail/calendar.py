@@ -71,25 +71,24 @@ def _cn(name: str) -> str:
     return f'"{value}"' if _CN_QUOTED.search(name) else value
 
 
-def _fold(line: str) -> str:
+def _fold(line: str) -> bytes:
     """Lines under 75 octets (RFC 5545 3.1), never cut inside a UTF-8 sequence, nor between
     a backslash or caret and the character it escapes (some clients misread those)."""
-    if len(line) < 75 and line.isascii():
-        return line
-    pieces: list[str] = []
-    current: list[str] = []
-    size = 0
-    for char in line:
-        width = len(char.encode())
-        if current and size + width >= 75:
-            carried = current.pop() if len(current) > 1 and current[-1] in "\\^" else ""
-            pieces.append("".join(current))
-            current = [carried] if carried else []
-            size = len(carried)
-        current.append(char)
-        size += width
-    pieces.append("".join(current))
-    return "\r\n ".join(pieces)
+    data = line.encode()
+    if len(data) < 75:
+        return data
+    cuts: list[bytes] = []
+    start = 0
+    while len(data) - start > 74:
+        end = start + 74
+        while data[end] & 0xC0 == 0x80:  # inside a character: cut before it
+            end -= 1
+        if data[end - 1] in b"\\^":
+            end -= 1  # the escaping character goes on with what it escapes
+        cuts.append(data[start:end])
+        start = end
+    cuts.append(data[start:])
+    return b"\r\n ".join(cuts)
 
 
 def _local(moment: datetime) -> str:
@@ -145,9 +144,8 @@ def build_ics(event: EventSpec, method: Method, dtstamp: datetime) -> bytes:
     vevent.append(_person("ORGANIZER", event.organizer, attendee=False))
     vevent.append("STATUS:" + ("CONFIRMED" if method == "REQUEST" else "CANCELLED"))
     vevent += ["TRANSP:OPAQUE", "END:VEVENT", "END:VCALENDAR", ""]
-    head = "\r\n".join(_fold(line) for line in lines) + "\r\n"
-    tail = "\r\n".join(_fold(line) for line in vevent)
-    return head.encode() + timezone + tail.encode()
+    head = b"\r\n".join(_fold(line) for line in lines) + b"\r\n"
+    return head + timezone + b"\r\n".join(_fold(line) for line in vevent)
 
 
 def calendar_body(text: str, html: str, ics: bytes, method: str) -> Part:

@@ -230,6 +230,7 @@ def library_ics(spec: EventSpec, method: str, dtstamp: datetime) -> bytes:
 # Characters that need escaping, quoting or care in folding, several bytes long in UTF-8 or
 # not; the library reads a literal backslash-N as a line break, so N is left out.
 AWKWARD = "ab cZ;,:\\^\"'\u2019\n\r\t é中😀-–.@"
+AWKWARD_ASCII = "ab cZ;,:\\^\"'\n\r\t-.@"  # lines folded by slicing
 
 
 @pytest.mark.parametrize("seed", range(100))
@@ -237,9 +238,10 @@ def test_the_calendar_is_byte_for_byte_what_the_library_writes(seed: int) -> Non
     import random
 
     rng = random.Random(seed)
+    alphabet = AWKWARD if seed % 2 else AWKWARD_ASCII
 
     def text(most: int) -> str:
-        return "".join(rng.choice(AWKWARD) for _ in range(rng.randint(0, most)))
+        return "".join(rng.choice(alphabet) for _ in range(rng.randint(0, most)))
 
     zone = rng.choice(["America/New_York", "Europe/London", "Asia/Kolkata", "UTC", "Etc/UTC"])
     start = datetime(2027, 1, 1, tzinfo=UTC) + timedelta(minutes=rng.randint(0, 600_000))
