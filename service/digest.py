@@ -198,8 +198,12 @@ async def program_digest(program: Program, period: Period, now: datetime) -> Dig
     by_state: dict[str, int] = {}
     for pairing in pairings:
         by_state[pairing.state.value] = by_state.get(pairing.state.value, 0) + 1
-    weeks = await weekly_meetings(pairings, period.end, now)
-    held, planned = await meetings_in(pairings, period.start, min(period.end, now))
+    # One read of the meetings for the chart's weeks and the period (a monthly digest's
+    # period can begin before them).
+    since = min(period.start, period.end - timedelta(weeks=CHART_WEEKS))
+    meetings = await HeldMeetings.load(program.id, pairings, since, min(period.end, now))
+    weeks = weekly_meetings(meetings, period.end, now)
+    held, planned = meetings.count(period.start, min(period.end, now))
     done = await Task.filter(
         pairing_id__in=ids, private=False, done_at__gte=period.start, done_at__lt=period.end
     ).count()
@@ -374,38 +378,59 @@ async def summarise(
     return result
 
 
-async def meetings_in(pairings: list[Pairing], start: datetime, end: datetime) -> tuple[int, int]:
-    """Meetings held in [start, end) against those the agreed cadences plan for it."""
-    ids = [p.id for p in pairings]
-    if end <= start or not ids:
-        return 0, 0
-    meetings = await Meeting.filter(
-        pairing_id__in=ids, private=False, cancelled=False, ends_at__gte=start, ends_at__lt=end
-    ).values_list("id", flat=True)
-    declined = await MeetingAnswer.filter(
-        meeting_id__in=list(meetings), partstat="DECLINED"
-    ).values_list("meeting_id", flat=True)
-    held = len(set(meetings) - set(declined))
-    planned = 0.0
-    for pairing in pairings:
-        if pairing.signed_at is None or pairing.state not in ACTIVE_STATES:
-            continue
-        since = max(start, pairing.signed_at)
-        if since < end:
-            days = (end - since).total_seconds() / 86400
-            planned += days / Terms.from_json(pairing.terms).frequency.approx_days
-    return held, round(planned)
+@dataclass(frozen=True)
+class HeldMeetings:
+    """A program's held meetings over a stretch of time, read once, and each active
+    pairing's agreed interval: enough to count held against planned for any part of it."""
+
+    ends: list[datetime]
+    cadences: list[tuple[datetime, int]]  # (signed at, days between meetings)
+
+    @classmethod
+    async def load(
+        cls, program_id: int, pairings: list[Pairing], start: datetime, end: datetime
+    ) -> HeldMeetings:
+        where = {
+            "pairing__program_id": program_id,
+            "private": False,
+            "cancelled": False,
+            "ends_at__gte": start,
+            "ends_at__lt": end,
+        }
+        rows = await Meeting.filter(**where).values_list("id", "ends_at")
+        declined = set(
+            await MeetingAnswer.filter(
+                **{f"meeting__{key}": value for key, value in where.items()}, partstat="DECLINED"
+            ).values_list("meeting_id", flat=True)
+        )
+        cadences = [
+            (pairing.signed_at, Terms.from_json(pairing.terms).frequency.approx_days)
+            for pairing in pairings
+            if pairing.signed_at is not None and pairing.state in ACTIVE_STATES
+        ]
+        return cls([ends for id_, ends in rows if id_ not in declined], cadences)
+
+    def count(self, start: datetime, end: datetime) -> tuple[int, int]:
+        """Meetings held in [start, end) against those the agreed cadences plan for it."""
+        if end <= start:
+            return 0, 0
+        held = sum(1 for ends in self.ends if start <= ends < end)
+        planned = sum(
+            (end - max(start, signed)).total_seconds() / 86400 / days
+            for signed, days in self.cadences
+            if max(start, signed) < end
+        )
+        return held, round(planned)
 
 
-async def weekly_meetings(
-    pairings: list[Pairing], end: datetime, now: datetime
+def weekly_meetings(
+    held: HeldMeetings, end: datetime, now: datetime
 ) -> list[tuple[datetime, int, int]]:
     """(week start, held, planned) for the weeks before `end`, oldest first."""
     weeks = []
     for back in range(CHART_WEEKS, 0, -1):
         start = end - timedelta(weeks=back)
-        held, planned = await meetings_in(pairings, start, min(start + timedelta(weeks=1), now))
-        weeks.append((start, held, planned))
+        weeks.append((start, *held.count(start, min(start + timedelta(weeks=1), now))))
     return weeks
 
 
