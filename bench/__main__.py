@@ -43,6 +43,8 @@ TARGETS: dict[str, tuple[float, str] | None] = {
     "tick_1k_ms": None,
     "tick_100k_ms": None,
     "tick_100k_over_1k": (2, "max"),
+    "tick_full_scans_sqlite": (0, "max"),
+    "tick_full_scans_postgres": (0, "max"),
     "year_10k_pairs_s": None,
     "year_10k_emails": None,
     "peak_rss_mb": (300, "max"),
@@ -77,7 +79,12 @@ def measure(sizes: Sizes, postgres: str, console: Console) -> dict[str, Any]:
         steps = (
             ("outbound", lambda: outbound.run(root, None, sizes.outbound_pairs)),
             ("inbound", lambda: inbound.run(sizes.inbound_pairs)),
-            ("tick", lambda: tick.run(root, sizes.tick_small, sizes.tick_large, sizes.tick_due)),
+            (
+                "tick",
+                lambda: tick.run(
+                    root, sizes.tick_small, sizes.tick_large, sizes.tick_due, postgres
+                ),
+            ),
             ("parse", lambda: parse.run(sizes.generated)),
             ("workers", lambda: workers.run(postgres, sizes.worker_pairs)),
             ("year", lambda: year.run(sizes.year_pairs)),
