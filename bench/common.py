@@ -10,9 +10,12 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
+
+import asyncpg
 
 from service import db
 from service.app import AppContext
@@ -58,6 +61,30 @@ def smtp_sink(folder: Path) -> Iterator[tuple[int, Path]]:
     ids = folder / f"sink-{port}.ids"
     with helper_process("bench.sink", str(port), str(ids)):
         yield port, ids
+
+
+async def _create_or_drop(admin_url: str, name: str, drop: bool) -> None:
+    connection = await asyncpg.connect(admin_url)
+    try:
+        if drop:
+            await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        else:
+            await connection.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await connection.close()
+
+
+@contextlib.contextmanager
+def scratch_database(admin_url: str, prefix: str) -> Iterator[str]:
+    """A new PostgreSQL database on the server of `admin_url` (whose user may create
+    databases), dropped afterwards; yields its URL."""
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    asyncio.run(_create_or_drop(admin_url, name, drop=False))
+    try:
+        base, _, _ = admin_url.rpartition("/")
+        yield f"{base}/{name}"
+    finally:
+        asyncio.run(_create_or_drop(admin_url, name, drop=True))
 
 
 async def serve_until_stopped(server: asyncio.AbstractServer) -> None:

@@ -18,7 +18,6 @@ import contextlib
 import json
 import logging
 import re
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -26,8 +25,7 @@ from typing import Any
 
 from tortoise import connections
 
-from bench.common import Timer, service
-from bench.workers import _database
+from bench.common import Timer, scratch_database, service
 from service.clock import ManualClock
 from service.jobs.tasks import plan
 from service.models import Pairing
@@ -188,13 +186,8 @@ async def one_pass(
 
 
 def _on_postgres(admin_url: str, folder: Path, total: int, due: int) -> list[dict[str, Any]]:
-    name = f"bench_tick_{uuid.uuid4().hex[:8]}"
-    asyncio.run(_database(admin_url, name))
-    try:
-        base, _, _ = admin_url.rpartition("/")
-        return asyncio.run(one_pass(folder, total, due, f"{base}/{name}"))[1]
-    finally:
-        asyncio.run(_database(admin_url, name, drop=True))
+    with scratch_database(admin_url, "bench_tick") as url:
+        return asyncio.run(one_pass(folder, total, due, url))[1]
 
 
 def _scans(plans: list[dict[str, Any]]) -> int:

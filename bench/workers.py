@@ -11,14 +11,11 @@ import os
 import subprocess
 import sys
 import tempfile
-import uuid
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
-import asyncpg
-
-from bench.common import Timer, active_program, service, smtp_sink
+from bench.common import Timer, active_program, scratch_database, service, smtp_sink
 from service.clock import ManualClock
 
 START = datetime(2026, 12, 28, 9, 0, tzinfo=UTC)
@@ -29,17 +26,6 @@ async def _fill(folder: Path, database_url: str, pairs: int) -> None:
     clock = ManualClock(START)
     async with service(folder, database_url, None, clock) as app:
         await active_program(app, pairs, clock.now())
-
-
-async def _database(admin_url: str, name: str, drop: bool = False) -> None:
-    connection = await asyncpg.connect(admin_url)
-    try:
-        if drop:
-            await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        else:
-            await connection.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await connection.close()
 
 
 def _send(folder: Path, database_url: str, port: int, workers: int) -> float:
@@ -64,20 +50,14 @@ def run(postgres: str, pairs: int) -> dict[str, float]:
     sent = 0
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
-        base, _, _ = postgres.rpartition("/")
         for workers in (1, 2):
-            name = f"bench_{uuid.uuid4().hex[:8]}"
-            asyncio.run(_database(postgres, name))
-            url = f"{base}/{name}"
-            try:
+            with scratch_database(postgres, "bench") as url:
                 asyncio.run(_fill(root / f"fill{workers}", url, pairs))
                 with smtp_sink(root) as (port, ids):
                     seconds[workers] = _send(root, url, port, workers)
                 counts = Counter(ids.read_bytes().splitlines())
                 sent = sum(counts.values())
                 duplicates += sum(c - 1 for c in counts.values() if c > 1)
-            finally:
-                asyncio.run(_database(postgres, name, drop=True))
     return {
         "workers_emails": sent,
         "workers_2_over_1": round(seconds[1] / seconds[2], 3),
