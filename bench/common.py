@@ -55,12 +55,18 @@ def helper_process(module: str, *args: str) -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def smtp_sink(folder: Path) -> Iterator[tuple[int, Path]]:
-    """The sink in a process of its own; yields (port, file of Message-IDs received)."""
+def recording_server(module: str, folder: Path, name: str) -> Iterator[tuple[int, Path]]:
+    """`python -m MODULE PORT FILE`, a server that writes what it receives to FILE, in a
+    process of its own on a free port; yields (port, that file)."""
     port = free_port()
-    ids = folder / f"sink-{port}.ids"
-    with helper_process("bench.sink", str(port), str(ids)):
-        yield port, ids
+    record = folder / f"{name}-{port}.log"
+    with helper_process(module, str(port), str(record)):
+        yield port, record
+
+
+def smtp_sink(folder: Path) -> contextlib.AbstractContextManager[tuple[int, Path]]:
+    """The sink; yields (port, file of the Message-IDs received, one a line)."""
+    return recording_server("bench.sink", folder, "sink")
 
 
 async def _create_or_drop(admin_url: str, name: str, drop: bool) -> None:

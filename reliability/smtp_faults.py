@@ -10,12 +10,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bench.common import Timer, active_program, free_port, helper_process, service
+from bench.common import Timer, active_program, recording_server, service
 from reliability.faulty_smtp import REFUSED_DOMAIN
 from service.clock import ManualClock
 from service.mail.smtp import SmtpOutgoing
@@ -27,12 +26,9 @@ ROUNDS = 400  # clock steps of 30 minutes: longer than every retry delay togethe
 CONNECT_TIMEOUT = 1.0  # seconds; a server that never greets costs a lane this long
 
 
-@contextlib.contextmanager
-def faulty_server(folder: Path) -> Iterator[tuple[int, Path]]:
-    port = free_port()
-    log = folder / f"faulty-{port}.log"
-    with helper_process("reliability.faulty_smtp", str(port), str(log)):
-        yield port, log
+def faulty_server(folder: Path) -> contextlib.AbstractContextManager[tuple[int, Path]]:
+    """The faulty SMTP server; yields (port, its log of what it did)."""
+    return recording_server("reliability.faulty_smtp", folder, "faulty")
 
 
 @dataclass(frozen=True)
