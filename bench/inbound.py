@@ -27,6 +27,24 @@ from tests.servers import PASSWORD, USER, Dovecot, private_dovecot
 START = datetime(2026, 12, 28, 9, 0, tzinfo=UTC)
 
 
+# What people write after "by": the date reader's answers are kept per day and wording, so the
+# figure would flatter it if every reply said the same.
+DEADLINES = (
+    "Friday",
+    "next week",
+    "Monday",
+    "the end of the month",
+    "Jan 8",
+    "tomorrow",
+    "1/15",
+    "next Tuesday",
+    "January 12, 2027",
+    "Wednesday",
+    "in two weeks",
+    "2027-01-20",
+)
+
+
 def _reply(original: bytes, sender: str, n: int) -> bytes:
     message = parse(original)
     reply = EmailMessage()
@@ -39,7 +57,8 @@ def _reply(original: bytes, sender: str, n: int) -> bytes:
     body = message.get_body(preferencelist=("plain",))
     quoted = "\n".join("> " + line for line in str(body.get_content() if body else "").splitlines())
     reply.set_content(
-        "task: send the draft aims by Friday\nagenda: fellowship options\n\n"
+        f"task: send the draft aims by {DEADLINES[n % len(DEADLINES)]}\n"
+        "agenda: fellowship options\n\n"
         f"Thanks!\n--\n{sender}\n\nOn Mon, 28 Dec 2026 at 09:00, mentormail wrote:\n{quoted}"
     )
     return reply.as_bytes()

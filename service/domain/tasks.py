@@ -5,13 +5,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import dateparser
 
+# The deadline runs to the end of the line; a comma ends it, but for a year ("Jan 12, 2027").
 _DEADLINE = re.compile(
-    r"^(?P<text>.+?)\s+(?:by|before|due(?: on| by)?)\s+(?P<when>[^,;]{2,40})$", re.IGNORECASE
+    r"^(?P<text>.+?)\s+(?:by|before|due(?: on| by)?)\s+(?P<when>[^,;]{2,40}(?:,\s*\d{4})?)$",
+    re.IGNORECASE,
 )
+# Said often, and not read by the date reader.
+_END_OF = re.compile(r"(?:the\s+)?end\s+of\s+(?:the\s+|this\s+)?(?P<span>week|month)", re.I)
 _FOR_MENTOR = re.compile(r"\s*\(?\bfor (?:the |my )?mentor\b\)?\s*", re.IGNORECASE)
 REMIND_AT = time(9, 0)
 OVERDUE_NUDGES = 4  # weekly, then the coordinator's digest takes over
@@ -37,20 +42,38 @@ def read_task(text: str, today: date) -> TaskText:
     text = " ".join(_FOR_MENTOR.sub(" ", text).split())
     match = _DEADLINE.match(text)
     if match:
-        parsed = dateparser.parse(
-            match.group("when"),
-            languages=["en"],
-            settings={
-                "PREFER_DATES_FROM": "future",
-                "RELATIVE_BASE": datetime.combine(today, time(12)),
-                "DATE_ORDER": "MDY",
-            },
-        )
-        if parsed is not None and today - timedelta(days=1) <= parsed.date() <= today + timedelta(
-            days=730
-        ):
-            return TaskText(match.group("text").strip(" .,"), parsed.date())
+        due = deadline(match.group("when"), today)
+        if due is not None:
+            return TaskText(match.group("text").strip(" .,"), due)
     return TaskText(text.strip(" ."), None)
+
+
+# A day's replies say "by Friday" and "next week" over and over, and reading one takes the
+# date reader about a millisecond: the answer depends on nothing but the words and the day.
+@lru_cache(maxsize=2048)
+def deadline(when: str, today: date) -> date | None:
+    """The day `when` names, seen from `today`; None unless it falls from yesterday to two
+    years ahead."""
+    end = _END_OF.fullmatch(when.strip())
+    if end is not None:
+        if end.group("span").lower() == "week":
+            # The working week's end: this Friday, or today from Friday on.
+            return today + timedelta(days=max(0, 4 - today.weekday()))
+        following = (today.replace(day=28) + timedelta(days=4)).replace(day=1)
+        return following - timedelta(days=1)
+    parsed = dateparser.parse(
+        when,
+        languages=["en"],
+        settings={
+            "PREFER_DATES_FROM": "future",
+            "RELATIVE_BASE": datetime.combine(today, time(12)),
+            "DATE_ORDER": "MDY",
+        },
+    )
+    day: date | None = parsed.date() if parsed is not None else None
+    if day is None or not today - timedelta(days=1) <= day <= today + timedelta(days=730):
+        return None
+    return day
 
 
 def _local(day: date, tzid: str) -> datetime:
