@@ -64,14 +64,17 @@ async def understood(
     not_understood: list[str],
     now: datetime,
     private: bool = False,
+    program: Program | None = None,
 ) -> None:
     """The short "here is what I understood" answer; skipped on request unless something failed.
 
     `private` when it answers a private matter: then it is stored sealed like the matter.
+    `program` is the pairing's, when the caller has read it already.
     """
     if not person.wants_receipts and not not_understood:
         return
-    program = await Program.get(id=pairing.program_id, using_db=connection)
+    if program is None:
+        program = await Program.get(id=pairing.program_id, using_db=connection)
     await outbox.add(
         connection,
         kind="understood",
@@ -214,6 +217,7 @@ async def agreement_reply(
         applied=applied,
         not_understood=not_understood,
         now=now,
+        program=program,
     )
     return Outcome(InboundStatus.PROCESSED, "agreement reply", applied)
 
@@ -542,6 +546,7 @@ async def general_reply(
         not_understood=not_understood,
         now=now,
         private=private,
+        program=program,
     )
     return Outcome(InboundStatus.PROCESSED, f"{about} reply", applied, private=private)
 
