@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from tortoise.expressions import F, Q
 
@@ -14,7 +16,7 @@ from service.deliverability import NOT_SENT
 from service.mail.kinds import log_kind
 from service.mail.transport import SendError
 from service.models import OutboundMessage, OutboundStatus, Person
-from service.outbox import wire_bytes
+from service.privacy import open_mail
 
 log = logging.getLogger(__name__)
 
@@ -22,11 +24,22 @@ log = logging.getLogger(__name__)
 SMTP_RETRY_DELAYS = (60, 300, 1800, 7200, 21600)
 # A claimed row whose worker died is taken again after this long.
 CLAIM_TTL = timedelta(minutes=10)
-# What an attempt changes: never the stored message itself.
-_AFTER_ATTEMPT = ("status", "attempts", "not_before", "claimed_until", "last_error", "sent_at")
 
 
-async def claim_batch(ctx: AppContext, limit: int) -> list[OutboundMessage]:
+@dataclass(frozen=True)
+class Claimed:
+    """What sending a row needs, read without the rest of it (its times, its keys)."""
+
+    id: int
+    kind: str
+    mail_from: str
+    recipients: list[str]
+    raw: bytes
+    sealed: bool
+    attempts: int
+
+
+async def claim_batch(ctx: AppContext, limit: int) -> list[Claimed]:
     """Claim due rows with one conditional UPDATE, so two workers never take the same row."""
     now = ctx.clock.now()
     candidates = await (
@@ -46,12 +59,18 @@ async def claim_batch(ctx: AppContext, limit: int) -> list[OutboundMessage]:
         id__in=list(candidates),
         status=OutboundStatus.PENDING,
     ).update(claimed_until=now + CLAIM_TTL, claim_token=token)
-    return await OutboundMessage.filter(claim_token=token, id__in=list(candidates)).order_by(
-        "not_before", "id"
+    rows = (
+        await OutboundMessage.filter(claim_token=token, id__in=list(candidates))
+        .order_by("not_before", "id")
+        .values_list("id", "kind", "mail_from", "recipients", "raw_bytes", "sealed", "attempts")
     )
+    return [
+        Claimed(int(i), str(kind), str(mail_from), list(to), bytes(raw), bool(sealed), int(n))
+        for i, kind, mail_from, to, raw, sealed, n in rows
+    ]
 
 
-async def _stopped_addresses(batch: list[OutboundMessage]) -> set[str]:
+async def _stopped_addresses(batch: list[Claimed]) -> set[str]:
     """The batch's recipients whose mail was stopped by bounces (one query per batch)."""
     addresses = {address for row in batch for address in row.recipients}
     if not addresses:
@@ -73,9 +92,9 @@ class _Acknowledgements:
 
     def __init__(self, ctx: AppContext) -> None:
         self.ctx = ctx
-        self.rows: list[OutboundMessage] = []
+        self.rows: list[Claimed] = []
 
-    async def add(self, row: OutboundMessage) -> None:
+    async def add(self, row: Claimed) -> None:
         self.rows.append(row)
         if len(self.rows) >= ACK_EVERY:
             await self.flush()
@@ -110,16 +129,14 @@ async def send_due(ctx: AppContext, limit: int | None = None) -> int:
                 return
             finished.add(row.id)
             if stopped and all(address in stopped for address in row.recipients):
-                row.status = OutboundStatus.FAILED
-                row.claimed_until = None
-                row.last_error = NOT_SENT
-                await row.save(update_fields=_AFTER_ATTEMPT)
+                await OutboundMessage.filter(id=row.id).update(
+                    status=OutboundStatus.FAILED, claimed_until=None, last_error=NOT_SENT
+                )
                 ctx.count("outbound_not_sent")
                 continue
             try:
-                await ctx.outgoing.send(
-                    wire_bytes(row, ctx.secret), row.mail_from, list(row.recipients)
-                )
+                raw = open_mail(ctx.secret, row.raw, row.sealed)
+                await ctx.outgoing.send(raw, row.mail_from, row.recipients)
             except SendError as exc:
                 await _failed(ctx, row, exc)
                 if not exc.permanent:
@@ -141,17 +158,21 @@ async def send_due(ctx: AppContext, limit: int | None = None) -> int:
     return sent
 
 
-async def _failed(ctx: AppContext, row: OutboundMessage, exc: SendError) -> None:
+async def _failed(ctx: AppContext, row: Claimed, exc: SendError) -> None:
     """Record a refused or failed hand-over: retried later, or failed for good."""
-    row.attempts += 1
-    row.claimed_until = None
-    row.last_error = f"{exc.code or '-'}: {str(exc)[:500]}"
-    if exc.permanent or row.attempts > len(SMTP_RETRY_DELAYS):
-        row.status = OutboundStatus.FAILED
+    attempts = row.attempts + 1
+    change: dict[str, Any] = {
+        "attempts": attempts,
+        "claimed_until": None,
+        "last_error": f"{exc.code or '-'}: {str(exc)[:500]}",
+    }
+    if exc.permanent or attempts > len(SMTP_RETRY_DELAYS):
+        change["status"] = OutboundStatus.FAILED
         log.warning("outbound %s (%s) failed for good: %s", row.id, log_kind(row.kind), exc.code)
         ctx.count("outbound_failed")
     else:
-        row.not_before = ctx.clock.now() + timedelta(seconds=SMTP_RETRY_DELAYS[row.attempts - 1])
+        delay = timedelta(seconds=SMTP_RETRY_DELAYS[attempts - 1])
+        change["not_before"] = ctx.clock.now() + delay
         log.info("outbound %s (%s) will be retried: %s", row.id, log_kind(row.kind), exc.code)
         ctx.count("outbound_retried")
-    await row.save(update_fields=_AFTER_ATTEMPT)
+    await OutboundMessage.filter(id=row.id).update(**change)
