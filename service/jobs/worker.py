@@ -52,10 +52,8 @@ async def make_app(settings: Settings) -> AppContext:
 def warm_up() -> None:
     """Load on start what the first digest and the first action item would otherwise wait
     for (about a second): the chart library, and the date reader's language data."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib import pyplot  # noqa: F401
+    from matplotlib.backends import backend_agg  # noqa: F401
+    from matplotlib.figure import Figure  # noqa: F401
 
     read_task("warm up by Friday", date.today())
 
