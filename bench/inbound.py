@@ -7,7 +7,6 @@ client (quoted original, a signature) with an action item and an agenda topic.
 
 from __future__ import annotations
 
-import asyncio
 import tempfile
 from datetime import UTC, datetime
 from email.message import EmailMessage
@@ -17,6 +16,7 @@ from pathlib import Path
 from imap_tools import MailBoxUnencrypted, MailMessageFlags
 
 from bench.common import Timer, active_program, service
+from service import loop
 from service.clock import ManualClock
 from service.inbox import process_inbound, store_fetched
 from service.models import InboundMessage, InboundStatus, OutboundMessage
@@ -104,7 +104,7 @@ def _raw_fetch(dovecot: Dovecot) -> tuple[int, float]:
 def run(pairs: int) -> dict[str, float]:
     with private_dovecot("mentormail-bench-dovecot-") as dovecot:
         with tempfile.TemporaryDirectory() as folder:
-            applied, seconds = asyncio.run(_service(Path(folder), dovecot, pairs))
+            applied, seconds = loop.run(_service(Path(folder), dovecot, pairs))
         # The same messages again, read raw (the service left them in INBOX, seen).
         fetched, raw_seconds = _raw_fetch(dovecot)
     service_rate = applied / seconds

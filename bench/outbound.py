@@ -18,6 +18,7 @@ from pathlib import Path
 import aiosmtplib
 
 from bench.common import SERVICE, Timer, active_program, service, smtp_sink
+from service import loop
 from service.app import AppContext
 from service.clock import ManualClock
 from service.config import Settings
@@ -81,10 +82,10 @@ async def raw_path(port: int, messages: list[tuple[bytes, list[str]]], connectio
 
 def run(folder: Path, database_url: str | None, pairs: int) -> dict[str, float]:
     with smtp_sink(folder) as (port, _):
-        sent, seconds, messages = asyncio.run(
+        sent, seconds, messages = loop.run(
             service_path(folder / "outbound", database_url, port, pairs)
         )
-        raw_seconds = asyncio.run(raw_path(port, messages, Settings().smtp_connections))
+        raw_seconds = loop.run(raw_path(port, messages, Settings().smtp_connections))
     service_rate = sent / seconds
     raw_rate = len(messages) / raw_seconds
     return {

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from bench.common import service
 from bench.workers import SEND_AT
+from service import loop
 from service.clock import ManualClock
 from service.models import OutboundMessage, OutboundStatus
 from service.sender import send_due
@@ -29,4 +30,4 @@ async def main(database_url: str, port: int, folder: Path) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main(sys.argv[1], int(sys.argv[2]), Path(sys.argv[3])))
+    loop.run(main(sys.argv[1], int(sys.argv[2]), Path(sys.argv[3])))

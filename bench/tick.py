@@ -13,7 +13,6 @@ QUERY PLAN on SQLite, EXPLAIN on PostgreSQL after ANALYZE, the same pass run the
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import logging
@@ -26,6 +25,7 @@ from typing import Any
 from tortoise import connections
 
 from bench.common import Timer, scratch_database, service
+from service import loop
 from service.clock import ManualClock
 from service.jobs.tasks import plan
 from service.models import Pairing
@@ -187,7 +187,7 @@ async def one_pass(
 
 def _on_postgres(admin_url: str, folder: Path, total: int, due: int) -> list[dict[str, Any]]:
     with scratch_database(admin_url, "bench_tick") as url:
-        return asyncio.run(one_pass(folder, total, due, url))[1]
+        return loop.run(one_pass(folder, total, due, url))[1]
 
 
 def _scans(plans: list[dict[str, Any]]) -> int:
@@ -195,8 +195,8 @@ def _scans(plans: list[dict[str, Any]]) -> int:
 
 
 def run(folder: Path, small: int, large: int, due: int, postgres: str) -> dict[str, Any]:
-    small_ms, _ = asyncio.run(one_pass(folder / "tick-small", small, due))
-    large_ms, sqlite_plans = asyncio.run(one_pass(folder / "tick-large", large, due))
+    small_ms, _ = loop.run(one_pass(folder / "tick-small", small, due))
+    large_ms, sqlite_plans = loop.run(one_pass(folder / "tick-large", large, due))
     postgres_plans = _on_postgres(postgres, folder / "tick-postgres", large, due)
     return {
         "tick_1k_ms": round(small_ms, 1),

@@ -6,7 +6,6 @@ on a fresh copy, by two at once; the sink records every Message-ID it receives.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import subprocess
 import sys
@@ -16,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.common import Timer, active_program, scratch_database, service, smtp_sink
+from service import loop
 from service.clock import ManualClock
 
 START = datetime(2026, 12, 28, 9, 0, tzinfo=UTC)
@@ -52,7 +52,7 @@ def run(postgres: str, pairs: int) -> dict[str, float]:
         root = Path(folder)
         for workers in (1, 2):
             with scratch_database(postgres, "bench") as url:
-                asyncio.run(_fill(root / f"fill{workers}", url, pairs))
+                loop.run(_fill(root / f"fill{workers}", url, pairs))
                 with smtp_sink(root) as (port, ids):
                     seconds[workers] = _send(root, url, port, workers)
                 counts = Counter(ids.read_bytes().splitlines())

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import sys
@@ -13,7 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from service import db
+from service import db, loop
 from service.config import Settings
 
 app = typer.Typer(
@@ -66,7 +65,7 @@ def import_pairs(
         if result.created:
             console.print("Agreement requests are in the outbox; `mentormail run` sends them.")
 
-    asyncio.run(run())
+    loop.run(run())
 
 
 @app.command()
@@ -110,7 +109,7 @@ def status() -> None:
         finally:
             await db.close()
 
-    asyncio.run(run())
+    loop.run(run())
 
 
 @app.command()
@@ -205,14 +204,14 @@ def program(
             f"{', '.join(map(str, coordinators)) or 'none'}"
         )
 
-    asyncio.run(run())
+    loop.run(run())
 
 
 @app.command()
 def migrate() -> None:
     """Bring the database schema up to date (run and demo do this too)."""
     settings = _settings()
-    asyncio.run(db.migrate(settings.resolved_database_url))
+    loop.run(db.migrate(settings.resolved_database_url))
     console.print("The database is up to date.")
 
 
@@ -224,7 +223,7 @@ def run(
     from service.runner import run_worker
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    asyncio.run(run_worker(_settings(), burst=burst))
+    loop.run(run_worker(_settings(), burst=burst))
 
 
 @app.command()
@@ -238,7 +237,7 @@ def demo(
     """Simulate a program on embedded defaults, with a travelling clock and simulated people."""
     from service.demo import run_demo
 
-    asyncio.run(run_demo(pairs=pairs, months=months, out=out, console=console))
+    loop.run(run_demo(pairs=pairs, months=months, out=out, console=console))
 
 
 def main() -> None:
