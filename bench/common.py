@@ -64,6 +64,11 @@ def recording_server(module: str, folder: Path, name: str) -> Iterator[tuple[int
         yield port, record
 
 
+# Each raw figure is the best of this many runs of the same work: a run of a few seconds
+# caught by a neighbour's burst on this shared machine would flatter the ratio.
+RAW_RUNS = 3
+
+
 def smtp_sink(folder: Path) -> contextlib.AbstractContextManager[tuple[int, Path]]:
     """The sink; yields (port, file of the Message-IDs received, one a line)."""
     return recording_server("bench.sink", folder, "sink")

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from imap_tools import MailBoxUnencrypted, MailMessageFlags
 
-from bench.common import Timer, active_program, service
+from bench.common import RAW_RUNS, Timer, active_program, service
 from service import loop
 from service.clock import ManualClock
 from service.inbox import process_inbound, store_fetched
@@ -105,8 +105,11 @@ def run(pairs: int) -> dict[str, float]:
     with private_dovecot("mentormail-bench-dovecot-") as dovecot:
         with tempfile.TemporaryDirectory() as folder:
             applied, seconds = loop.run(_service(Path(folder), dovecot, pairs))
-        # The same messages again, read raw (the service left them in INBOX, seen).
-        fetched, raw_seconds = _raw_fetch(dovecot)
+        # The same messages again, read raw (the service left them in INBOX, seen): the
+        # best of RAW_RUNS runs.
+        fetched, raw_seconds = min(
+            (_raw_fetch(dovecot) for _ in range(RAW_RUNS)), key=lambda r: r[1]
+        )
     service_rate = applied / seconds
     raw_rate = fetched / raw_seconds
     return {

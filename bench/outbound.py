@@ -6,7 +6,7 @@ their calendars, agenda requests with open action items, agendas, follow-ups, ch
 the coordinator's digest), storing it in the outbox, and the sender handing it to an SMTP
 sink in another process. Setting the program up (the import and both agreements) is not
 timed. The raw figure is aiosmtplib sending the very same bytes over as many connections as
-the service opens (SMTP_CONNECTIONS) to the same sink.
+the service opens (SMTP_CONNECTIONS) to the same sink, the best of RAW_RUNS runs.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from pathlib import Path
 
 import aiosmtplib
 
-from bench.common import SERVICE, Timer, active_program, service, smtp_sink
+from bench.common import RAW_RUNS, SERVICE, Timer, active_program, service, smtp_sink
 from service import loop
 from service.app import AppContext
 from service.clock import ManualClock
@@ -85,7 +85,8 @@ def run(folder: Path, database_url: str | None, pairs: int) -> dict[str, float]:
         sent, seconds, messages = loop.run(
             service_path(folder / "outbound", database_url, port, pairs)
         )
-        raw_seconds = loop.run(raw_path(port, messages, Settings().smtp_connections))
+        connections = Settings().smtp_connections
+        raw_seconds = min(loop.run(raw_path(port, messages, connections)) for _ in range(RAW_RUNS))
     service_rate = sent / seconds
     raw_rate = len(messages) / raw_seconds
     return {
