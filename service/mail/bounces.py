@@ -16,8 +16,23 @@ from email.utils import parseaddr
 
 from flufl.bounce import all_failures
 
-# Only the start of a bounce is read: the returned original can be large.
+# Only the start of a bounce is read: the returned original can be large. The detectors try
+# each of their patterns on every line, so lines count as well as bytes (a report of 19,000
+# one-word lines took them 0.45 s).
 MAX_BOUNCE_BYTES = 256_000
+MAX_BOUNCE_LINES = 2_000
+
+
+def _start_of(raw: bytes) -> bytes:
+    """The first MAX_BOUNCE_BYTES of a bounce, and of those its first MAX_BOUNCE_LINES."""
+    raw = raw[:MAX_BOUNCE_BYTES]
+    end = -1
+    for _ in range(MAX_BOUNCE_LINES):
+        end = raw.find(b"\n", end + 1)
+        if end < 0:
+            return raw
+    return raw[: end + 1]
+
 
 _DAEMON = re.compile(
     r"^(?:mailer-?daemon|postmaster|mail-?daemon|mdaemon|mail delivery)|antivirus", re.IGNORECASE
@@ -176,7 +191,7 @@ def read_bounce(raw: bytes, headers: Message, subject: str) -> Bounce | None:
     )
     if not looks_like:
         return None
-    message = message_from_bytes(raw[:MAX_BOUNCE_BYTES], policy=policy.compat32)
+    message = message_from_bytes(_start_of(raw), policy=policy.compat32)
     recipients = _delivery_status(message) or _library(message)
     if not recipients and (from_daemon or _BOUNCE_SUBJECT.search(subject)):
         own = {a.lower() for _, a in [parseaddr(str(message.get("To", "")))] if a}

@@ -39,3 +39,21 @@ def test_inputs_that_would_make_the_parser_slow_are_cut_and_said_so() -> None:
     # A plain message of many "-- " lines is not a multipart: nothing is cut from it.
     tails = parse_message(hostile.signature_tails())
     assert tails.defects == [] and tails.visible_text.strip() == "done 2"
+
+
+def test_a_bounce_of_endless_lines_is_read_from_its_start() -> None:
+    filler = "> x\r\n" * 20_000
+    raw = (
+        "From: MAILER-DAEMON@mx.example.net\r\nTo: mentormail@example.org\r\n"
+        "Subject: Undelivered Mail Returned to Sender\r\nMIME-Version: 1.0\r\n"
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="b"\r\n\r\n'
+        "--b\r\nContent-Type: text/plain\r\n\r\nYour message could not be delivered.\r\n"
+        "--b\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.example.net\r\n"
+        "\r\nFinal-Recipient: rfc822; gone@example.net\r\nAction: failed\r\nStatus: 5.1.1\r\n"
+        f"--b\r\nContent-Type: text/plain\r\n\r\n{filler}--b--\r\n"
+    ).encode()
+    parsed = parse_message(raw)
+    assert parsed.kind == "bounce" and parsed.bounce is not None
+    assert [(r.address, r.permanent) for r in parsed.bounce.recipients] == [
+        ("gone@example.net", True)
+    ]
