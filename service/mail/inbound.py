@@ -117,7 +117,8 @@ _BOUNDARY = re.compile(rb"boundary\s*=", re.IGNORECASE)
 
 def _bounded(raw: bytes, defects: list[str]) -> bytes:
     """The message cut where the standard parser's time would grow with hostile input:
-    header fields of thousands of encoded words, and parts by the ten thousand (only
+    header fields of thousands of encoded words, multiparts by the hundred (nested, each one
+    slows the reading of every line inside it), and parts by the ten thousand (only
     MAX_PARTS are read anyway)."""
     split = _BODY_START.search(raw)
     head, rest = (raw[: split.start()], raw[split.start() :]) if split else (raw, b"")
@@ -141,7 +142,7 @@ def _bounded(raw: bytes, defects: list[str]) -> bytes:
         declared = [m.start() for m in islice(_BOUNDARY.finditer(rest), MAX_MULTIPARTS + 1)]
         cut = rest.rfind(b"\n--", 0, declared[-1]) if len(declared) > MAX_MULTIPARTS else -1
         if cut > 0:
-            defects.append("too many nested parts: the rest was not read")
+            defects.append("too many multiparts: the rest was not read")
             rest = rest[:cut] + b"\r\n"
     for count, delimiter in enumerate(_DELIMITER.finditer(rest) if multipart else (), 1):
         if count > 4 * MAX_PARTS:
