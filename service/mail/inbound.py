@@ -139,8 +139,8 @@ def _bounded(raw: bytes, defects: list[str]) -> bytes:
             head = trimmed.rstrip(b"\r\n")
     multipart = b"multipart" in head.lower()
     if multipart:
-        declared = [m.start() for m in islice(_BOUNDARY.finditer(rest), MAX_MULTIPARTS + 1)]
-        cut = rest.rfind(b"\n--", 0, declared[-1]) if len(declared) > MAX_MULTIPARTS else -1
+        beyond = next(islice(_BOUNDARY.finditer(rest), MAX_MULTIPARTS, None), None)
+        cut = rest.rfind(b"\n--", 0, beyond.start()) if beyond else -1
         if cut > 0:
             defects.append("too many multiparts: the rest was not read")
             rest = rest[:cut] + b"\r\n"
