@@ -35,9 +35,10 @@ def tortoise_config(database_url: str) -> dict[str, Any]:
         if path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         # WAL lets readers go on while a writer commits; the busy timeout makes concurrent
-        # writers wait instead of failing.
+        # writers wait instead of failing, and transactions take the write lock when they
+        # begin (see sqlite_engine), so that one that reads first cannot fail on its write.
         connection: str | dict[str, Any] = {
-            "engine": "tortoise.backends.sqlite",
+            "engine": "service.sqlite_engine",
             "credentials": {
                 "file_path": path,
                 "journal_mode": "WAL",
