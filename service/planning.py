@@ -97,16 +97,33 @@ async def _plan_chunk(
         .order_by("id")
         .using_db(connection)
     )
-    meetings: dict[int, list[Meeting]] = {pairing.id: [] for pairing in pairings}
-    for meeting in await Meeting.filter(pairing_id__in=list(meetings)).using_db(connection):
-        meetings[meeting.pairing_id].append(meeting)
+    # The meetings' numbers and the first one's time, not whole rows: a weekly pairing a
+    # year in has over fifty meetings, and planning needs only which numbers exist.
+    ids = [pairing.id for pairing in pairings]
+    numbers: dict[int, set[int]] = {pairing_id: set() for pairing_id in ids}
+    for pairing_id, number in await (
+        Meeting.filter(pairing_id__in=ids).using_db(connection).values_list("pairing_id", "number")
+    ):
+        numbers[pairing_id].add(number)
+    firsts = {
+        pairing_id: (starts_at, tzid)
+        for pairing_id, starts_at, tzid in await Meeting.filter(pairing_id__in=ids, number=1)
+        .using_db(connection)
+        .values_list("pairing_id", "starts_at", "tzid")
+    }
     invitations: list[OutboundMessage] = []
     planned: list[Pairing] = []
     issued = 0
     for pairing in pairings:
         cast = Cast(program=pairing.program, mentor=pairing.mentor, mentee=pairing.mentee)
         count = await _plan_pairing(
-            connection, outbox, pairing, cast, meetings[pairing.id], now, invitations
+            connection,
+            outbox,
+            pairing,
+            cast,
+            (firsts.get(pairing.id), numbers[pairing.id]),
+            now,
+            invitations,
         )
         if count is not None:
             issued += count
@@ -122,13 +139,14 @@ async def _plan_pairing(
     outbox: OutboxWriter,
     pairing: Pairing,
     cast: Cast,
-    meetings: list[Meeting],
+    meetings: tuple[tuple[datetime, str] | None, set[int]],
     now: datetime,
     invitations: list[OutboundMessage],
 ) -> int | None:
     """Meetings issued, their invitations prepared into `invitations`, `plan_at` set on the
-    object for the caller to store; None when the pairing reached its end instead."""
-    first = next((m for m in meetings if m.number == 1), None)
+    object for the caller to store; None when the pairing reached its end instead.
+    `meetings`: the first meeting's start and zone, and the numbers already issued."""
+    first, numbers = meetings
     if first is None or pairing.signed_at is None:
         pairing.plan_at = None  # nothing to plan from; activation sets it again
         return 0
@@ -137,22 +155,23 @@ async def _plan_pairing(
     if now >= end:
         await projected_end_reached(connection, outbox, pairing, now)
         return None
-    anchor_day = pairing.anchor_day or local_day(first.starts_at, first.tzid)
+    first_start, tzid = first
+    anchor_day = pairing.anchor_day or local_day(first_start, tzid)
     wanted = numbers_to_plan(
         terms,
-        first.tzid,
+        tzid,
         anchor_day,
-        {m.number for m in meetings},
+        numbers,
         now,
         horizon=HORIZON,
         until=end,
         first_number=pairing.anchor_number,
     )
     for number in wanted:
-        slot = meeting_slot(terms, first.tzid, anchor_day, number, pairing.anchor_number)
+        slot = meeting_slot(terms, tzid, anchor_day, number, pairing.anchor_number)
         await add_meeting(connection, outbox, pairing, cast, number, slot, now, later=invitations)
     pairing.plan_at = next_planning_at(
-        terms, first.tzid, anchor_day, now, until=end, first_number=pairing.anchor_number
+        terms, tzid, anchor_day, now, until=end, first_number=pairing.anchor_number
     )
     return len(wanted)
 
