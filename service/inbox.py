@@ -89,15 +89,16 @@ async def process_inbound(ctx: AppContext, inbound_id: int) -> InboundStatus | N
     now = ctx.clock.now()
     try:
         async with transaction() as connection:
-            # The claim and the effects commit together: whoever updates the pending row owns it.
-            claimed = (
-                await InboundMessage.filter(id=inbound_id, status=InboundStatus.PENDING)
+            # The claim and the effects commit together: whoever locks the pending row owns it
+            # (another worker waits for the lock, then finds it no longer pending).
+            row = await (
+                InboundMessage.filter(id=inbound_id, status=InboundStatus.PENDING)
+                .select_for_update()
                 .using_db(connection)
-                .update(status=InboundStatus.PROCESSED, processed_at=now)
+                .first()
             )
-            if not claimed:
+            if row is None:
                 return None
-            row = await InboundMessage.get(id=inbound_id, using_db=connection)
             parsed = parse_message(bytes(row.raw_bytes))
             outcome = await _decide(ctx, connection, outbox, row, parsed, now)
             private: dict[str, Any] = {}
@@ -112,6 +113,7 @@ async def process_inbound(ctx: AppContext, inbound_id: int) -> InboundStatus | N
                 .using_db(connection)
                 .update(
                     status=outcome.status,
+                    processed_at=now,
                     kind=parsed.kind,
                     reason="private reply" if outcome.private else outcome.reason,
                     from_addr=(parsed.from_addr or "")[:254] or None,
@@ -255,8 +257,12 @@ async def _decide(
     person = await Person.get_or_none(id=token.person_id, using_db=connection)
     # Lock the pairing: both people may answer at once, and each answer reads and rewrites
     # its terms (PostgreSQL takes the row lock; SQLite serialises writers anyway).
-    pairing = (
-        await Pairing.filter(id=token.pairing_id).select_for_update().using_db(connection).first()
+    pairing = await (
+        Pairing.filter(id=token.pairing_id)
+        .select_related("program")
+        .select_for_update(of=("pairing",))  # not the program's row: every reply reads it
+        .using_db(connection)
+        .first()
     )
     if person is None or pairing is None:
         return Outcome(InboundStatus.IGNORED, "token names a pairing that no longer exists")
@@ -309,7 +315,15 @@ async def _decide(
             connection, outbox, pairing, person, parsed, row, now, answered_version=version
         )
     return await general_reply(
-        connection, outbox, pairing, person, parsed, row, now, topic=token.topic
+        connection,
+        outbox,
+        pairing,
+        person,
+        parsed,
+        row,
+        now,
+        topic=token.topic,
+        program=pairing.program,
     )
 
 

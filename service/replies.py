@@ -400,11 +400,14 @@ async def general_reply(
     now: datetime,
     *,
     topic: str = "general",
+    program: Program | None = None,
 ) -> Outcome:
-    """Replies to meeting emails: agenda topics now; help; the rest is shown back."""
+    """Replies to meeting emails: agenda topics now; help; the rest is shown back.
+    `program` is the pairing's, when the caller has read it already."""
     role = "mentor" if person.id == pairing.mentor_id else "mentee"
     result = parse_commands(parsed.visible_text, "general")
-    program = await Program.get(id=pairing.program_id, using_db=connection)
+    if program is None:
+        program = await Program.get(id=pairing.program_id, using_db=connection)
     helps = [c for c in result.commands if c.name == "help"]
     if helps:
         # "help: <note>" goes to the program's coordinators, in confidence; "help" alone

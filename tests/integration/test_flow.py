@@ -6,6 +6,7 @@ real SMTP and IMAP servers.
 
 from __future__ import annotations
 
+import asyncio
 import mailbox
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -137,6 +138,23 @@ async def test_a_reply_is_applied_once_even_when_fetched_again(app: AppContext) 
     assert await InboundMessage.all().count() == 1
     assert await process_inbound(app, (await InboundMessage.get()).id) is None
     assert await OutboundMessage.filter(kind="understood").count() == 1
+
+
+async def test_two_workers_taking_the_same_reply_at_once_apply_it_once(app: AppContext) -> None:
+    await import_csv(app)
+    await send_due(app)
+    request = (await sent_to(app, "sam@university.example", "agreement_request"))[0]
+    deliver(app, reply_to(request, sender="sam@university.example", body="I agree"))
+    [inbound_id] = await store_fetched(app)
+    # Two transactions at once (on PostgreSQL, two connections): one holds the row, the
+    # other waits for it and then finds it handled.
+    statuses = await asyncio.gather(
+        process_inbound(app, inbound_id), process_inbound(app, inbound_id)
+    )
+    assert sorted(statuses, key=str) == [None, InboundStatus.PROCESSED]
+    assert await OutboundMessage.filter(kind="understood").count() == 1
+    pairing = await Pairing.get()
+    assert pairing.mentee_agreed_at is not None
 
 
 async def test_a_stranger_with_a_valid_token_changes_nothing_and_hears_once_a_day(
