@@ -8,13 +8,16 @@ meeting, a private action item or anything else of a performance conversation.
 
 from __future__ import annotations
 
+import heapq
 import io
 import logging
 from collections import Counter
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
+from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
 from tortoise.functions import Max
@@ -26,6 +29,7 @@ from service.domain.digest import (
     Attention,
     PairSummary,
     Period,
+    attention_order,
     digest_period,
     needing_attention,
 )
@@ -59,7 +63,12 @@ PROMPT_KINDS = ("agenda_request", "after_meeting")
 NAME = "Program coordinator"
 ACTIVE_STATES = (PairingState.ACTIVE, PairingState.REEVALUATING, PairingState.CLOSING)
 TABLE_ROWS = 60
+# The most urgent pairings named in a digest; the rest are counted ("and 140 more").
+ATTENTION_ROWS = 100
 CHART_WEEKS = 12
+# Pairings read at a time: a statement names at most this many (a database takes some
+# 32,000 values a statement, a program may have 100,000 pairings).
+CHUNK = 1000
 
 
 def coordinator_address(outbox: OutboxWriter, coordinator: Coordinator, topic: str) -> str:
@@ -191,25 +200,42 @@ class DigestContent:
 
 
 async def program_digest(program: Program, period: Period, now: datetime) -> DigestContent:
-    pairings = await Pairing.filter(program_id=program.id).select_related("mentor", "mentee")
-    summaries = await summarise(pairings, period, now)
-    attention = needing_attention(list(summaries.values()), now)
-    ids = [p.id for p in pairings]
-    by_state: dict[str, int] = {}
-    for pairing in pairings:
-        by_state[pairing.state.value] = by_state.get(pairing.state.value, 0) + 1
-    # One read of the meetings for the chart's weeks and the period (a monthly digest's
-    # period can begin before them).
+    """What a coordinator reads about `program` for `period`.
+
+    The program is read a chunk of pairings at a time, and only what the email shows is
+    kept: the counts, the first rows of the table and the most urgent pairings. Memory and
+    the size of each statement stay the same however large the program.
+    """
+    until = min(period.end, now)
+    # Each chunk's meetings are read once for the chart's weeks and the period (a monthly
+    # digest's period can begin before them).
     since = min(period.start, period.end - timedelta(weeks=CHART_WEEKS))
-    meetings = await HeldMeetings.load(program.id, pairings, since, min(period.end, now))
-    weeks = weekly_meetings(meetings, period.end, now)
-    held, planned = meetings.count(period.start, min(period.end, now))
+    weeks = chart_weeks(period.end, now)
+    tally = MeetingTally([(period.start, until), *weeks])
+    by_state: Counter[str] = Counter()
+    total = overdue = flagged = 0
+    attention: list[Attention] = []
+    table: list[dict[str, Any]] = []
+    async for pairings in _in_chunks(program.id):
+        summaries = await summarise(pairings, period, now)
+        tally.add(await HeldMeetings.load(pairings, since, until))
+        total += len(pairings)
+        by_state.update(p.state.value for p in pairings)
+        overdue += sum(s.overdue for s in summaries.values())
+        found = needing_attention(list(summaries.values()), now)
+        flagged += len(found)
+        attention = heapq.nsmallest(ATTENTION_ROWS, [*attention, *found], key=attention_order)
+        table += [_table_row(summaries[p.id], p) for p in pairings[: TABLE_ROWS - len(table)]]
+    held, planned = tally.counts(0)
+    chart = [(start, *tally.counts(n)) for n, (start, _) in enumerate(weeks, start=1)]
     done = await Task.filter(
-        pairing_id__in=ids, private=False, done_at__gte=period.start, done_at__lt=period.end
+        pairing__program_id=program.id,
+        private=False,
+        done_at__gte=period.start,
+        done_at__lt=period.end,
     ).count()
-    overdue = sum(s.overdue for s in summaries.values())
     replies = await InboundMessage.filter(
-        pairing_id__in=ids,
+        pairing__program_id=program.id,
         status=InboundStatus.PROCESSED,
         received_at__gte=period.start,
         received_at__lt=period.end,
@@ -221,7 +247,7 @@ async def program_digest(program: Program, period: Period, now: datetime) -> Dig
         },
         "closed": await _closed_in(program, period),
         "numbers": {
-            "pairings": len(pairings),
+            "pairings": total,
             "by_state": [
                 {"state": state, "count": count} for state, count in sorted(by_state.items())
             ],
@@ -230,15 +256,32 @@ async def program_digest(program: Program, period: Period, now: datetime) -> Dig
             "done": done,
             "overdue": overdue,
             "replies": replies,
-            "attention": len(attention),
+            "attention": flagged,
         },
-        "chart_text": chart_text(weeks),
+        "chart_text": chart_text(chart),
         "attention": [_attention_row(a) for a in attention],
-        "table": [_table_row(summaries[p.id], p) for p in pairings[:TABLE_ROWS]],
-        "table_more": max(0, len(pairings) - TABLE_ROWS),
+        "attention_more": flagged - len(attention),
+        "table": table,
+        "table_more": total - len(table),
         "commands": COORDINATOR_HELP,
     }
-    return DigestContent(context, render_chart(weeks))
+    return DigestContent(context, render_chart(chart))
+
+
+async def _in_chunks(program_id: int) -> AsyncIterator[list[Pairing]]:
+    """The program's pairings in order, CHUNK at a time, with their mentor and mentee."""
+    after = 0
+    while True:
+        pairings = (
+            await Pairing.filter(program_id=program_id, id__gt=after)
+            .order_by("id")
+            .limit(CHUNK)
+            .select_related("mentor", "mentee")
+        )
+        if not pairings:
+            return
+        yield pairings
+        after = pairings[-1].id
 
 
 COORDINATOR_HELP = (
@@ -307,7 +350,7 @@ def _table_row(summary: PairSummary, pairing: Pairing) -> dict[str, Any]:
 async def summarise(
     pairings: list[Pairing], period: Period, now: datetime
 ) -> dict[int, PairSummary]:
-    """A few grouped queries for the whole program: no query per pairing."""
+    """A few grouped queries for all of `pairings` (a chunk of a program): none per pairing."""
     ids = [p.id for p in pairings]
     if not ids:
         return {}
@@ -328,20 +371,7 @@ async def summarise(
         pairing_id__in=ids, private=False, state=TaskState.OPEN, due_date__lt=now.date()
     ).values_list("pairing_id", flat=True)
     overdue = Counter(cast(list[int], overdue_rows))
-    last_reply = dict(
-        await InboundMessage.filter(pairing_id__in=ids, status=InboundStatus.PROCESSED)
-        .annotate(last=Max("received_at"))
-        .group_by("person_id")
-        .values_list("person_id", "last")
-    )
-    prompts = await OutboundMessage.filter(
-        pairing_id__in=ids, kind__in=PROMPT_KINDS, status=OutboundStatus.SENT
-    ).values_list("pairing_id", "person_id", "sent_at")
-    silent: dict[tuple[int, int], int] = {}
-    for pairing_id, person_id, sent_at in prompts:
-        replied = last_reply.get(person_id)
-        if sent_at is not None and (replied is None or sent_at > replied):
-            silent[(pairing_id, person_id)] = silent.get((pairing_id, person_id), 0) + 1
+    silent = await _unanswered_prompts(ids)
     notes: dict[int, list[str]] = {}
     for pairing_id, text in await HelpNote.filter(
         pairing_id__in=ids, created_at__gte=period.start, created_at__lt=period.end
@@ -378,20 +408,44 @@ async def summarise(
     return result
 
 
+async def _unanswered_prompts(ids: list[int]) -> dict[tuple[int, int], int]:
+    """(pairing, person): the prompts sent in the pairing since the person last replied in it.
+
+    Counted by the database: a pairing's prompts and a person's replies are found through
+    their indexes, however long the program has run. The values are integers and the
+    service's own constants, written into the statement.
+    """
+    sql = f"""
+        SELECT o.pairing_id, o.person_id, COUNT(*) AS prompts
+        FROM "outbound_message" o
+        WHERE o.pairing_id IN ({", ".join(str(int(i)) for i in ids)})
+          AND o.kind IN ({", ".join(f"'{kind}'" for kind in PROMPT_KINDS)})
+          AND o.status = '{OutboundStatus.SENT.value}'
+          AND o.person_id IS NOT NULL
+          AND NOT EXISTS (
+              SELECT 1 FROM "inbound_message" i
+              WHERE i.pairing_id = o.pairing_id AND i.person_id = o.person_id
+                AND i.status = '{InboundStatus.PROCESSED.value}'
+                AND i.received_at >= o.sent_at
+          )
+        GROUP BY o.pairing_id, o.person_id
+    """
+    rows = await connections.get("default").execute_query_dict(sql)
+    return {(int(r["pairing_id"]), int(r["person_id"])): int(r["prompts"]) for r in rows}
+
+
 @dataclass(frozen=True)
 class HeldMeetings:
-    """A program's held meetings over a stretch of time, read once, and each active
+    """Some pairings' held meetings over a stretch of time, read once, and each active
     pairing's agreed interval: enough to count held against planned for any part of it."""
 
     ends: list[datetime]
     cadences: list[tuple[datetime, int]]  # (signed at, days between meetings)
 
     @classmethod
-    async def load(
-        cls, program_id: int, pairings: list[Pairing], start: datetime, end: datetime
-    ) -> HeldMeetings:
+    async def load(cls, pairings: list[Pairing], start: datetime, end: datetime) -> HeldMeetings:
         where = {
-            "pairing__program_id": program_id,
+            "pairing_id__in": [p.id for p in pairings],
             "private": False,
             "cancelled": False,
             "ends_at__gte": start,
@@ -410,28 +464,42 @@ class HeldMeetings:
         ]
         return cls([ends for id_, ends in rows if id_ not in declined], cadences)
 
-    def count(self, start: datetime, end: datetime) -> tuple[int, int]:
+    def count(self, start: datetime, end: datetime) -> tuple[int, float]:
         """Meetings held in [start, end) against those the agreed cadences plan for it."""
         if end <= start:
-            return 0, 0
+            return 0, 0.0
         held = sum(1 for ends in self.ends if start <= ends < end)
         planned = sum(
             (end - max(start, signed)).total_seconds() / 86400 / days
             for signed, days in self.cadences
             if max(start, signed) < end
         )
-        return held, round(planned)
+        return held, planned
 
 
-def weekly_meetings(
-    held: HeldMeetings, end: datetime, now: datetime
-) -> list[tuple[datetime, int, int]]:
-    """(week start, held, planned) for the weeks before `end`, oldest first."""
-    weeks = []
-    for back in range(CHART_WEEKS, 0, -1):
-        start = end - timedelta(weeks=back)
-        weeks.append((start, *held.count(start, min(start + timedelta(weeks=1), now))))
-    return weeks
+class MeetingTally:
+    """Held and planned meetings in fixed stretches of time, summed over a program's chunks."""
+
+    def __init__(self, stretches: list[tuple[datetime, datetime]]) -> None:
+        self.stretches = stretches
+        self.held = [0] * len(stretches)
+        self.planned = [0.0] * len(stretches)
+
+    def add(self, meetings: HeldMeetings) -> None:
+        for n, (start, end) in enumerate(self.stretches):
+            held, planned = meetings.count(start, end)
+            self.held[n] += held
+            self.planned[n] += planned
+
+    def counts(self, n: int) -> tuple[int, int]:
+        """Held and planned (rounded) in the `n`th stretch."""
+        return self.held[n], round(self.planned[n])
+
+
+def chart_weeks(end: datetime, now: datetime) -> list[tuple[datetime, datetime]]:
+    """The chart's weeks before `end`, oldest first: (start, end), none beyond `now`."""
+    starts = [end - timedelta(weeks=back) for back in range(CHART_WEEKS, 0, -1)]
+    return [(start, min(start + timedelta(weeks=1), now)) for start in starts]
 
 
 def chart_text(weeks: list[tuple[datetime, int, int]]) -> str:

@@ -388,7 +388,8 @@ class OutboundMessage(Model):
 
     class Meta:
         table = "outbound_message"
-        indexes = (("status", "not_before"),)
+        # A pairing's prompts, for the digest's count of those left unanswered.
+        indexes = (("status", "not_before"), ("pairing_id", "kind"))
 
 
 class InboundMessage(Model):
@@ -418,7 +419,8 @@ class InboundMessage(Model):
 
     class Meta:
         table = "inbound_message"
-        indexes = (("status", "received_at"),)
+        # A person's replies in a pairing, for the digest's count of prompts left unanswered.
+        indexes = (("status", "received_at"), ("pairing_id", "person_id", "received_at"))
 
 
 class Refusal(Model):

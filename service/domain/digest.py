@@ -143,9 +143,12 @@ def digest_flags(pair: PairSummary, now: datetime) -> list[Flag]:
     return sorted(flags, key=lambda f: f.urgency)
 
 
+def attention_order(item: Attention) -> tuple[int, int, int]:
+    """The most urgent first; among equals, the one with more flags, then by number."""
+    return item.urgency, -len(item.flags), item.pair.number
+
+
 def needing_attention(pairs: list[PairSummary], now: datetime) -> list[Attention]:
     """The pairings that need a person, most urgent first (then by number)."""
     flagged = [Attention(p, tuple(digest_flags(p, now))) for p in pairs]
-    return sorted(
-        (a for a in flagged if a.flags), key=lambda a: (a.urgency, -len(a.flags), a.pair.number)
-    )
+    return sorted((a for a in flagged if a.flags), key=attention_order)

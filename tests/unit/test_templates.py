@@ -248,6 +248,7 @@ def context(kind: str) -> dict[str, Any]:
                     "reasons": ["asked for help: we <never> meet"],
                 }
             ],
+            "attention_more": 140,
             "table": [
                 {
                     "number": 12,
