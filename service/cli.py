@@ -68,9 +68,20 @@ def import_pairs(
     loop.run(run())
 
 
+# Pairings read and printed at a time by `status`: a program may have 100,000.
+STATUS_CHUNK = 1000
+
+
 @app.command()
-def status() -> None:
-    """Programs and pairings, with their states."""
+def status(
+    pairings: Annotated[
+        int,
+        typer.Option("--pairings", min=0, help="How many pairings to list, by number (0: all)."),
+    ] = 50,
+) -> None:
+    """Programs and their pairings by state, the first pairings, and the outbox by status."""
+    from tortoise.functions import Count
+
     from service.models import OutboundMessage, Pairing, Program
 
     settings = _settings()
@@ -79,32 +90,62 @@ def status() -> None:
         await db.init(settings.resolved_database_url)
         try:
             programs = Table(title="Programs")
-            for column in ("id", "program", "pairings", "coordinator"):
+            for column in ("id", "program", "pairings", "by state", "coordinator"):
                 programs.add_column(column)
             for program in await Program.all().order_by("id"):
-                count = await Pairing.filter(program_id=program.id).count()
+                states = await (
+                    Pairing.filter(program_id=program.id)
+                    .annotate(n=Count("id"))
+                    .group_by("state")
+                    .values_list("state", "n")
+                )
                 programs.add_row(
-                    str(program.id), program.name, str(count), program.coordinator_email or "-"
+                    str(program.id),
+                    program.name,
+                    str(sum(int(n) for _, n in states)),
+                    ", ".join(f"{n} {state}" for state, n in sorted(states)) or "-",
+                    program.coordinator_email or "-",
                 )
             console.print(programs)
-            pairings = Table(title="Pairings")
-            for column in ("#", "program", "mentor", "mentee", "state", "since"):
-                pairings.add_column(column)
-            query = Pairing.all().order_by("id").prefetch_related("program", "mentor", "mentee")
-            for pairing in await query:
-                pairings.add_row(
-                    str(pairing.id),
-                    pairing.program.name,
-                    pairing.mentor.name,
-                    pairing.mentee.name,
-                    pairing.state.value,
-                    pairing.created_at.date().isoformat(),
+            total = await Pairing.all().count()
+            wanted = pairings or total
+            listed = after = 0
+            while listed < wanted:
+                rows = await (
+                    Pairing.filter(id__gt=after)
+                    .order_by("id")
+                    .limit(min(STATUS_CHUNK, wanted - listed))
+                    .select_related("program", "mentor", "mentee")
                 )
-            console.print(pairings)
-            by_status: dict[str, int] = {}
-            for row_status in await OutboundMessage.all().values_list("status", flat=True):
-                by_status[str(row_status)] = by_status.get(str(row_status), 0) + 1
-            summary = ", ".join(f"{k}: {v}" for k, v in sorted(by_status.items())) or "empty"
+                if not rows:
+                    break
+                table = Table(title=None if listed else "Pairings", show_header=not listed)
+                for column in ("#", "program", "mentor", "mentee", "state", "since"):
+                    table.add_column(column)
+                for pairing in rows:
+                    table.add_row(
+                        str(pairing.id),
+                        pairing.program.name,
+                        pairing.mentor.name,
+                        pairing.mentee.name,
+                        pairing.state.value,
+                        pairing.created_at.date().isoformat(),
+                    )
+                console.print(table)
+                listed += len(rows)
+                after = rows[-1].id
+            if listed < total:
+                console.print(
+                    f"… and {total - listed} more pairings: "
+                    "`mentormail status --pairings 0` lists them all."
+                )
+            by_status = await (
+                OutboundMessage.all()
+                .annotate(n=Count("id"))
+                .group_by("status")
+                .values_list("status", "n")
+            )
+            summary = ", ".join(f"{k}: {v}" for k, v in sorted(by_status)) or "empty"
             console.print(f"Outbox: {summary}")
         finally:
             await db.close()

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
+
+from tortoise import connections
+
+from bench.tick import populate
+from service.app import AppContext
 
 HEADER = (
     "program,mentor_name,mentor_email,mentor_timezone,mentee_name,mentee_email,"
@@ -17,13 +24,17 @@ ROW = (
 )
 
 
-def mentormail(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def mentormail(
+    tmp_path: Path, *args: str, database_url: str | None = None
+) -> subprocess.CompletedProcess[str]:
     env = {
         k: v
         for k, v in os.environ.items()
         if k not in ("DATABASE_URL", "REDIS_URL", "SMTP_URL", "IMAP_URL")
     }
     env["MENTORMAIL_DATA_DIR"] = str(tmp_path / "var")
+    if database_url:
+        env["DATABASE_URL"] = database_url
     env["COLUMNS"] = "200"
     return subprocess.run(
         [sys.executable, "-m", "service", *args],
@@ -48,6 +59,26 @@ def test_import_then_status_then_reimport(tmp_path: Path) -> None:
     assert status.returncode == 0, status.stderr
     assert "Hematology 2027" in status.stdout and "agreeing" in status.stdout
     assert "pending: 2" in status.stdout
+
+
+async def test_status_of_a_program_of_forty_thousand_pairings(
+    app: AppContext, database_url: str, tmp_path: Path
+) -> None:
+    """More pairings than PostgreSQL's client takes values in one statement."""
+    dialect = connections.get("default").capabilities.dialect
+    await populate(40_000, 0, postgres=dialect == "postgres")
+    shown = await asyncio.to_thread(mentormail, tmp_path, "status", database_url=database_url)
+    assert shown.returncode == 0, shown.stderr[-2000:]
+    assert "│ Bench tick │ 40000    │ 40000 active │" in shown.stdout
+    listed = re.findall(r"^│ (\d+) +│ Bench tick +│ Dr\. Mentor", shown.stdout, re.M)
+    assert listed == [str(n) for n in range(1, 51)]
+    assert "… and 39950 more pairings: `mentormail status --pairings 0`" in shown.stdout
+    assert "Outbox: empty" in shown.stdout
+    some = await asyncio.to_thread(
+        mentormail, tmp_path, "status", "--pairings", "1200", database_url=database_url
+    )
+    listed = re.findall(r"^│ (\d+) +│ Bench tick +│ Dr\. Mentor", some.stdout, re.M)
+    assert listed == [str(n) for n in range(1, 1201)]  # across two chunks, in order
 
 
 def test_a_program_s_digest_time_is_set_from_the_command_line(tmp_path: Path) -> None:
