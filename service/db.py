@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+import sqlite3
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
+import asyncpg
 from tortoise import Tortoise
 from tortoise.backends.base.executor import EXECUTOR_CACHE
+from tortoise.exceptions import DBConnectionError
 from tortoise.migrations.api import migrate as run_migrations
 from tortoise.transactions import in_transaction
 
@@ -28,6 +31,12 @@ def _synchronous(value: str) -> str:
     return value.upper()
 
 
+def _busy_timeout(value: str) -> int:
+    if not value.isdigit():
+        raise ValueError("DATABASE_URL: busy_timeout must be a number of milliseconds")
+    return int(value)
+
+
 def tortoise_config(database_url: str) -> dict[str, Any]:
     if database_url.startswith("sqlite://"):
         path, _, query = database_url.removeprefix("sqlite://").partition("?")
@@ -42,7 +51,7 @@ def tortoise_config(database_url: str) -> dict[str, Any]:
             "credentials": {
                 "file_path": path,
                 "journal_mode": "WAL",
-                "busy_timeout": 10_000,
+                "busy_timeout": _busy_timeout(options.get("busy_timeout", "10000")),
                 # FULL: a commit survives a power cut, so a reply acknowledged on the mail
                 # server after its commit is never lost. Throwaway data (the demo) may ask
                 # for NORMAL with `?synchronous=NORMAL`.
@@ -84,6 +93,46 @@ async def close() -> None:
     # Tortoise caches compiled INSERTs by connection *name*, not by dialect: without this, a
     # process that moves from SQLite to PostgreSQL (the tests do) sends SQLite's SQL there.
     EXECUTOR_CACHE.clear()
+
+
+# PostgreSQL's errors that pass by themselves: classes of a connection lost (08), a
+# transaction rolled back for a deadlock or a serialization conflict (40), too many
+# connections (53); a server shutting down or starting (57P01-57P03) and a lock not
+# available (55P03). Not a statement cancelled for its time: the same one would be again.
+_PASSING_CLASSES = ("08", "40", "53")
+_PASSING_STATES = ("57P01", "57P02", "57P03", "55P03")
+
+
+def _causes(exc: BaseException) -> Iterator[BaseException]:
+    """The error, what caused it, and an error it wraps as its argument (as the ORM does)."""
+    seen: set[int] = set()
+    pending: list[BaseException] = [exc]
+    while pending:
+        error = pending.pop()
+        if id(error) in seen:
+            continue
+        seen.add(id(error))
+        yield error
+        pending += [e for e in (error.__cause__, error.__context__) if e is not None]
+        pending += [a for a in error.args if isinstance(a, BaseException)]
+
+
+def transient(exc: BaseException) -> bool:
+    """Whether a database error will pass by itself: the database was busy (a SQLite writer
+    held the lock past the busy timeout, a deadlock) or away (a lost connection). Work that
+    failed so is tried again later rather than given up."""
+    for error in _causes(exc):
+        if isinstance(error, ConnectionError | TimeoutError | DBConnectionError):
+            return True
+        if isinstance(error, asyncpg.exceptions.ConnectionDoesNotExistError):
+            return True
+        if isinstance(error, sqlite3.OperationalError) and "locked" in str(error):
+            return True
+        if isinstance(error, asyncpg.PostgresError):
+            state = str(getattr(error, "sqlstate", "") or "")
+            if state[:2] in _PASSING_CLASSES or state in _PASSING_STATES:
+                return True
+    return False
 
 
 @asynccontextmanager

@@ -16,7 +16,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from service.answers import calendar_answer
 from service.app import AppContext
 from service.coordinators import coordinator_mail
-from service.db import transaction
+from service.db import transaction, transient
 from service.deliverability import apply_bounce, heard_from
 from service.domain.commands import parse_commands
 from service.mail.authentication import dmarc_failed
@@ -84,7 +84,8 @@ async def store_fetched(ctx: AppContext) -> list[int]:
 
 
 async def process_inbound(ctx: AppContext, inbound_id: int) -> InboundStatus | None:
-    """Apply one stored message. Returns None when it was already handled."""
+    """Apply one stored message. Returns None when it was already handled, PENDING when the
+    database was busy or away (it is tried again later)."""
     outbox = OutboxWriter(ctx.settings, ctx.secret)
     now = ctx.clock.now()
     try:
@@ -123,6 +124,16 @@ async def process_inbound(ctx: AppContext, inbound_id: int) -> InboundStatus | N
                 )
             )
     except Exception as exc:
+        if transient(exc):
+            # The database was busy or away: nothing was applied, the message stays pending
+            # and the tick queues it again.
+            log.warning(
+                "inbound %s left pending: the database was busy or away (%s)",
+                inbound_id,
+                type(exc).__name__,
+            )
+            ctx.count("inbound_deferred")
+            return InboundStatus.PENDING
         # A fault of ours: the message keeps its raw bytes and the reason, the worker goes on.
         row = await InboundMessage.get(id=inbound_id)
         if _about_private_matter(ctx, bytes(row.raw_bytes)):

@@ -1,4 +1,5 @@
-"""Two workers on one SQLite file take turns at writing instead of failing."""
+"""Two workers on one SQLite file take turns at writing instead of failing, and a reply that
+finds the file locked for too long is tried again rather than given up."""
 
 from __future__ import annotations
 
@@ -9,7 +10,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from service import db
-from service.models import Program
+from service.app import AppContext
+from service.clock import ManualClock
+from service.inbox import process_inbound
+from service.mail.local import DirOutgoing, MaildirIncoming
+from service.models import InboundMessage, InboundStatus, Program
+from tests.integration.conftest import SERVICE_ADDRESS, make_settings
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 
@@ -51,4 +57,60 @@ async def test_a_transaction_that_reads_then_writes_outlasts_another_writer(
         names = set(await Program.all().values_list("name", flat=True))
         assert names == {"Written by this worker", "Written by the other worker"}
     finally:
+        await db.close()
+
+
+def _hold_the_write_lock(path: Path, held: threading.Event, release: threading.Event) -> None:
+    """Another process's long write: it holds the lock until told to let go."""
+    connection = sqlite3.connect(path, timeout=10, isolation_level=None)
+    try:
+        connection.execute("BEGIN IMMEDIATE")
+        held.set()
+        release.wait(30)
+        connection.execute("COMMIT")
+    finally:
+        connection.close()
+
+
+async def test_a_reply_that_finds_the_database_locked_waits_and_is_applied_later(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "shared.sqlite3"
+    url = f"sqlite://{path}?busy_timeout=200"  # short, so that the lock outlasts it
+    await db.init(url)
+    settings = make_settings(tmp_path / "data", url)
+    app = AppContext(
+        settings=settings,
+        clock=ManualClock(NOW),
+        secret=settings.resolved_secret(),
+        outgoing=DirOutgoing(tmp_path / "outbox"),
+        incoming=MaildirIncoming(tmp_path / "inbox"),
+    )
+    raw = (
+        b"From: Sam <sam@university.example>\r\nTo: " + SERVICE_ADDRESS.encode() + b"\r\n"
+        b"Subject: Hello\r\nMessage-ID: <hello-1@university.example>\r\n\r\nHello there.\r\n"
+    )
+    try:
+        row = await InboundMessage.create(
+            message_id="<hello-1@university.example>", raw_bytes=raw, received_at=NOW
+        )
+        held, release = threading.Event(), threading.Event()
+        other = threading.Thread(target=_hold_the_write_lock, args=(path, held, release))
+        other.start()
+        try:
+            assert await asyncio.to_thread(held.wait, 5)
+            assert await process_inbound(app, row.id) == InboundStatus.PENDING
+        finally:
+            release.set()
+            await asyncio.to_thread(other.join, 15)
+        kept = await InboundMessage.get(id=row.id)
+        assert kept.status == InboundStatus.PENDING and kept.reason is None
+        assert bytes(kept.raw_bytes) == raw
+        # The lock is gone: the next try applies it.
+        status = await process_inbound(app, row.id)
+        assert status not in (None, InboundStatus.PENDING, InboundStatus.FAILED), status
+        assert (await InboundMessage.get(id=row.id)).status == status
+    finally:
+        await app.outgoing.close()
+        await app.incoming.close()
         await db.close()
