@@ -80,7 +80,6 @@ class PairSummary:
     signed_at: datetime | None = None
     last_held: datetime | None = None  # the end of the last meeting held (not private)
     declined: int = 0  # upcoming meetings someone declined in their calendar
-    unanswered_invitations: int = 0  # meetings within a week that nobody answered
     silent: tuple[tuple[str, int], ...] = ()  # (who, prompts in a row without a reply)
     overdue: int = 0  # action items past their date (private ones never counted)
     disabled: tuple[str, ...] = ()  # who no longer gets mail: their address bounced
@@ -124,10 +123,6 @@ def digest_flags(pair: PairSummary, now: datetime) -> list[Flag]:
             flags.append(Flag(2, f"no meeting held for {_weeks(quiet)} (agreed: {pair.cadence})"))
     if pair.declined:
         flags.append(Flag(3, f"{pair.declined} upcoming meeting(s) declined"))
-    if pair.unanswered_invitations:
-        flags.append(
-            Flag(3, f"{pair.unanswered_invitations} meeting(s) this week with no calendar answer")
-        )
     for who, count in pair.silent:
         if count >= SILENT_PROMPTS:
             flags.append(Flag(3, f"no reply from {who} to the last {count} prompts"))
