@@ -12,6 +12,7 @@ from typing import Any
 from tortoise.expressions import F, Q
 
 from service.app import AppContext
+from service.db import transient
 from service.deliverability import NOT_SENT
 from service.mail.kinds import log_kind
 from service.mail.transport import SendError
@@ -85,6 +86,10 @@ async def _stopped_addresses(batch: list[Claimed]) -> set[str]:
 # again (with the same Message-ID), never more. Ten keeps that to a few people's second copy
 # and costs a twentieth of a millisecond an email.
 ACK_EVERY = 10
+# Marking rows sent is tried again while the database is busy or away (seconds between
+# tries, about a minute in all): given up, those rows would go out again once their claim
+# ran out.
+ACK_RETRY_DELAYS = (0.5, 1.0, 2.0, 4.0, 8.0, 15.0, 30.0)
 
 
 class _Acknowledgements:
@@ -101,13 +106,29 @@ class _Acknowledgements:
 
     async def flush(self) -> None:
         rows, self.rows = self.rows, []
-        if rows:
-            await OutboundMessage.filter(id__in=[row.id for row in rows]).update(
-                status=OutboundStatus.SENT,
-                sent_at=self.ctx.clock.now(),
-                attempts=F("attempts") + 1,
-                claimed_until=None,
-            )
+        if not rows:
+            return
+        ids = [row.id for row in rows]
+        for delay in (*ACK_RETRY_DELAYS, None):
+            try:
+                await OutboundMessage.filter(id__in=ids).update(
+                    status=OutboundStatus.SENT,
+                    sent_at=self.ctx.clock.now(),
+                    attempts=F("attempts") + 1,
+                    claimed_until=None,
+                )
+                return
+            except Exception as exc:
+                if delay is None or not transient(exc):
+                    raise
+                log.warning(
+                    "outbound %s: marking them sent waits %.1f s, the database is busy or "
+                    "away (%s)",
+                    ",".join(map(str, ids)),
+                    delay,
+                    type(exc).__name__,
+                )
+                await asyncio.sleep(delay)
 
 
 async def send_due(ctx: AppContext, limit: int | None = None) -> int:

@@ -1,12 +1,14 @@
 """Two workers on one SQLite file take turns at writing instead of failing, and a reply that
-finds the file locked for too long is tried again rather than given up."""
+finds the file locked for too long is tried again rather than given up, as is marking mail
+sent."""
 
 from __future__ import annotations
 
 import asyncio
 import sqlite3
 import threading
-from datetime import UTC, datetime
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from service import db
@@ -14,7 +16,14 @@ from service.app import AppContext
 from service.clock import ManualClock
 from service.inbox import process_inbound
 from service.mail.local import DirOutgoing, MaildirIncoming
-from service.models import InboundMessage, InboundStatus, Program
+from service.models import (
+    InboundMessage,
+    InboundStatus,
+    OutboundMessage,
+    OutboundStatus,
+    Program,
+)
+from service.sender import send_due
 from tests.integration.conftest import SERVICE_ADDRESS, make_settings
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
@@ -112,5 +121,68 @@ async def test_a_reply_that_finds_the_database_locked_waits_and_is_applied_later
         assert (await InboundMessage.get(id=row.id)).status == status
     finally:
         await app.outgoing.close()
+        await app.incoming.close()
+        await db.close()
+
+
+class _LockedAfterSending(DirOutgoing):
+    """The real folder transport; once a message is handed over, another process takes the
+    write lock for a second, as a long import would, before the sender can mark it sent."""
+
+    def __init__(self, directory: Path, database: Path) -> None:
+        super().__init__(directory)
+        self.database = database
+        self.holder: threading.Thread | None = None
+
+    async def send(self, raw: bytes, mail_from: str, rcpt_to: Sequence[str]) -> dict[str, str]:
+        answer = await super().send(raw, mail_from, rcpt_to)
+        if self.holder is None:
+            held, release = threading.Event(), threading.Event()
+            self.holder = threading.Thread(
+                target=_hold_the_write_lock, args=(self.database, held, release)
+            )
+            self.holder.start()
+            assert await asyncio.to_thread(held.wait, 5)
+            threading.Timer(1.0, release.set).start()
+        return answer
+
+
+async def test_mail_handed_over_while_the_database_is_locked_is_marked_sent_once_it_frees(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "shared.sqlite3"
+    url = f"sqlite://{path}?busy_timeout=200"
+    await db.init(url)
+    settings = make_settings(tmp_path / "data", url)
+    clock = ManualClock(NOW)
+    outgoing = _LockedAfterSending(tmp_path / "outbox", path)
+    app = AppContext(
+        settings=settings,
+        clock=clock,
+        secret=settings.resolved_secret(),
+        outgoing=outgoing,
+        incoming=MaildirIncoming(tmp_path / "inbox"),
+    )
+    try:
+        row = await OutboundMessage.create(
+            dedupe_key="hello:1",
+            kind="nudge",
+            message_id="<hello-1@mentormail.example>",
+            mail_from=SERVICE_ADDRESS,
+            recipients=["sam@university.example"],
+            raw_bytes=b"Message-ID: <hello-1@mentormail.example>\r\nSubject: Hello\r\n\r\nHi.\r\n",
+            not_before=NOW,
+            created_at=NOW,
+        )
+        assert await send_due(app) == 1
+        assert outgoing.holder is not None
+        await asyncio.to_thread(outgoing.holder.join, 15)
+        sent = await OutboundMessage.get(id=row.id)
+        assert sent.status == OutboundStatus.SENT and sent.attempts == 1
+        # Long after its claim would have run out, nothing goes out a second time.
+        clock.set(NOW + timedelta(hours=1))
+        assert await send_due(app) == 0
+        assert len(list((tmp_path / "outbox").glob("*.eml"))) == 1
+    finally:
         await app.incoming.close()
         await db.close()
