@@ -83,6 +83,8 @@ def coordinator_address(outbox: OutboxWriter, coordinator: Coordinator, topic: s
 async def digests_due(outbox: OutboxWriter, now: datetime) -> int:
     """Queue each coordinator's digest for the period that has come; returns how many."""
     queued = 0
+    # Coordinators of one program who get it as often read the same digest: made once.
+    made: dict[tuple[int, datetime, datetime], DigestContent] = {}
     coordinators = await Coordinator.exclude(digest_every=DigestEvery.OFF).select_related("program")
     for coordinator in coordinators:
         program = coordinator.program
@@ -99,7 +101,10 @@ async def digests_due(outbox: OutboxWriter, now: datetime) -> int:
         key = f"digest:coordinator:{coordinator.id}:{period.key}"
         if await OutboundMessage.filter(dedupe_key=key).exists():
             continue
-        queued += await send_digest(outbox, coordinator, program, period, key, now)
+        which = (program.id, period.start, period.end)
+        if which not in made:
+            made[which] = await program_digest(program, period, now)
+        queued += await send_digest(outbox, coordinator, program, period, key, now, made[which])
     return queued
 
 
@@ -110,11 +115,16 @@ async def send_digest(
     period: Period,
     key: str,
     now: datetime,
+    content: DigestContent,
 ) -> int:
+    # Made before the transaction: on SQLite a transaction holds the write lock, and reading
+    # a large program takes seconds.
     try:
         async with transaction() as connection:
             return int(
-                await queue_digest(connection, outbox, coordinator, program, period, key, now)
+                await queue_digest(
+                    connection, outbox, coordinator, program, period, key, now, content
+                )
             )
     except IntegrityError:
         return 0  # another worker queued this period's digest first
@@ -156,9 +166,11 @@ async def queue_digest(
     period: Period,
     key: str,
     now: datetime,
+    content: DigestContent | None = None,
 ) -> bool:
     """One coordinator's digest of `program` for `period`, into the outbox under `key`."""
-    content = await program_digest(program, period, now)
+    if content is None:
+        content = await program_digest(program, period, now)
     return await to_coordinator(
         connection,
         outbox,

@@ -63,7 +63,8 @@ async def test_a_digest_of_forty_thousand_pairings(app: AppContext) -> None:
     dialect = connections.get("default").capabilities.dialect
     await populate(PAIRINGS, 0, postgres=dialect == "postgres")
     program = await Program.get(name="Bench tick")
-    await Coordinator.create(program=program, email="pat@society.example", created_at=SIGNED)
+    for email in ("pat@society.example", "lee@society.example"):
+        await Coordinator.create(program=program, email=email, created_at=SIGNED)
     pairings = await Pairing.filter(program=program).order_by("id").select_related("mentee")
     first, silent, answered, last = pairings[0], pairings[5], pairings[6], pairings[-1]
     await prompts(silent)
@@ -76,10 +77,13 @@ async def test_a_digest_of_forty_thousand_pairings(app: AppContext) -> None:
         created_at=DIGEST_AT - timedelta(days=2),
     )
 
-    assert await digests_due(OutboxWriter(app.settings, app.secret), DIGEST_AT) == 1
+    assert await digests_due(OutboxWriter(app.settings, app.secret), DIGEST_AT) == 2
 
-    (raw,) = await OutboundMessage.filter(kind="digest").values_list("raw_bytes", flat=True)
-    message = parse(bytes(raw))
+    pat, lee = await OutboundMessage.filter(kind="digest").order_by("id")
+    assert (pat.recipients, lee.recipients) == (["pat@society.example"], ["lee@society.example"])
+    texts = [parse(bytes(row.raw_bytes)).get_body(preferencelist=("plain",)) for row in (pat, lee)]
+    assert str(texts[0]) == str(texts[1])  # the same digest for both
+    message = parse(bytes(pat.raw_bytes))
     assert "40000 pairings need you" in str(message["Subject"])
     body = message.get_body(preferencelist=("plain",))
     assert body is not None
