@@ -97,7 +97,8 @@ async def tick(ctx: dict[str, Any]) -> dict[str, int]:
 async def plan(app: AppContext) -> dict[str, int]:
     """One planning pass over what is due now: meetings, prompts, reminders, re-evaluations,
     check-backs, closings and digests. Its cost follows what is due, not the program's size
-    (digests aside: a digest reads its whole program, once a period)."""
+    (digests aside: a digest reads its whole program, a thousand pairings at a time, once a
+    period)."""
     issued = await plan_meetings(app)
     prompts = await plan_prompts(app)
     prompts += await plan_task_reminders(app)
