@@ -55,6 +55,11 @@ _COMMAND = re.compile(
 )
 _ATTEMPT = re.compile(r"^(?:nudge|pause|resume|close|details|digest|import)\b", re.IGNORECASE)
 MAX_CSV = 20 * 1024 * 1024
+# Pairs one email may import. An import is one transaction, applied by the job that reads the
+# email: much larger ones would outlast the job's time limit (and be tried again, for ever),
+# and on SQLite keep every other writer waiting. Larger rosters go in parts, or through the
+# `mentormail import` command, which has no such limit.
+EMAIL_IMPORT_ROWS = 5_000
 
 
 @dataclass
@@ -345,6 +350,7 @@ async def _import(
         p.name
         for p in await Program.filter(coordinators__email=coordinator.email).using_db(connection)
     }
+    imported = 0
     for name, data in files:
         roster = read_roster(data)
         foreign = sorted({row.program for row in roster.rows} - programs)
@@ -359,6 +365,15 @@ async def _import(
             if len(roster.errors) > 50:
                 answer.problems.append(f"… and {len(roster.errors) - 50} more")
             continue
+        if imported + len(roster.rows) > EMAIL_IMPORT_ROWS:
+            answer.problems.append(
+                f"{name}: nothing was imported: one email imports at most "
+                f"{EMAIL_IMPORT_ROWS:,} pairs, and this would make {imported + len(roster.rows):,}."
+                " Send it in parts (pairs already imported are left as they are), or ask"
+                " whoever runs the service to import it with `mentormail import`."
+            )
+            continue
+        imported += len(roster.rows)
         result = await import_roster(roster, outbox, now, connection=connection)
         answer.done.append(
             f"{name}: {len(result.created)} pairing(s) imported, {result.unchanged} already "

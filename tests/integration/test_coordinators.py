@@ -9,6 +9,7 @@ import asyncio
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 
+from service.coordinators import EMAIL_IMPORT_ROWS
 from service.domain.roster import read_roster
 from service.models import Coordinator, DigestEvery, OutboundMessage, Pairing, PairingState
 from service.outbox import OutboxWriter
@@ -151,6 +152,19 @@ async def test_an_import_by_email_and_strangers_who_try(live: Live) -> None:
     await live.run("poll_inbox", "send_outbox")
     assert "1 pairing(s) imported" in text_of(live.received(PAT, "coordinator_reply")[-1])
     assert live.received("kai@x.example", "agreement_request")
+    # A national roster is too large for one email: nothing is imported, and the answer says
+    # what to do instead.
+    large = COLUMNS + "".join(
+        f"Hematology 2027,Dr. Lee,lee@x.example,Asia/Tokyo,"
+        f"Mentee {n},mentee{n}@x.example,Asia/Tokyo,2027-02-01,monthly,Monday,10:00,\n"
+        for n in range(EMAIL_IMPORT_ROWS + 1)
+    )
+    await live.send(with_csv(large.encode(), PAT), PAT)
+    await live.run("poll_inbox", "send_outbox")
+    answer = " ".join(text_of(live.received(PAT, "coordinator_reply")[-1]).split())
+    assert "nothing was imported: one email imports at most 5,000 pairs" in answer
+    assert "`mentormail import`" in answer
+    assert await Pairing.all().count() == before + 1
 
     # A stranger's commands and import do nothing, and get one refusal a day however often.
     zoe_sam = await Pairing.get(mentor__email=ZOE)
