@@ -68,10 +68,6 @@ def import_pairs(
     loop.run(run())
 
 
-# Pairings read and printed at a time by `status`: a program may have 100,000.
-STATUS_CHUNK = 1000
-
-
 @app.command()
 def status(
     pairings: Annotated[
@@ -83,6 +79,7 @@ def status(
     from tortoise.functions import Count
 
     from service.models import OutboundMessage, Pairing, Program
+    from service.pairings import pairings_by_number
 
     settings = _settings()
 
@@ -109,16 +106,9 @@ def status(
             console.print(programs)
             total = await Pairing.all().count()
             wanted = pairings or total
-            listed = after = 0
-            while listed < wanted:
-                rows = await (
-                    Pairing.filter(id__gt=after)
-                    .order_by("id")
-                    .limit(min(STATUS_CHUNK, wanted - listed))
-                    .select_related("program", "mentor", "mentee")
-                )
-                if not rows:
-                    break
+            listed = 0
+            async for chunk in pairings_by_number(None, "program", "mentor", "mentee"):
+                rows = chunk[: wanted - listed]
                 table = Table(title=None if listed else "Pairings", show_header=not listed)
                 for column in ("#", "program", "mentor", "mentee", "state", "since"):
                     table.add_column(column)
@@ -133,7 +123,8 @@ def status(
                     )
                 console.print(table)
                 listed += len(rows)
-                after = rows[-1].id
+                if listed >= wanted:
+                    break
             if listed < total:
                 console.print(
                     f"… and {total - listed} more pairings: "

@@ -12,7 +12,6 @@ import heapq
 import io
 import logging
 from collections import Counter
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
@@ -53,6 +52,7 @@ from service.models import (
     TaskState,
 )
 from service.outbox import OutboxWriter, recipient_context
+from service.pairings import pairings_by_number
 
 log = logging.getLogger(__name__)
 
@@ -66,9 +66,6 @@ TABLE_ROWS = 60
 # The most urgent pairings named in a digest; the rest are counted ("and 140 more").
 ATTENTION_ROWS = 100
 CHART_WEEKS = 12
-# Pairings read at a time: a statement names at most this many (a database takes some
-# 32,000 values a statement, a program may have 100,000 pairings).
-CHUNK = 1000
 
 
 def coordinator_address(outbox: OutboxWriter, coordinator: Coordinator, topic: str) -> str:
@@ -228,7 +225,7 @@ async def program_digest(program: Program, period: Period, now: datetime) -> Dig
     total = overdue = flagged = 0
     attention: list[Attention] = []
     table: list[dict[str, Any]] = []
-    async for pairings in _in_chunks(program.id):
+    async for pairings in pairings_by_number(program.id, "mentor", "mentee"):
         summaries = await summarise(pairings, period, now)
         tally.add(await HeldMeetings.load(pairings, since, until))
         total += len(pairings)
@@ -278,22 +275,6 @@ async def program_digest(program: Program, period: Period, now: datetime) -> Dig
         "commands": COORDINATOR_HELP,
     }
     return DigestContent(context, render_chart(chart))
-
-
-async def _in_chunks(program_id: int) -> AsyncIterator[list[Pairing]]:
-    """The program's pairings in order, CHUNK at a time, with their mentor and mentee."""
-    after = 0
-    while True:
-        pairings = (
-            await Pairing.filter(program_id=program_id, id__gt=after)
-            .order_by("id")
-            .limit(CHUNK)
-            .select_related("mentor", "mentee")
-        )
-        if not pairings:
-            return
-        yield pairings
-        after = pairings[-1].id
 
 
 COORDINATOR_HELP = (
