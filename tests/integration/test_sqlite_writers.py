@@ -81,6 +81,36 @@ def _hold_the_write_lock(path: Path, held: threading.Event, release: threading.E
         connection.close()
 
 
+async def test_a_worker_waiting_for_the_write_lock_goes_on_with_its_other_work(
+    tmp_path: Path,
+) -> None:
+    """Statements inside a transaction run on the worker's own thread; waiting for another
+    process's lock must not: the worker's other jobs (mail going out, the inbox) go on."""
+    path = tmp_path / "shared.sqlite3"
+    await db.init(f"sqlite://{path}")
+    try:
+        held, release = threading.Event(), threading.Event()
+        other = threading.Thread(target=_hold_the_write_lock, args=(path, held, release))
+        other.start()
+        assert await asyncio.to_thread(held.wait, 5)
+
+        async def write() -> None:
+            async with db.transaction() as connection:
+                await Program.create(name="After the wait", created_at=NOW, using_db=connection)
+
+        writer = asyncio.create_task(write())
+        for _ in range(40):  # another job's steps while the writer waits for its turn
+            await asyncio.sleep(0.01)
+        assert not writer.done()
+        release.set()
+        await asyncio.wait_for(writer, 15)
+        await asyncio.to_thread(other.join, 15)
+        assert await Program.filter(name="After the wait").count() == 1
+    finally:
+        release.set()
+        await db.close()
+
+
 async def test_a_reply_that_finds_the_database_locked_waits_and_is_applied_later(
     tmp_path: Path,
 ) -> None:
