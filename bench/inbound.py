@@ -18,7 +18,7 @@ from imap_tools import MailBoxUnencrypted, MailMessageFlags
 from bench.common import RAW_RUNS, Timer, active_program, service
 from service import loop
 from service.clock import ManualClock
-from service.inbox import process_inbound, store_fetched
+from service.inbox import process_inbound_batch, store_fetched
 from service.models import InboundMessage, InboundStatus, OutboundMessage
 from service.outbox import wire_bytes
 from tests.mail import parse
@@ -80,8 +80,7 @@ async def _service(folder: Path, dovecot: Dovecot, pairs: int) -> tuple[int, flo
             stored = await store_fetched(app)
             if not stored:
                 break
-            for inbound_id in stored:
-                await process_inbound(app, inbound_id)
+            await process_inbound_batch(app, stored)
         seconds = timer.seconds
         applied = await InboundMessage.filter(status=InboundStatus.PROCESSED).count()
     return applied, seconds

@@ -10,7 +10,7 @@ from email.utils import format_datetime, getaddresses, make_msgid
 from pathlib import Path
 
 from service.app import AppContext
-from service.inbox import process_inbound, store_fetched
+from service.inbox import process_inbound_batch, store_fetched
 from service.sender import send_due
 from tests.mail import parse
 from tests.servers import Dovecot, private_dovecot
@@ -36,8 +36,7 @@ def sent_count(database: Path) -> int:
 async def process_all(app: AppContext) -> None:
     """Fetch, store and apply everything in the mailbox, then send every answer."""
     while stored := await store_fetched(app):
-        for inbound_id in stored:
-            await process_inbound(app, inbound_id)
+        await process_inbound_batch(app, stored)
     while await send_due(app):
         pass
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from bench.common import service
 from service.clock import ManualClock
-from service.inbox import process_inbound, store_fetched
+from service.inbox import process_inbound_batch, store_fetched
 from service.mail.imap import ImapIncoming
 from service.models import InboundMessage, InboundStatus
 
@@ -42,8 +42,7 @@ async def main(folder: Path, url: str, now: datetime) -> None:
             # again) stores nothing new and is not the end.
             quiet = 0 if stored or await app.incoming.fetch(1) else quiet + 1
             pending = await InboundMessage.filter(status=InboundStatus.PENDING).order_by("id")
-            for row in pending:
-                await process_inbound(app, row.id)
+            await process_inbound_batch(app, [row.id for row in pending])
 
 
 if __name__ == "__main__":

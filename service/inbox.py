@@ -1,10 +1,12 @@
-"""Inbound mail: store raw bytes first, then apply each message once, in its own transaction."""
+"""Inbound mail: store raw bytes first, then apply each message once (a batch of them in one
+transaction, each on its own should the batch fail)."""
 
 from __future__ import annotations
 
 import hashlib
 import logging
 import re
+from collections.abc import Sequence
 from datetime import datetime
 from email.parser import BytesHeaderParser
 from email.policy import compat32
@@ -90,70 +92,141 @@ async def process_inbound(ctx: AppContext, inbound_id: int) -> InboundStatus | N
     now = ctx.clock.now()
     try:
         async with transaction() as connection:
-            # The claim and the effects commit together: whoever locks the pending row owns it
-            # (another worker waits for the lock, then finds it no longer pending).
-            row = await (
-                InboundMessage.filter(id=inbound_id, status=InboundStatus.PENDING)
-                .select_for_update()
-                .using_db(connection)
-                .first()
-            )
-            if row is None:
-                return None
-            parsed = parse_message(bytes(row.raw_bytes))
-            outcome = await _decide(ctx, connection, outbox, row, parsed, now)
-            private: dict[str, Any] = {}
-            if outcome.private:
-                # Kept, as every message is, but readable only with the service's key.
-                private = {
-                    "raw_bytes": seal_bytes(ctx.secret, bytes(row.raw_bytes), MAIL),
-                    "sealed": True,
-                }
-            await (
-                InboundMessage.filter(id=inbound_id)
-                .using_db(connection)
-                .update(
-                    status=outcome.status,
-                    processed_at=now,
-                    kind=parsed.kind,
-                    reason="private reply" if outcome.private else outcome.reason,
-                    from_addr=(parsed.from_addr or "")[:254] or None,
-                    person_id=row.person_id,
-                    pairing_id=row.pairing_id,
-                    **private,
-                )
-            )
+            outcome = await _apply(ctx, connection, outbox, inbound_id, now)
     except Exception as exc:
-        if transient(exc):
-            # The database was busy or away: nothing was applied, the message stays pending
-            # and the tick queues it again.
-            log.warning(
-                "inbound %s left pending: the database was busy or away (%s)",
-                inbound_id,
+        return await _not_applied(ctx, inbound_id, exc)
+    return None if outcome is None else _applied(ctx, inbound_id, outcome)
+
+
+# Stored messages are applied this many to a transaction (and to a worker's job): a commit
+# each cost as much as reading a reply.
+PROCESS_BATCH = 25
+
+
+async def process_inbound_batch(
+    ctx: AppContext, inbound_ids: Sequence[int]
+) -> list[InboundStatus | None]:
+    """Apply stored messages, PROCESS_BATCH to a transaction; see `_apply_together`."""
+    statuses: list[InboundStatus | None] = []
+    for start in range(0, len(inbound_ids), PROCESS_BATCH):
+        statuses += await _apply_together(ctx, inbound_ids[start : start + PROCESS_BATCH])
+    return statuses
+
+
+async def _apply_together(
+    ctx: AppContext, inbound_ids: Sequence[int]
+) -> list[InboundStatus | None]:
+    """Apply stored messages in one transaction. Should any of them fail (a fault of ours,
+    the database busy or away, two workers' batches waiting on each other's pairings),
+    nothing of the batch is kept and each message is applied on its own, as
+    `process_inbound` does, so that one message's trouble stays its own."""
+    if len(inbound_ids) > 1:
+        outbox = OutboxWriter(ctx.settings, ctx.secret)
+        now = ctx.clock.now()
+        try:
+            async with transaction() as connection:
+                outcomes = [
+                    await _apply(ctx, connection, outbox, inbound_id, now)
+                    for inbound_id in inbound_ids
+                ]
+        except Exception as exc:
+            # The type only: the message of an error while applying might quote a reply.
+            log.info(
+                "inbound %s-%s: applied one by one (%s)",
+                inbound_ids[0],
+                inbound_ids[-1],
                 type(exc).__name__,
             )
-            ctx.count("inbound_deferred")
-            return InboundStatus.PENDING
-        # A fault of ours: the message keeps its raw bytes and the reason, the worker goes on.
-        row = await InboundMessage.get(id=inbound_id)
-        if _about_private_matter(ctx, bytes(row.raw_bytes)):
-            # Not even an exception's message: it might quote the reply.
-            # Nor where: a module's name would tell what kind of private matter it was.
-            # The message is kept sealed; it can be replayed with the key to find the fault.
-            log.error("inbound %s failed (%s) in a private reply", inbound_id, type(exc).__name__)
-            sealed = seal_bytes(ctx.secret, bytes(row.raw_bytes), MAIL)
-            await InboundMessage.filter(id=inbound_id).update(raw_bytes=sealed, sealed=True)
         else:
-            log.exception("inbound %s failed", inbound_id)
-        await InboundMessage.filter(id=inbound_id).update(
-            status=InboundStatus.FAILED, reason="internal error while applying; see the log"
+            return [
+                None if outcome is None else _applied(ctx, inbound_id, outcome)
+                for inbound_id, outcome in zip(inbound_ids, outcomes, strict=True)
+            ]
+    return [await process_inbound(ctx, inbound_id) for inbound_id in inbound_ids]
+
+
+async def _apply(
+    ctx: AppContext,
+    connection: BaseDBAsyncClient,
+    outbox: OutboxWriter,
+    inbound_id: int,
+    now: datetime,
+) -> Outcome | None:
+    """Claim, read, apply and record one message inside the caller's transaction; None when
+    it is no longer pending."""
+    # The claim and the effects commit together: whoever locks the pending row owns it
+    # (another worker waits for the lock, then finds it no longer pending).
+    row = await (
+        InboundMessage.filter(id=inbound_id, status=InboundStatus.PENDING)
+        .select_for_update()
+        .using_db(connection)
+        .first()
+    )
+    if row is None:
+        return None
+    parsed = parse_message(bytes(row.raw_bytes))
+    outcome = await _decide(ctx, connection, outbox, row, parsed, now)
+    private: dict[str, Any] = {}
+    if outcome.private:
+        # Kept, as every message is, but readable only with the service's key.
+        private = {
+            "raw_bytes": seal_bytes(ctx.secret, bytes(row.raw_bytes), MAIL),
+            "sealed": True,
+        }
+    await (
+        InboundMessage.filter(id=inbound_id)
+        .using_db(connection)
+        .update(
+            status=outcome.status,
+            processed_at=now,
+            kind=parsed.kind,
+            reason="private reply" if outcome.private else outcome.reason,
+            from_addr=(parsed.from_addr or "")[:254] or None,
+            person_id=row.person_id,
+            pairing_id=row.pairing_id,
+            **private,
         )
-        ctx.count("inbound_failed")
-        return InboundStatus.FAILED
+    )
+    return outcome
+
+
+def _applied(ctx: AppContext, inbound_id: int, outcome: Outcome) -> InboundStatus:
+    """Counted and logged once committed."""
     ctx.count(f"inbound_{outcome.status.value}")
     reason = "private reply" if outcome.private else outcome.reason or "-"
     log.info("inbound %s: %s (%s)", inbound_id, outcome.status.value, reason)
     return outcome.status
+
+
+async def _not_applied(ctx: AppContext, inbound_id: int, exc: Exception) -> InboundStatus:
+    """A message whose transaction failed: left pending when the database was busy or away,
+    failed (raw bytes and a reason kept) when the fault was ours."""
+    if transient(exc):
+        # The database was busy or away: nothing was applied, the message stays pending
+        # and the tick queues it again.
+        log.warning(
+            "inbound %s left pending: the database was busy or away (%s)",
+            inbound_id,
+            type(exc).__name__,
+        )
+        ctx.count("inbound_deferred")
+        return InboundStatus.PENDING
+    # A fault of ours: the message keeps its raw bytes and the reason, the worker goes on.
+    row = await InboundMessage.get(id=inbound_id)
+    if _about_private_matter(ctx, bytes(row.raw_bytes)):
+        # Not even an exception's message: it might quote the reply.
+        # Nor where: a module's name would tell what kind of private matter it was.
+        # The message is kept sealed; it can be replayed with the key to find the fault.
+        log.error("inbound %s failed (%s) in a private reply", inbound_id, type(exc).__name__)
+        sealed = seal_bytes(ctx.secret, bytes(row.raw_bytes), MAIL)
+        await InboundMessage.filter(id=inbound_id).update(raw_bytes=sealed, sealed=True)
+    else:
+        log.exception("inbound %s failed", inbound_id, exc_info=exc)
+    await InboundMessage.filter(id=inbound_id).update(
+        status=InboundStatus.FAILED, reason="internal error while applying; see the log"
+    )
+    ctx.count("inbound_failed")
+    return InboundStatus.FAILED
 
 
 def _about_private_matter(ctx: AppContext, raw: bytes) -> bool:

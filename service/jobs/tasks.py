@@ -10,7 +10,7 @@ from typing import Any, cast
 from service.app import AppContext
 from service.closing import close_due
 from service.digest import digests_due
-from service.inbox import process_inbound, store_fetched
+from service.inbox import PROCESS_BATCH, process_inbound_batch, store_fetched
 from service.models import InboundMessage, InboundStatus, OutboundMessage, OutboundStatus
 from service.outbox import OutboxWriter
 from service.performance import checkback_due
@@ -31,9 +31,9 @@ def app_of(ctx: dict[str, Any]) -> AppContext:
     return app
 
 
-# Stored messages are applied in batches: one job per message would cost more in queue
-# round trips than the work itself, and batches still spread over several workers.
-PROCESS_BATCH = 25
+# Stored messages are applied PROCESS_BATCH to a job (and a transaction): one job per
+# message would cost more in queue round trips than the work itself, and batches still
+# spread over several workers.
 REQUEUE_AFTER = timedelta(minutes=5)
 
 
@@ -54,10 +54,9 @@ async def poll_inbox(ctx: dict[str, Any]) -> int:
 
 
 async def process_inbound_job(ctx: dict[str, Any], inbound_ids: list[int]) -> dict[str, int]:
-    """Apply each stored message in its own transaction, then send the answers at once."""
+    """Apply the stored messages, then send the answers at once."""
     counts: dict[str, int] = {}
-    for inbound_id in inbound_ids:
-        status = await process_inbound(app_of(ctx), inbound_id)
+    for status in await process_inbound_batch(app_of(ctx), inbound_ids):
         key = status.value if status else "already_done"
         counts[key] = counts.get(key, 0) + 1
     if counts.get("already_done", 0) < len(inbound_ids):

@@ -79,6 +79,56 @@ async def test_a_wave_of_replies_is_applied_in_batches_and_answered(
     assert pending == ["mentoring_map"]
 
 
+async def test_a_reply_that_trips_a_fault_fails_alone_and_its_batch_is_applied_once(
+    app: AppContext, worker: Worker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from service import inbox
+    from service.sender import send_due
+
+    await import_csv(app)
+    await send_due(app)
+    for address in ("sam@university.example", "zoe@hospital.example"):
+        (request,) = await sent_to(app, address, "agreement_request")
+        deliver(app, reply_to(request, sender=address, body="I agree"))
+    (request,) = await sent_to(app, "sam@university.example", "agreement_request")
+    faulty = reply_to(request, sender="sam@university.example", body="Something odd")
+    deliver(app, faulty)
+    for number in range(5):
+        deliver(app, out_of_office(number))
+    # A fault of ours that only this message trips, wherever it falls in the batch.
+    read = inbox.parse_message
+
+    def parse_message(raw: bytes) -> inbox.ParsedMessage:
+        if b"Something odd" in raw:
+            raise RuntimeError("a fault of ours")
+        return read(raw)
+
+    monkeypatch.setattr(inbox, "parse_message", parse_message)
+
+    pool = await worker_pool(worker)
+    await pool.enqueue_job("poll_inbox")
+    await worker.async_run()
+
+    statuses = await InboundMessage.all().values_list("status", flat=True)
+    assert sorted(statuses) == sorted(
+        [InboundStatus.FAILED, *[InboundStatus.PROCESSED] * 2, *[InboundStatus.IGNORED] * 5]
+    )
+    failed = await InboundMessage.get(status=InboundStatus.FAILED)
+    assert bytes(failed.raw_bytes) == faulty and "internal error" in (failed.reason or "")
+    # The others were applied once each: one signed agreement and one answer per reply.
+    kinds = await OutboundMessage.exclude(kind="agreement_request").values_list("kind", flat=True)
+    assert sorted(kinds) == [
+        "agreement_signed",
+        "agreement_signed",
+        "invitation",
+        "invitation",
+        "mentor_reflection",
+        "mentoring_map",
+        "understood",
+        "understood",
+    ]
+
+
 async def test_stored_mail_whose_job_was_lost_is_applied_by_a_later_tick(
     app: AppContext, worker: Worker
 ) -> None:
