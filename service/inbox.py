@@ -65,11 +65,18 @@ async def store_fetched(ctx: AppContext) -> list[int]:
         return []
     now = ctx.clock.now()
     new_ids: list[int] = []
+    message_ids = [inbound_message_id(item.raw) for item in fetched]
     async with transaction() as connection:
-        for item in fetched:
-            message_id = inbound_message_id(item.raw)
-            if await InboundMessage.filter(message_id=message_id).using_db(connection).exists():
-                continue
+        known = {
+            str(message_id)
+            for message_id in await InboundMessage.filter(message_id__in=message_ids)
+            .using_db(connection)
+            .values_list("message_id", flat=True)
+        }
+        for item, message_id in zip(fetched, message_ids, strict=True):
+            if message_id in known:
+                continue  # stored before, or twice in this batch
+            known.add(message_id)
             row = await InboundMessage.create(
                 using_db=connection,
                 message_id=message_id,
