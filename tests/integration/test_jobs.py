@@ -40,9 +40,8 @@ def out_of_office(number: int) -> bytes:
     return message.as_bytes()
 
 
-async def test_a_wave_of_replies_is_applied_in_batches_and_answered(
-    app: AppContext, worker: Worker
-) -> None:
+async def both_agree_by_reply(app: AppContext) -> None:
+    """A pair imported, its agreement requests sent, and both answers in the inbox."""
     from service.sender import send_due
 
     await import_csv(app)
@@ -50,6 +49,12 @@ async def test_a_wave_of_replies_is_applied_in_batches_and_answered(
     for address in ("sam@university.example", "zoe@hospital.example"):
         (request,) = await sent_to(app, address, "agreement_request")
         deliver(app, reply_to(request, sender=address, body="I agree"))
+
+
+async def test_a_wave_of_replies_is_applied_in_batches_and_answered(
+    app: AppContext, worker: Worker
+) -> None:
+    await both_agree_by_reply(app)
     for number in range(60):  # more than one batch of machine mail around the two replies
         deliver(app, out_of_office(number))
 
@@ -83,13 +88,8 @@ async def test_a_reply_that_trips_a_fault_fails_alone_and_its_batch_is_applied_o
     app: AppContext, worker: Worker, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from service import inbox
-    from service.sender import send_due
 
-    await import_csv(app)
-    await send_due(app)
-    for address in ("sam@university.example", "zoe@hospital.example"):
-        (request,) = await sent_to(app, address, "agreement_request")
-        deliver(app, reply_to(request, sender=address, body="I agree"))
+    await both_agree_by_reply(app)
     (request,) = await sent_to(app, "sam@university.example", "agreement_request")
     faulty = reply_to(request, sender="sam@university.example", body="Something odd")
     deliver(app, faulty)
