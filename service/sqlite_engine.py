@@ -10,7 +10,7 @@ SQLite file take turns instead of failing. The ORM names this module as its engi
 Once the lock is held, nothing inside the transaction can wait on another process, so its
 statements run on the event loop's own thread instead of being handed to the connection's
 thread and back: a statement on an index takes tens of microseconds, the hand-over took
-about 150 (a third of the time spent applying a reply). Only the waits (taking the lock,
+150 to 190 (a third of the time spent applying a reply). Only the waits (taking the lock,
 committing, bulk writes) and everything outside a transaction still go through the thread.
 """
 
