@@ -3,6 +3,7 @@ transaction, each on its own should the batch fail)."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import re
@@ -14,6 +15,7 @@ from email.utils import getaddresses
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.expressions import F
 
 from service.answers import calendar_answer
 from service.app import AppContext
@@ -94,20 +96,43 @@ async def store_fetched(ctx: AppContext) -> list[int]:
 
 async def process_inbound(ctx: AppContext, inbound_id: int) -> InboundStatus | None:
     """Apply one stored message. Returns None when it was already handled, PENDING when the
-    database was busy or away (it is tried again later)."""
+    database was busy or away (it is tried again later), FAILED when applying it began
+    MAX_UNFINISHED times before and never came back."""
+    try:
+        starts = (await _begin([inbound_id])).get(inbound_id)
+    except Exception as exc:
+        return await _not_applied(ctx, inbound_id, exc, begun=False)
+    if starts is None:
+        return None
+    if starts > MAX_UNFINISHED:
+        log.error(
+            "inbound %s failed: applying it began %s times and never finished",
+            inbound_id,
+            MAX_UNFINISHED,
+        )
+        return await _fail(ctx, inbound_id, UNFINISHED_REASON)
     outbox = OutboxWriter(ctx.settings, ctx.secret)
     now = ctx.clock.now()
     try:
         async with transaction() as connection:
             outcome = await _apply(ctx, connection, outbox, inbound_id, now)
     except Exception as exc:
-        return await _not_applied(ctx, inbound_id, exc)
+        return await _not_applied(ctx, inbound_id, exc, begun=True)
     return None if outcome is None else _applied(ctx, inbound_id, outcome)
 
 
 # Stored messages are applied this many to a transaction (and to a worker's job): a commit
 # each cost as much as reading a reply.
 PROCESS_BATCH = 25
+
+# Applying a message that began this many times and never came back (it stopped the worker,
+# or outlasted the job's time limit, each time) is not begun again: the message is failed,
+# its raw bytes kept, and the messages queued with it go on without it.
+MAX_UNFINISHED = 3
+UNFINISHED_REASON = (
+    f"applying it began {MAX_UNFINISHED} times and never finished "
+    "(the worker stopped or ran out of time); see the log"
+)
 
 
 async def process_inbound_batch(
@@ -124,32 +149,78 @@ async def _apply_together(
     ctx: AppContext, inbound_ids: Sequence[int]
 ) -> list[InboundStatus | None]:
     """Apply stored messages in one transaction. Should any of them fail (a fault of ours,
-    the database busy or away, two workers' batches waiting on each other's pairings),
-    nothing of the batch is kept and each message is applied on its own, as
-    `process_inbound` does, so that one message's trouble stays its own."""
-    if len(inbound_ids) > 1:
-        outbox = OutboxWriter(ctx.settings, ctx.secret)
-        now = ctx.clock.now()
-        try:
-            async with transaction() as connection:
-                outcomes = [
-                    await _apply(ctx, connection, outbox, inbound_id, now)
-                    for inbound_id in inbound_ids
+    the database busy or away, two workers' batches waiting on each other's pairings), or
+    should any have begun before and never come back, nothing of the batch is kept and each
+    message is applied on its own, as `process_inbound` does, so that one message's trouble
+    stays its own."""
+    try:
+        begun = await _begin(inbound_ids)
+    except Exception as exc:
+        begun = {}
+        _one_by_one(inbound_ids, exc)
+    else:
+        if not begun:
+            return [None] * len(inbound_ids)
+        if all(starts == 1 for starts in begun.values()):
+            outbox = OutboxWriter(ctx.settings, ctx.secret)
+            now = ctx.clock.now()
+            try:
+                async with transaction() as connection:
+                    outcomes = [
+                        await _apply(ctx, connection, outbox, inbound_id, now)
+                        for inbound_id in inbound_ids
+                    ]
+            except Exception as exc:
+                _one_by_one(inbound_ids, exc)
+            else:
+                return [
+                    None if outcome is None else _applied(ctx, inbound_id, outcome)
+                    for inbound_id, outcome in zip(inbound_ids, outcomes, strict=True)
                 ]
-        except Exception as exc:
-            # The type only: the message of an error while applying might quote a reply.
-            log.info(
-                "inbound %s-%s: applied one by one (%s)",
-                inbound_ids[0],
-                inbound_ids[-1],
-                type(exc).__name__,
-            )
-        else:
-            return [
-                None if outcome is None else _applied(ctx, inbound_id, outcome)
-                for inbound_id, outcome in zip(inbound_ids, outcomes, strict=True)
-            ]
-    return [await process_inbound(ctx, inbound_id) for inbound_id in inbound_ids]
+        # Each on its own counts its own start. Should the database refuse even this, the
+        # counts stay one higher, which only brings the last chance nearer.
+        with contextlib.suppress(Exception):
+            await _came_back(list(begun))
+    # Those that began fewest times first: one that stops the worker holds up no other.
+    statuses = {
+        inbound_id: await process_inbound(ctx, inbound_id)
+        for inbound_id in sorted(inbound_ids, key=lambda i: (begun.get(i, 0), i))
+    }
+    return [statuses[inbound_id] for inbound_id in inbound_ids]
+
+
+def _one_by_one(inbound_ids: Sequence[int], exc: Exception) -> None:
+    # The type only: the message of an error while applying might quote a reply.
+    log.info(
+        "inbound %s-%s: applied one by one (%s)",
+        inbound_ids[0],
+        inbound_ids[-1],
+        type(exc).__name__,
+    )
+
+
+async def _begin(inbound_ids: Sequence[int]) -> dict[int, int]:
+    """Count a start for each message still pending, committed before the work; returns how
+    many times each began without coming back, this time included."""
+    async with transaction() as connection:
+        await (
+            InboundMessage.filter(id__in=inbound_ids, status=InboundStatus.PENDING)
+            .using_db(connection)
+            .update(attempts=F("attempts") + 1)
+        )
+        rows = await (
+            InboundMessage.filter(id__in=inbound_ids, status=InboundStatus.PENDING)
+            .using_db(connection)
+            .values_list("id", "attempts")
+        )
+    return {int(inbound_id): int(starts) for inbound_id, starts in rows}
+
+
+async def _came_back(inbound_ids: Sequence[int]) -> None:
+    """Give back the starts `_begin` counted, once the attempt's end was seen."""
+    await InboundMessage.filter(
+        id__in=inbound_ids, status=InboundStatus.PENDING, attempts__gt=0
+    ).update(attempts=F("attempts") - 1)
 
 
 async def _apply(
@@ -205,7 +276,9 @@ def _applied(ctx: AppContext, inbound_id: int, outcome: Outcome) -> InboundStatu
     return outcome.status
 
 
-async def _not_applied(ctx: AppContext, inbound_id: int, exc: Exception) -> InboundStatus:
+async def _not_applied(
+    ctx: AppContext, inbound_id: int, exc: Exception, *, begun: bool
+) -> InboundStatus:
     """A message whose transaction failed: left pending when the database was busy or away,
     failed (raw bytes and a reason kept) when the fault was ours."""
     if transient(exc):
@@ -217,21 +290,30 @@ async def _not_applied(ctx: AppContext, inbound_id: int, exc: Exception) -> Inbo
             type(exc).__name__,
         )
         ctx.count("inbound_deferred")
+        if begun:
+            # This start came back; if the database refuses even that, the count stays.
+            with contextlib.suppress(Exception):
+                await _came_back([inbound_id])
         return InboundStatus.PENDING
-    # A fault of ours: the message keeps its raw bytes and the reason, the worker goes on.
+    return await _fail(ctx, inbound_id, "internal error while applying; see the log", exc)
+
+
+async def _fail(
+    ctx: AppContext, inbound_id: int, reason: str, exc: Exception | None = None
+) -> InboundStatus:
+    """A fault of ours: the message keeps its raw bytes and the reason, the worker goes on."""
     row = await InboundMessage.get(id=inbound_id)
     if _about_private_matter(ctx, bytes(row.raw_bytes)):
         # Not even an exception's message: it might quote the reply.
         # Nor where: a module's name would tell what kind of private matter it was.
         # The message is kept sealed; it can be replayed with the key to find the fault.
-        log.error("inbound %s failed (%s) in a private reply", inbound_id, type(exc).__name__)
+        if exc is not None:
+            log.error("inbound %s failed (%s) in a private reply", inbound_id, type(exc).__name__)
         sealed = seal_bytes(ctx.secret, bytes(row.raw_bytes), MAIL)
         await InboundMessage.filter(id=inbound_id).update(raw_bytes=sealed, sealed=True)
-    else:
+    elif exc is not None:
         log.exception("inbound %s failed", inbound_id, exc_info=exc)
-    await InboundMessage.filter(id=inbound_id).update(
-        status=InboundStatus.FAILED, reason="internal error while applying; see the log"
-    )
+    await InboundMessage.filter(id=inbound_id).update(status=InboundStatus.FAILED, reason=reason)
     ctx.count("inbound_failed")
     return InboundStatus.FAILED
 

@@ -413,6 +413,9 @@ class InboundMessage(Model):
     )
     received_at = fields.DatetimeField()
     processed_at = fields.DatetimeField(null=True)
+    # How many times applying it began and did not come back (the worker stopped, or its job
+    # ran out of time): counted before each start, given back when an error is caught.
+    attempts = fields.IntField(default=0)
 
     pairing_id: int | None
     person_id: int | None

@@ -7,7 +7,7 @@ import logging
 from datetime import date
 from typing import Any
 
-from arq import cron
+from arq import cron, func
 from arq.connections import RedisSettings
 
 from service import db
@@ -20,7 +20,14 @@ from service.mail.transport import incoming_from_url, outgoing_from_url
 
 log = logging.getLogger(__name__)
 
-FUNCTIONS = [poll_inbox, process_inbound_job, send_outbox, tick]
+FUNCTIONS = [
+    poll_inbox,
+    # No result kept: the id names its batch, and a kept result would turn away the tick's
+    # re-queue of a batch whose job died or ran out of time for as long as it is kept.
+    func(process_inbound_job, keep_result=0),
+    send_outbox,
+    tick,
+]
 CRON_JOBS = [
     cron(poll_inbox, second={0, 15, 30, 45}, run_at_startup=True),
     cron(send_outbox, second={5, 20, 35, 50}),

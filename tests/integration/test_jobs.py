@@ -7,6 +7,7 @@ import contextlib
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from email.message import EmailMessage
+from typing import Any
 
 import pytest
 from arq.worker import Worker
@@ -127,6 +128,57 @@ async def test_a_reply_that_trips_a_fault_fails_alone_and_its_batch_is_applied_o
         "understood",
         "understood",
     ]
+
+
+async def test_a_reply_whose_applying_never_finishes_is_failed_and_the_rest_go_on(
+    app: AppContext, worker: Worker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from service import inbox
+
+    await both_agree_by_reply(app)
+    (request,) = await sent_to(app, "sam@university.example", "agreement_request")
+    stuck = reply_to(request, sender="sam@university.example", body="Something slow")
+    deliver(app, stuck)
+    for number in range(5):
+        deliver(app, out_of_office(number))
+    # Applying this one reply never ends: the job's time limit cancels it, every time.
+    decide = inbox._decide
+
+    async def never_ending(*args: Any) -> inbox.Outcome:
+        if "Something slow" in args[4].visible_text:
+            await asyncio.Event().wait()
+        return await decide(*args)
+
+    monkeypatch.setattr(inbox, "_decide", never_ending)
+    worker.job_timeout_s = 1.0
+    pool = await worker_pool(worker)
+    clock = app.clock
+    assert isinstance(clock, ManualClock)
+
+    await pool.enqueue_job("poll_inbox")
+    await worker.async_run()
+    assert await InboundMessage.filter(status=InboundStatus.PENDING).count() == 8
+    # The tick queues what is still pending after a while: each message on its own now, the
+    # stuck one last once it has held the others up, and failed once it has begun too often.
+    for number in range(1, 6):
+        clock.set(clock.now() + timedelta(minutes=6))
+        await pool.enqueue_job("tick", _job_id=f"tick:{number}")
+        await worker.async_run()
+        if not await InboundMessage.filter(status=InboundStatus.PENDING).exists():
+            break
+    assert number == inbox.MAX_UNFINISHED
+
+    failed = await InboundMessage.get(status=InboundStatus.FAILED)
+    assert bytes(failed.raw_bytes) == stuck
+    assert "never finished" in (failed.reason or "")
+    statuses = await InboundMessage.exclude(id=failed.id).values_list("status", flat=True)
+    assert sorted(statuses) == sorted(
+        [*[InboundStatus.PROCESSED] * 2, *[InboundStatus.IGNORED] * 5]
+    )
+    kinds = await OutboundMessage.filter(kind__in=["agreement_signed", "understood"]).values_list(
+        "kind", flat=True
+    )
+    assert sorted(kinds) == ["agreement_signed", "agreement_signed", "understood", "understood"]
 
 
 async def test_stored_mail_whose_job_was_lost_is_applied_by_a_later_tick(
