@@ -115,7 +115,8 @@ async def process_inbound(ctx: AppContext, inbound_id: int) -> InboundStatus | N
     now = ctx.clock.now()
     try:
         async with transaction() as connection:
-            outcome = await _apply(ctx, connection, outbox, inbound_id, now)
+            claimed = await _claim(connection, [inbound_id])
+            outcome = await _apply(ctx, connection, outbox, claimed.get(inbound_id), now)
     except Exception as exc:
         return await _not_applied(ctx, inbound_id, exc, begun=True)
     return None if outcome is None else _applied(ctx, inbound_id, outcome)
@@ -166,8 +167,9 @@ async def _apply_together(
             now = ctx.clock.now()
             try:
                 async with transaction() as connection:
+                    claimed = await _claim(connection, inbound_ids)
                     outcomes = [
-                        await _apply(ctx, connection, outbox, inbound_id, now)
+                        await _apply(ctx, connection, outbox, claimed.get(inbound_id), now)
                         for inbound_id in inbound_ids
                     ]
             except Exception as exc:
@@ -223,23 +225,30 @@ async def _came_back(inbound_ids: Sequence[int]) -> None:
     ).update(attempts=F("attempts") - 1)
 
 
+async def _claim(
+    connection: BaseDBAsyncClient, inbound_ids: Sequence[int]
+) -> dict[int, InboundMessage]:
+    """Lock those of the messages still pending, in the caller's transaction. The claim and
+    the effects commit together: whoever locks a pending row owns it (another worker waits
+    for the lock, then finds it no longer pending)."""
+    rows = await (
+        InboundMessage.filter(id__in=inbound_ids, status=InboundStatus.PENDING)
+        .order_by("id")
+        .select_for_update()
+        .using_db(connection)
+    )
+    return {row.id: row for row in rows}
+
+
 async def _apply(
     ctx: AppContext,
     connection: BaseDBAsyncClient,
     outbox: OutboxWriter,
-    inbound_id: int,
+    row: InboundMessage | None,
     now: datetime,
 ) -> Outcome | None:
-    """Claim, read, apply and record one message inside the caller's transaction; None when
-    it is no longer pending."""
-    # The claim and the effects commit together: whoever locks the pending row owns it
-    # (another worker waits for the lock, then finds it no longer pending).
-    row = await (
-        InboundMessage.filter(id=inbound_id, status=InboundStatus.PENDING)
-        .select_for_update()
-        .using_db(connection)
-        .first()
-    )
+    """Read, apply and record one claimed message inside the caller's transaction; None when
+    it was no longer pending."""
     if row is None:
         return None
     parsed = parse_message(bytes(row.raw_bytes))
@@ -252,7 +261,7 @@ async def _apply(
             "sealed": True,
         }
     await (
-        InboundMessage.filter(id=inbound_id)
+        InboundMessage.filter(id=row.id)
         .using_db(connection)
         .update(
             status=outcome.status,
