@@ -78,6 +78,11 @@ class OutboxWriter:
         await self.prepare(**mail).save(using_db=connection)
         return True
 
+    async def add_answer(self, connection: BaseDBAsyncClient, **mail: Unpack[Mail]) -> None:
+        """Queue the answer to a message being applied, whose dedupe key names that message:
+        the message is applied once, in this transaction, so the key cannot be there yet."""
+        await self.prepare(**mail).save(using_db=connection)
+
     async def add_many(self, connection: BaseDBAsyncClient, rows: Sequence[OutboundMessage]) -> int:
         """Queue prepared emails in one statement; a dedupe key already queued (before, or
         earlier in `rows`) is left out. Returns how many were queued."""

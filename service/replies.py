@@ -75,7 +75,7 @@ async def understood(
         return
     if program is None:
         program = await Program.get(id=pairing.program_id, using_db=connection)
-    await outbox.add(
+    await outbox.add_answer(
         connection,
         kind="understood",
         dedupe_key=f"understood:inbound:{row.id}",
@@ -498,22 +498,17 @@ async def general_reply(
             not_understood += [f"agenda: {t}" for t in topics]
             applied.append("There is no upcoming meeting to add these topics to.")
         else:
-            for text in topics[:MAX_AGENDA_ITEMS]:
-                text = " ".join(text.split())[:500]
-                exists = (
-                    await AgendaItem.filter(meeting_id=meeting.id, text=text)
-                    .using_db(connection)
-                    .exists()
-                )
-                if not exists:
-                    await AgendaItem.create(
-                        using_db=connection,
-                        meeting=meeting,
-                        author=person,
-                        text=text,
-                        created_at=now,
-                    )
-                applied.append(f"Added to the agenda of meeting {meeting.number}: {text}")
+            texts = [" ".join(text.split())[:500] for text in topics[:MAX_AGENDA_ITEMS]]
+            # One statement; a topic already on this meeting's agenda stays as it was.
+            await AgendaItem.bulk_create(
+                [
+                    AgendaItem(meeting=meeting, author=person, text=text, created_at=now)
+                    for text in texts
+                ],
+                ignore_conflicts=True,
+                using_db=connection,
+            )
+            applied += [f"Added to the agenda of meeting {meeting.number}: {t}" for t in texts]
     elif free and about in REFLECTIVE_TOPICS:
         # The writer's lines as written ("3. no" keeps its number), commands left out.
         own_words = [

@@ -290,6 +290,10 @@ async def test_prompts_around_a_meeting_reach_the_right_people_once(app: AppCont
         ),
     )
     assert await receive(app) == [InboundStatus.PROCESSED]
+    # The same topic again, twice in one reply: the agenda holds it once.
+    again = "agenda: fellowship options\nagenda: fellowship  options"
+    deliver(app, reply_to(request, sender="sam@university.example", body=again))
+    assert await receive(app) == [InboundStatus.PROCESSED]
 
     clock.set(meeting.starts_at - timedelta(days=1) + timedelta(minutes=1))
     assert await plan_prompts(app) == 2
@@ -297,6 +301,7 @@ async def test_prompts_around_a_meeting_reach_the_right_people_once(app: AppCont
         (agenda,) = await sent_to_when_due(app, address, "agenda")
         body = parse(agenda).get_body(("plain",)).get_content()  # type: ignore[union-attr]
         assert "1. Feedback on my abstract" in body and "2. fellowship options" in body
+        assert "3." not in body
         assert "Hi Zoë" not in body
 
     clock.set(meeting.ends_at + timedelta(hours=2, minutes=1))
