@@ -160,7 +160,8 @@ def _parsed_header(name: str, value: str) -> object:
 # Fields only this module reads, and only as text: in plain ASCII with no encoded word, the
 # standard parser's reading of them is the text itself, unfolded, and skipping it saved a
 # sixth of the time spent reading a reply. Address fields are not among them: the standard
-# parser's reading of a malformed address is what tells it is one.
+# parser's reading of a malformed address is what tells it is one (only the plainest are
+# taken as they are, below).
 _READ_AS_TEXT = frozenset(
     {
         "subject",
@@ -178,6 +179,20 @@ _READ_AS_TEXT = frozenset(
 )
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
+# Address fields of the plainest form, "Name Words <local@domain.tld>" or "local@domain.tld",
+# one or several joined by ", ": the standard parser's reading of them is the text itself,
+# and it took two fifths of the time spent reading a reply (0.67 ms, now 0.39). Anything
+# else (quotes, a dot in the name, comments, a dotless or bracketed domain, stray spaces)
+# takes the standard reading.
+_ADDRESS_FIELDS = frozenset(
+    {"from", "to", "cc", "reply-to", "sender", "delivered-to", "x-original-to", "envelope-to"}
+)
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+_ADDR_SPEC = rf"{_ATOM}(?:\.{_ATOM})*@{_LABEL}(?:\.{_LABEL})+"
+_MAILBOX = rf"(?:[A-Za-z0-9'-]+(?: [A-Za-z0-9'-]+)* <{_ADDR_SPEC}>|{_ADDR_SPEC})"
+_PLAIN_ADDRESSES = re.compile(rf"{_MAILBOX}(?:, {_MAILBOX})*")
+
 
 class _ParsedOnce(EmailPolicy):
     """The standard policy, with each header field parsed once rather than on every read:
@@ -188,8 +203,12 @@ class _ParsedOnce(EmailPolicy):
     def header_fetch_parse(self, name: str, value: str) -> object:  # type: ignore[override]
         if hasattr(value, "name") or len(value) > 4096:
             return super().header_fetch_parse(name, value)
-        if value.isascii() and "=?" not in value and name.lower() in _READ_AS_TEXT:
-            return _LINE_BREAK.sub("", value)
+        if value.isascii() and "=?" not in value:
+            field = name.lower()
+            if field in _READ_AS_TEXT:
+                return _LINE_BREAK.sub("", value)
+            if field in _ADDRESS_FIELDS and _PLAIN_ADDRESSES.fullmatch(value):
+                return value
         return _parsed_header(name, value)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from email import message_from_bytes, policy
+from email.utils import getaddresses
 from pathlib import Path
 
 import pytest
@@ -146,6 +148,37 @@ def test_mail_from_the_null_sender_is_never_a_reply() -> None:
 )
 def test_an_unmarked_absence_notice_is_told_from_a_person(text: str, notice: bool) -> None:
     assert reads_as_absence_notice(text) is notice
+
+
+@pytest.mark.parametrize(
+    "field",
+    [
+        "Sam Lee <Sam.Lee+mentoring@Mail.University.example>",
+        "sam@university.example, Zoe Smith <zoe@hospital.example>",
+        "sam@university.example,zoe@hospital.example",
+        '"Lee, Sam" <sam@university.example>',
+        "Dr. Sam Lee <sam@university.example>",
+        "Sam  Lee <sam@university.example>",
+        "sam@university.example (Sam Lee)",
+        "<sam@university.example>",
+        "sam@localhost",
+        "sam..lee@university.example",
+        "sam@university.example.",
+        "undisclosed-recipients:;",
+        "sam@exam ple.org",
+        "Sam Lee <sam@exam ple.org>, zoe@hospital.example",
+    ],
+)
+def test_address_fields_read_as_the_standard_parser_reads_them(field: str) -> None:
+    raw = (
+        f"From: Sam Lee <sam@university.example>\r\nTo: {field}\r\nCc: {field}\r\n"
+        "Subject: hi\r\nMessage-ID: <s2@example.org>\r\n\r\ntask: something\r\n"
+    ).encode()
+    standard = message_from_bytes(raw, policy=policy.default)
+    fields = [str(standard["To"]), str(standard["Cc"])]
+    assert parse_message(raw).recipients == [
+        address.lower() for _, address in getaddresses(fields) if "@" in address
+    ]
 
 
 @pytest.mark.parametrize("sender", ["x\xa4@y.example", "sam@exam ple.org", "a@b"])
