@@ -75,19 +75,28 @@ async def store_fetched(ctx: AppContext) -> list[int]:
             .using_db(connection)
             .values_list("message_id", flat=True)
         }
+        rows = []
         for item, message_id in zip(fetched, message_ids, strict=True):
             if message_id in known:
                 continue  # stored before, or twice in this batch
             known.add(message_id)
-            row = await InboundMessage.create(
-                using_db=connection,
-                message_id=message_id,
-                raw_bytes=item.raw[:MAX_RAW_BYTES],
-                source_key=item.key[:100],
-                received_at=now,
-                reason=None if len(item.raw) <= MAX_RAW_BYTES else "truncated: over 25 MB",
+            rows.append(
+                InboundMessage(
+                    message_id=message_id,
+                    raw_bytes=item.raw[:MAX_RAW_BYTES],
+                    source_key=item.key[:100],
+                    received_at=now,
+                    reason=None if len(item.raw) <= MAX_RAW_BYTES else "truncated: over 25 MB",
+                )
             )
-            new_ids.append(row.id)
+        if rows:
+            await InboundMessage.bulk_create(rows, using_db=connection)
+            stored = dict(
+                await InboundMessage.filter(message_id__in=[row.message_id for row in rows])
+                .using_db(connection)
+                .values_list("message_id", "id")
+            )
+            new_ids = [int(stored[row.message_id]) for row in rows]
     # Only after the commit: a crash before this line means a re-fetch, deduplicated above.
     await ctx.incoming.ack([item.key for item in fetched])
     ctx.count("inbound_stored", len(new_ids))
