@@ -52,6 +52,18 @@ async def both_agree_by_reply(app: AppContext) -> None:
         deliver(app, reply_to(request, sender=address, body="I agree"))
 
 
+async def one_reply_among_machine_mail(app: AppContext, body: str) -> bytes:
+    """Both agreements in the inbox, then a third reply saying `body`, then five out-of-office
+    notices: one batch. Returns the third reply."""
+    await both_agree_by_reply(app)
+    (request,) = await sent_to(app, "sam@university.example", "agreement_request")
+    reply = reply_to(request, sender="sam@university.example", body=body)
+    deliver(app, reply)
+    for number in range(5):
+        deliver(app, out_of_office(number))
+    return reply
+
+
 async def test_a_wave_of_replies_is_applied_in_batches_and_answered(
     app: AppContext, worker: Worker
 ) -> None:
@@ -90,12 +102,7 @@ async def test_a_reply_that_trips_a_fault_fails_alone_and_its_batch_is_applied_o
 ) -> None:
     from service import inbox
 
-    await both_agree_by_reply(app)
-    (request,) = await sent_to(app, "sam@university.example", "agreement_request")
-    faulty = reply_to(request, sender="sam@university.example", body="Something odd")
-    deliver(app, faulty)
-    for number in range(5):
-        deliver(app, out_of_office(number))
+    faulty = await one_reply_among_machine_mail(app, "Something odd")
     # A fault of ours that only this message trips, wherever it falls in the batch.
     read = inbox.parse_message
 
@@ -135,12 +142,7 @@ async def test_a_reply_whose_applying_never_finishes_is_failed_and_the_rest_go_o
 ) -> None:
     from service import inbox
 
-    await both_agree_by_reply(app)
-    (request,) = await sent_to(app, "sam@university.example", "agreement_request")
-    stuck = reply_to(request, sender="sam@university.example", body="Something slow")
-    deliver(app, stuck)
-    for number in range(5):
-        deliver(app, out_of_office(number))
+    stuck = await one_reply_among_machine_mail(app, "Something slow")
     # Applying this one reply never ends: the job's time limit cancels it, every time.
     decide = inbox._decide
 
