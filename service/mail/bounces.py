@@ -139,7 +139,8 @@ def _library(message: Message) -> list[BouncedRecipient]:
     found = {_text(a): BouncedRecipient(_text(a), True, None) for a in permanent}
     for address in temporary:
         found.setdefault(_text(address), BouncedRecipient(_text(address), False, None))
-    return [r for r in found.values() if "@" in r.address]
+    # The detectors answer with sets: in address order, the same whatever the hash seed.
+    return sorted((r for r in found.values() if "@" in r.address), key=lambda r: r.address)
 
 
 def _text(address: bytes | str) -> str:

@@ -150,6 +150,23 @@ def test_an_unmarked_absence_notice_is_told_from_a_person(text: str, notice: boo
     assert reads_as_absence_notice(text) is notice
 
 
+def test_a_bounce_names_its_recipients_in_one_order_whatever_the_run() -> None:
+    # A report the vendor detectors read (they answer with sets): the order must not follow
+    # the interpreter's hash seed, or two workers would take the same people's rows in
+    # different orders.
+    addresses = [f"member{n}@example.net" for n in (5, 2, 7, 1, 4, 3)]
+    notice = "".join(f"<{a}>:\nThis account has been disabled.\n\n" for a in addresses)
+    raw = (
+        "From: MAILER-DAEMON@yahoo.com\r\nTo: mentorship@mentormail.example\r\n"
+        "Subject: Delivery failure\r\nMessage-ID: <b1@yahoo.com>\r\n\r\n"
+        "Message from yahoo.com.\nUnable to deliver message to the following address(es).\n\n"
+        f"{notice}--- Original message follows.\n"
+    ).encode()
+    bounce = parse_message(raw).bounce
+    assert bounce is not None
+    assert [r.address for r in bounce.recipients] == sorted(addresses)
+
+
 @pytest.mark.parametrize(
     "field",
     [
