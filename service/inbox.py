@@ -167,7 +167,7 @@ async def _apply_together(
         begun = await _begin(inbound_ids)
     except Exception as exc:
         begun = {}
-        _one_by_one(inbound_ids, exc)
+        _log_one_by_one(inbound_ids, exc)
     else:
         if not begun:
             return [None] * len(inbound_ids)
@@ -182,7 +182,7 @@ async def _apply_together(
                         for inbound_id in inbound_ids
                     ]
             except Exception as exc:
-                _one_by_one(inbound_ids, exc)
+                _log_one_by_one(inbound_ids, exc)
             else:
                 return [
                     None if outcome is None else _applied(ctx, inbound_id, outcome)
@@ -200,7 +200,7 @@ async def _apply_together(
     return [statuses[inbound_id] for inbound_id in inbound_ids]
 
 
-def _one_by_one(inbound_ids: Sequence[int], exc: Exception) -> None:
+def _log_one_by_one(inbound_ids: Sequence[int], exc: Exception) -> None:
     # The type only: the message of an error while applying might quote a reply.
     log.info(
         "inbound %s-%s: applied one by one (%s)",
@@ -214,16 +214,11 @@ async def _begin(inbound_ids: Sequence[int]) -> dict[int, int]:
     """Count a start for each message still pending, committed before the work; returns how
     many times each began without coming back, this time included."""
     async with transaction() as connection:
-        await (
-            InboundMessage.filter(id__in=inbound_ids, status=InboundStatus.PENDING)
-            .using_db(connection)
-            .update(attempts=F("attempts") + 1)
+        pending = InboundMessage.filter(id__in=inbound_ids, status=InboundStatus.PENDING).using_db(
+            connection
         )
-        rows = await (
-            InboundMessage.filter(id__in=inbound_ids, status=InboundStatus.PENDING)
-            .using_db(connection)
-            .values_list("id", "attempts")
-        )
+        await pending.update(attempts=F("attempts") + 1)
+        rows = await pending.values_list("id", "attempts")
     return {int(inbound_id): int(starts) for inbound_id, starts in rows}
 
 
