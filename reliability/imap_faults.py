@@ -64,9 +64,11 @@ async def _replies(folder: Path, pairs: int, count: int, first: int) -> list[byt
     ]  # fmt: skip
 
 
-def _worker(folder: Path, url: str, batch: int | None = None) -> subprocess.Popen[bytes]:
+def _worker(
+    folder: Path, url: str, batch: int | None = None, pause: float = 0.0
+) -> subprocess.Popen[bytes]:
     now = START + timedelta(days=30)
-    env = {**os.environ, **({"FETCH_BATCH": str(batch)} if batch else {})}
+    env = {**os.environ, "POLL_PAUSE": str(pause), **({"FETCH_BATCH": str(batch)} if batch else {})}
     process = subprocess.Popen(
         [sys.executable, "-m", "reliability.inbound_worker", str(folder), url, now.isoformat()],
         stdout=subprocess.PIPE,
@@ -77,6 +79,20 @@ def _worker(folder: Path, url: str, batch: int | None = None) -> subprocess.Pope
     assert process.stdout is not None
     assert process.stdout.readline().strip() == b"ready"
     return process
+
+
+def _stored_beyond(database: Path, newest: int, worker: subprocess.Popen[bytes]) -> int:
+    """Wait until the worker stores a message with an id above `newest` (or stops, or a
+    minute passes); returns the highest id stored then."""
+    deadline = time.monotonic() + 60
+    while True:
+        with sqlite3.connect(database) as connection:
+            found = int(
+                connection.execute("SELECT MAX(id) FROM inbound_message").fetchone()[0] or 0
+            )
+        if found > newest or worker.poll() is not None or time.monotonic() > deadline:
+            return found
+        time.sleep(0.01)
 
 
 def _items(database: Path) -> Counter[int]:
@@ -147,10 +163,13 @@ def run(folder: Path, pairs: int, replies: int, kills: int) -> dict[str, float]:
         more = asyncio.run(_replies(data, pairs, replies // 2, replies))
         _fill(dovecot, more)
         url = dovecot.imap_url(FOLDER)
-        # Small fetches, so that the mailbox changes between them as well as inside them.
-        worker = _worker(data, url, batch=10)
+        # Small fetches, a pause between them as between the worker's polls, so that the
+        # mailbox changes between them as well as inside them: once after the first new
+        # message is stored, again after the next.
+        worker = _worker(data, url, batch=10, pause=0.1)
+        newest = stored
         for _ in range(2):
-            time.sleep(chance.uniform(0.1, 0.4))
+            newest = _stored_beyond(database, newest, worker)
             _recreate(dovecot)
         worker.wait(timeout=1800)
         _worker(data, url, batch=10).wait(timeout=1800)

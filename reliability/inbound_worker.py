@@ -5,12 +5,14 @@
 Fetches, stores and applies the mail of the service whose data is in DATA_DIR until the
 mailbox has nothing new twice running, as the worker's jobs would: a fetch that fails is
 tried again (the next poll), and stored mail left pending by a killed worker is applied.
+POLL_PAUSE (seconds, none by default) waits between polls, as the worker's schedule does.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -26,6 +28,7 @@ ATTEMPTS = 200  # polls that may fail before the worker gives up
 
 
 async def main(folder: Path, url: str, now: datetime) -> None:
+    pause = float(os.environ.get("POLL_PAUSE") or 0)  # seconds between polls
     async with service(folder, None, None, ManualClock(now)) as app:
         app.incoming = ImapIncoming(url)
         print("ready", flush=True)
@@ -43,6 +46,7 @@ async def main(folder: Path, url: str, now: datetime) -> None:
             quiet = 0 if stored or await app.incoming.fetch(1) else quiet + 1
             pending = await InboundMessage.filter(status=InboundStatus.PENDING).order_by("id")
             await process_inbound_batch(app, [row.id for row in pending])
+            await asyncio.sleep(pause)
 
 
 if __name__ == "__main__":
