@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import cast
 from zoneinfo import ZoneInfo
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
+from service import statements
 from service.domain.commands import Command
 from service.domain.tasks import read_task, task_reminders
 from service.models import Pairing, Person, Task, TaskState
@@ -52,18 +52,10 @@ async def create_task(
     The pairing row is locked by the caller, so numbers cannot collide.
     """
     reminders = task_reminders(due, owner.timezone) if due else []
-    last = cast(
-        list[int],
-        await Task.filter(pairing_id=pairing.id)
-        .order_by("-number")
-        .limit(1)
-        .using_db(connection)
-        .values_list("number", flat=True),
-    )
     return await Task.create(
         using_db=connection,
         pairing=pairing,
-        number=(last[0] if last else 0) + 1,
+        number=await statements.last_task_number(connection, pairing.id) + 1,
         owner_id=owner.id,
         text="" if secret else text[:500],
         private=secret is not None,

@@ -17,6 +17,7 @@ from typing import Any
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import F
 
+from service import statements
 from service.answers import calendar_answer
 from service.app import AppContext
 from service.coordinators import coordinator_mail
@@ -31,7 +32,6 @@ from service.models import (
     InboundMessage,
     InboundStatus,
     OutboundMessage,
-    Pairing,
     PairingState,
     Person,
     Refusal,
@@ -264,19 +264,20 @@ async def _apply(
             "raw_bytes": seal_bytes(ctx.secret, bytes(row.raw_bytes), MAIL),
             "sealed": True,
         }
-    await (
-        InboundMessage.filter(id=row.id)
-        .using_db(connection)
-        .update(
-            status=outcome.status,
-            processed_at=now,
-            kind=parsed.kind,
-            reason="private reply" if outcome.private else outcome.reason,
-            from_addr=(parsed.from_addr or "")[:254] or None,
-            person_id=row.person_id,
-            pairing_id=row.pairing_id,
+    await statements.update(
+        connection,
+        InboundMessage,
+        row.id,
+        {
+            "status": outcome.status,
+            "processed_at": now,
+            "kind": parsed.kind,
+            "reason": "private reply" if outcome.private else outcome.reason,
+            "from_addr": (parsed.from_addr or "")[:254] or None,
+            "person_id": row.person_id,
+            "pairing_id": row.pairing_id,
             **private,
-        )
+        },
     )
     return outcome
 
@@ -440,16 +441,10 @@ async def _decide(
                 connection, outbox, coordinator, parsed, row, bytes(row.raw_bytes), now
             )
         return await _unrouted(connection, outbox, parsed, now)
-    person = await Person.get_or_none(id=token.person_id, using_db=connection)
+    person = await statements.person(connection, token.person_id)
     # Lock the pairing: both people may answer at once, and each answer reads and rewrites
-    # its terms (PostgreSQL takes the row lock; SQLite serialises writers anyway).
-    pairing = await (
-        Pairing.filter(id=token.pairing_id)
-        .select_related("program")
-        .select_for_update(of=("pairing",))  # not the program's row: every reply reads it
-        .using_db(connection)
-        .first()
-    )
+    # its terms.
+    pairing = await statements.pairing_for_update(connection, token.pairing_id)
     if person is None or pairing is None:
         return Outcome(InboundStatus.IGNORED, "token names a pairing that no longer exists")
     if parsed.kind == "itip":

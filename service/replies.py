@@ -7,6 +7,7 @@ from datetime import datetime
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
+from service import statements
 from service.actions import add_task, complete_task
 from service.answers import ACCEPT, answer_proposal
 from service.closing import begin_phase_out
@@ -23,11 +24,9 @@ from service.exercises import map_answer
 from service.lifecycle import pause_pairing, resume_pairing
 from service.mail.inbound import ParsedMessage
 from service.models import (
-    AgendaItem,
     HelpNote,
     InboundMessage,
     InboundStatus,
-    Meeting,
     Pairing,
     PairingState,
     Person,
@@ -228,18 +227,6 @@ _SMALL_TALK = re.compile(r"^(?:hi|hello|dear|hey|thanks|thank you|best|cheers)\b
 MAX_AGENDA_ITEMS = 20
 
 
-async def _agenda_meeting(
-    connection: BaseDBAsyncClient, pairing: Pairing, meeting_id: int | None, now: datetime
-) -> Meeting | None:
-    """The meeting a topic is for: the one the email was about, else the next one."""
-    query = Meeting.filter(pairing_id=pairing.id, cancelled=False, starts_at__gt=now)
-    if meeting_id is not None:
-        named = await query.filter(id=meeting_id).using_db(connection).first()
-        if named is not None:
-            return named
-    return await query.filter(private=False).order_by("starts_at").using_db(connection).first()
-
-
 _REEVAL_WORDS = {
     "keep": "keep",
     "same": "keep",
@@ -298,7 +285,7 @@ async def _apply_commands(
     for command in commands:
         if command.name == "reschedule":
             # The meeting the email was about, when it is still ahead; else the next one.
-            meeting = await _agenda_meeting(connection, pairing, meeting_id, now)
+            meeting = await statements.upcoming_meeting(connection, pairing.id, now, meeting_id)
             if meeting is None:
                 not_understood.append(f"{command.line} (there is no upcoming meeting to move)")
                 continue
@@ -493,21 +480,13 @@ async def general_reply(
     else:
         not_understood += result.unknown
     if topics:
-        meeting = await _agenda_meeting(connection, pairing, ref, now)
+        meeting = await statements.upcoming_meeting(connection, pairing.id, now, ref)
         if meeting is None:
             not_understood += [f"agenda: {t}" for t in topics]
             applied.append("There is no upcoming meeting to add these topics to.")
         else:
             texts = [" ".join(text.split())[:500] for text in topics[:MAX_AGENDA_ITEMS]]
-            # One statement; a topic already on this meeting's agenda stays as it was.
-            await AgendaItem.bulk_create(
-                [
-                    AgendaItem(meeting=meeting, author=person, text=text, created_at=now)
-                    for text in texts
-                ],
-                ignore_conflicts=True,
-                using_db=connection,
-            )
+            await statements.add_agenda_items(connection, meeting.id, person.id, texts, now)
             applied += [f"Added to the agenda of meeting {meeting.number}: {t}" for t in texts]
     elif free and about in REFLECTIVE_TOPICS:
         # The writer's lines as written ("3. no" keeps its number), commands left out.

@@ -1,0 +1,183 @@
+"""The statements every reply sends, as SQL kept once per dialect.
+
+The ORM builds a statement's SQL anew on every call: reading a row by its id costs about
+0.09 ms of CPU that way, where the database answers in under 0.01 ms. A reply reads its
+person, its pairing and its meeting, numbers its action item and records itself, one
+statement each; here each of those is SQL written once, run with its values, and its rows
+made into the same model objects the ORM makes (`Model._init_from_db`, which converts each
+column as the ORM does). Values are written as the ORM writes them (`Field.to_db_value`).
+Placeholders are written `?` and numbered for PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from functools import cache
+from typing import Any, TypeVar
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.models import Model
+
+from service.models import AgendaItem, Meeting, Pairing, Person, Program
+
+M = TypeVar("M", bound=Model)
+
+
+@cache
+def _dialect_sql(dialect: str, sql: str) -> str:
+    """`sql` with its `?` placeholders as `dialect` wants them."""
+    if dialect != "postgres":
+        return sql
+    parts = sql.split("?")
+    return "".join(f"{part}${n}" for n, part in enumerate(parts[:-1], 1)) + parts[-1]
+
+
+async def _rows(connection: BaseDBAsyncClient, sql: str, values: Sequence[Any]) -> list[Any]:
+    _, rows = await connection.execute_query(
+        _dialect_sql(connection.capabilities.dialect, sql), list(values)
+    )
+    return list(rows)
+
+
+async def _run(connection: BaseDBAsyncClient, sql: str, values: Sequence[Any]) -> int:
+    count, _ = await connection.execute_query(
+        _dialect_sql(connection.capabilities.dialect, sql), list(values)
+    )
+    return int(count)
+
+
+@cache
+def _columns(model: type[Model]) -> tuple[str, ...]:
+    """Every column of the model's table, as the ORM selects them (foreign keys' included)."""
+    select = str(model._meta.basequery_all_fields)
+    listed = select[len("SELECT ") : select.index(" FROM ")]
+    return tuple(column.strip().strip('"') for column in listed.split(","))
+
+
+@cache
+def _select(model: type[Model]) -> str:
+    return 'SELECT {} FROM "{}"'.format(
+        ",".join(f'"{column}"' for column in _columns(model)), model._meta.db_table
+    )
+
+
+async def _models(
+    connection: BaseDBAsyncClient, model: type[M], where: str, values: Sequence[Any]
+) -> list[M]:
+    rows = await _rows(connection, f"{_select(model)} WHERE {where}", values)
+    return [model._init_from_db(**row) for row in rows]
+
+
+async def person(connection: BaseDBAsyncClient, person_id: int) -> Person | None:
+    found = await _models(connection, Person, '"id"=? LIMIT 1', (person_id,))
+    return found[0] if found else None
+
+
+@cache
+def _pairing_with_program(dialect: str) -> str:
+    pairing = ",".join(f'"pairing"."{column}"' for column in _columns(Pairing))
+    program = ",".join(f'"program"."{column}" "program.{column}"' for column in _columns(Program))
+    lock = ' FOR UPDATE OF "pairing"' if dialect == "postgres" else ""
+    return _dialect_sql(
+        dialect,
+        f'SELECT {pairing},{program} FROM "pairing" '
+        'JOIN "program" ON "program"."id"="pairing"."program_id" '
+        f'WHERE "pairing"."id"=? LIMIT 1{lock}',
+    )
+
+
+async def pairing_for_update(connection: BaseDBAsyncClient, pairing_id: int) -> Pairing | None:
+    """The pairing with its program, its row locked until the transaction ends (PostgreSQL;
+    SQLite's writers take turns anyway). The program's row is not locked: every reply
+    reads it."""
+    dialect = connection.capabilities.dialect
+    _, rows = await connection.execute_query(_pairing_with_program(dialect), [pairing_id])
+    if not rows:
+        return None
+    row = dict(rows[0])
+    split = len(_columns(Pairing))
+    items = list(row.items())
+    found = Pairing._init_from_db(**dict(items[:split]))
+    program = Program._init_from_db(**{key.partition(".")[2]: v for key, v in items[split:]})
+    object.__setattr__(found, "_program", program)
+    return found
+
+
+async def last_task_number(connection: BaseDBAsyncClient, pairing_id: int) -> int:
+    """The highest action item number the pairing has used, 0 before its first."""
+    rows = await _rows(
+        connection, 'SELECT MAX("number") "number" FROM "task" WHERE "pairing_id"=?', (pairing_id,)
+    )
+    return int(rows[0]["number"] or 0) if rows else 0
+
+
+async def upcoming_meeting(
+    connection: BaseDBAsyncClient, pairing_id: int, now: datetime, meeting_id: int | None
+) -> Meeting | None:
+    """The meeting a reply's topics are for: the one the email was about while it is ahead
+    and not cancelled, else the pairing's next such meeting that is not private."""
+    ahead = '"pairing_id"=? AND "cancelled"=? AND "starts_at">?'
+    values: tuple[Any, ...] = (pairing_id, False, _db(Meeting, "starts_at", now))
+    if meeting_id is not None:
+        named = await _models(
+            connection, Meeting, f'{ahead} AND "id"=? LIMIT 1', (*values, meeting_id)
+        )
+        if named:
+            return named[0]
+    found = await _models(
+        connection,
+        Meeting,
+        f'{ahead} AND "private"=? ORDER BY "starts_at" LIMIT 1',
+        (*values, False),
+    )
+    return found[0] if found else None
+
+
+async def add_agenda_items(
+    connection: BaseDBAsyncClient,
+    meeting_id: int,
+    author_id: int,
+    texts: Iterable[str],
+    now: datetime,
+) -> None:
+    """The topics on the meeting's agenda, in one statement; one already there stays as it was."""
+    texts = list(dict.fromkeys(texts))
+    if not texts:
+        return
+    created = _db(AgendaItem, "created_at", now)
+    await _run(
+        connection,
+        'INSERT INTO "agenda_item" ("text","created_at","author_id","meeting_id") VALUES '
+        + ",".join(["(?,?,?,?)"] * len(texts))
+        + " ON CONFLICT DO NOTHING",
+        [value for text in texts for value in (text, created, author_id, meeting_id)],
+    )
+
+
+def _db(model: type[Model], field: str, value: Any) -> Any:
+    return model._meta.fields_map[field].to_db_value(value, model)
+
+
+async def update(
+    connection: BaseDBAsyncClient, model: type[Model], row_id: int, changes: Mapping[str, Any]
+) -> int:
+    """Set fields of one row by its id; `changes` names fields, or foreign keys' `…_id`."""
+    columns: list[str] = []
+    values: list[Any] = []
+    projection = model._meta.fields_db_projection
+    for name, value in changes.items():
+        if name in projection:
+            columns.append(projection[name])
+            values.append(_db(model, name, value))
+        elif name.endswith("_id") and name[:-3] in model._meta.fk_fields:
+            columns.append(name)
+            values.append(value)
+        else:
+            raise KeyError(f"{model.__name__} has no field {name!r}")
+    assignments = ",".join(f'"{column}"=?' for column in columns)
+    return await _run(
+        connection,
+        f'UPDATE "{model._meta.db_table}" SET {assignments} WHERE "id"=?',
+        [*values, row_id],
+    )

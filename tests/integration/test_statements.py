@@ -1,0 +1,206 @@
+"""The statements written as SQL read and write exactly what the ORM reads and writes, on
+SQLite and PostgreSQL: the same model objects, every column converted the same way."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+from tortoise.models import Model
+
+from service import statements
+from service.app import AppContext
+from service.db import transaction
+from service.models import (
+    AgendaItem,
+    InboundMessage,
+    InboundStatus,
+    Meeting,
+    Pairing,
+    PairingState,
+    Person,
+    Program,
+    Task,
+)
+
+NOW = datetime(2027, 3, 1, 9, 30, tzinfo=UTC)
+
+
+def values(row: Model) -> dict[str, Any]:
+    """Every column of a row, as its model object holds it (foreign keys by id)."""
+    meta = row._meta
+    names = [meta.fields_db_projection_reverse[c] for c in meta.db_fields] + [
+        f"{name}_id" for name in meta.fk_fields
+    ]
+    return {name: getattr(row, name) for name in names}
+
+
+async def pair() -> tuple[Program, Person, Person, Pairing]:
+    program = await Program.create(name="Hematology Ω", timezone="Europe/Berlin", created_at=NOW)
+    mentor = await Person.create(
+        name="Dr. Søren Ødegård",
+        email="mentor@hospital.example",
+        timezone="America/New_York",
+        bounce_score=0.5,
+        bounce_scored_on=date(2027, 2, 27),
+        mail_disabled_at=NOW - timedelta(days=1, microseconds=250),
+        created_at=NOW,
+    )
+    mentee = await Person.create(
+        name="Zoë", email="mentee@uni.example", timezone="Asia/Tokyo", created_at=NOW
+    )
+    pairing = await Pairing.create(
+        program=program,
+        mentor=mentor,
+        mentee=mentee,
+        state=PairingState.REEVALUATING,
+        start_date=date(2027, 1, 4),
+        terms={"frequency": "every 2 weeks", "goals": ["write — the review"]},
+        anchor_day=date(2027, 1, 4),
+        plan_at=NOW + timedelta(hours=3),
+        signed_at=NOW - timedelta(days=50),
+        created_at=NOW,
+        updated_at=NOW,
+    )
+    return program, mentor, mentee, pairing
+
+
+async def meeting(pairing: Pairing, number: int, starts: datetime, **more: Any) -> Meeting:
+    return await Meeting.create(
+        pairing=pairing,
+        number=number,
+        uid=f"m{number}@test.example",
+        starts_at=starts,
+        ends_at=starts + timedelta(hours=1),
+        tzid="America/New_York",
+        created_at=NOW,
+        **more,
+    )
+
+
+async def test_rows_read_by_sql_are_the_objects_the_orm_reads(app: AppContext) -> None:
+    program, mentor, _, pairing = await pair()
+    async with transaction() as connection:
+        person = await statements.person(connection, mentor.id)
+        locked = await statements.pairing_for_update(connection, pairing.id)
+        missing = await statements.person(connection, 999_999)
+        gone = await statements.pairing_for_update(connection, 999_999)
+    assert person is not None and locked is not None
+    assert values(person) == values(await Person.get(id=mentor.id))
+    assert values(locked) == values(await Pairing.get(id=pairing.id))
+    assert values(locked.program) == values(await Program.get(id=program.id))
+    assert locked.state is PairingState.REEVALUATING
+    assert locked.terms["goals"] == ["write — the review"]
+    assert missing is None and gone is None
+
+
+async def test_action_items_are_numbered_on_from_the_highest(app: AppContext) -> None:
+    _, mentor, mentee, pairing = await pair()
+    async with transaction() as connection:
+        assert await statements.last_task_number(connection, pairing.id) == 0
+    for number in (1, 7):
+        await Task.create(pairing=pairing, owner=mentee, number=number, text="x", created_at=NOW)
+    _, _, _, other = await pair_again(mentor)
+    await Task.create(pairing=other, owner=mentor, number=12, text="y", created_at=NOW)
+    async with transaction() as connection:
+        assert await statements.last_task_number(connection, pairing.id) == 7
+
+
+async def pair_again(mentor: Person) -> tuple[Program, Person, Person, Pairing]:
+    """A second pairing of the same mentor, with a mentee of its own."""
+    mentee = await Person.create(
+        name="Ana", email="ana@uni.example", timezone="UTC", created_at=NOW
+    )
+    program = await Program.get(name="Hematology Ω")
+    other = await Pairing.create(
+        program=program,
+        mentor=mentor,
+        mentee=mentee,
+        start_date=date(2027, 1, 4),
+        terms={},
+        created_at=NOW,
+        updated_at=NOW,
+    )
+    return program, mentor, mentee, other
+
+
+async def test_topics_go_to_the_meeting_named_while_it_is_ahead_else_the_next(
+    app: AppContext,
+) -> None:
+    _, _, mentee, pairing = await pair()
+    past = await meeting(pairing, 1, NOW - timedelta(days=3))
+    private = await meeting(pairing, -1, NOW + timedelta(days=1), private=True)
+    cancelled = await meeting(pairing, 2, NOW + timedelta(days=2), cancelled=True)
+    after = await meeting(pairing, 4, NOW + timedelta(days=30))
+    following = await meeting(pairing, 3, NOW + timedelta(days=16))
+    async with transaction() as connection:
+        found = {
+            named: await statements.upcoming_meeting(connection, pairing.id, NOW, named)
+            for named in (None, past.id, private.id, cancelled.id, after.id)
+        }
+    assert {named: m.id if m else None for named, m in found.items()} == {
+        None: following.id,
+        past.id: following.id,  # over: the next one
+        private.id: private.id,  # named and ahead, private or not
+        cancelled.id: following.id,
+        after.id: after.id,
+    }
+    chosen = found[None]
+    assert chosen is not None and values(chosen) == values(await Meeting.get(id=following.id))
+    async with transaction() as connection:
+        # Exactly now is no longer ahead.
+        assert await statements.upcoming_meeting(
+            connection, pairing.id, following.starts_at, following.id
+        ) == await Meeting.get(id=after.id)
+        await statements.add_agenda_items(
+            connection, following.id, mentee.id, ["budget", "Budget", "budget"], NOW
+        )
+        await statements.add_agenda_items(connection, following.id, mentee.id, ["budget"], NOW)
+        await statements.add_agenda_items(connection, following.id, mentee.id, [], NOW)
+    items = await AgendaItem.filter(meeting_id=following.id).order_by("id")
+    assert [(i.text, i.author_id, i.created_at) for i in items] == [
+        ("budget", mentee.id, NOW),
+        ("Budget", mentee.id, NOW),
+    ]
+
+
+async def test_an_update_by_sql_stores_what_the_orm_reads_back(app: AppContext) -> None:
+    _, mentor, _, pairing = await pair()
+    row = await InboundMessage.create(
+        message_id="<a@b.example>", raw_bytes=b"raw", received_at=NOW, source_key="1:2"
+    )
+    later = NOW + timedelta(minutes=5, microseconds=7)
+    async with transaction() as connection:
+        changed = await statements.update(
+            connection,
+            InboundMessage,
+            row.id,
+            {
+                "status": InboundStatus.PROCESSED,
+                "processed_at": later,
+                "kind": "reply",
+                "reason": None,
+                "from_addr": "mentor@hospital.example",
+                "person_id": mentor.id,
+                "pairing_id": pairing.id,
+                "raw_bytes": b"\x00sealed\xff",
+                "sealed": True,
+            },
+        )
+        with pytest.raises(KeyError, match="no field 'colour'"):
+            await statements.update(connection, InboundMessage, row.id, {"colour": "red"})
+    assert changed == 1
+    stored = await InboundMessage.get(id=row.id)
+    assert values(stored) == {
+        **values(row),
+        "status": InboundStatus.PROCESSED,
+        "processed_at": later,
+        "kind": "reply",
+        "from_addr": "mentor@hospital.example",
+        "person_id": mentor.id,
+        "pairing_id": pairing.id,
+        "raw_bytes": b"\x00sealed\xff",
+        "sealed": True,
+    }
+    assert stored.status is InboundStatus.PROCESSED
