@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from tortoise.expressions import F, Q
+from tortoise import connections
 
+from service import statements
 from service.app import AppContext
 from service.db import transient
 from service.deliverability import NOT_SENT
@@ -43,32 +44,10 @@ class Claimed:
 async def claim_batch(ctx: AppContext, limit: int) -> list[Claimed]:
     """Claim due rows with one conditional UPDATE, so two workers never take the same row."""
     now = ctx.clock.now()
-    candidates = await (
-        OutboundMessage.filter(status=OutboundStatus.PENDING, not_before__lte=now)
-        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
-        .order_by("not_before", "id")
-        .limit(limit)
-        .values_list("id", flat=True)
+    rows = await statements.claim_outbound(
+        connections.get("default"), now, now + CLAIM_TTL, uuid.uuid4().hex, limit
     )
-    if not candidates:
-        return []
-    token = uuid.uuid4().hex
-    # The conditions are checked again under the row lock: a row another worker took in the
-    # meantime is left out, and the token tells which rows this worker holds.
-    await OutboundMessage.filter(
-        Q(claimed_until__isnull=True) | Q(claimed_until__lt=now),
-        id__in=list(candidates),
-        status=OutboundStatus.PENDING,
-    ).update(claimed_until=now + CLAIM_TTL, claim_token=token)
-    rows = (
-        await OutboundMessage.filter(claim_token=token, id__in=list(candidates))
-        .order_by("not_before", "id")
-        .values_list("id", "kind", "mail_from", "recipients", "raw_bytes", "sealed", "attempts")
-    )
-    return [
-        Claimed(int(i), str(kind), str(mail_from), list(to), bytes(raw), bool(sealed), int(n))
-        for i, kind, mail_from, to, raw, sealed, n in rows
-    ]
+    return [Claimed(*row) for row in rows]
 
 
 async def _stopped_addresses(batch: list[Claimed]) -> set[str]:
@@ -111,12 +90,7 @@ class _Acknowledgements:
         ids = [row.id for row in rows]
         for delay in (*ACK_RETRY_DELAYS, None):
             try:
-                await OutboundMessage.filter(id__in=ids).update(
-                    status=OutboundStatus.SENT,
-                    sent_at=self.ctx.clock.now(),
-                    attempts=F("attempts") + 1,
-                    claimed_until=None,
-                )
+                await statements.mark_sent(connections.get("default"), ids, self.ctx.clock.now())
                 return
             except Exception as exc:
                 if delay is None or not transient(exc):

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
+from tortoise import connections
 from tortoise.models import Model
 
 from service import statements
@@ -17,6 +18,8 @@ from service.models import (
     InboundMessage,
     InboundStatus,
     Meeting,
+    OutboundMessage,
+    OutboundStatus,
     Pairing,
     PairingState,
     Person,
@@ -204,3 +207,69 @@ async def test_an_update_by_sql_stores_what_the_orm_reads_back(app: AppContext) 
         "sealed": True,
     }
     assert stored.status is InboundStatus.PROCESSED
+
+
+async def outbox_row(key: str, due: datetime, **more: Any) -> OutboundMessage:
+    return await OutboundMessage.create(
+        dedupe_key=key,
+        kind="invitation",
+        message_id=f"{key}@test.example",
+        mail_from="service@test.example",
+        recipients=[f"{key}@uni.example", "Zoë <z@uni.example>"],
+        raw_bytes=f"Subject: {key}\r\n\r\nbody\r\n".encode(),
+        not_before=due,
+        created_at=NOW,
+        **more,
+    )
+
+
+async def test_a_claim_takes_due_unclaimed_rows_in_order_and_no_one_elses(
+    app: AppContext,
+) -> None:
+    later = await outbox_row("later", NOW - timedelta(minutes=1), attempts=2)
+    first = await outbox_row("first", NOW - timedelta(hours=1), sealed=True)
+    await outbox_row("future", NOW + timedelta(seconds=1))
+    await outbox_row("sent", NOW - timedelta(hours=2), status=OutboundStatus.SENT)
+    await outbox_row("held", NOW - timedelta(hours=3), claimed_until=NOW + timedelta(minutes=1))
+    lapsed = await outbox_row(
+        "lapsed", NOW - timedelta(hours=4), claimed_until=NOW - timedelta(seconds=1)
+    )
+    connection = connections.get("default")
+    until = NOW + timedelta(minutes=10)
+    taken = await statements.claim_outbound(connection, NOW, until, "a" * 32, 2)
+    assert taken == [
+        (
+            lapsed.id,
+            "invitation",
+            "service@test.example",
+            ["lapsed@uni.example", "Zoë <z@uni.example>"],
+            b"Subject: lapsed\r\n\r\nbody\r\n",
+            False,
+            0,
+        ),
+        (
+            first.id,
+            "invitation",
+            "service@test.example",
+            ["first@uni.example", "Zoë <z@uni.example>"],
+            b"Subject: first\r\n\r\nbody\r\n",
+            True,
+            0,
+        ),
+    ]
+    rest = await statements.claim_outbound(connection, NOW, until, "b" * 32, 10)
+    assert [(row[0], row[6]) for row in rest] == [(later.id, 2)]
+    assert await statements.claim_outbound(connection, NOW, until, "c" * 32, 10) == []
+    claimed = await OutboundMessage.filter(claim_token="a" * 32).order_by("id")
+    assert [(r.id, r.claimed_until) for r in claimed] == [(first.id, until), (lapsed.id, until)]
+
+    sent_at = NOW + timedelta(seconds=30)
+    await statements.mark_sent(connection, [first.id, later.id], sent_at)
+    marked = {r.id: r for r in await OutboundMessage.filter(id__in=[first.id, later.id])}
+    assert [
+        (r.status, r.sent_at, r.attempts, r.claimed_until)
+        for r in (marked[first.id], marked[later.id])
+    ] == [
+        (OutboundStatus.SENT, sent_at, 1, None),
+        (OutboundStatus.SENT, sent_at, 3, None),
+    ]
