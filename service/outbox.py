@@ -5,15 +5,16 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any, Required, TypedDict, Unpack
+from typing import Any, NamedTuple, Required, TypedDict, Unpack
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
+from service import statements
 from service.config import Settings
 from service.mail.compose import build_message, render
 from service.mail.kinds import PRIVATE_KINDS
 from service.mail.tokens import ReplyToken, reply_address
-from service.models import OutboundMessage, Pairing, Person
+from service.models import OutboundMessage, OutboundStatus, Pairing, Person
 from service.privacy import MAIL, open_mail, seal_bytes
 
 
@@ -57,6 +58,24 @@ class Mail(TypedDict, total=False):
     extra_headers: Mapping[str, str] | None
 
 
+class Prepared(NamedTuple):
+    """One email rendered and addressed: an outbox row not yet stored."""
+
+    dedupe_key: str
+    kind: str
+    pairing_id: int | None
+    person_id: int | None
+    message_id: str
+    mail_from: str
+    recipients: list[str]
+    raw_bytes: bytes
+    sealed: bool
+    not_before: datetime
+    created_at: datetime
+    status: OutboundStatus = OutboundStatus.PENDING
+    attempts: int = 0
+
+
 class OutboxWriter:
     """Adds rendered messages to the outbox; a dedupe key already there is left alone."""
 
@@ -75,15 +94,18 @@ class OutboxWriter:
         exists = OutboundMessage.filter(dedupe_key=mail["dedupe_key"]).using_db(connection)
         if await exists.exists():
             return False
-        await self.prepare(**mail).save(using_db=connection)
+        await self._store(connection, [self.prepare(**mail)])
         return True
 
     async def add_answer(self, connection: BaseDBAsyncClient, **mail: Unpack[Mail]) -> None:
         """Queue the answer to a message being applied, whose dedupe key names that message:
         the message is applied once, in this transaction, so the key cannot be there yet."""
-        await self.prepare(**mail).save(using_db=connection)
+        await self._store(connection, [self.prepare(**mail)])
 
-    async def add_many(self, connection: BaseDBAsyncClient, rows: Sequence[OutboundMessage]) -> int:
+    async def _store(self, connection: BaseDBAsyncClient, rows: Sequence[Prepared]) -> None:
+        await statements.insert(connection, OutboundMessage, [row._asdict() for row in rows])
+
+    async def add_many(self, connection: BaseDBAsyncClient, rows: Sequence[Prepared]) -> int:
         """Queue prepared emails in one statement; a dedupe key already queued (before, or
         earlier in `rows`) is left out. Returns how many were queued."""
         keys = [row.dedupe_key for row in rows]
@@ -98,8 +120,7 @@ class OutboxWriter:
             if row.dedupe_key not in seen:
                 seen.add(row.dedupe_key)
                 fresh.append(row)
-        if fresh:
-            await OutboundMessage.bulk_create(fresh, using_db=connection)
+        await self._store(connection, fresh)
         return len(fresh)
 
     def prepare(
@@ -123,7 +144,7 @@ class OutboxWriter:
         reply_to: str | None = None,
         inline: Sequence[tuple[str, str, bytes]] = (),
         extra_headers: Mapping[str, str] | None = None,
-    ) -> OutboundMessage:
+    ) -> Prepared:
         """One email rendered and addressed, as an outbox row not yet stored.
 
         `cc` is named in the Cc header only: the person in copy gets their own copy, with
@@ -157,11 +178,11 @@ class OutboxWriter:
         sealed = private or kind in PRIVATE_KINDS
         if sealed:
             raw = seal_bytes(self.secret, raw, MAIL)
-        return OutboundMessage(
+        return Prepared(
             dedupe_key=dedupe_key,
             kind=kind,
-            pairing=pairing,
-            person=person,
+            pairing_id=pairing.id if pairing is not None else None,
+            person_id=person.id if person is not None else None,
             message_id=message_id,
             mail_from=self.settings.service_address,
             recipients=[deliver_to or address],

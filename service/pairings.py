@@ -22,13 +22,12 @@ from service.mail.calendar import EventSpec, Participant, build_ics
 from service.models import (
     Coordinator,
     Meeting,
-    OutboundMessage,
     Pairing,
     PairingState,
     Person,
     Program,
 )
-from service.outbox import Mail, OutboxWriter, recipient_context
+from service.outbox import Mail, OutboxWriter, Prepared, recipient_context
 
 
 @dataclass
@@ -237,7 +236,7 @@ async def add_meeting(
     slot: Slot,
     now: datetime,
     *,
-    later: list[OutboundMessage] | None = None,
+    later: list[Prepared] | None = None,
 ) -> Meeting:
     """A new meeting with its permanent UID, and an invitation to each of the two (queued
     now, or prepared into `later` for the caller to queue with others)."""

@@ -29,14 +29,13 @@ from service.lifecycle import projected_end_reached
 from service.models import (
     AgendaItem,
     Meeting,
-    OutboundMessage,
     Pairing,
     PairingState,
     Person,
     Task,
     TaskState,
 )
-from service.outbox import OutboxWriter, recipient_context
+from service.outbox import OutboxWriter, Prepared, recipient_context
 from service.pairings import Cast, add_meeting, meeting_name
 from service.performance import ask_for_summary
 
@@ -111,7 +110,7 @@ async def _plan_chunk(
         .using_db(connection)
         .values_list("pairing_id", "starts_at", "tzid")
     }
-    invitations: list[OutboundMessage] = []
+    invitations: list[Prepared] = []
     planned: list[Pairing] = []
     issued = 0
     for pairing in pairings:
@@ -141,7 +140,7 @@ async def _plan_pairing(
     cast: Cast,
     meetings: tuple[tuple[datetime, str] | None, set[int]],
     now: datetime,
-    invitations: list[OutboundMessage],
+    invitations: list[Prepared],
 ) -> int | None:
     """Meetings issued, their invitations prepared into `invitations`, `plan_at` set on the
     object for the caller to store; None when the pairing reached its end instead.
@@ -245,7 +244,7 @@ async def _prompt_chunk(
         return 0  # handled by another worker meanwhile
     loaded = await _Loaded.load(connection, meetings)
     queued = 0
-    rows: list[OutboundMessage] = []
+    rows: list[Prepared] = []
     for meeting in meetings:
         pairing = loaded.pairings[meeting.pairing_id]
         if meeting.private:
@@ -280,7 +279,7 @@ def _prompts(
     prompts: list[Prompt],
     loaded: _Loaded,
     now: datetime,
-) -> list[OutboundMessage]:
+) -> list[Prepared]:
     due = [p for p in prompts if p.due <= now < p.stale]
     if not due:
         return []  # a catch-up after the moment passed: too late to help

@@ -273,3 +273,35 @@ async def test_a_claim_takes_due_unclaimed_rows_in_order_and_no_one_elses(
         (OutboundStatus.SENT, sent_at, 1, None),
         (OutboundStatus.SENT, sent_at, 3, None),
     ]
+
+
+async def test_rows_inserted_by_sql_are_what_the_orm_reads(
+    app: AppContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, mentor, _, pairing = await pair()
+    rows = [
+        {
+            "dedupe_key": f"k{n}",
+            "kind": "agenda",
+            "pairing_id": pairing.id if n % 2 else None,
+            "person_id": mentor.id,
+            "message_id": f"m{n}@test.example",
+            "mail_from": "service@test.example",
+            "recipients": [f"p{n}@uni.example", "Zoë <z@uni.example>"],
+            "raw_bytes": bytes([0, n, 255]),
+            "sealed": n % 3 == 0,
+            "not_before": NOW + timedelta(minutes=n, microseconds=n),
+            "created_at": NOW,
+            "status": OutboundStatus.PENDING,
+            "attempts": n,
+        }
+        for n in range(7)
+    ]
+    # Three statements of three, three and one rows.
+    monkeypatch.setattr(statements, "MAX_VALUES", 3 * len(rows[0]) + 1)
+    async with transaction() as connection:
+        await statements.insert(connection, OutboundMessage, rows)
+        await statements.insert(connection, OutboundMessage, [])
+    stored = await OutboundMessage.all().order_by("id")
+    assert [{name: getattr(row, name) for name in rows[0]} for row in stored] == rows
+    assert all(row.claimed_until is None and row.sent_at is None for row in stored)
