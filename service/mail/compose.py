@@ -48,6 +48,9 @@ def environment() -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
         auto_reload=False,
+        # Every template kept in a plain dict: there are a few dozen, and the default
+        # bounded cache reorders itself on each of the five lookups an email makes.
+        cache_size=-1,
     )
 
 
