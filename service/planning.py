@@ -9,6 +9,7 @@ from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
+from service import statements
 from service.actions import describe, task_text
 from service.app import AppContext
 from service.db import transaction
@@ -90,12 +91,7 @@ async def _plan_chunk(
     )
     if not locked:
         return 0  # planned by another worker meanwhile
-    pairings = await (
-        Pairing.filter(id__in=[p.id for p in locked])
-        .select_related("program", "mentor", "mentee")
-        .order_by("id")
-        .using_db(connection)
-    )
+    pairings = await statements.pairings_with_cast(connection, [p.id for p in locked])
     # The meetings' numbers and the first one's time, not whole rows: a weekly pairing a
     # year in has over fifty meetings, and planning needs only which numbers exist.
     ids = [pairing.id for pairing in pairings]
@@ -208,9 +204,7 @@ class _Loaded:
         pairing_ids = {meeting.pairing_id for meeting in meetings}
         pairings = {
             pairing.id: pairing
-            for pairing in await Pairing.filter(id__in=pairing_ids)
-            .select_related("program", "mentor", "mentee")
-            .using_db(connection)
+            for pairing in await statements.pairings_with_cast(connection, sorted(pairing_ids))
         }
         casts = {
             pairing_id: Cast(program=p.program, mentor=p.mentor, mentee=p.mentee)

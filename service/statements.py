@@ -83,34 +83,64 @@ async def person(connection: BaseDBAsyncClient, person_id: int) -> Person | None
     return found[0] if found else None
 
 
+# What a pairing is read with: (attribute, model, table alias), joined by `<attribute>_id`.
+PROGRAM = (("program", Program, "program"),)
+CAST = (*PROGRAM, ("mentor", Person, "mentor"), ("mentee", Person, "mentee"))
+
+
 @cache
-def _pairing_with_program(dialect: str) -> str:
-    pairing = ",".join(f'"pairing"."{column}"' for column in _columns(Pairing))
-    program = ",".join(f'"program"."{column}" "program.{column}"' for column in _columns(Program))
-    lock = ' FOR UPDATE OF "pairing"' if dialect == "postgres" else ""
+def _pairings_with(
+    dialect: str, related: tuple[tuple[str, type[Model], str], ...], where: str
+) -> str:
+    selected = [f'"pairing"."{column}"' for column in _columns(Pairing)]
+    joins = []
+    for name, model, alias in related:
+        selected += [f'"{alias}"."{column}" "{name}.{column}"' for column in _columns(model)]
+        joins.append(
+            f'JOIN "{model._meta.db_table}" "{alias}" ON "{alias}"."id"="pairing"."{name}_id"'
+        )
     return _dialect_sql(
-        dialect,
-        f'SELECT {pairing},{program} FROM "pairing" '
-        'JOIN "program" ON "program"."id"="pairing"."program_id" '
-        f'WHERE "pairing"."id"=? LIMIT 1{lock}',
+        dialect, f'SELECT {",".join(selected)} FROM "pairing" {" ".join(joins)} WHERE {where}'
     )
+
+
+async def _pairings(
+    connection: BaseDBAsyncClient,
+    related: tuple[tuple[str, type[Model], str], ...],
+    where: str,
+    values: Sequence[Any],
+) -> list[Pairing]:
+    """Pairings with the rows they name, made as the ORM's `select_related` makes them."""
+    sql = _pairings_with(connection.capabilities.dialect, related, where)
+    _, rows = await connection.execute_query(sql, list(values))
+    found = []
+    for row in rows:
+        items = list(dict(row).items())
+        end = len(_columns(Pairing))
+        pairing = Pairing._init_from_db(**dict(items[:end]))
+        for name, model, _ in related:
+            start, end = end, end + len(_columns(model))
+            other = model._init_from_db(**{k.partition(".")[2]: v for k, v in items[start:end]})
+            object.__setattr__(pairing, f"_{name}", other)
+        found.append(pairing)
+    return found
+
+
+async def pairings_with_cast(connection: BaseDBAsyncClient, ids: Sequence[int]) -> list[Pairing]:
+    """The pairings, in id order, each with its program, mentor and mentee."""
+    if not ids:
+        return []
+    where = f'"pairing"."id" IN ({",".join("?" * len(ids))}) ORDER BY "pairing"."id"'
+    return await _pairings(connection, CAST, where, ids)
 
 
 async def pairing_for_update(connection: BaseDBAsyncClient, pairing_id: int) -> Pairing | None:
     """The pairing with its program, its row locked until the transaction ends (PostgreSQL;
     SQLite's writers take turns anyway). The program's row is not locked: every reply
     reads it."""
-    dialect = connection.capabilities.dialect
-    _, rows = await connection.execute_query(_pairing_with_program(dialect), [pairing_id])
-    if not rows:
-        return None
-    row = dict(rows[0])
-    split = len(_columns(Pairing))
-    items = list(row.items())
-    found = Pairing._init_from_db(**dict(items[:split]))
-    program = Program._init_from_db(**{key.partition(".")[2]: v for key, v in items[split:]})
-    object.__setattr__(found, "_program", program)
-    return found
+    lock = ' FOR UPDATE OF "pairing"' if connection.capabilities.dialect == "postgres" else ""
+    found = await _pairings(connection, PROGRAM, f'"pairing"."id"=? LIMIT 1{lock}', (pairing_id,))
+    return found[0] if found else None
 
 
 async def last_task_number(connection: BaseDBAsyncClient, pairing_id: int) -> int:

@@ -97,6 +97,19 @@ async def test_rows_read_by_sql_are_the_objects_the_orm_reads(app: AppContext) -
     assert locked.terms["goals"] == ["write — the review"]
     assert missing is None and gone is None
 
+    _, _, ana, other = await pair_again(mentor)
+    async with transaction() as connection:
+        read = await statements.pairings_with_cast(connection, [other.id, 999_999, pairing.id])
+        assert await statements.pairings_with_cast(connection, []) == []
+    assert [p.id for p in read] == [pairing.id, other.id]
+    for found, mentee in zip(
+        read, (await Person.get(email="mentee@uni.example"), ana), strict=True
+    ):
+        assert values(found) == values(await Pairing.get(id=found.id))
+        assert values(found.program) == values(await Program.get(id=program.id))
+        assert values(found.mentor) == values(await Person.get(id=mentor.id))
+        assert values(found.mentee) == values(mentee)
+
 
 async def test_action_items_are_numbered_on_from_the_highest(app: AppContext) -> None:
     _, mentor, mentee, pairing = await pair()
