@@ -83,21 +83,20 @@ async def person(connection: BaseDBAsyncClient, person_id: int) -> Person | None
     return found[0] if found else None
 
 
-# What a pairing is read with: (attribute, model, table alias), joined by `<attribute>_id`.
-PROGRAM = (("program", Program, "program"),)
-CAST = (*PROGRAM, ("mentor", Person, "mentor"), ("mentee", Person, "mentee"))
+# What a pairing is read with: (attribute, model), joined by `<attribute>_id` under the
+# attribute's name.
+PROGRAM: tuple[tuple[str, type[Model]], ...] = (("program", Program),)
+CAST: tuple[tuple[str, type[Model]], ...] = (*PROGRAM, ("mentor", Person), ("mentee", Person))
 
 
 @cache
-def _pairings_with(
-    dialect: str, related: tuple[tuple[str, type[Model], str], ...], where: str
-) -> str:
+def _pairings_with(dialect: str, related: tuple[tuple[str, type[Model]], ...], where: str) -> str:
     selected = [f'"pairing"."{column}"' for column in _columns(Pairing)]
     joins = []
-    for name, model, alias in related:
-        selected += [f'"{alias}"."{column}" "{name}.{column}"' for column in _columns(model)]
+    for name, model in related:
+        selected += [f'"{name}"."{column}" "{name}.{column}"' for column in _columns(model)]
         joins.append(
-            f'JOIN "{model._meta.db_table}" "{alias}" ON "{alias}"."id"="pairing"."{name}_id"'
+            f'JOIN "{model._meta.db_table}" "{name}" ON "{name}"."id"="pairing"."{name}_id"'
         )
     return _dialect_sql(
         dialect, f'SELECT {",".join(selected)} FROM "pairing" {" ".join(joins)} WHERE {where}'
@@ -106,7 +105,7 @@ def _pairings_with(
 
 async def _pairings(
     connection: BaseDBAsyncClient,
-    related: tuple[tuple[str, type[Model], str], ...],
+    related: tuple[tuple[str, type[Model]], ...],
     where: str,
     values: Sequence[Any],
 ) -> list[Pairing]:
@@ -118,7 +117,7 @@ async def _pairings(
         items = list(dict(row).items())
         end = len(_columns(Pairing))
         pairing = Pairing._init_from_db(**dict(items[:end]))
-        for name, model, _ in related:
+        for name, model in related:
             start, end = end, end + len(_columns(model))
             other = model._init_from_db(**{k.partition(".")[2]: v for k, v in items[start:end]})
             object.__setattr__(pairing, f"_{name}", other)
