@@ -21,11 +21,10 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from service.closing import begin_phase_out
 from service.digest import (
     COORDINATOR_HELP,
-    queue_digest,
     summarise,
     to_coordinator,
 )
-from service.domain.digest import Period, digest_flags, digest_period
+from service.domain.digest import Period, digest_flags
 from service.domain.roster import read_roster
 from service.domain.schedule import format_date, format_span
 from service.lifecycle import pause_pairing, resume_pairing
@@ -135,7 +134,7 @@ async def coordinator_mail(
             await _set_digest(connection, programs, DigestEvery.OFF)
             answer.done.append("You will receive no more digests. Write digest weekly to resume.")
     if wants_digest:
-        await _digest_now(connection, outbox, programs, row, now)
+        await _digest_now(connection, programs, row)
         answer.done.append("Your digest, up to now, is on its way.")
     if not commands and not answer.done and not answer.problems:
         answer.problems.append("No command was found in your message.")
@@ -382,26 +381,15 @@ async def _import(
 
 
 async def _digest_now(
-    connection: BaseDBAsyncClient,
-    outbox: OutboxWriter,
-    programs: list[Coordinator],
-    row: InboundMessage,
-    now: datetime,
+    connection: BaseDBAsyncClient, programs: list[Coordinator], row: InboundMessage
 ) -> None:
-    """Each program's digest from the start of its current week up to now."""
-    for coordinator in programs:
-        program = await Program.get(id=coordinator.program_id, using_db=connection)
-        week = digest_period("weekly", now, program.timezone, program.digest_weekday, 0)
-        assert week is not None
-        await queue_digest(
-            connection,
-            outbox,
-            coordinator,
-            program,
-            Period("now", week.end, now),
-            f"digest:coordinator:{coordinator.id}:now:{row.id}",
-            now,
-        )
+    """Ask for each program's digest up to now; `asked_digests` makes it once this reply is
+    committed (reading a large program here would hold the reply's transaction open)."""
+    await (
+        Coordinator.filter(id__in=[c.id for c in programs])
+        .using_db(connection)
+        .update(digest_asked_by=row.id)
+    )
 
 
 async def _reply(

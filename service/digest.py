@@ -105,6 +105,46 @@ async def digests_due(outbox: OutboxWriter, now: datetime) -> int:
     return queued
 
 
+async def asked_digests(outbox: OutboxWriter, now: datetime) -> int:
+    """Queue the digests coordinators asked for with "digest now": each program's week so
+    far, made outside any transaction, queued with the request cleared. Returns how many."""
+    queued = 0
+    for coordinator in await Coordinator.filter(digest_asked_by__isnull=False).select_related(
+        "program"
+    ):
+        try:
+            queued += await _asked_digest(outbox, coordinator, now)
+        except Exception as exc:
+            # Left asked: the next tick tries again. The reply itself was applied.
+            log.error(
+                "digest asked by coordinator %s failed (%s)", coordinator.id, type(exc).__name__
+            )
+    return queued
+
+
+async def _asked_digest(outbox: OutboxWriter, coordinator: Coordinator, now: datetime) -> int:
+    program = coordinator.program
+    week = digest_period("weekly", now, program.timezone, program.digest_weekday, 0)
+    assert week is not None  # a weekly period always has a last one
+    period = Period("now", week.end, now)
+    content = await program_digest(program, period, now)
+    asked_by = coordinator.digest_asked_by
+    async with transaction() as connection:
+        # Cleared only if still this request: another worker may have queued it, or the
+        # coordinator asked again meanwhile (then that request is made on the next pass).
+        cleared = await (
+            Coordinator.filter(id=coordinator.id, digest_asked_by=asked_by)
+            .using_db(connection)
+            .update(digest_asked_by=None)
+        )
+        if not cleared:
+            return 0
+        key = f"digest:coordinator:{coordinator.id}:now:{asked_by}"
+        return int(
+            await queue_digest(connection, outbox, coordinator, program, period, key, now, content)
+        )
+
+
 async def send_digest(
     outbox: OutboxWriter,
     coordinator: Coordinator,

@@ -63,6 +63,9 @@ class Coordinator(Model):
     )
     email = fields.CharField(max_length=254, db_index=True)
     digest_every = fields.CharEnumField(DigestEvery, max_length=8, default=DigestEvery.WEEKLY)
+    # The message that asked for a digest up to now, until that digest is queued: it is made
+    # after the reply is committed, not inside its transaction.
+    digest_asked_by = fields.BigIntField(null=True)
     created_at = fields.DatetimeField()
 
     program_id: int

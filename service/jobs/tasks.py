@@ -9,7 +9,7 @@ from typing import Any, cast
 
 from service.app import AppContext
 from service.closing import close_due
-from service.digest import digests_due
+from service.digest import asked_digests, digests_due
 from service.inbox import PROCESS_BATCH, process_inbound_batch, store_fetched
 from service.models import InboundMessage, InboundStatus, OutboundMessage, OutboundStatus
 from service.outbox import OutboxWriter
@@ -55,10 +55,13 @@ async def poll_inbox(ctx: dict[str, Any]) -> int:
 
 async def process_inbound_job(ctx: dict[str, Any], inbound_ids: list[int]) -> dict[str, int]:
     """Apply the stored messages, then send the answers at once."""
+    app = app_of(ctx)
     counts: dict[str, int] = {}
-    for status in await process_inbound_batch(app_of(ctx), inbound_ids):
+    for status in await process_inbound_batch(app, inbound_ids):
         key = status.value if status else "already_done"
         counts[key] = counts.get(key, 0) + 1
+    # A coordinator's "digest now", made once the reply asking for it is committed.
+    await asked_digests(OutboxWriter(app.settings, app.secret), app.clock.now())
     if counts.get("already_done", 0) < len(inbound_ids):
         await ctx["redis"].enqueue_job(
             "send_outbox", _job_id=f"send:outbox:after:{inbound_ids[0]}-{inbound_ids[-1]}"
@@ -107,6 +110,8 @@ async def plan(app: AppContext) -> dict[str, int]:
     prompts += await checkback_due(outbox, app.clock.now())
     closed = await close_due(outbox, app.clock.now())
     digests = await digests_due(outbox, app.clock.now())
+    # "digest now" asked by a reply whose job ended before making it.
+    digests += await asked_digests(outbox, app.clock.now())
     due = await OutboundMessage.filter(
         status=OutboundStatus.PENDING, not_before__lte=app.clock.now()
     ).count()

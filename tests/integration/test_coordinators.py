@@ -9,9 +9,20 @@ import asyncio
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 
+import pytest
+
+import service.digest
 from service.coordinators import EMAIL_IMPORT_ROWS
 from service.domain.roster import read_roster
-from service.models import Coordinator, DigestEvery, OutboundMessage, Pairing, PairingState
+from service.models import (
+    Coordinator,
+    DigestEvery,
+    InboundMessage,
+    InboundStatus,
+    OutboundMessage,
+    Pairing,
+    PairingState,
+)
 from service.outbox import OutboxWriter
 from service.pairings import import_roster
 from service.runner import build_worker, worker_pool
@@ -111,6 +122,50 @@ async def test_the_digest_and_the_commands_a_coordinator_replies_with(live: Live
     await command(live, digest, "close 999\nnudge everyone")
     answer = text_of(live.received(PAT, "coordinator_reply")[-1])
     assert "no pairing 999 in a program you coordinate" in answer and "nudge everyone" in answer
+
+
+async def test_digest_now_brings_this_week_so_far(live: Live) -> None:
+    await start(live)
+    live.clock.set(FIRST_DIGEST)
+    await live.run("tick", "send_outbox")
+    (digest,) = live.received(PAT, "digest")
+    live.clock.set(FIRST_DIGEST + timedelta(days=2, hours=3))  # Wednesday 6 January
+    await command(live, digest, "digest now")
+    answer = text_of(live.received(PAT, "coordinator_reply")[-1])
+    assert "Your digest, up to now, is on its way." in answer
+    weekly, now = live.received(PAT, "digest")
+    assert "Hematology 2027, 4 January 2027 to 6 January 2027:" in text_of(now)
+    assert "to 4 January 2027:" in text_of(weekly)
+    # Asked again: another, as the coordinator asked twice.
+    await command(live, live.received(PAT, "coordinator_reply")[-1], "digest now")
+    assert len(live.received(PAT, "digest")) == 3
+
+
+async def test_digest_now_is_made_after_the_reply_and_tried_again_by_the_tick(
+    live: Live, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await start(live)
+    live.clock.set(FIRST_DIGEST)
+    await live.run("tick", "send_outbox")
+    (digest,) = live.received(PAT, "digest")
+
+    async def broken(*args: object) -> None:
+        raise RuntimeError("the digest could not be made")
+
+    # Making the digest fails: the reply is applied and answered all the same.
+    monkeypatch.setattr(service.digest, "program_digest", broken)
+    await command(live, digest, f"digest now\nnudge {(await Pairing.get(mentor__email=ZOE)).id}")
+    answer = text_of(live.received(PAT, "coordinator_reply")[-1])
+    assert "Your digest, up to now, is on its way." in answer and "friendly nudge" in answer
+    assert live.received(SAM, "nudge")
+    assert len(live.received(PAT, "digest")) == 1
+    assert await InboundMessage.filter(status=InboundStatus.PROCESSED).count() == 3
+    # The next tick makes it.
+    monkeypatch.undo()
+    live.clock.set(FIRST_DIGEST + timedelta(hours=1))
+    await live.run("tick", "send_outbox")
+    assert "4 January 2027 to 4 January 2027:" in text_of(live.received(PAT, "digest")[-1])
+    assert await Coordinator.filter(digest_asked_by__isnull=False).count() == 0
 
 
 def with_csv(data: bytes, sender: str) -> bytes:
