@@ -60,12 +60,13 @@ async def process_inbound_job(ctx: dict[str, Any], inbound_ids: list[int]) -> di
     for status in await process_inbound_batch(app, inbound_ids):
         key = status.value if status else "already_done"
         counts[key] = counts.get(key, 0) + 1
-    # A coordinator's "digest now", made once the reply asking for it is committed.
-    await asked_digests(OutboxWriter(app.settings, app.secret), app.clock.now())
+    batch = f"{inbound_ids[0]}-{inbound_ids[-1]}" if inbound_ids else "none"
     if counts.get("already_done", 0) < len(inbound_ids):
-        await ctx["redis"].enqueue_job(
-            "send_outbox", _job_id=f"send:outbox:after:{inbound_ids[0]}-{inbound_ids[-1]}"
-        )
+        await ctx["redis"].enqueue_job("send_outbox", _job_id=f"send:outbox:after:{batch}")
+    # A coordinator's "digest now", made once the reply asking for it is committed, and
+    # after the answers are on their way: a large program's digest takes seconds.
+    if await asked_digests(OutboxWriter(app.settings, app.secret), app.clock.now()):
+        await ctx["redis"].enqueue_job("send_outbox", _job_id=f"send:outbox:digests:{batch}")
     return counts
 
 
