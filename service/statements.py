@@ -66,9 +66,8 @@ def _columns(model: type[Model]) -> tuple[str, ...]:
 
 @cache
 def _select(model: type[Model]) -> str:
-    return 'SELECT {} FROM "{}"'.format(
-        ",".join(f'"{column}"' for column in _columns(model)), model._meta.db_table
-    )
+    """`SELECT <every column> FROM <table>`, the ORM's own."""
+    return str(model._meta.basequery_all_fields)
 
 
 async def _models(
