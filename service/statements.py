@@ -108,17 +108,23 @@ async def _pairings(
     where: str,
     values: Sequence[Any],
 ) -> list[Pairing]:
-    """Pairings with the rows they name, made as the ORM's `select_related` makes them."""
+    """Pairings with the rows they name, made as the ORM's `select_related` makes them,
+    except that a row named by several pairings (their program) is made once, for all."""
     sql = _pairings_with(connection.capabilities.dialect, related, where)
     _, rows = await connection.execute_query(sql, list(values))
     found = []
+    made: dict[tuple[str, Any], Model] = {}
     for row in rows:
         items = list(dict(row).items())
         end = len(_columns(Pairing))
         pairing = Pairing._init_from_db(**dict(items[:end]))
         for name, model in related:
             start, end = end, end + len(_columns(model))
-            other = model._init_from_db(**{k.partition(".")[2]: v for k, v in items[start:end]})
+            key = (model._meta.db_table, row[f"{name}.id"])
+            other = made.get(key)
+            if other is None:
+                columns = {k.partition(".")[2]: v for k, v in items[start:end]}
+                other = made[key] = model._init_from_db(**columns)
             object.__setattr__(pairing, f"_{name}", other)
         found.append(pairing)
     return found

@@ -20,8 +20,9 @@ class ReplyToken:
 
 
 def _signature(secret: bytes, pairing_id: int, person_id: int, topic: str) -> str:
-    digest = hmac.new(secret, f"{pairing_id}.{person_id}.{topic}".encode(), hashlib.sha256)
-    return base64.b32encode(digest.digest()).decode().lower()[:16]
+    digest = hmac.digest(secret, f"{pairing_id}.{person_id}.{topic}".encode(), hashlib.sha256)
+    # Sixteen base-32 characters are the first ten bytes: only those are encoded.
+    return base64.b32encode(digest[:10]).decode().lower()
 
 
 def make_token(secret: bytes, token: ReplyToken) -> str:
