@@ -109,7 +109,8 @@ async def _pairings(
     values: Sequence[Any],
 ) -> list[Pairing]:
     """Pairings with the rows they name, made as the ORM's `select_related` makes them,
-    except that a row named by several pairings (their program) is made once, for all."""
+    except that a row several of them name (their program, a mentor of two) is made once
+    and shared."""
     sql = _pairings_with(connection.capabilities.dialect, related, where)
     _, rows = await connection.execute_query(sql, list(values))
     found = []
