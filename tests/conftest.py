@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
+import shutil
 import socket
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -12,6 +14,7 @@ from urllib.parse import urlsplit
 import asyncpg
 import pytest
 
+from service import db
 from tests.servers import Dovecot, SmtpServer, private_dovecot
 
 SERVICE_DOMAIN = "mentormail.example"
@@ -35,27 +38,71 @@ def postgres_available() -> str:
     return PG_ADMIN
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
-    """A fresh, empty database per test, on SQLite and on PostgreSQL."""
-    if request.param == "sqlite":
-        yield f"sqlite://{tmp_path / 'db.sqlite3'}"
-        return
-    request.getfixturevalue("postgres_available")
-    name = f"mm_test_{uuid.uuid4().hex[:12]}"
+class Migrated:
+    """A migrated database of each kind, made once a session: each test's database is a
+    copy of it (SQLite's file, a PostgreSQL template), as migrating took about a second a
+    test. The service still runs its migrations on each copy, which finds nothing to do."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.sqlite: Path | None = None
+        self.postgres: str | None = None
+
+    async def sqlite_file(self) -> Path:
+        if self.sqlite is None:
+            path = self.folder / "template.sqlite3"
+            await db.migrate(f"sqlite://{path}")
+            self.sqlite = path
+        return self.sqlite
+
+    async def postgres_template(self) -> str:
+        if self.postgres is None:
+            name = f"mm_template_{uuid.uuid4().hex[:12]}"
+            await _admin(f'CREATE DATABASE "{name}"')
+            self.postgres = name  # dropped at the end even if migrating fails
+            await db.migrate(_pg_url(name))
+        return self.postgres
+
+
+async def _admin(statement: str) -> None:
     admin = await asyncpg.connect(PG_ADMIN)
     try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
+        await admin.execute(statement)
     finally:
         await admin.close()
+
+
+@pytest.fixture(scope="session")
+def migrated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Migrated]:
+    templates = Migrated(tmp_path_factory.mktemp("migrated"))
+    yield templates
+    if templates.postgres is not None:
+        asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{templates.postgres}" WITH (FORCE)'))
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+async def database_url(
+    request: pytest.FixtureRequest, tmp_path: Path, migrated: Migrated
+) -> AsyncIterator[str]:
+    """A fresh database per test, on SQLite and on PostgreSQL, with the schema in place."""
+    if request.param == "sqlite":
+        path = tmp_path / "db.sqlite3"
+        template = await migrated.sqlite_file()
+        for suffix in ("", "-wal", "-shm"):
+            if template.with_name(template.name + suffix).exists():
+                shutil.copyfile(
+                    template.with_name(template.name + suffix), path.with_name(path.name + suffix)
+                )
+        yield f"sqlite://{path}"
+        return
+    request.getfixturevalue("postgres_available")
+    template = await migrated.postgres_template()
+    name = f"mm_test_{uuid.uuid4().hex[:12]}"
+    await _admin(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
     try:
         yield _pg_url(name)
     finally:
-        admin = await asyncpg.connect(PG_ADMIN)
-        try:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await admin.close()
+        await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture
