@@ -88,11 +88,10 @@ async def database_url(
     if request.param == "sqlite":
         path = tmp_path / "db.sqlite3"
         template = await migrated.sqlite_file()
-        for suffix in ("", "-wal", "-shm"):
-            if template.with_name(template.name + suffix).exists():
-                shutil.copyfile(
-                    template.with_name(template.name + suffix), path.with_name(path.name + suffix)
-                )
+        for suffix in ("", "-wal", "-shm"):  # the WAL's files, should any be left
+            source = Path(f"{template}{suffix}")
+            if source.exists():
+                shutil.copyfile(source, f"{path}{suffix}")
         yield f"sqlite://{path}"
         return
     request.getfixturevalue("postgres_available")
