@@ -17,11 +17,11 @@ from pathlib import Path
 
 import asyncpg
 
-from service import db
 from service.app import AppContext
 from service.clock import ManualClock
 from service.config import Settings
 from service.jobs.worker import make_app, warm_up
+from service.storage import db
 
 SERVICE = "mentorship@bench.example"
 TIMEZONES = ("America/New_York", "Europe/Berlin", "Asia/Tokyo", "America/Chicago")
@@ -184,11 +184,12 @@ async def active_program(
     app: AppContext, pairs: int, now: datetime, refused_every: int = 0
 ) -> None:
     """`pairs` pairs imported from a CSV and agreed by both: every email of that, queued."""
-    from service.db import transaction
-    from service.domain.roster import read_roster
-    from service.models import Pairing
-    from service.outbox import OutboxWriter
-    from service.pairings import activate, import_roster
+    from service.agreement.activation import activate
+    from service.agreement.enrolment import import_roster
+    from service.outbox.writer import OutboxWriter
+    from service.program.roster import read_roster
+    from service.storage.db import transaction
+    from service.storage.models import Pairing
 
     outbox = OutboxWriter(app.settings, app.secret)
     csv = roster(pairs, now.date(), refused_every=refused_every)

@@ -16,11 +16,11 @@ from pathlib import Path
 from imap_tools import MailBoxUnencrypted, MailMessageFlags
 
 from bench.common import RAW_RUNS, Timer, active_program, service
-from service import loop
 from service.clock import ManualClock
-from service.inbox import process_inbound_batch, store_fetched
-from service.models import InboundMessage, InboundStatus, OutboundMessage
-from service.outbox import wire_bytes
+from service.inbox.processing import process_inbound_batch, store_fetched
+from service.jobs import loop
+from service.outbox.writer import wire_bytes
+from service.storage.models import InboundMessage, InboundStatus, OutboundMessage
 from tests.mail import parse
 from tests.servers import PASSWORD, USER, Dovecot, private_dovecot
 
@@ -72,7 +72,7 @@ async def _service(folder: Path, dovecot: Dovecot, pairs: int) -> tuple[int, flo
         for n, row in enumerate(invitations):
             dovecot.deliver(_reply(wire_bytes(row, app.secret), row.recipients[0], n))
         # The worker's path, with IMAP as configured in production.
-        from service.mail.imap import ImapIncoming
+        from service.mail.transports.imap import ImapIncoming
 
         app.incoming = ImapIncoming(dovecot.imap_url())
         timer = Timer()

@@ -18,14 +18,14 @@ from pathlib import Path
 import aiosmtplib
 
 from bench.common import RAW_RUNS, SERVICE, Timer, active_program, service, smtp_sink
-from service import loop
 from service.app import AppContext
 from service.clock import ManualClock
 from service.config import Settings
-from service.jobs.tasks import plan
-from service.models import OutboundMessage, OutboundStatus
-from service.outbox import wire_bytes
-from service.sender import send_due
+from service.jobs import loop
+from service.jobs.functions import plan
+from service.outbox.sender import send_due
+from service.outbox.writer import wire_bytes
+from service.storage.models import OutboundMessage, OutboundStatus
 
 START = datetime(2026, 12, 28, 9, 0, tzinfo=UTC)
 WEEKS = 4

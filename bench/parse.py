@@ -12,7 +12,7 @@ import gc
 import time
 from collections.abc import Callable
 
-from service.mail.inbound import parse_message
+from service.mail.reading.parse import parse_message
 
 HEAD = (
     "From: Sam <sam@university.example>\r\nTo: mentorship+1-2-after3-abcd@bench.example\r\n"

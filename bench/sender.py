@@ -11,10 +11,10 @@ from pathlib import Path
 
 from bench.common import service
 from bench.workers import SEND_AT
-from service import loop
 from service.clock import ManualClock
-from service.models import OutboundMessage, OutboundStatus
-from service.sender import send_due
+from service.jobs import loop
+from service.outbox.sender import send_due
+from service.storage.models import OutboundMessage, OutboundStatus
 
 
 async def main(database_url: str, port: int, folder: Path) -> None:

@@ -25,10 +25,10 @@ from typing import Any
 from tortoise import connections
 
 from bench.common import Timer, scratch_database, service
-from service import loop
 from service.clock import ManualClock
-from service.jobs.tasks import plan
-from service.models import Pairing
+from service.jobs import loop
+from service.jobs.functions import plan
+from service.storage.models import Pairing
 
 NOW = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
 SIGNED = NOW - timedelta(days=30)

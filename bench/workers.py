@@ -15,8 +15,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.common import Timer, active_program, scratch_database, service, smtp_sink
-from service import loop
 from service.clock import ManualClock
+from service.jobs import loop
 
 START = datetime(2026, 12, 28, 9, 0, tzinfo=UTC)
 SEND_AT = datetime(2027, 1, 4, 12, tzinfo=UTC)

@@ -20,8 +20,10 @@ from bench.common import active_program, service
 from reliability.common import START, mailroom, process_all, reply
 from service.app import AppContext
 from service.clock import ManualClock
-from service.mail.imap import ImapIncoming
-from service.models import (
+from service.mail.transports.imap import ImapIncoming
+from service.outbox.sender import send_due
+from service.outbox.writer import wire_bytes
+from service.storage.models import (
     AgendaItem,
     InboundMessage,
     OutboundMessage,
@@ -30,8 +32,6 @@ from service.models import (
     Person,
     Task,
 )
-from service.outbox import wire_bytes
-from service.sender import send_due
 from tests.mail import parse
 from tests.servers import Dovecot
 

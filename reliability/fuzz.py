@@ -20,9 +20,9 @@ from bench.common import service
 from bench.parse import inputs
 from reliability.common import START, mailroom
 from service.clock import ManualClock
-from service.inbox import process_inbound, store_fetched
-from service.mail.imap import ImapIncoming
-from service.models import InboundMessage, InboundStatus
+from service.inbox.processing import process_inbound, store_fetched
+from service.mail.transports.imap import ImapIncoming
+from service.storage.models import InboundMessage, InboundStatus
 from tests.servers import Dovecot
 
 BATCH = 200  # messages in the mailbox at a time

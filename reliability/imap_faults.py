@@ -28,8 +28,8 @@ from imap_tools import MailBoxUnencrypted
 from bench.common import active_program, free_port, helper_process, service
 from reliability.common import START, mailroom, reply
 from service.clock import ManualClock
-from service.models import OutboundMessage, Person
-from service.outbox import wire_bytes
+from service.outbox.writer import wire_bytes
+from service.storage.models import OutboundMessage, Person
 from tests.servers import PASSWORD, USER, Dovecot
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -13,11 +13,11 @@ from pathlib import Path
 
 from bench.common import roster, service
 from reliability.common import START
+from service.agreement.enrolment import import_roster
 from service.clock import ManualClock
-from service.domain.roster import read_roster
-from service.models import Pairing, Program
-from service.outbox import OutboxWriter
-from service.pairings import import_roster
+from service.outbox.writer import OutboxWriter
+from service.program.roster import read_roster
+from service.storage.models import Pairing, Program
 
 STOP_AFTER = 1.0  # seconds into the stopped import
 

@@ -19,9 +19,9 @@ from pathlib import Path
 
 from bench.common import service
 from service.clock import ManualClock
-from service.inbox import process_inbound_batch, store_fetched
-from service.mail.imap import ImapIncoming
-from service.models import InboundMessage, InboundStatus
+from service.inbox.processing import process_inbound_batch, store_fetched
+from service.mail.transports.imap import ImapIncoming
+from service.storage.models import InboundMessage, InboundStatus
 
 log = logging.getLogger("reliability.inbound_worker")
 ATTEMPTS = 200  # polls that may fail before the worker gives up

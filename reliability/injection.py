@@ -19,14 +19,14 @@ from pathlib import Path
 
 from bench.common import COLUMNS, service
 from reliability.common import START, mailroom, process_all, reply
+from service.agreement.enrolment import import_roster
 from service.app import AppContext
 from service.clock import ManualClock
-from service.domain.roster import read_roster
-from service.jobs.tasks import plan
-from service.mail.imap import ImapIncoming
-from service.models import OutboundMessage, Pairing, Person
-from service.outbox import OutboxWriter, wire_bytes
-from service.pairings import import_roster
+from service.jobs.functions import plan
+from service.mail.transports.imap import ImapIncoming
+from service.outbox.writer import OutboxWriter, wire_bytes
+from service.program.roster import read_roster
+from service.storage.models import OutboundMessage, Pairing, Person
 from tests.servers import Dovecot
 
 VICTIM = "victim@evil.example"

@@ -2,7 +2,7 @@
 
 Nothing may be lost. A message handed over but not yet marked sent when the worker died is
 sent again by the next one, with the same Message-ID: those are the duplicates, and the
-acknowledgement window (`service.sender.ACK_EVERY`) bounds them.
+acknowledgement window (`service.outbox.sender.ACK_EVERY`) bounds them.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from bench.common import active_program, service, smtp_sink
 from reliability.common import START, sent_count
 from service.clock import ManualClock
 from service.config import Settings
-from service.sender import ACK_EVERY, CLAIM_TTL
+from service.outbox.sender import ACK_EVERY, CLAIM_TTL
 
 ROOT = Path(__file__).resolve().parents[1]
 

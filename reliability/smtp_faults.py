@@ -17,9 +17,9 @@ from pathlib import Path
 from bench.common import Timer, active_program, recording_server, service
 from reliability.faulty_smtp import REFUSED_DOMAIN
 from service.clock import ManualClock
-from service.mail.smtp import SmtpOutgoing
-from service.models import OutboundMessage, OutboundStatus
-from service.sender import send_due
+from service.mail.transports.smtp import SmtpOutgoing
+from service.outbox.sender import send_due
+from service.storage.models import OutboundMessage, OutboundStatus
 
 START = datetime(2026, 12, 28, 9, 0, tzinfo=UTC)
 ROUNDS = 400  # clock steps of 30 minutes: longer than every retry delay together

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from service.clock import Clock
 from service.config import Settings
-from service.mail.transport import Incoming, Outgoing
+from service.mail.transports.base import Incoming, Outgoing
 
 
 @dataclass

@@ -12,8 +12,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from service import db, loop
 from service.config import Settings
+from service.jobs import loop
+from service.storage import db
 
 app = typer.Typer(
     help="mentormail runs mentoring programs by email.",
@@ -33,10 +34,10 @@ def import_pairs(
     csv_file: Annotated[Path, typer.Argument(help="The coordinator's CSV of pairs.")],
 ) -> None:
     """Validate a CSV of pairs and, when every row is right, import it and send agreements."""
+    from service.agreement.enrolment import import_roster
     from service.clock import SystemClock
-    from service.domain.roster import read_roster
-    from service.outbox import OutboxWriter
-    from service.pairings import import_roster
+    from service.outbox.writer import OutboxWriter
+    from service.program.roster import read_roster
 
     try:
         data = csv_file.read_bytes()
@@ -78,8 +79,8 @@ def status(
     """Programs and their pairings by state, the first pairings, and the outbox by status."""
     from tortoise.functions import Count
 
-    from service.models import OutboundMessage, Pairing, Program
-    from service.pairings import pairings_by_number
+    from service.program.pairings import pairings_by_number
+    from service.storage.models import OutboundMessage, Pairing, Program
 
     settings = _settings()
 
@@ -150,7 +151,7 @@ def inspect(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
 ) -> None:
     """Show how a message would be understood, without touching the database."""
-    from service.inspect import inspect_bytes
+    from service.inbox.explain import inspect_bytes
 
     failed = False
     for path in files:
@@ -195,7 +196,7 @@ def program(
     """Show a program's settings, or change when its coordinators' digests go."""
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-    from service.models import Coordinator, Program
+    from service.storage.models import Coordinator, Program
 
     if timezone is not None:
         try:
@@ -252,7 +253,7 @@ def run(
     burst: Annotated[bool, typer.Option(help="Stop when there is nothing left to do.")] = False,
 ) -> None:
     """The long-running worker; embedded defaults when no servers are configured."""
-    from service.runner import run_worker
+    from service.jobs.runner import run_worker
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     loop.run(run_worker(_settings(), burst=burst))
@@ -267,7 +268,7 @@ def demo(
     ),
 ) -> None:
     """Simulate a program on embedded defaults, with a travelling clock and simulated people."""
-    from service.demo import run_demo
+    from service.demo.simulation import run_demo
 
     loop.run(run_demo(pairs=pairs, months=months, out=out, console=console))
 

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import asyncpg
 import pytest
 
-from service import db
+from service.storage import db
 from tests.servers import Dovecot, SmtpServer, private_dovecot
 
 SERVICE_DOMAIN = "mentormail.example"
@@ -138,15 +138,18 @@ def smtp_server(mailroom: Dovecot) -> Iterator[SmtpServer]:
 
 @pytest.fixture
 async def redis_url(tmp_path: Path) -> AsyncIterator[str]:
-    """A clean Redis database: the machine's on 127.0.0.1:6379, else an embedded one."""
+    """A clean Redis database: the machine's on 127.0.0.1:6379, else an embedded one.
+
+    MENTORMAIL_TEST_REDIS_DB picks the machine's database (13 unless set), so that two
+    checkouts' suites can run side by side."""
     import redis.asyncio as aioredis
 
-    from service.embedded import EmbeddedRedis
+    from service.jobs.embedded_redis import EmbeddedRedis
 
     embedded: EmbeddedRedis | None = None
     try:
         socket.create_connection(("127.0.0.1", 6379), 1).close()
-        url = "redis://127.0.0.1:6379/13"
+        url = f"redis://127.0.0.1:6379/{os.environ.get('MENTORMAIL_TEST_REDIS_DB', '13')}"
     except OSError:
         embedded = EmbeddedRedis(tmp_path / "redis")
         embedded.start()

@@ -10,13 +10,13 @@ from typing import Any
 from arq import cron, func
 from arq.connections import RedisSettings
 
-from service import db
+from service.action_items.rules import read_task
 from service.app import AppContext
 from service.clock import SystemClock
 from service.config import Settings
-from service.domain.tasks import read_task
-from service.jobs.tasks import poll_inbox, process_inbound_job, send_outbox, tick
-from service.mail.transport import incoming_from_url, outgoing_from_url
+from service.jobs.functions import poll_inbox, process_inbound_job, send_outbox, tick
+from service.mail.transports.factory import incoming_from_url, outgoing_from_url
+from service.storage import db
 
 log = logging.getLogger(__name__)
 

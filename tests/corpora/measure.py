@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 import time
 
-from service.mail.inbound import parse_message
+from service.mail.reading.parse import parse_message
 from tests.corpora.cases import MISSING, ReplyCase, available, reply_cases
 
 

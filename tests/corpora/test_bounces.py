@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from service.mail.inbound import parse_message
+from service.mail.reading.parse import parse_message
 from tests.corpora.cases import BOUNCE_CORPORA, CORPORA, MISSING, bounce_cases
 
 pytestmark = pytest.mark.skipif(

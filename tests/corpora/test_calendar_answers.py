@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from icalendar import Calendar
 
-from service.mail.inbound import parse_message
-from service.mail.itip import read_answer, why_ignored
+from service.mail.reading.itip import read_answer, why_ignored
+from service.mail.reading.parse import parse_message
 from tests.corpora.cases import CORPORA, MISSING
 
 APPLE = CORPORA / "apple_ccs_calendarserver_imip"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from service.inspect import inspect_bytes
+from service.inbox.explain import inspect_bytes
 from tests.corpora.cases import MISSING, available, reply_cases, slow_cases
 from tests.corpora.measure import results
 

@@ -12,13 +12,13 @@ import aiosmtplib
 import pytest
 from arq.worker import Worker
 
-from service import db
 from service.app import AppContext
 from service.clock import ManualClock
 from service.config import Settings
+from service.jobs.runner import build_worker, worker_pool
 from service.jobs.worker import make_app
-from service.mail.local import DirOutgoing, MaildirIncoming
-from service.runner import build_worker, worker_pool
+from service.mail.transports.local import DirOutgoing, MaildirIncoming
+from service.storage import db
 from tests.conftest import SERVICE_DOMAIN
 from tests.mail import parse
 from tests.servers import USER, Dovecot, SmtpServer

@@ -6,14 +6,14 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from service.app import AppContext
-from service.models import (
+from service.meetings.planning import plan_meetings
+from service.storage.models import (
     InboundStatus,
     Meeting,
     MeetingAnswer,
     OutboundMessage,
     TimeProposal,
 )
-from service.planning import plan_meetings
 from tests.integration.test_flow import activated, deliver, plain, receive, sent_to
 from tests.interop import check_calendar_email, check_sequence_rises
 from tests.mail import calendar_answer, parse, reply_to

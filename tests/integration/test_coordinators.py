@@ -11,10 +11,13 @@ from email.message import EmailMessage
 
 import pytest
 
-import service.digest
-from service.coordinators import EMAIL_IMPORT_ROWS
-from service.domain.roster import read_roster
-from service.models import (
+import service.coordinators.digest
+from service.agreement.enrolment import import_roster
+from service.coordinators.commands import EMAIL_IMPORT_ROWS
+from service.jobs.runner import build_worker, worker_pool
+from service.outbox.writer import OutboxWriter
+from service.program.roster import read_roster
+from service.storage.models import (
     Coordinator,
     DigestEvery,
     InboundMessage,
@@ -23,9 +26,6 @@ from service.models import (
     Pairing,
     PairingState,
 )
-from service.outbox import OutboxWriter
-from service.pairings import import_roster
-from service.runner import build_worker, worker_pool
 from tests.integration.conftest import Live
 from tests.mail import parse, reply_to
 
@@ -153,7 +153,7 @@ async def test_digest_now_is_made_after_the_reply_and_tried_again_by_the_tick(
         raise RuntimeError("the digest could not be made")
 
     # Making the digest fails: the reply is applied and answered all the same.
-    monkeypatch.setattr(service.digest, "program_digest", broken)
+    monkeypatch.setattr(service.coordinators.digest, "program_digest", broken)
     await command(live, digest, f"digest now\nnudge {(await Pairing.get(mentor__email=ZOE)).id}")
     answer = text_of(live.received(PAT, "coordinator_reply")[-1])
     assert "Your digest, up to now, is on its way." in answer and "friendly nudge" in answer

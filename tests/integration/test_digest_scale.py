@@ -10,8 +10,9 @@ from tortoise import connections
 
 from bench.tick import NOW, SIGNED, populate
 from service.app import AppContext
-from service.digest import ATTENTION_ROWS, digests_due
-from service.models import (
+from service.coordinators.digest import ATTENTION_ROWS, digests_due
+from service.outbox.writer import OutboxWriter
+from service.storage.models import (
     Coordinator,
     HelpNote,
     InboundMessage,
@@ -21,7 +22,6 @@ from service.models import (
     Pairing,
     Program,
 )
-from service.outbox import OutboxWriter
 from tests.mail import parse
 
 PAIRINGS = 40_000  # PostgreSQL's client takes at most 32,767 values in one statement

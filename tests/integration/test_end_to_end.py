@@ -8,13 +8,13 @@ from pathlib import Path
 
 import aiosmtplib
 
-from service import db
-from service.domain.roster import read_roster
+from service.agreement.enrolment import import_roster
+from service.jobs.runner import build_worker, worker_pool
 from service.jobs.worker import make_app
-from service.models import InboundMessage, InboundStatus, Meeting, Pairing, PairingState
-from service.outbox import OutboxWriter
-from service.pairings import import_roster
-from service.runner import build_worker, worker_pool
+from service.outbox.writer import OutboxWriter
+from service.program.roster import read_roster
+from service.storage import db
+from service.storage.models import InboundMessage, InboundStatus, Meeting, Pairing, PairingState
 from tests.conftest import SERVICE_DOMAIN
 from tests.integration.conftest import make_settings
 from tests.interop import check_calendar_email

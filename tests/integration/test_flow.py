@@ -12,12 +12,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from service.agreement.enrolment import import_roster
 from service.app import AppContext
 from service.clock import ManualClock
-from service.deliverability import NOT_SENT
-from service.domain.roster import read_roster
-from service.inbox import process_inbound, store_fetched
-from service.models import (
+from service.inbox.processing import process_inbound, store_fetched
+from service.outbox.deliverability import NOT_SENT
+from service.outbox.sender import send_due
+from service.outbox.writer import OutboxWriter, wire_bytes
+from service.program.roster import read_roster
+from service.storage.models import (
     InboundMessage,
     InboundStatus,
     Meeting,
@@ -26,9 +29,6 @@ from service.models import (
     PairingState,
     Person,
 )
-from service.outbox import OutboxWriter, wire_bytes
-from service.pairings import import_roster
-from service.sender import send_due
 from tests.mail import delivery_report, parse, reply_to
 
 CSV = (
@@ -232,7 +232,7 @@ async def activated(app: AppContext) -> Pairing:
 
 
 async def test_planning_keeps_two_meetings_ahead_and_never_repeats(app: AppContext) -> None:
-    from service.planning import plan_meetings
+    from service.meetings.planning import plan_meetings
     from tests.interop import check_calendar_email, check_sequence_rises
 
     pairing = await activated(app)
@@ -264,7 +264,7 @@ async def test_planning_keeps_two_meetings_ahead_and_never_repeats(app: AppConte
 
 
 async def test_prompts_around_a_meeting_reach_the_right_people_once(app: AppContext) -> None:
-    from service.planning import plan_meetings, plan_prompts
+    from service.meetings.planning import plan_meetings, plan_prompts
 
     pairing = await activated(app)
     await plan_meetings(app)
@@ -325,8 +325,8 @@ async def sent_to_when_due(app: AppContext, address: str, kind: str) -> list[byt
 
 
 async def test_action_items_from_a_reply_are_reminded_and_completed(app: AppContext) -> None:
-    from service.models import Task, TaskState
-    from service.planning import plan_task_reminders
+    from service.meetings.planning import plan_task_reminders
+    from service.storage.models import Task, TaskState
 
     await activated(app)
     clock = app.clock
@@ -378,8 +378,8 @@ async def test_action_items_from_a_reply_are_reminded_and_completed(app: AppCont
 
 
 async def test_reevaluation_replans_and_updates_the_invitations(app: AppContext) -> None:
-    from service.domain.cadence import add_months
-    from service.planning import plan_meetings, plan_reevaluations
+    from service.meetings.cadence import add_months
+    from service.meetings.planning import plan_meetings, plan_reevaluations
     from tests.interop import check_calendar_email, check_sequence_rises
 
     pairing = await activated(app)
@@ -424,9 +424,9 @@ async def test_reevaluation_replans_and_updates_the_invitations(app: AppContext)
 async def test_the_projected_end_stops_the_cadence_and_hands_over_to_phasing_out(
     app: AppContext,
 ) -> None:
-    from service.closing import close_due
-    from service.domain.cadence import add_months
-    from service.planning import plan_meetings, plan_prompts
+    from service.meetings.cadence import add_months
+    from service.meetings.planning import plan_meetings, plan_prompts
+    from service.phase_out.closing import close_due
 
     pairing = await activated(app)
     clock = app.clock
@@ -473,7 +473,7 @@ def plain(raw: bytes) -> str:
 
 
 async def test_reschedule_moves_a_meeting_and_updates_both_calendars(app: AppContext) -> None:
-    from service.planning import plan_meetings, plan_prompts
+    from service.meetings.planning import plan_meetings, plan_prompts
     from tests.interop import check_calendar_email, check_sequence_rises
 
     pairing = await activated(app)
@@ -514,7 +514,7 @@ async def test_reschedule_moves_a_meeting_and_updates_both_calendars(app: AppCon
 
 
 async def test_a_late_or_impossible_reschedule_is_answered_clearly(app: AppContext) -> None:
-    from service.planning import plan_meetings
+    from service.meetings.planning import plan_meetings
 
     pairing = await activated(app)
     await plan_meetings(app)
@@ -583,8 +583,8 @@ async def test_bounces_stop_mail_to_an_address_until_its_owner_writes_again(
 
 
 async def test_a_participant_pauses_and_resumes(app: AppContext) -> None:
-    from service.models import Meeting
-    from service.planning import plan_meetings
+    from service.meetings.planning import plan_meetings
+    from service.storage.models import Meeting
 
     pairing = await activated(app)
     await plan_meetings(app)

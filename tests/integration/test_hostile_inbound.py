@@ -14,13 +14,15 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from service import db
+from service.agreement.enrolment import import_roster
 from service.app import AppContext
 from service.clock import ManualClock
-from service.domain.roster import read_roster
-from service.inbox import process_inbound, store_fetched
-from service.mail.local import DirOutgoing, MaildirIncoming
-from service.models import (
+from service.inbox.processing import process_inbound, store_fetched
+from service.mail.transports.local import DirOutgoing, MaildirIncoming
+from service.outbox.writer import OutboxWriter
+from service.program.roster import read_roster
+from service.storage import db
+from service.storage.models import (
     AgendaItem,
     InboundMessage,
     InboundStatus,
@@ -29,8 +31,6 @@ from service.models import (
     Pairing,
     Task,
 )
-from service.outbox import OutboxWriter
-from service.pairings import import_roster
 from tests.hostile import hostile_messages
 from tests.integration.conftest import make_settings
 from tests.integration.test_flow import CSV

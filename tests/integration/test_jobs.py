@@ -14,9 +14,9 @@ from arq.worker import Worker
 
 from service.app import AppContext
 from service.clock import ManualClock
-from service.inbox import store_fetched
-from service.models import InboundMessage, InboundStatus, OutboundMessage, OutboundStatus
-from service.runner import build_worker, watch_inbox, worker_pool
+from service.inbox.processing import store_fetched
+from service.jobs.runner import build_worker, watch_inbox, worker_pool
+from service.storage.models import InboundMessage, InboundStatus, OutboundMessage, OutboundStatus
 from tests.integration.test_flow import deliver, import_csv, sent_to
 from tests.mail import reply_to
 
@@ -43,7 +43,7 @@ def out_of_office(number: int) -> bytes:
 
 async def both_agree_by_reply(app: AppContext) -> None:
     """A pair imported, its agreement requests sent, and both answers in the inbox."""
-    from service.sender import send_due
+    from service.outbox.sender import send_due
 
     await import_csv(app)
     await send_due(app)
@@ -100,7 +100,7 @@ async def test_a_wave_of_replies_is_applied_in_batches_and_answered(
 async def test_a_reply_that_trips_a_fault_fails_alone_and_its_batch_is_applied_once(
     app: AppContext, worker: Worker, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from service import inbox
+    from service.inbox import processing as inbox
 
     faulty = await one_reply_among_machine_mail(app, "Something odd")
     # A fault of ours that only this message trips, wherever it falls in the batch.
@@ -140,7 +140,7 @@ async def test_a_reply_that_trips_a_fault_fails_alone_and_its_batch_is_applied_o
 async def test_a_reply_whose_applying_never_finishes_is_failed_and_the_rest_go_on(
     app: AppContext, worker: Worker, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from service import inbox
+    from service.inbox import processing as inbox
 
     stuck = await one_reply_among_machine_mail(app, "Something slow")
     # Applying this one reply never ends: the job's time limit cancels it, every time.
@@ -186,7 +186,7 @@ async def test_a_reply_whose_applying_never_finishes_is_failed_and_the_rest_go_o
 async def test_stored_mail_whose_job_was_lost_is_applied_by_a_later_tick(
     app: AppContext, worker: Worker
 ) -> None:
-    from service.sender import send_due
+    from service.outbox.sender import send_due
 
     await import_csv(app)
     await send_due(app)

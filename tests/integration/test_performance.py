@@ -15,8 +15,8 @@ from datetime import datetime, timedelta
 import pytest
 from tortoise import Tortoise
 
-from service.domain.performance import TRANSITION_ADVICE
-from service.models import (
+from service.performance.rules import TRANSITION_ADVICE
+from service.storage.models import (
     Coordinator,
     InboundMessage,
     InboundStatus,
@@ -180,7 +180,7 @@ async def test_what_is_said_stays_with_the_two_of_them(
     def broken(*args: object, **kwargs: object) -> None:
         raise ValueError(f"cannot read {args[0]!r}")
 
-    monkeypatch.setattr("service.performance.read_summary", broken)
+    monkeypatch.setattr("service.performance.conversations.read_summary", broken)
     draft = live.received(ZOE, "performance_followup_draft")[-1]
     await reply(live, draft, ZOE, f"Summary: {SUMMARY_MARK} again")
     failed = await InboundMessage.get(status=InboundStatus.FAILED)

@@ -9,11 +9,11 @@ from pathlib import Path
 
 from service.app import AppContext
 from service.clock import ManualClock
-from service.closing import close_due
-from service.models import InboundStatus, Meeting, Pairing, PairingState
-from service.outbox import OutboxWriter
-from service.planning import plan_meetings
-from service.sender import send_due
+from service.meetings.planning import plan_meetings
+from service.outbox.sender import send_due
+from service.outbox.writer import OutboxWriter
+from service.phase_out.closing import close_due
+from service.storage.models import InboundStatus, Meeting, Pairing, PairingState
 from tests.integration.test_flow import activated, deliver, plain, receive, sent_to
 from tests.interop import check_calendar_email
 from tests.mail import parse, reply_to

@@ -8,9 +8,9 @@ from datetime import timedelta
 import pytest
 
 from service.app import AppContext
-from service.models import InboundStatus, OutboundMessage, Reflection
-from service.privacy import unseal
-from service.reflections import PURPOSE
+from service.reflections.checkins import PURPOSE
+from service.storage.models import InboundStatus, OutboundMessage, Reflection
+from service.storage.sealing import unseal
 from tests.integration.test_flow import activated, deliver, plain, receive, sent_to
 from tests.mail import reply_to
 
@@ -57,7 +57,7 @@ async def test_the_exercises_reach_the_right_person_and_answers_stay_private(
     from datetime import timedelta
 
     from service.clock import ManualClock
-    from service.sender import send_due
+    from service.outbox.sender import send_due
 
     await activated(app)
     # The mentor's reflection comes with the start; the mentee's map a week later.
@@ -101,8 +101,8 @@ async def test_two_noes_in_a_row_to_the_productive_question_offer_a_way_out_priv
 ) -> None:
     from service.clock import ManualClock
     from service.mail.tokens import ReplyToken, reply_address
-    from service.models import Meeting, Pairing
-    from service.planning import plan_meetings
+    from service.meetings.planning import plan_meetings
+    from service.storage.models import Meeting, Pairing
 
     await activated(app)
     clock = app.clock
@@ -139,10 +139,10 @@ async def test_two_noes_in_a_row_to_the_productive_question_offer_a_way_out_priv
 
 async def test_needs_not_met_twice_when_taking_stock_offers_the_way_out(app: AppContext) -> None:
     from service.clock import ManualClock
-    from service.domain.guide import NEEDS_MET
     from service.mail.tokens import ReplyToken, reply_address
-    from service.models import Meeting, Pairing
-    from service.planning import plan_meetings, plan_prompts
+    from service.meetings.planning import plan_meetings, plan_prompts
+    from service.program.guide import NEEDS_MET
+    from service.storage.models import Meeting, Pairing
 
     await activated(app)
     clock = app.clock
@@ -184,8 +184,8 @@ async def test_needs_not_met_twice_when_taking_stock_offers_the_way_out(app: App
 
 
 async def test_a_help_note_reaches_the_coordinator_and_nobody_else(app: AppContext) -> None:
-    from service.models import Pairing, PairingState
-    from service.sender import send_due
+    from service.outbox.sender import send_due
+    from service.storage.models import Pairing, PairingState
     from tests.integration.test_flow import import_csv
 
     csv = (

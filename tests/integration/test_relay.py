@@ -7,8 +7,8 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.lmtp import LMTP
 from aiosmtpd.smtp import Envelope, Session
 
-from service.embedded import free_port
-from service.mail.relay import LmtpHandler
+from service.jobs.embedded_redis import free_port
+from service.mail.transports.relay import LmtpHandler
 
 
 class Store:

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from service.domain.roster import read_roster
-from service.models import (
+from service.agreement.enrolment import import_roster
+from service.outbox.writer import OutboxWriter
+from service.program.roster import read_roster
+from service.storage.models import (
     InboundMessage,
     Meeting,
     MeetingAnswer,
@@ -22,8 +24,6 @@ from service.models import (
     Task,
     TaskState,
 )
-from service.outbox import OutboxWriter
-from service.pairings import import_roster
 from tests.integration.conftest import AUTHSERV_ID, Live
 from tests.mail import calendar_answer, delivery_report, reply_to
 from tests.servers import USER
@@ -162,8 +162,8 @@ async def test_phasing_out_through_real_servers_from_a_reply_and_from_the_projec
 ) -> None:
     from email import message_from_bytes
 
-    from service.domain.cadence import add_months
-    from service.models import Meeting
+    from service.meetings.cadence import add_months
+    from service.storage.models import Meeting
 
     await agree_both(live)
     await live.run("poll_inbox")

@@ -7,11 +7,11 @@ from datetime import timedelta
 
 from service.app import AppContext
 from service.clock import ManualClock
-from service.db import transaction
-from service.mail.smtp import SmtpOutgoing
-from service.models import OutboundMessage, OutboundStatus, Person
-from service.outbox import OutboxWriter
-from service.sender import SMTP_RETRY_DELAYS, send_due
+from service.mail.transports.smtp import SmtpOutgoing
+from service.outbox.sender import SMTP_RETRY_DELAYS, send_due
+from service.outbox.writer import OutboxWriter
+from service.storage.db import transaction
+from service.storage.models import OutboundMessage, OutboundStatus, Person
 from tests.mail import parse
 from tests.servers import SmtpServer
 

@@ -11,19 +11,19 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from service import db
 from service.app import AppContext
 from service.clock import ManualClock
-from service.inbox import process_inbound
-from service.mail.local import DirOutgoing, MaildirIncoming
-from service.models import (
+from service.inbox.processing import process_inbound
+from service.mail.transports.local import DirOutgoing, MaildirIncoming
+from service.outbox.sender import send_due
+from service.storage import db
+from service.storage.models import (
     InboundMessage,
     InboundStatus,
     OutboundMessage,
     OutboundStatus,
     Program,
 )
-from service.sender import send_due
 from tests.integration.conftest import SERVICE_ADDRESS, make_settings
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)

@@ -10,10 +10,10 @@ import pytest
 from tortoise import connections
 from tortoise.models import Model
 
-from service import statements
 from service.app import AppContext
-from service.db import transaction
-from service.models import (
+from service.storage import statements
+from service.storage.db import transaction
+from service.storage.models import (
     AgendaItem,
     InboundMessage,
     InboundStatus,

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from service.embedded import EmbeddedRedis
-from service.mail.imap import ImapIncoming
-from service.mail.local import DirOutgoing, MaildirIncoming
-from service.mail.smtp import SmtpOutgoing
-from service.mail.transport import SendError
+from service.jobs.embedded_redis import EmbeddedRedis
+from service.mail.transports.base import SendError
+from service.mail.transports.imap import ImapIncoming
+from service.mail.transports.local import DirOutgoing, MaildirIncoming
+from service.mail.transports.smtp import SmtpOutgoing
 from tests.servers import Dovecot, SmtpServer
 
 SERVICE = "mentorship+1-2-agreement-abcdefghijklmnop@mentormail.example"
@@ -116,7 +116,7 @@ async def test_smtp_failures_are_sorted_into_retry_and_final(
 
 
 async def test_an_unreachable_server_is_a_transient_error() -> None:
-    from service.embedded import free_port
+    from service.jobs.embedded_redis import free_port
 
     outgoing = SmtpOutgoing(f"smtp://127.0.0.1:{free_port()}")
     with pytest.raises(SendError) as failure:

@@ -6,7 +6,7 @@ from datetime import time
 
 import pytest
 
-from service.domain.agreement import (
+from service.program.terms import (
     Change,
     Frequency,
     Terms,

@@ -4,7 +4,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from service.domain.bounces import BounceScore, scored
+from service.outbox.bounce_score import BounceScore, scored
 
 DAY = date(2027, 3, 1)
 

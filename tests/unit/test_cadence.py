@@ -7,14 +7,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from service.domain.agreement import Frequency, Terms
-from service.domain.cadence import (
+from service.meetings.cadence import (
     add_months,
     meeting_day,
     meeting_slot,
     next_planning_at,
     numbers_to_plan,
 )
+from service.program.terms import Frequency, Terms
 
 
 @pytest.mark.parametrize(

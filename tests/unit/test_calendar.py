@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from service.mail.calendar import PRODID, EventSpec, Participant, build_ics, calendar_body
-from service.mail.compose import Rendered, build_message
+from service.mail.writing.calendar import PRODID, EventSpec, Participant, build_ics, calendar_body
+from service.mail.writing.compose import Rendered, build_message
 from tests.interop import check_calendar_email, check_sequence_rises, check_with_icaljs
 
 ORGANIZER = Participant(
@@ -184,7 +184,7 @@ def library_ics(spec: EventSpec, method: str, dtstamp: datetime) -> bytes:
     """The same calendar written by the calendar library's general writer (the oracle)."""
     from icalendar import Calendar, Event, vCalAddress, vText
 
-    from service.mail.vtimezone import vtimezone_ical
+    from service.mail.writing.vtimezone import vtimezone_ical
 
     def person(who: Participant, attendee: bool) -> vCalAddress:
         address = vCalAddress(f"mailto:{who.email}")

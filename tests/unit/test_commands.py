@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from service.domain.commands import help_text, parse_commands
+from service.program.grammar import help_text, parse_commands
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from service.domain.digest import PairSummary, digest_flags, digest_period, needing_attention
+from service.coordinators.digest_rules import (
+    PairSummary,
+    digest_flags,
+    digest_period,
+    needing_attention,
+)
 
 NOW = datetime(2027, 3, 10, 12, 0, tzinfo=UTC)  # a Wednesday
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from service.mail.inbound import parse_message
+from service.mail.reading.parse import parse_message
 from tests.hostile import hostile_messages
 
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from service.inspect import inspect_bytes
-from service.mail.authentication import dmarc_failed
-from service.mail.inbound import parse_message, reads_as_absence_notice
-from service.mail.quotes import split_reply
+from service.inbox.explain import inspect_bytes
+from service.mail.reading.authentication import dmarc_failed
+from service.mail.reading.parse import parse_message, reads_as_absence_notice
+from service.mail.reading.quotes import split_reply
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 

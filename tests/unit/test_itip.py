@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from service.mail.itip import read_answer, why_ignored
+from service.mail.reading.itip import read_answer, why_ignored
 
 OUTLOOK_COUNTER = (
     b"BEGIN:VCALENDAR\r\nMETHOD:COUNTER\r\nPRODID:Microsoft Exchange Server 2010\r\n"

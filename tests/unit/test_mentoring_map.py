@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from service.domain.guide import MENTORING_MAP, read_mentoring_map
+from service.program.guide import MENTORING_MAP, read_mentoring_map
 
 
 def test_a_filled_in_map_reads_back_per_category_and_nobody_is_a_gap() -> None:
@@ -23,7 +23,7 @@ def test_a_filled_in_map_reads_back_per_category_and_nobody_is_a_gap() -> None:
 
 
 def test_numbered_answers_and_what_counts_as_no() -> None:
-    from service.domain.guide import PRODUCTIVE, is_no, numbered_answers
+    from service.program.guide import PRODUCTIVE, is_no, numbered_answers
 
     answers = numbered_answers("1. yes, a lot\n2) mostly\n3 - no, not lately\nthanks!")
     assert answers == {1: "yes, a lot", 2: "mostly", 3: "no, not lately"}

@@ -8,8 +8,8 @@ from email.message import EmailMessage
 
 import pytest
 
-from service.mail.compose import Rendered, build_message
-from service.mail.mime import (
+from service.mail.writing.compose import Rendered, build_message
+from service.mail.writing.mime import (
     Part,
     address,
     alternative,

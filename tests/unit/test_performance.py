@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from service.domain.performance import ActionItem, FollowUp, has_form, improved, read_summary
+from service.performance.rules import ActionItem, FollowUp, has_form, improved, read_summary
 
 TODAY = date(2026, 12, 28)
 

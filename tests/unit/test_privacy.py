@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from service.privacy import seal, unseal
+from service.storage.sealing import seal, unseal
 
 
 def test_sealed_text_opens_only_with_its_key_and_purpose() -> None:

@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from service.domain.agreement import Frequency
-from service.domain.prompts import meeting_prompts, within_waking_hours
+from service.meetings.prompt_rules import meeting_prompts, within_waking_hours
+from service.program.terms import Frequency
 
 START = datetime(2026, 12, 10, 15, tzinfo=UTC)
 END = START + timedelta(hours=1)

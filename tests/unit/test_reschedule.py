@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from service.domain.reschedule import check_move, read_new_time
+from service.meetings.reschedule_rules import check_move, read_new_time
 
 NOW = datetime(2026, 12, 2, 15, 30, tzinfo=UTC)  # Wednesday 16:30 in Berlin
 KEEP = time(10, 0)

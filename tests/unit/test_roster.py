@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from service.domain.roster import read_roster
+from service.program.roster import read_roster
 
 HEADER = (
     "program,mentor_name,mentor_email,mentor_timezone,mentee_name,mentee_email,"

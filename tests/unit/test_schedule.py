@@ -7,8 +7,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from service.domain.agreement import Terms
-from service.domain.schedule import LocalView, first_meeting, format_span, local_instant, local_view
+from service.program.schedule import (
+    LocalView,
+    first_meeting,
+    format_span,
+    local_instant,
+    local_view,
+)
+from service.program.terms import Terms
 
 
 @pytest.mark.parametrize(

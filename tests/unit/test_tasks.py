@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from service.domain.tasks import read_task, task_reminders
+from service.action_items.rules import read_task, task_reminders
 
 TODAY = date(2026, 11, 25)  # a Wednesday
 

@@ -11,10 +11,10 @@ import pytest
 from jinja2 import UndefinedError
 from markupsafe import escape
 
-from service.domain.agreement import GROUND_RULES, Terms
-from service.domain.commands import help_text
-from service.mail.compose import Rendered, build_message, render
 from service.mail.kinds import KINDS
+from service.mail.writing.compose import Rendered, build_message, render
+from service.program.grammar import help_text
+from service.program.terms import GROUND_RULES, Terms
 
 HELP = help_text()
 NAME = "Zoë O'Brien-Ñúñez"

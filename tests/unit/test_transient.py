@@ -8,7 +8,7 @@ import asyncpg
 import pytest
 from tortoise.exceptions import IntegrityError, OperationalError, TransactionManagementError
 
-from service.db import transient
+from service.storage.db import transient
 
 
 def wrapped(error: BaseException, wrapper: type[Exception]) -> Exception:

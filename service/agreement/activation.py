@@ -1,0 +1,63 @@
+"""Both have agreed: the pairing is signed, its first meeting planned and its exercises sent."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+
+from service.agreement.requests import terms_context
+from service.meetings.cadence import add_months
+from service.meetings.invitations import add_meeting
+from service.outbox.writer import OutboxWriter, recipient_context
+from service.program.people import Cast, who
+from service.program.schedule import first_meeting, format_day, format_span
+from service.program.terms import GROUND_RULES, Terms
+from service.reflections.exercises import queue_exercises
+from service.storage.models import Meeting, Pairing, PairingState
+
+
+async def activate(
+    connection: BaseDBAsyncClient, outbox: OutboxWriter, pairing: Pairing, now: datetime
+) -> Meeting:
+    """Both have agreed: sign, plan the first meeting and invite both, in one transaction."""
+    cast = await Cast.load(connection, pairing)
+    mentor, mentee = cast.mentor, cast.mentee
+    terms = Terms.from_json(pairing.terms)
+    pairing.state = PairingState.ACTIVE
+    pairing.signed_at = now
+    pairing.updated_at = now
+    await pairing.save(using_db=connection)
+    assert pairing.mentor_agreed_at is not None and pairing.mentee_agreed_at is not None
+    slot = first_meeting(terms, mentor.timezone, pairing.start_date, now)
+    for person, role, partner, partner_role in cast.sides():
+        await outbox.add(
+            connection,
+            kind="agreement_signed",
+            dedupe_key=f"agreement_signed:pairing:{pairing.id}:person:{person.id}",
+            to=(person.name, person.email),
+            person=person,
+            pairing=pairing,
+            topic="agreement",
+            now=now,
+            context={
+                **recipient_context(person.name, person.email, role, cast.program.name),
+                "partner": who(partner, partner_role),
+                "terms": terms_context(terms, mentor.timezone, person.timezone, pairing.start_date),
+                "ground_rules": list(GROUND_RULES),
+                "mentor": {"name": mentor.name},
+                "mentee": {"name": mentee.name},
+                "mentor_signed_on": format_day(pairing.mentor_agreed_at, mentor.timezone),
+                "mentee_signed_on": format_day(pairing.mentee_agreed_at, mentee.timezone),
+                "first_meeting": format_span(slot.start, slot.end, person.timezone),
+            },
+        )
+    meeting = await add_meeting(connection, outbox, pairing, cast, 1, slot, now)
+    await queue_exercises(
+        connection, outbox, pairing, cast, format_span(slot.start, slot.end, mentor.timezone), now
+    )
+    # The next tick issues the rest of the horizon; the re-evaluation is asked at its point.
+    pairing.plan_at = now
+    pairing.reevaluate_at = add_months(now, terms.reevaluate_months)
+    await pairing.save(using_db=connection, update_fields=["plan_at", "reevaluate_at"])
+    return meeting

@@ -1,0 +1,27 @@
+"""The transports a configuration names: SMTP and IMAP servers, or the local mail folders."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from service.mail.transports.base import Incoming, Outgoing
+
+
+def outgoing_from_url(url: str | None, outbox_dir: Path, connections: int = 1) -> Outgoing:
+    if not url:
+        from service.mail.transports.local import DirOutgoing
+
+        return DirOutgoing(outbox_dir)
+    from service.mail.transports.smtp import SmtpOutgoing
+
+    return SmtpOutgoing(url, connections)
+
+
+def incoming_from_url(url: str | None, inbox_dir: Path) -> Incoming:
+    if not url:
+        from service.mail.transports.local import MaildirIncoming
+
+        return MaildirIncoming(inbox_dir)
+    from service.mail.transports.imap import ImapIncoming
+
+    return ImapIncoming(url)

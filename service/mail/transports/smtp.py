@@ -1,0 +1,110 @@
+"""Sending over SMTP: a few connections kept open and reused, errors sorted into retry or final."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Sequence
+from urllib.parse import unquote, urlsplit
+
+import aiosmtplib
+
+from service.mail.transports.base import SendError
+
+CONNECT_TIMEOUT = 20.0
+COMMAND_TIMEOUT = 60.0
+
+
+class SmtpOutgoing:
+    """`smtp://[user:pass@]host[:port]`, `smtp+starttls://…` (587) or `smtps://…` (465).
+
+    Up to `connections` messages are handed over at once, each on a connection of its own:
+    one connection waits on the server's answers most of the time.
+    """
+
+    def __init__(
+        self, url: str, connections: int = 1, connect_timeout: float = CONNECT_TIMEOUT
+    ) -> None:
+        parts = urlsplit(url)
+        if parts.scheme not in ("smtp", "smtp+starttls", "smtps") or not parts.hostname:
+            raise ValueError("SMTP_URL must look like smtp://user:pass@host:port")
+        self.hostname = parts.hostname
+        self.tls = parts.scheme == "smtps"
+        self.starttls = parts.scheme == "smtp+starttls"
+        default_port = 465 if self.tls else 587 if self.starttls else 25
+        self.port = parts.port or default_port
+        self.username = unquote(parts.username) if parts.username else None
+        self.password = unquote(parts.password) if parts.password else None
+        self.connections = max(1, connections)
+        self.connect_timeout = connect_timeout
+        self._clients: list[aiosmtplib.SMTP | None] = [None] * self.connections
+        self._free: asyncio.Queue[int] = asyncio.Queue()
+        for slot in range(self.connections):
+            self._free.put_nowait(slot)
+
+    async def _connected(self, slot: int) -> aiosmtplib.SMTP:
+        current = self._clients[slot]
+        if current is not None and current.is_connected:
+            return current
+        client = aiosmtplib.SMTP(
+            hostname=self.hostname,
+            port=self.port,
+            use_tls=self.tls,
+            start_tls=self.starttls,
+            timeout=COMMAND_TIMEOUT,
+        )
+        await asyncio.wait_for(client.connect(), self.connect_timeout)
+        if self.username and self.password:
+            await client.login(self.username, self.password)
+        self._clients[slot] = client
+        return client
+
+    async def send(self, raw: bytes, mail_from: str, rcpt_to: Sequence[str]) -> dict[str, str]:
+        slot = await self._free.get()
+        try:
+            try:
+                client = await self._connected(slot)
+                refused, _ = await client.sendmail(mail_from, list(rcpt_to), raw)
+            except aiosmtplib.SMTPRecipientsRefused as exc:
+                codes = [error.code for error in exc.recipients]
+                permanent = all(500 <= code < 600 for code in codes)
+                raise SendError(
+                    "every recipient was refused",
+                    permanent=permanent,
+                    code=codes[0] if codes else None,
+                    refused={e.recipient: f"{e.code} {e.message}" for e in exc.recipients},
+                ) from None
+            except aiosmtplib.SMTPResponseException as exc:
+                self._drop(slot)
+                raise SendError(
+                    f"{exc.code} {exc.message}", permanent=500 <= exc.code < 600, code=exc.code
+                ) from None
+            except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+                # Connection faults and timeouts: the message may be tried again later.
+                self._drop(slot)
+                raise SendError(f"{type(exc).__name__}: {exc}", permanent=False) from None
+        finally:
+            self._free.put_nowait(slot)
+        return {address: f"{code} {message}" for address, (code, message) in refused.items()}
+
+    def _drop(self, slot: int) -> None:
+        client, self._clients[slot] = self._clients[slot], None
+        if client is not None:
+            # Closing a broken connection may fail; it is gone either way.
+            with contextlib.suppress(Exception):
+                client.close()
+
+    async def close(self) -> None:
+        """Say goodbye on every connection, once each is done with its message."""
+        slots = [await self._free.get() for _ in range(self.connections)]
+        try:
+            for slot in slots:
+                client, self._clients[slot] = self._clients[slot], None
+                if client is not None and client.is_connected:
+                    try:
+                        await client.quit()
+                    except (aiosmtplib.SMTPException, OSError, TimeoutError):
+                        client.close()
+        finally:
+            for slot in slots:
+                self._free.put_nowait(slot)

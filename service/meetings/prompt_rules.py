@@ -1,0 +1,63 @@
+"""What to send around each meeting, and when: the guide's before- and after-meeting steps."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from service.program.terms import Frequency
+
+AGENDA_REQUEST_BEFORE = timedelta(days=5)
+AGENDA_BEFORE = timedelta(days=1)
+AFTER_MEETING_DELAY = timedelta(hours=2)
+QUARTER = timedelta(days=91)
+# A prompt that could not go out in time is dropped rather than sent when it no longer helps.
+STALE_AFTER = timedelta(days=3)
+
+
+@dataclass(frozen=True)
+class Prompt:
+    kind: str  # the template
+    audience: str  # "mentee", "mentor" or "both"
+    due: datetime  # UTC, before quiet hours are applied
+    stale: datetime  # after this it is not sent at all
+
+
+def takes_stock(number: int, frequency: Frequency) -> bool:
+    """The meetings after which both take stock: the mentor's check-in, the mentee's
+    "ongoing success" questions. Every other meeting, or every meeting when two of them
+    span more than a quarter."""
+    return number % 2 == 0 or 2 * timedelta(days=frequency.approx_days) > QUARTER
+
+
+def meeting_prompts(
+    number: int, start: datetime, end: datetime, frequency: Frequency
+) -> list[Prompt]:
+    """The prompts one meeting brings, per DESIGN §2.3–2.4."""
+    prompts = [
+        Prompt("agenda_request", "mentee", start - AGENDA_REQUEST_BEFORE, start - AGENDA_BEFORE),
+        Prompt("agenda", "both", start - AGENDA_BEFORE, start),
+        Prompt("after_meeting", "mentee", end + AFTER_MEETING_DELAY, end + STALE_AFTER),
+    ]
+    if takes_stock(number, frequency):
+        prompts.append(
+            Prompt("mentor_checkin", "mentor", end + AFTER_MEETING_DELAY, end + STALE_AFTER)
+        )
+    return prompts
+
+
+def within_waking_hours(
+    when: datetime, tzid: str, start_hour: int = 8, end_hour: int = 20
+) -> datetime:
+    """`when`, or the next moment of the person's own daytime (08:00–20:00 local by default)."""
+    zone = ZoneInfo(tzid)
+    local = when.astimezone(zone)
+    opening = time(start_hour)
+    if local.time() < opening:
+        day = local.date()
+    elif local.hour >= end_hour:
+        day = local.date() + timedelta(days=1)
+    else:
+        return when
+    return datetime.combine(day, opening, tzinfo=zone).astimezone(when.tzinfo)

@@ -1,0 +1,184 @@
+"""Changing how often a pair meets: keep the next meeting, cancel the rest, re-plan."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+
+from service.mail.writing.calendar import build_ics
+from service.meetings.cadence import local_day, meeting_day
+from service.meetings.invitations import meeting_event, meeting_name, send_invitation
+from service.meetings.reschedule_rules import check_move, read_new_time
+from service.outbox.writer import OutboxWriter, recipient_context
+from service.program.people import Cast
+from service.program.schedule import first_meeting, format_span
+from service.program.terms import Frequency, Terms, notice_label
+from service.storage.models import Meeting, MeetingAnswer, Pairing, Person
+
+
+async def cancel_meeting(
+    connection: BaseDBAsyncClient,
+    outbox: OutboxWriter,
+    meeting: Meeting,
+    pairing: Pairing,
+    cast: Cast,
+    now: datetime,
+    reason: str | None,
+) -> None:
+    """METHOD:CANCEL with a higher SEQUENCE to each attendee (INTEROP rule 13)."""
+    meeting.sequence += 1
+    meeting.cancelled = True
+    meeting.prompt_at = None
+    await meeting.save(using_db=connection)
+    for person, role, partner, _ in cast.sides():
+        topic = f"meeting{meeting.id}"
+        event = meeting_event(outbox, meeting, pairing, cast, person, "This meeting is cancelled.")
+        await outbox.add(
+            connection,
+            kind="cancellation",
+            dedupe_key=f"cancel:meeting:{meeting.id}:seq:{meeting.sequence}:person:{person.id}",
+            to=(person.name, person.email),
+            person=person,
+            pairing=pairing,
+            topic=topic,
+            now=now,
+            calendar=(build_ics(event, "CANCEL", now), "CANCEL"),
+            private=meeting.private,
+            context={
+                **recipient_context(person.name, person.email, role, cast.program.name),
+                "partner": {"name": partner.name, "email": partner.email},
+                "meeting": {
+                    "label": format_span(meeting.starts_at, meeting.ends_at, person.timezone),
+                    "number": meeting.number,
+                    "name": meeting_name(meeting),
+                },
+                "reason": reason,
+            },
+        )
+
+
+async def change_frequency(
+    connection: BaseDBAsyncClient,
+    outbox: OutboxWriter,
+    pairing: Pairing,
+    writer: Person,
+    frequency: Frequency,
+    now: datetime,
+) -> str:
+    """Re-plan the cadence from the next meeting on; returns what was done, in words.
+
+    The next meeting stays as it is (people have planned around it); the ones issued after it
+    are cancelled, and the planning tick issues the new series from there.
+    """
+    terms = Terms.from_json(pairing.terms)
+    if frequency == terms.frequency:
+        return f"You keep meeting {frequency.label}."
+    cast = await Cast.load(connection, pairing)
+    meetings = await Meeting.filter(pairing_id=pairing.id).order_by("number").using_db(connection)
+    upcoming = [m for m in meetings if not m.cancelled and not m.private and m.starts_at > now]
+    reason = f"{writer.name} changed how often you meet to {frequency.label}."
+    for meeting in upcoming[1:]:
+        await cancel_meeting(connection, outbox, meeting, pairing, cast, now, reason)
+    next_number = max((m.number for m in meetings), default=0) + 1
+    new_terms = replace(terms, frequency=frequency)
+    if upcoming:
+        kept = upcoming[0]
+        pairing.anchor_day = meeting_day(local_day(kept.starts_at, kept.tzid), frequency, 2)
+    else:
+        slot = first_meeting(new_terms, cast.mentor.timezone, now.date(), now)
+        pairing.anchor_day = local_day(slot.start, slot.tzid)
+    pairing.anchor_number = next_number
+    pairing.terms = new_terms.to_json()
+    pairing.plan_at = now  # the next tick issues the new series
+    pairing.updated_at = now
+    await pairing.save(using_db=connection)
+    cancelled = len(upcoming) - 1 if upcoming else 0
+    note = (
+        f"; {cancelled} later meeting(s) were cancelled and will be re-issued" if cancelled else ""
+    )
+    return f"From now on you meet {frequency.label}{note}."
+
+
+async def move_meeting(
+    connection: BaseDBAsyncClient,
+    outbox: OutboxWriter,
+    pairing: Pairing,
+    meeting: Meeting,
+    start: datetime,
+    end: datetime,
+    note: str,
+    now: datetime,
+) -> Cast:
+    """Give a meeting a new time: the same UID with a higher SEQUENCE, to both."""
+    meeting.starts_at, meeting.ends_at = start, end
+    meeting.sequence += 1
+    # The prompts follow the meeting; the next tick queues what is due at the new time.
+    meeting.prompt_at = now
+    await meeting.save(using_db=connection)
+    # Calendar answers were about the old time: both are asked again (attendees are reset).
+    await MeetingAnswer.filter(meeting_id=meeting.id).using_db(connection).delete()
+    cast = await Cast.load(connection, pairing)
+    for person, role, other, _ in cast.sides():
+        await send_invitation(
+            connection, outbox, meeting, pairing, cast, person, role, other, now, change_note=note
+        )
+    return cast
+
+
+async def reschedule_meeting(
+    connection: BaseDBAsyncClient,
+    outbox: OutboxWriter,
+    pairing: Pairing,
+    writer: Person,
+    meeting: Meeting,
+    text: str,
+    now: datetime,
+) -> tuple[str | None, str | None]:
+    """`reschedule: Tue Dec 9 3pm`: move one meeting and send both an updated invitation.
+
+    Returns (what was done, what could not be done), in words for the writer.
+    """
+    terms = Terms.from_json(pairing.terms)
+    keep = meeting.starts_at.astimezone(ZoneInfo(writer.timezone)).time()
+    new_time = read_new_time(text, now, writer.timezone, keep)
+    if new_time.start is None:
+        return None, new_time.problem
+    following = await (
+        Meeting.filter(
+            pairing_id=pairing.id, cancelled=False, private=False, starts_at__gt=meeting.starts_at
+        )
+        .order_by("starts_at")
+        .using_db(connection)
+        .first()
+    )
+    check = check_move(
+        new_time.start,
+        old_start=meeting.starts_at,
+        now=now,
+        following=following.starts_at if following else None,
+        notice_hours=terms.reschedule_notice_hours,
+    )
+    if check.problem is not None:
+        when = format_span(new_time.start, new_time.start, writer.timezone).rpartition("–")[0]
+        return None, f"meeting {meeting.number} was not moved to {when}: {check.problem}"
+    length = meeting.ends_at - meeting.starts_at
+    note = f"{writer.name} moved this meeting."
+    if check.late:
+        note += (
+            f" This is less notice than the agreed {notice_label(terms.reschedule_notice_hours)}."
+        )
+    cast = await move_meeting(
+        connection, outbox, pairing, meeting, new_time.start, new_time.start + length, note, now
+    )
+    partner, _ = cast.partner_of(writer)
+    label = format_span(meeting.starts_at, meeting.ends_at, writer.timezone)
+    done = f"Meeting {meeting.number} is moved to {label}; you both get an updated invitation."
+    if check.late:
+        done += (
+            f" That is less notice than the agreed {notice_label(terms.reschedule_notice_hours)},"
+            f" so please also tell {partner.name} directly."
+        )
+    return done, None

@@ -1,0 +1,84 @@
+"""The guide's exercises: the mentee's mentoring map and the mentor's reflection.
+
+Both are queued when the pairing becomes active: the mentor's reflection at once (it is
+about the first meeting), the mentoring map a week later (once the mentee has met their
+mentor). Answers are kept sealed like any reflection.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+
+from service.meetings.prompt_rules import within_waking_hours
+from service.outbox.writer import OutboxWriter, recipient_context
+from service.program.guide import (
+    MENTOR_REFLECTION,
+    MENTORING_MAP,
+    MENTORING_TEAM_ADVICE,
+    read_mentoring_map,
+)
+from service.storage.models import Pairing
+
+if TYPE_CHECKING:
+    from service.program.people import Cast
+
+MAP_AFTER = timedelta(days=7)
+
+
+async def queue_exercises(
+    connection: BaseDBAsyncClient,
+    outbox: OutboxWriter,
+    pairing: Pairing,
+    cast: Cast,
+    first_meeting_label: str,
+    now: datetime,
+) -> None:
+    mentor, mentee = cast.mentor, cast.mentee
+    await outbox.add(
+        connection,
+        kind="mentor_reflection",
+        dedupe_key=f"mentor_reflection:pairing:{pairing.id}",
+        to=(mentor.name, mentor.email),
+        person=mentor,
+        pairing=pairing,
+        topic=f"reflect{pairing.id}",
+        now=now,
+        not_before=within_waking_hours(now, mentor.timezone),
+        context={
+            **recipient_context(mentor.name, mentor.email, "mentor", cast.program.name),
+            "partner": {"name": mentee.name, "email": mentee.email},
+            "first_meeting": first_meeting_label,
+            "questions": list(MENTOR_REFLECTION),
+        },
+    )
+    await outbox.add(
+        connection,
+        kind="mentoring_map",
+        dedupe_key=f"mentoring_map:pairing:{pairing.id}",
+        to=(mentee.name, mentee.email),
+        person=mentee,
+        pairing=pairing,
+        topic=f"map{pairing.id}",
+        now=now,
+        not_before=within_waking_hours(now + MAP_AFTER, mentee.timezone),
+        context={
+            **recipient_context(mentee.name, mentee.email, "mentee", cast.program.name),
+            "partner": {"name": mentor.name, "email": mentor.email},
+            "categories": [{"name": name, "about": about} for name, about in MENTORING_MAP],
+        },
+    )
+
+
+def map_answer(text: str) -> list[str]:
+    """What to tell the mentee about their map: who covers what, and the unmet needs with
+    the guide's advice on building a mentoring team."""
+    filled = read_mentoring_map(text)
+    said = [f"Your mentoring map: {name}: {who}." for name, who in filled.items()]
+    unmet = [name for name, _ in MENTORING_MAP if name not in filled]
+    if unmet:
+        said.append("Not covered yet: " + ", ".join(unmet) + ".")
+        said += list(MENTORING_TEAM_ADVICE)
+    return said

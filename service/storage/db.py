@@ -1,0 +1,141 @@
+"""Database set-up: connection config, migrations, and the transactions jobs use."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl
+
+import asyncpg
+from tortoise import Tortoise
+from tortoise.backends.base.executor import EXECUTOR_CACHE
+from tortoise.exceptions import DBConnectionError
+from tortoise.migrations.api import migrate as run_migrations
+from tortoise.transactions import in_transaction
+
+APP = "models"
+
+# The drivers log every statement with its parameters at DEBUG: message bodies, private
+# reflections. Those loggers stay quiet whatever level the service itself logs at.
+for _name in ("tortoise.db_client", "aiosqlite", "tortoise"):
+    logging.getLogger(_name).setLevel(logging.INFO)
+
+
+def _synchronous(value: str) -> str:
+    if value.upper() not in ("OFF", "NORMAL", "FULL", "EXTRA"):
+        raise ValueError("DATABASE_URL: synchronous must be OFF, NORMAL, FULL or EXTRA")
+    return value.upper()
+
+
+def _busy_timeout(value: str) -> int:
+    if not value.isdigit():
+        raise ValueError("DATABASE_URL: busy_timeout must be a number of milliseconds")
+    return int(value)
+
+
+def tortoise_config(database_url: str) -> dict[str, Any]:
+    if database_url.startswith("sqlite://"):
+        path, _, query = database_url.removeprefix("sqlite://").partition("?")
+        options = dict(parse_qsl(query))
+        if path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        # WAL lets readers go on while a writer commits; the busy timeout makes concurrent
+        # writers wait instead of failing, and transactions take the write lock when they
+        # begin (see sqlite.py), so that one that reads first cannot fail on its write.
+        connection: str | dict[str, Any] = {
+            "engine": "service.storage.sqlite",
+            "credentials": {
+                "file_path": path,
+                "journal_mode": "WAL",
+                "busy_timeout": _busy_timeout(options.get("busy_timeout", "10000")),
+                # FULL: a commit survives a power cut, so a reply acknowledged on the mail
+                # server after its commit is never lost. Throwaway data (the demo) may ask
+                # for NORMAL with `?synchronous=NORMAL`.
+                "synchronous": _synchronous(options.get("synchronous", "FULL")),
+            },
+        }
+    else:
+        connection = database_url
+    return {
+        "connections": {"default": connection},
+        "apps": {
+            APP: {
+                "models": ["service.storage.models"],
+                "default_connection": "default",
+                "migrations": "service.storage.migrations",
+            }
+        },
+        "use_tz": True,
+        "timezone": "UTC",
+    }
+
+
+async def migrate(database_url: str) -> None:
+    """Bring the schema up to date; safe to call on every start and from several workers."""
+    await run_migrations(config=tortoise_config(database_url))
+    await close()
+
+
+async def init(database_url: str, *, migrate_first: bool = True) -> None:
+    if migrate_first:
+        await migrate(database_url)
+    await Tortoise.init(config=tortoise_config(database_url))
+
+
+async def close() -> None:
+    """Close connections and forget the apps, so the next init may use another backend."""
+    await Tortoise.close_connections()
+    await Tortoise._reset_apps()
+    # Tortoise caches compiled INSERTs by connection *name*, not by dialect: without this, a
+    # process that moves from SQLite to PostgreSQL (the tests do) sends SQLite's SQL there.
+    EXECUTOR_CACHE.clear()
+
+
+# PostgreSQL's errors that pass by themselves: classes of a connection lost (08), a
+# transaction rolled back for a deadlock or a serialization conflict (40), too many
+# connections (53); a server shutting down or starting (57P01-57P03) and a lock not
+# available (55P03). Not a statement cancelled for its time: the same one would be again.
+_PASSING_CLASSES = ("08", "40", "53")
+_PASSING_STATES = ("57P01", "57P02", "57P03", "55P03")
+
+
+def _causes(exc: BaseException) -> Iterator[BaseException]:
+    """The error, what caused it, and an error it wraps as its argument (as the ORM does)."""
+    seen: set[int] = set()
+    pending: list[BaseException] = [exc]
+    while pending:
+        error = pending.pop()
+        if id(error) in seen:
+            continue
+        seen.add(id(error))
+        yield error
+        pending += [e for e in (error.__cause__, error.__context__) if e is not None]
+        pending += [a for a in error.args if isinstance(a, BaseException)]
+
+
+def transient(exc: BaseException) -> bool:
+    """Whether a database error will pass by itself: the database was busy (a SQLite writer
+    held the lock past the busy timeout, a deadlock) or away (a lost connection). Work that
+    failed so is tried again later rather than given up."""
+    for error in _causes(exc):
+        if isinstance(error, ConnectionError | TimeoutError | DBConnectionError):
+            return True
+        if isinstance(error, asyncpg.exceptions.ConnectionDoesNotExistError):
+            return True
+        if isinstance(error, sqlite3.OperationalError) and "locked" in str(error):
+            return True
+        if isinstance(error, asyncpg.PostgresError):
+            state = str(getattr(error, "sqlstate", "") or "")
+            if state[:2] in _PASSING_CLASSES or state in _PASSING_STATES:
+                return True
+    return False
+
+
+@asynccontextmanager
+async def transaction() -> AsyncIterator[Any]:
+    async with in_transaction("default") as connection:
+        yield connection
