@@ -17,7 +17,8 @@ from imap_tools import MailBoxUnencrypted, MailMessageFlags
 
 from bench.common import RAW_RUNS, Timer, active_program, service
 from service.clock import ManualClock
-from service.inbox.processing import process_inbound_batch, store_fetched
+from service.inbox.processing import process_inbound_batch
+from service.inbox.store import store_fetched
 from service.jobs import loop
 from service.outbox.writer import wire_bytes
 from service.storage.models import InboundMessage, InboundStatus, OutboundMessage

@@ -10,7 +10,8 @@ from email.utils import format_datetime, getaddresses, make_msgid
 from pathlib import Path
 
 from service.app import AppContext
-from service.inbox.processing import process_inbound_batch, store_fetched
+from service.inbox.processing import process_inbound_batch
+from service.inbox.store import store_fetched
 from service.outbox.sender import send_due
 from tests.mail import parse
 from tests.servers import Dovecot, private_dovecot

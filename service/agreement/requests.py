@@ -8,7 +8,9 @@ from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
-from service.outbox.writer import OutboxWriter, recipient_context
+from service.mail import kinds
+from service.mail.kinds import About, Topic
+from service.outbox.writer import OutboxWriter, Reader
 from service.program.people import who
 from service.program.schedule import local_view
 from service.program.terms import GROUND_RULES, WEEKDAYS, Terms, notice_label
@@ -58,17 +60,14 @@ async def request_agreement(
         ) is not None
         await outbox.add(
             connection,
-            kind="agreement_request",
+            kind=kinds.AGREEMENT_REQUEST,
             dedupe_key=f"agreement_request:pairing:{pairing.id}:v{pairing.terms_version}"
             f":person:{person.id}",
-            to=(person.name, person.email),
-            person=person,
-            pairing=pairing,
-            # The version in the token tells an answer to an older form from one to this.
-            topic=f"agreement{pairing.terms_version}",
+            to=Reader.participant(person, role, program.name, pairing.id),
+            # The version tells an answer to an older form from one to this.
+            about=About(Topic.AGREEMENT, pairing.terms_version),
             now=now,
             context={
-                **recipient_context(person.name, person.email, role, program.name),
                 "partner": who(partner, partner_role),
                 "terms": terms_context(terms, mentor.timezone, person.timezone, pairing.start_date),
                 "ground_rules": list(GROUND_RULES),

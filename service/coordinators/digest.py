@@ -29,9 +29,11 @@ from service.coordinators.digest_rules import (
     digest_period,
     needing_attention,
 )
-from service.mail.tokens import ReplyToken, reply_address
+from service.mail import kinds
+from service.mail.kinds import About, EmailKind, Topic
 from service.meetings.cadence import add_months
-from service.outbox.writer import OutboxWriter, recipient_context
+from service.outbox.writer import OutboxWriter, Reader
+from service.program.grammar import Grammar, help_text
 from service.program.pairings import pairings_by_number
 from service.program.schedule import format_day
 from service.program.terms import Terms
@@ -68,13 +70,9 @@ ATTENTION_ROWS = 100
 CHART_WEEKS = 12
 
 
-def coordinator_address(outbox: OutboxWriter, coordinator: Coordinator, topic: str) -> str:
-    """A coordinator's own reply address: pairing 0 names no pairing; the topic says what."""
-    return reply_address(
-        outbox.secret,
-        outbox.settings.service_address,
-        ReplyToken(0, coordinator.id, f"{topic}{coordinator.id}"),
-    )
+def coordinator_address(outbox: OutboxWriter, coordinator: Coordinator, topic: Topic) -> str:
+    """A coordinator's own reply address: for commands, or to unsubscribe."""
+    return outbox.address_for(Reader.coordinator(coordinator, ""), About(topic, coordinator.id))
 
 
 async def digests_due(outbox: OutboxWriter, now: datetime) -> int:
@@ -173,7 +171,7 @@ async def to_coordinator(
     coordinator: Coordinator,
     program: Program,
     *,
-    kind: str,
+    kind: EmailKind,
     dedupe_key: str,
     context: dict[str, Any],
     now: datetime,
@@ -184,13 +182,9 @@ async def to_coordinator(
         connection,
         kind=kind,
         dedupe_key=dedupe_key,
-        to=(NAME, coordinator.email),
+        to=Reader.coordinator(coordinator, program.name),
         now=now,
-        reply_to=coordinator_address(outbox, coordinator, "coord"),
-        context={
-            **recipient_context(NAME, coordinator.email, "coordinator", program.name),
-            **context,
-        },
+        context=context,
         **extra,
     )
 
@@ -213,7 +207,7 @@ async def queue_digest(
         outbox,
         coordinator,
         program,
-        kind="digest",
+        kind=kinds.DIGEST,
         dedupe_key=key,
         context={**content.context, "every": coordinator.digest_every.value},
         now=now,
@@ -228,7 +222,7 @@ def list_headers(
     """List-Id and List-Unsubscribe (RFC 2919, 2369; RFC 8058 with an HTTPS endpoint)."""
     domain = outbox.settings.service_address.partition("@")[2]
     slug = "".join(c if c.isalnum() else "-" for c in program.name.lower()).strip("-")[:60]
-    address = coordinator_address(outbox, coordinator, "unsub")
+    address = coordinator_address(outbox, coordinator, Topic.UNSUBSCRIBE)
     unsubscribe = f"<mailto:{address}?subject=unsubscribe>"
     headers = {
         "List-Id": f"{program.name[:80]} digest <{slug or 'program'}.digest.{domain}>",
@@ -312,20 +306,9 @@ async def program_digest(program: Program, period: Period, now: datetime) -> Dig
         "attention_more": flagged - len(attention),
         "table": table,
         "table_more": total - len(table),
-        "commands": COORDINATOR_HELP,
+        "commands": help_text(Grammar.COORDINATOR, "coordinator"),
     }
     return DigestContent(context, render_chart(chart))
-
-
-COORDINATOR_HELP = (
-    ("nudge 12", "a friendly reminder to pairing 12, naming what is pending"),
-    ("pause 12 / resume 12", "pauses pairing 12's meetings and reminders, or starts them again"),
-    ("close 12", "begins ending pairing 12 gracefully (a last meeting, then the record)"),
-    ("details 12", "pairing 12's history, without anything private"),
-    ("digest now", "this digest again, up to now"),
-    ("digest daily / weekly / monthly / off", "how often you receive it"),
-    ("import", "with a CSV of pairs attached: imports them, or says what to fix"),
-)
 
 
 PATHS = {

@@ -7,7 +7,7 @@ from typing import Any
 
 from service.mail.reading.itip import CalendarAnswer
 from service.mail.reading.parse import parse_message
-from service.program.grammar import parse_commands
+from service.program.grammar import Grammar, parse
 
 
 def _answer(answer: CalendarAnswer) -> dict[str, Any]:
@@ -21,10 +21,9 @@ def _answer(answer: CalendarAnswer) -> dict[str, Any]:
 def inspect_bytes(raw: bytes) -> dict[str, Any]:
     """The shape documented in DESIGN §6; touches no database and sends nothing."""
     parsed = parse_message(raw)
-    general = parse_commands(parsed.visible_text, "general")
-    found = list(general.commands)
+    found = parse(parsed.visible_text).commands
     # Agreement replies ("I agree", "Frequency: monthly") are shown whenever they parse.
-    agreement = parse_commands(parsed.visible_text, "agreement")
+    agreement = parse(parsed.visible_text, Grammar.AGREEMENT)
     found += [c for c in agreement.commands if c.name in ("agree", "set")]
     commands = [{"name": c.name, "args": c.args} for c in found]
     return {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from service.mail.kinds import About
 from service.storage.models import InboundStatus
 
 
@@ -15,3 +16,5 @@ class Outcome:
     # About a private matter (a reflection, a performance conversation): the stored message
     # is sealed and its reason says no more than this.
     private: bool = False
+    # What it was handled as, once routed.
+    about: About | None = None

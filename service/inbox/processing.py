@@ -4,103 +4,26 @@ transaction, each on its own should the batch fail)."""
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import logging
-import re
 from collections.abc import Sequence
 from datetime import datetime
-from email.parser import BytesHeaderParser
-from email.policy import compat32
-from email.utils import getaddresses
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import F
 
 from service.app import AppContext
-from service.coordinators.commands import coordinator_mail
 from service.inbox.outcome import Outcome
-from service.inbox.replies import PRIVATE_TOPICS, agreement_reply, general_reply
-from service.mail.reading.authentication import dmarc_failed
-from service.mail.reading.parse import ParsedMessage, parse_message, reads_as_absence_notice
-from service.mail.tokens import ReplyToken, find_token
-from service.meetings.calendar_answers import calendar_answer
-from service.outbox.deliverability import apply_bounce, heard_from
-from service.outbox.writer import OutboxWriter, recipient_context
-from service.performance.conversations import TOPICS as PERFORMANCE_TOPICS
-from service.program.grammar import parse_commands
+from service.inbox.pipeline import Inbound, decide
+from service.inbox.routing import private_on_record
+from service.mail.reading.parse import parse_message
+from service.outbox.writer import OutboxWriter
 from service.storage import statements
 from service.storage.db import transaction, transient
-from service.storage.models import (
-    Coordinator,
-    InboundMessage,
-    InboundStatus,
-    OutboundMessage,
-    PairingState,
-    Person,
-    Refusal,
-)
+from service.storage.models import InboundMessage, InboundStatus
 from service.storage.sealing import MAIL, seal_bytes
 
 log = logging.getLogger(__name__)
-
-MAX_RAW_BYTES = 25 * 1024 * 1024
-
-
-def inbound_message_id(raw: bytes) -> str:
-    """The Message-ID, or a hash of the bytes when there is none: the key for exactly-once."""
-    try:
-        headers = BytesHeaderParser(policy=compat32).parsebytes(raw[: 256 * 1024])
-        value = str(headers.get("Message-ID") or "")
-    except Exception:
-        value = ""
-    value = "".join(ch for ch in value if ch.isprintable() and not ch.isspace()).strip("<>")
-    if value and len(value) <= 200:
-        return value
-    return "sha256:" + hashlib.sha256(raw).hexdigest()
-
-
-async def store_fetched(ctx: AppContext) -> list[int]:
-    """Fetch a batch, store what is new, commit, then acknowledge it on the server."""
-    fetched = await ctx.incoming.fetch(ctx.settings.fetch_batch)
-    if not fetched:
-        return []
-    now = ctx.clock.now()
-    new_ids: list[int] = []
-    message_ids = [inbound_message_id(item.raw) for item in fetched]
-    async with transaction() as connection:
-        known = {
-            str(message_id)
-            for message_id in await InboundMessage.filter(message_id__in=message_ids)
-            .using_db(connection)
-            .values_list("message_id", flat=True)
-        }
-        rows = []
-        for item, message_id in zip(fetched, message_ids, strict=True):
-            if message_id in known:
-                continue  # stored before, or twice in this batch
-            known.add(message_id)
-            rows.append(
-                InboundMessage(
-                    message_id=message_id,
-                    raw_bytes=item.raw[:MAX_RAW_BYTES],
-                    source_key=item.key[:100],
-                    received_at=now,
-                    reason=None if len(item.raw) <= MAX_RAW_BYTES else "truncated: over 25 MB",
-                )
-            )
-        if rows:
-            await InboundMessage.bulk_create(rows, using_db=connection)
-            stored = dict(
-                await InboundMessage.filter(message_id__in=[row.message_id for row in rows])
-                .using_db(connection)
-                .values_list("message_id", "id")
-            )
-            new_ids = [int(stored[row.message_id]) for row in rows]
-    # Only after the commit: a crash before this line means a re-fetch, deduplicated above.
-    await ctx.incoming.ack([item.key for item in fetched])
-    ctx.count("inbound_stored", len(new_ids))
-    return new_ids
 
 
 async def process_inbound(ctx: AppContext, inbound_id: int) -> InboundStatus | None:
@@ -256,7 +179,7 @@ async def _apply(
     if row is None:
         return None
     parsed = parse_message(bytes(row.raw_bytes))
-    outcome = await _decide(ctx, connection, outbox, row, parsed, now)
+    outcome = await decide(Inbound(ctx, connection, outbox, row, parsed, now))
     private: dict[str, Any] = {}
     if outcome.private:
         # Kept, as every message is, but readable only with the service's key.
@@ -273,6 +196,8 @@ async def _apply(
             "processed_at": now,
             "kind": parsed.kind,
             "reason": "private reply" if outcome.private else outcome.reason,
+            "topic": None if outcome.about is None else outcome.about.topic,
+            "topic_ref": None if outcome.about is None else outcome.about.ref,
             "from_addr": (parsed.from_addr or "")[:254] or None,
             "person_id": row.person_id,
             "pairing_id": row.pairing_id,
@@ -317,7 +242,8 @@ async def _fail(
 ) -> InboundStatus:
     """A fault of ours: the message keeps its raw bytes and the reason, the worker goes on."""
     row = await InboundMessage.get(id=inbound_id)
-    if _about_private_matter(ctx, bytes(row.raw_bytes)):
+    secret, address = ctx.secret, ctx.settings.service_address
+    if await private_on_record(bytes(row.raw_bytes), secret, address):
         # Not even an exception's message: it might quote the reply.
         # Nor where: a module's name would tell what kind of private matter it was.
         # The message is kept sealed; it can be replayed with the key to find the fault.
@@ -330,278 +256,3 @@ async def _fail(
     await InboundMessage.filter(id=inbound_id).update(status=InboundStatus.FAILED, reason=reason)
     ctx.count("inbound_failed")
     return InboundStatus.FAILED
-
-
-def _about_private_matter(ctx: AppContext, raw: bytes) -> bool:
-    """Whether a reply's address names a private topic (reflections, performance)."""
-    try:
-        headers = BytesHeaderParser(policy=compat32).parsebytes(raw)
-        fields = [str(headers.get(h, "")) for h in ("To", "Cc", "Delivered-To", "X-Original-To")]
-        addresses = [addr for _, addr in getaddresses(fields) if "@" in addr]
-        token, _ = find_token(ctx.secret, ctx.settings.service_address, addresses)
-    except Exception:
-        return True  # unreadable: keep it sealed rather than guess
-    return token is not None and _private_topic(token.topic)
-
-
-def _private_topic(topic: str) -> bool:
-    """Reflections, check-ins, the map and performance conversations: their replies sealed."""
-    match = re.fullmatch(r"([a-z]+?)\d+", topic)
-    return bool(match and match.group(1) in PRIVATE_TOPICS + PERFORMANCE_TOPICS)
-
-
-async def _route(
-    ctx: AppContext, connection: BaseDBAsyncClient, parsed: ParsedMessage
-) -> tuple[ReplyToken | None, bool]:
-    token, tampered = find_token(ctx.secret, ctx.settings.service_address, parsed.recipients)
-    if token is not None or tampered:
-        return token, tampered
-    # Some clients drop the +tag: fall back to the thread headers against what we sent.
-    ids = [i for i in [parsed.in_reply_to, *reversed(parsed.references)] if i]
-    for message_id in ids:
-        sent = await OutboundMessage.get_or_none(message_id=message_id, using_db=connection)
-        if sent is not None and sent.pairing_id is not None and sent.person_id is not None:
-            return ReplyToken(sent.pairing_id, sent.person_id, _topic_of(sent)), False
-    return None, False
-
-
-# What a reply to each kind of email is about, when it comes back without its token.
-_TOPIC_BY_KIND = {
-    "agenda_request": "agenda",
-    "agenda": "agenda",
-    "after_meeting": "after",
-    "mentor_checkin": "checkin",
-    "invitation": "meeting",
-}
-
-
-def _topic_of(sent: OutboundMessage) -> str:
-    if sent.kind.startswith("agreement"):
-        version = re.search(r":v(\d+):", sent.dedupe_key)
-        return "agreement" + (version.group(1) if version else "")
-    meeting = re.search(r":meeting:(\d+):", sent.dedupe_key)
-    if sent.kind in _TOPIC_BY_KIND and meeting:
-        return _TOPIC_BY_KIND[sent.kind] + meeting.group(1)
-    if sent.kind == "reevaluation":
-        return f"reeval{sent.pairing_id}"
-    return "general"
-
-
-async def _decide(
-    ctx: AppContext,
-    connection: BaseDBAsyncClient,
-    outbox: OutboxWriter,
-    row: InboundMessage,
-    parsed: ParsedMessage,
-    now: datetime,
-) -> Outcome:
-    if dmarc_failed(parsed.authentication, ctx.settings.authserv_id):
-        # The From address is not the sender's: answering would write to its real owner.
-        return Outcome(InboundStatus.REFUSED, "forged sender: DMARC failed at our server")
-    if parsed.kind == "bounce":
-        disabled = []
-        if parsed.bounce is not None:
-            disabled = await apply_bounce(
-                connection, parsed.bounce, now, ctx.settings.bounce_threshold
-            )
-        note = f"; mail stopped for {len(disabled)} person(s)" if disabled else ""
-        return Outcome(InboundStatus.IGNORED, f"bounce: recorded, never answered{note}")
-    if parsed.kind == "auto_reply":
-        return Outcome(InboundStatus.IGNORED, "auto_reply: recorded, never answered")
-    if parsed.from_addr is None:
-        reason = "no sender address"
-        if parsed.defects:
-            reason += "; " + "; ".join(parsed.defects[:3])
-        return Outcome(InboundStatus.FAILED, reason)
-    if parsed.from_addr == ctx.settings.service_address or parsed.from_addr.startswith(
-        ctx.settings.service_address.partition("@")[0] + "+"
-    ):
-        return Outcome(InboundStatus.IGNORED, "our own mail came back")
-    token, tampered = await _route(ctx, connection, parsed)
-    if tampered:
-        await _refuse(
-            connection,
-            outbox,
-            parsed,
-            "tampered",
-            now,
-            "The reply address this message was sent to is not one we issued, so "
-            "nothing was changed. Please reply to one of our emails as it is.",
-        )
-        return Outcome(InboundStatus.REFUSED, "reply address token did not verify")
-    if token is not None and token.pairing_id == 0:
-        return await _from_coordinator(ctx, connection, outbox, token, row, parsed, now)
-    if token is None:
-        coordinator = await (
-            Coordinator.filter(email=parsed.from_addr).order_by("id").using_db(connection).first()
-        )
-        if coordinator is not None:
-            # A new email from a coordinator's own address: commands, an import.
-            return await coordinator_mail(
-                connection, outbox, coordinator, parsed, row, bytes(row.raw_bytes), now
-            )
-        return await _unrouted(connection, outbox, parsed, now)
-    person = await statements.person(connection, token.person_id)
-    # Lock the pairing: both people may answer at once, and each answer reads and rewrites
-    # its terms.
-    pairing = await statements.pairing_for_update(connection, token.pairing_id)
-    if person is None or pairing is None:
-        return Outcome(InboundStatus.IGNORED, "token names a pairing that no longer exists")
-    if parsed.kind == "itip":
-        # Calendars answer by themselves: never a refusal, never an "understood" email.
-        row.person_id = person.id
-        row.pairing_id = pairing.id
-        return await calendar_answer(connection, outbox, pairing, person, parsed, now)
-    if parsed.from_addr != person.email:
-        await _refuse(
-            connection,
-            outbox,
-            parsed,
-            "wrong_sender",
-            now,
-            "This conversation belongs to another address, so nothing was changed. "
-            "If you take part in a mentoring pair, please answer from the address "
-            "our emails reach you at.",
-        )
-        return Outcome(InboundStatus.REFUSED, "sender is not the person this address is for")
-    row.person_id = person.id
-    row.pairing_id = pairing.id
-    await heard_from(connection, person)
-    if reads_as_absence_notice(parsed.visible_text) and not (
-        parse_commands(parsed.visible_text, "general").commands
-    ):
-        # An out-of-office notice its sender did not mark: answering it would start a loop.
-        return Outcome(
-            InboundStatus.IGNORED,
-            "auto_reply: reads as an absence notice, never answered",
-            private=_private_topic(token.topic),
-        )
-    if pairing.state == PairingState.CLOSED and not token.topic.startswith("agreement"):
-        # Its reply addresses have expired: nothing is applied to a pairing that has ended.
-        await _refuse(
-            connection,
-            outbox,
-            parsed,
-            "ended",
-            now,
-            "Thank you for writing. This mentoring pair has ended, so nothing was changed; "
-            "your program coordinator can help with anything further.",
-        )
-        return Outcome(
-            InboundStatus.REFUSED, "pairing has ended", private=_private_topic(token.topic)
-        )
-    if token.topic.startswith("agreement"):
-        version = int(token.topic.removeprefix("agreement") or pairing.terms_version)
-        return await agreement_reply(
-            connection, outbox, pairing, person, parsed, row, now, answered_version=version
-        )
-    return await general_reply(
-        connection,
-        outbox,
-        pairing,
-        person,
-        parsed,
-        row,
-        now,
-        topic=token.topic,
-        program=pairing.program,
-    )
-
-
-async def _from_coordinator(
-    ctx: AppContext,
-    connection: BaseDBAsyncClient,
-    outbox: OutboxWriter,
-    token: ReplyToken,
-    row: InboundMessage,
-    parsed: ParsedMessage,
-    now: datetime,
-) -> Outcome:
-    """A reply to a digest (or its List-Unsubscribe address): from that coordinator only."""
-    coordinator = await Coordinator.get_or_none(id=token.person_id, using_db=connection)
-    if coordinator is None:
-        return Outcome(InboundStatus.IGNORED, "token names a coordinator who no longer exists")
-    if parsed.from_addr != coordinator.email:
-        await _refuse(
-            connection,
-            outbox,
-            parsed,
-            "wrong_sender",
-            now,
-            "This address takes commands from a program's coordinators only, so nothing "
-            "was changed.",
-        )
-        return Outcome(InboundStatus.REFUSED, "sender is not the coordinator this address is for")
-    return await coordinator_mail(
-        connection,
-        outbox,
-        coordinator,
-        parsed,
-        row,
-        bytes(row.raw_bytes),
-        now,
-        unsubscribe=token.topic.startswith("unsub"),
-    )
-
-
-async def _refuse(
-    connection: BaseDBAsyncClient,
-    outbox: OutboxWriter,
-    parsed: ParsedMessage,
-    kind: str,
-    now: datetime,
-    reason: str,
-) -> None:
-    """At most one refusal per address, kind and day; never quoting what they wrote."""
-    address = parsed.from_addr
-    assert address is not None
-    day = now.date()
-    seen = await Refusal.get_or_none(address=address, kind=kind, day=day, using_db=connection)
-    if seen is not None:
-        seen.count += 1
-        await seen.save(using_db=connection)
-        return
-    await Refusal.create(using_db=connection, address=address, kind=kind, day=day)
-    name = parsed.from_name or address
-    await outbox.add(
-        connection,
-        kind="refusal",
-        dedupe_key=f"refusal:{address}:{kind}:{day.isoformat()}",
-        to=(name, address),
-        now=now,
-        context={
-            # A stranger has no program; the service speaks for itself.
-            **recipient_context(name, address, "stranger", outbox.settings.service_name),
-            "reason": reason,
-        },
-    )
-
-
-async def _unrouted(
-    connection: BaseDBAsyncClient, outbox: OutboxWriter, parsed: ParsedMessage, now: datetime
-) -> Outcome:
-    assert parsed.from_addr is not None
-    known = await Person.get_or_none(email=parsed.from_addr, using_db=connection)
-    if known is not None:
-        await heard_from(connection, known)
-        await _refuse(
-            connection,
-            outbox,
-            parsed,
-            "unrouted",
-            now,
-            "We could not tell which mentoring conversation your message is about, "
-            "so nothing was changed. Please answer by replying to one of our emails.",
-        )
-        return Outcome(InboundStatus.REFUSED, "no reply token and no known thread")
-    await _refuse(
-        connection,
-        outbox,
-        parsed,
-        "unknown_sender",
-        now,
-        "This address only takes replies from people in a mentoring program it runs, "
-        "so your message was not read further. If you think this is a mistake, "
-        "please contact your program coordinator.",
-    )
-    return Outcome(InboundStatus.REFUSED, "sender is not a participant")

@@ -7,19 +7,18 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any, cast
 
+from service.action_items.reminders import plan_task_reminders
 from service.app import AppContext
 from service.coordinators.digest import asked_digests, digests_due
-from service.inbox.processing import PROCESS_BATCH, process_inbound_batch, store_fetched
-from service.meetings.planning import (
-    plan_meetings,
-    plan_prompts,
-    plan_reevaluations,
-    plan_task_reminders,
-)
+from service.inbox.processing import PROCESS_BATCH, process_inbound_batch
+from service.inbox.store import store_fetched
+from service.meetings.planning import plan_meetings
+from service.meetings.prompts import plan_prompts
+from service.meetings.reevaluation import plan_reevaluations
 from service.outbox.sender import send_due
 from service.outbox.writer import OutboxWriter
-from service.performance.conversations import checkback_due
-from service.phase_out.closing import close_due
+from service.performance.conversations import checkback_due, summaries_due
+from service.phase_out.closing import close_due, ends_due
 from service.storage.models import InboundMessage, InboundStatus, OutboundMessage, OutboundStatus
 
 log = logging.getLogger(__name__)
@@ -98,16 +97,19 @@ async def tick(ctx: dict[str, Any]) -> dict[str, int]:
 
 
 async def plan(app: AppContext) -> dict[str, int]:
-    """One planning pass over what is due now: meetings, prompts, reminders, re-evaluations,
-    check-backs, closings and digests. Its cost follows what is due, not the program's size
-    (digests aside: a digest reads its whole program, a thousand pairings at a time, once a
-    period)."""
+    """One planning pass over what is due now: projected ends, meetings, prompts, reminders,
+    re-evaluations, check-backs, closings and digests. Its cost follows what is due, not the
+    program's size (digests aside: a digest reads its whole program, a thousand pairings at
+    a time, once a period)."""
+    outbox = OutboxWriter(app.settings, app.secret)
+    # Before planning: a pairing whose length is over gets its last meeting, not the next.
+    ended = await ends_due(outbox, app.clock.now())
     issued = await plan_meetings(app)
     prompts = await plan_prompts(app)
     prompts += await plan_task_reminders(app)
     prompts += await plan_reevaluations(app)
-    outbox = OutboxWriter(app.settings, app.secret)
     # Counted with the other prompts: a job's result names no performance conversation.
+    prompts += await summaries_due(outbox, app.clock.now())
     prompts += await checkback_due(outbox, app.clock.now())
     closed = await close_due(outbox, app.clock.now())
     digests = await digests_due(outbox, app.clock.now())
@@ -119,6 +121,7 @@ async def plan(app: AppContext) -> dict[str, int]:
     return {
         "meetings_issued": issued,
         "prompts_queued": prompts,
+        "pairings_phasing_out": ended,
         "pairings_closed": closed,
         "digests_queued": digests,
         "due_outbound": due,

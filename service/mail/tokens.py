@@ -8,15 +8,19 @@ import hmac
 import re
 from dataclasses import dataclass
 
-_TOPIC = re.compile(r"^[a-z][a-z0-9]{0,19}$")
-_TOKEN = re.compile(r"^(\d{1,12})-(\d{1,12})-([a-z][a-z0-9]{0,19})-([a-z2-7]{16})$")
+from service.mail.kinds import About
+
+_TOKEN = re.compile(r"^(\d{1,12})-(\d{1,12})-([a-z][a-z0-9]{0,23})-([a-z2-7]{16})$")
 
 
 @dataclass(frozen=True)
 class ReplyToken:
+    """Who a reply address is for and what replies to it are about. A coordinator's
+    address names pairing 0 and the coordinator in place of a person."""
+
     pairing_id: int
     person_id: int
-    topic: str  # e.g. "agreement", "meeting12", "general"
+    about: About
 
 
 def _signature(secret: bytes, pairing_id: int, person_id: int, topic: str) -> str:
@@ -26,10 +30,9 @@ def _signature(secret: bytes, pairing_id: int, person_id: int, topic: str) -> st
 
 
 def make_token(secret: bytes, token: ReplyToken) -> str:
-    if not _TOPIC.match(token.topic):
-        raise ValueError(f"bad token topic {token.topic!r}")
-    sig = _signature(secret, token.pairing_id, token.person_id, token.topic)
-    return f"{token.pairing_id}-{token.person_id}-{token.topic}-{sig}"
+    code = token.about.code
+    sig = _signature(secret, token.pairing_id, token.person_id, code)
+    return f"{token.pairing_id}-{token.person_id}-{code}-{sig}"
 
 
 def reply_address(secret: bytes, service_address: str, token: ReplyToken) -> str:
@@ -42,15 +45,15 @@ def read_token(secret: bytes, text: str) -> ReplyToken | None:
     match = _TOKEN.match(text.strip().lower())
     if not match:
         return None
-    pairing_id, person_id, topic, sig = (
+    pairing_id, person_id, code, sig = (
         int(match.group(1)),
         int(match.group(2)),
         match.group(3),
         match.group(4),
     )
-    if not hmac.compare_digest(sig, _signature(secret, pairing_id, person_id, topic)):
+    if not hmac.compare_digest(sig, _signature(secret, pairing_id, person_id, code)):
         return None
-    return ReplyToken(pairing_id, person_id, topic)
+    return ReplyToken(pairing_id, person_id, About.from_code(code))
 
 
 def find_token(

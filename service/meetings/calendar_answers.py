@@ -10,11 +10,13 @@ from zoneinfo import ZoneInfo
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from service.inbox.outcome import Outcome
+from service.mail import kinds
+from service.mail.kinds import About, Topic
 from service.mail.reading.itip import CalendarAnswer, why_ignored
 from service.mail.reading.parse import ParsedMessage
 from service.meetings.invitations import meeting_name
 from service.meetings.replan import move_meeting
-from service.outbox.writer import OutboxWriter, recipient_context
+from service.outbox.writer import OutboxWriter
 from service.program.people import Cast
 from service.program.schedule import format_span
 from service.storage.models import (
@@ -115,18 +117,15 @@ async def _tell_partner_declined(
     answer: CalendarAnswer,
     now: datetime,
 ) -> None:
-    partner, role = cast.partner_of(person)
+    partner, _role = cast.partner_of(person)
     await outbox.add(
         connection,
-        kind="meeting_declined",
+        kind=kinds.MEETING_DECLINED,
         dedupe_key=f"declined:meeting:{meeting.id}:seq:{meeting.sequence}:by:{person.id}",
-        to=(partner.name, partner.email),
-        person=partner,
-        pairing=pairing,
-        topic=f"meeting{meeting.id}",
+        to=cast.reader(partner),
+        about=About.meeting(meeting.id, private=meeting.private),
         now=now,
         context={
-            **recipient_context(partner.name, partner.email, role, cast.program.name),
             "partner": {"name": person.name, "email": person.email},
             "meeting": _meeting_for(meeting, partner),
             "comment": answer.comment,
@@ -181,18 +180,15 @@ async def _proposal(
         comment=answer.comment,
         created_at=now,
     )
-    partner, role = cast.partner_of(person)
+    partner, _role = cast.partner_of(person)
     await outbox.add(
         connection,
-        kind="time_proposed",
+        kind=kinds.TIME_PROPOSED,
         dedupe_key=f"proposal:{proposal.id}:to:{partner.id}",
-        to=(partner.name, partner.email),
-        person=partner,
-        pairing=pairing,
-        topic=f"proposal{proposal.id}",
+        to=cast.reader(partner),
+        about=About(Topic.PRIVATE_PROPOSAL if meeting.private else Topic.PROPOSAL, proposal.id),
         now=now,
         context={
-            **recipient_context(partner.name, partner.email, role, cast.program.name),
             "partner": {"name": person.name, "email": person.email},
             "meeting": _meeting_for(meeting, partner),
             "proposed": {"label": format_span(start, end, partner.timezone)},

@@ -7,9 +7,11 @@ from datetime import datetime
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
+from service.mail import kinds
+from service.mail.kinds import About
 from service.mail.writing.calendar import EventSpec, Participant, build_ics
 from service.meetings.prompt_rules import meeting_prompts
-from service.outbox.writer import Mail, OutboxWriter, Prepared, recipient_context
+from service.outbox.writer import Mail, OutboxWriter, Prepared
 from service.program.people import Cast, who
 from service.program.schedule import Slot, format_span
 from service.program.terms import Terms, notice_label
@@ -68,8 +70,8 @@ def meeting_event(
 ) -> EventSpec:
     """The meeting as a calendar event for one attendee: the organiser is that attendee's
     own tokened address, so their calendar's answer comes back to us about them."""
-    topic = f"meeting{meeting.id}"
     mentor, mentee = cast.mentor, cast.mentee
+    about = About.meeting(meeting.id, private=meeting.private)
     title = "Private conversation" if meeting.private else f"Mentoring meeting {meeting.number}"
     return EventSpec(
         uid=meeting.uid,
@@ -80,7 +82,7 @@ def meeting_event(
         summary=f"{title}: {mentor.name} and {mentee.name}",
         private=meeting.private,
         description=description,
-        organizer=Participant(outbox.reply_to(pairing.id, person.id, topic), mentor.name),
+        organizer=Participant(outbox.address_for(cast.reader(person), about), mentor.name),
         attendees=(Participant(mentor.email, mentor.name), Participant(mentee.email, mentee.name)),
     )
 
@@ -121,7 +123,6 @@ def invitation_mail(
 ) -> Mail:
     """The invitation of one attendee, with its calendar, ready for the outbox."""
     terms = Terms.from_json(pairing.terms)
-    topic = f"meeting{meeting.id}"
     if meeting.private:
         description = (
             f"{cast.program.name}: a private conversation of {cast.mentor.name} (mentor) and "
@@ -136,17 +137,14 @@ def invitation_mail(
     event = meeting_event(outbox, meeting, pairing, cast, person, description)
     ics = build_ics(event, "REQUEST", now)
     return Mail(
-        kind="invitation",
+        kind=kinds.INVITATION,
         dedupe_key=f"invite:meeting:{meeting.id}:seq:{meeting.sequence}:person:{person.id}",
-        to=(person.name, person.email),
-        person=person,
-        pairing=pairing,
-        topic=topic,
+        to=cast.reader(person),
+        about=About.meeting(meeting.id, private=meeting.private),
         now=now,
         calendar=(ics, "REQUEST"),
         private=meeting.private,
         context={
-            **recipient_context(person.name, person.email, role, cast.program.name),
             "partner": who(partner, "mentee" if role == "mentor" else "mentor"),
             "meeting": {
                 "label": format_span(meeting.starts_at, meeting.ends_at, person.timezone),

@@ -1,4 +1,4 @@
-"""Where a pairing's life moves on by itself: the hooks the planning tick calls."""
+"""Pausing a pairing's meetings and reminders, and resuming them."""
 
 from __future__ import annotations
 
@@ -10,25 +10,12 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from service.meetings.cadence import local_day
 from service.meetings.replan import cancel_meeting
 from service.outbox.writer import OutboxWriter
-from service.phase_out.closing import begin_phase_out
 from service.program.people import Cast
 from service.program.schedule import first_meeting, format_span
 from service.program.terms import Terms
 from service.storage.models import Meeting, Pairing, PairingState
 
 log = logging.getLogger(__name__)
-
-
-async def projected_end_reached(
-    connection: BaseDBAsyncClient, outbox: OutboxWriter, pairing: Pairing, now: datetime
-) -> None:
-    """The agreed length is over: the pairing starts phasing out.
-
-    No meeting is planned past the projected end; the phasing-out flow sets up a last
-    meeting, sends both the guide's closure questions and closes the pairing after it.
-    """
-    log.info("pairing %s reached its projected end", pairing.id)
-    await begin_phase_out(connection, outbox, pairing, now, path="projected_end")
 
 
 async def pause_pairing(

@@ -8,11 +8,13 @@ from zoneinfo import ZoneInfo
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
+from service.mail import kinds
+from service.mail.kinds import About
 from service.mail.writing.calendar import build_ics
 from service.meetings.cadence import local_day, meeting_day
 from service.meetings.invitations import meeting_event, meeting_name, send_invitation
 from service.meetings.reschedule_rules import check_move, read_new_time
-from service.outbox.writer import OutboxWriter, recipient_context
+from service.outbox.writer import OutboxWriter
 from service.program.people import Cast
 from service.program.schedule import first_meeting, format_span
 from service.program.terms import Frequency, Terms, notice_label
@@ -33,22 +35,18 @@ async def cancel_meeting(
     meeting.cancelled = True
     meeting.prompt_at = None
     await meeting.save(using_db=connection)
-    for person, role, partner, _ in cast.sides():
-        topic = f"meeting{meeting.id}"
+    for person, _role, partner, _ in cast.sides():
         event = meeting_event(outbox, meeting, pairing, cast, person, "This meeting is cancelled.")
         await outbox.add(
             connection,
-            kind="cancellation",
+            kind=kinds.CANCELLATION,
             dedupe_key=f"cancel:meeting:{meeting.id}:seq:{meeting.sequence}:person:{person.id}",
-            to=(person.name, person.email),
-            person=person,
-            pairing=pairing,
-            topic=topic,
+            to=cast.reader(person),
+            about=About.meeting(meeting.id, private=meeting.private),
             now=now,
             calendar=(build_ics(event, "CANCEL", now), "CANCEL"),
             private=meeting.private,
             context={
-                **recipient_context(person.name, person.email, role, cast.program.name),
                 "partner": {"name": partner.name, "email": partner.email},
                 "meeting": {
                     "label": format_span(meeting.starts_at, meeting.ends_at, person.timezone),

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple, Required, TypedDict, Unpack
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from service.config import Settings
-from service.mail.kinds import PRIVATE_KINDS
+from service.mail.kinds import About, EmailKind, Topic
 from service.mail.tokens import ReplyToken, reply_address
 from service.mail.writing.compose import build_message, render
 from service.storage import statements
-from service.storage.models import OutboundMessage, OutboundStatus, Pairing, Person
+from service.storage.models import Coordinator, OutboundMessage, OutboundStatus, Person
 from service.storage.sealing import MAIL, open_mail, seal_bytes
 
 
@@ -30,30 +31,57 @@ def wire_bytes(row: OutboundMessage, secret: bytes) -> bytes:
     return open_mail(secret, bytes(row.raw_bytes), row.sealed)
 
 
-def recipient_context(name: str, email: str, role: str, program: str) -> dict[str, Any]:
-    """What every template is given about its reader and program."""
-    return {"recipient": {"name": name, "email": email, "role": role}, "program": {"name": program}}
+@dataclass(frozen=True)
+class Reader:
+    """Who an email is for, as its template greets them, and whose answer a reply to it
+    is: a person of a pairing, a coordinator, or someone we do not know."""
+
+    name: str
+    email: str
+    role: str  # mentor, mentee, coordinator, stranger
+    program: str
+    pairing_id: int | None = None
+    person_id: int | None = None
+    coordinator_id: int | None = None
+
+    @classmethod
+    def participant(cls, person: Person, role: str, program: str, pairing_id: int) -> Reader:
+        return cls(person.name, person.email, role, program, pairing_id, person.id)
+
+    @classmethod
+    def coordinator(cls, coordinator: Coordinator, program: str) -> Reader:
+        return cls(
+            COORDINATOR_NAME, coordinator.email, "coordinator", program, None, None, coordinator.id
+        )
+
+    def context(self) -> dict[str, Any]:
+        """What every template is given about its reader and program."""
+        return {
+            "recipient": {"name": self.name, "email": self.email, "role": self.role},
+            "program": {"name": self.program},
+        }
+
+
+COORDINATOR_NAME = "Program coordinator"
 
 
 class Mail(TypedDict, total=False):
     """What `OutboxWriter.prepare` takes: one email to render and address."""
 
-    kind: Required[str]
+    kind: Required[EmailKind]
     dedupe_key: Required[str]
-    to: Required[tuple[str, str]]
+    to: Required[Reader]
+    # What replies to it are about; None for a kind whose topic names no row.
+    about: About | None
     context: Required[Mapping[str, Any]]
     now: Required[datetime]
-    person: Person | None
-    pairing: Pairing | None
-    topic: str
     not_before: datetime | None
     calendar: tuple[bytes, str] | None
     in_reply_to: str | None
     attachments: Sequence[tuple[str, str, bytes]]
     cc: tuple[str, str] | None
-    deliver_to: str | None
+    shown_to: tuple[str, str] | None
     private: bool
-    reply_to: str | None
     inline: Sequence[tuple[str, str, bytes]]
     extra_headers: Mapping[str, str] | None
 
@@ -65,6 +93,9 @@ class Prepared(NamedTuple):
     kind: str
     pairing_id: int | None
     person_id: int | None
+    topic: Topic | None
+    topic_ref: int | None
+    replies_private: bool
     message_id: str
     mail_from: str
     recipients: list[str]
@@ -76,6 +107,31 @@ class Prepared(NamedTuple):
     attempts: int = 0
 
 
+def _topic(kind: EmailKind, to: Reader, about: About | None) -> About | None:
+    """What replies to this email are about: as given, or the kind's own where it names
+    no row (a coordinator's mail names the coordinator). Raises on a topic the kind does
+    not take: a fault of ours, caught by the tests."""
+    if about is None and kind.topics:
+        topic = kind.topics[0]
+        if topic.for_coordinators:
+            about = About(topic, to.coordinator_id)
+        elif topic.refers_to in ("nothing", "version"):
+            about = About(topic)
+        else:
+            raise ValueError(f"{kind}: say which {topic.refers_to} replies are about")
+    if about is not None and about.topic not in kind.topics:
+        raise ValueError(f"{kind}: replies cannot be about {about.topic.name}")
+    return about
+
+
+def _checked(kind: EmailKind, context: Mapping[str, Any]) -> None:
+    """The context holds what the kind declares, nothing more: a fault of ours otherwise."""
+    given = set(context)
+    if given != kind.fields:
+        missing, extra = sorted(kind.fields - given), sorted(given - kind.fields)
+        raise ValueError(f"{kind}: context misses {missing}, has undeclared {extra}")
+
+
 class OutboxWriter:
     """Adds rendered messages to the outbox; a dedupe key already there is left alone."""
 
@@ -83,10 +139,18 @@ class OutboxWriter:
         self.settings = settings
         self.secret = secret
 
-    def reply_to(self, pairing_id: int, person_id: int, topic: str) -> str:
-        return reply_address(
-            self.secret, self.settings.service_address, ReplyToken(pairing_id, person_id, topic)
-        )
+    def address_for(self, to: Reader, about: About | None) -> str:
+        """The address a reply to `to` about `about` comes back to: signed for that person
+        or coordinator and that topic, or the service's plain address."""
+        if about is None:
+            return self.settings.service_address
+        if to.coordinator_id is not None:
+            token = ReplyToken(0, to.coordinator_id, about)
+        elif to.pairing_id is not None and to.person_id is not None:
+            token = ReplyToken(to.pairing_id, to.person_id, about)
+        else:
+            return self.settings.service_address
+        return reply_address(self.secret, self.settings.service_address, token)
 
     async def add(self, connection: BaseDBAsyncClient, **mail: Unpack[Mail]) -> bool:
         """Queue one email (the arguments of `prepare`); returns False when this dedupe key
@@ -126,45 +190,44 @@ class OutboxWriter:
     def prepare(
         self,
         *,
-        kind: str,
+        kind: EmailKind,
         dedupe_key: str,
-        to: tuple[str, str],
+        to: Reader,
         context: Mapping[str, Any],
         now: datetime,
-        person: Person | None = None,
-        pairing: Pairing | None = None,
-        topic: str = "general",
+        about: About | None = None,
         not_before: datetime | None = None,
         calendar: tuple[bytes, str] | None = None,
         in_reply_to: str | None = None,
         attachments: Sequence[tuple[str, str, bytes]] = (),
         cc: tuple[str, str] | None = None,
-        deliver_to: str | None = None,
+        shown_to: tuple[str, str] | None = None,
         private: bool = False,
-        reply_to: str | None = None,
         inline: Sequence[tuple[str, str, bytes]] = (),
         extra_headers: Mapping[str, str] | None = None,
     ) -> Prepared:
         """One email rendered and addressed, as an outbox row not yet stored.
 
-        `cc` is named in the Cc header only: the person in copy gets their own copy, with
-        their own reply address, queued by the caller with `deliver_to` set to them (the
-        envelope's recipient; the `to` address when not given). Private mail (its kind, or `private`
-        for mail about a private matter, such as a private meeting's invitation) is stored
-        sealed.
+        `about` is what replies to it are about; its reply address is signed for the reader
+        and that topic, and the row records both, so that a reply that lost its address is
+        routed by its thread headers to the same place. `shown_to` and `cc` are the To and
+        Cc headers where they name others than the reader (one letter to the mentee, the
+        mentor in copy): each reader still gets their own copy, with their own reply
+        address, queued by the caller. Private mail (its kind, or `private` for mail about a
+        private matter, such as a private meeting's invitation) is stored sealed.
         """
+        _checked(kind, context)
+        about = _topic(kind, to, about)
         message_id = message_id_for(dedupe_key, self.settings)
-        if reply_to is None and pairing is not None and person is not None:
-            reply_to = self.reply_to(pairing.id, person.id, topic)
-        reply_to = reply_to or self.settings.service_address
-        name, address = to
-        rendered = render(kind, {"service_name": self.settings.service_name, **context})
+        rendered = render(
+            kind.name, {"service_name": self.settings.service_name, **to.context(), **context}
+        )
         raw = build_message(
-            kind,
+            kind.name,
             rendered,
             from_addr=(self.settings.service_name, self.settings.service_address),
-            to=(name, address),
-            reply_to=reply_to,
+            to=shown_to or (to.name, to.email),
+            reply_to=self.address_for(to, about),
             message_id=message_id,
             date=not_before or now,
             in_reply_to=in_reply_to,
@@ -175,17 +238,20 @@ class OutboxWriter:
             inline=inline,
             extra_headers=extra_headers,
         )
-        sealed = private or kind in PRIVATE_KINDS
+        sealed = private or kind.sealed
         if sealed:
             raw = seal_bytes(self.secret, raw, MAIL)
         return Prepared(
             dedupe_key=dedupe_key,
-            kind=kind,
-            pairing_id=pairing.id if pairing is not None else None,
-            person_id=person.id if person is not None else None,
+            kind=kind.name,
+            pairing_id=to.pairing_id,
+            person_id=to.person_id,
+            topic=None if about is None else about.topic,
+            topic_ref=None if about is None else about.ref,
+            replies_private=about is not None and about.private,
             message_id=message_id,
             mail_from=self.settings.service_address,
-            recipients=[deliver_to or address],
+            recipients=[to.email],
             raw_bytes=raw,
             sealed=sealed,
             not_before=not_before or now,

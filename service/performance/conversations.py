@@ -24,10 +24,13 @@ from zoneinfo import ZoneInfo
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from service.action_items.store import create_task, task_text
+from service.mail import kinds
+from service.mail.kinds import About, Topic
 from service.meetings.invitations import send_invitation
+from service.meetings.planning import PROMPT_STATES
 from service.meetings.prompt_rules import within_waking_hours
 from service.meetings.reschedule_rules import MAX_AHEAD, read_new_time
-from service.outbox.writer import OutboxWriter, recipient_context
+from service.outbox.writer import OutboxWriter
 from service.performance.rules import (
     FIVE_STEPS,
     FORM,
@@ -191,6 +194,33 @@ async def request_conversation(
     )
 
 
+async def summaries_due(outbox: OutboxWriter, now: datetime) -> int:
+    """The private meetings that are over: each one's mentor is asked for the summary.
+    Returns emails queued."""
+    queued = 0
+    due = await Meeting.filter(prompt_at__lte=now, private=True).values_list("id", flat=True)
+    for meeting_id in sorted(due):
+        async with transaction() as connection:
+            meeting = await (
+                Meeting.filter(id=meeting_id, prompt_at__lte=now, private=True)
+                .select_for_update(skip_locked=True)
+                .using_db(connection)
+                .first()
+            )
+            if meeting is None:
+                continue  # asked by another worker meanwhile
+            pairing = await Pairing.get(id=meeting.pairing_id, using_db=connection)
+            if meeting.cancelled or pairing.state not in PROMPT_STATES:
+                meeting.prompt_at = None
+            elif now < meeting.ends_at:
+                meeting.prompt_at = meeting.ends_at  # moved later meanwhile
+            else:
+                queued += await ask_for_summary(connection, outbox, meeting, pairing, now)
+                meeting.prompt_at = None
+            await meeting.save(using_db=connection, update_fields=["prompt_at"])
+    return queued
+
+
 async def ask_for_summary(
     connection: BaseDBAsyncClient,
     outbox: OutboxWriter,
@@ -214,16 +244,13 @@ async def ask_for_summary(
     terms = Terms.from_json(pairing.terms)
     added = await outbox.add(
         connection,
-        kind="performance_summary_request",
+        kind=kinds.PERFORMANCE_SUMMARY_REQUEST,
         dedupe_key=f"performance_summary_request:conversation:{conversation.id}",
-        to=(mentor.name, mentor.email),
-        person=mentor,
-        pairing=pairing,
-        topic=f"perf{conversation.id}",
+        to=cast.reader(mentor),
+        about=About(Topic.PERFORMANCE_SUMMARY, conversation.id),
         now=now,
         not_before=within_waking_hours(now, mentor.timezone),
         context={
-            **recipient_context(mentor.name, mentor.email, "mentor", cast.program.name),
             "partner": {"name": mentee.name, "email": mentee.email},
             "meeting": {"label": format_span(meeting.starts_at, meeting.ends_at, mentor.timezone)},
             "steps": list(FIVE_STEPS),
@@ -272,18 +299,15 @@ async def _send_draft(
     await conversation.save(using_db=connection)
     await outbox.add(
         connection,
-        kind="performance_followup_draft",
+        kind=kinds.PERFORMANCE_FOLLOWUP_DRAFT,
         dedupe_key=(
             f"performance_followup_draft:conversation:{conversation.id}"
             f":v{conversation.draft_version}"
         ),
-        to=(mentor.name, mentor.email),
-        person=mentor,
-        pairing=pairing,
-        topic=f"perfdraft{conversation.id}",
+        to=cast.reader(mentor),
+        about=About(Topic.PERFORMANCE_DRAFT, conversation.id),
         now=now,
         context={
-            **recipient_context(mentor.name, mentor.email, "mentor", cast.program.name),
             "partner": {"name": mentee.name, "email": mentee.email},
             "mentor": {"name": mentor.name},
             "mentee": {"name": mentee.name},
@@ -339,23 +363,19 @@ async def _send_followup(
         {"number": task.number, **item}
         for task, item in zip(tasks, _items_context(follow_up), strict=True)
     ]
-    for person, role, partner, _ in cast.sides():
+    for person, *_ in cast.sides():
         await outbox.add(
             connection,
-            kind="performance_followup",
+            kind=kinds.PERFORMANCE_FOLLOWUP,
             dedupe_key=f"performance_followup:conversation:{conversation.id}:person:{person.id}",
             # One email as the guide asks: to the mentee, the mentor in copy. Each reads
             # their own copy, with their own reply address.
-            to=(mentee.name, mentee.email),
+            to=cast.reader(person),
+            shown_to=(mentee.name, mentee.email),
             cc=(mentor.name, mentor.email),
-            deliver_to=person.email,
-            person=person,
-            pairing=pairing,
-            topic=f"perfup{conversation.id}",
+            about=About(Topic.PERFORMANCE_FOLLOWUP, conversation.id),
             now=now,
             context={
-                **recipient_context(person.name, person.email, role, cast.program.name),
-                "partner": {"name": partner.name, "email": partner.email},
                 "mentor": {"name": mentor.name},
                 "mentee": {"name": mentee.name},
                 "sent": True,
@@ -452,15 +472,12 @@ async def followup_reply(
     mentor, mentee = cast.mentor, cast.mentee
     await outbox.add(
         connection,
-        kind="performance_reply",
+        kind=kinds.PERFORMANCE_REPLY,
         dedupe_key=f"performance_reply:inbound:{inbound_id}",
-        to=(mentor.name, mentor.email),
-        person=mentor,
-        pairing=pairing,
-        topic=f"perfup{conversation.id}",
+        to=cast.reader(mentor),
+        about=About(Topic.PERFORMANCE_FOLLOWUP, conversation.id),
         now=now,
         context={
-            **recipient_context(mentor.name, mentor.email, "mentor", cast.program.name),
             "partner": {"name": mentee.name, "email": mentee.email},
             "confirmed": confirmed,
             "corrections": "\n".join(corrections)[:4000],
@@ -523,19 +540,16 @@ async def _ask_check_back(
         for task in tasks
     ]
     queued = 0
-    for person, role, partner, _ in cast.sides():
+    for person, _role, partner, _ in cast.sides():
         queued += await outbox.add(
             connection,
-            kind="performance_checkback",
+            kind=kinds.PERFORMANCE_CHECKBACK,
             dedupe_key=f"performance_checkback:conversation:{conversation.id}:person:{person.id}",
-            to=(person.name, person.email),
-            person=person,
-            pairing=pairing,
-            topic=f"perfcheck{conversation.id}",
+            to=cast.reader(person),
+            about=About(Topic.PERFORMANCE_CHECKBACK, conversation.id),
             now=now,
             not_before=within_waking_hours(now, person.timezone),
             context={
-                **recipient_context(person.name, person.email, role, cast.program.name),
                 "partner": {"name": partner.name, "email": partner.email},
                 "items": items,
             },

@@ -18,9 +18,13 @@ from typing import Any
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from service.action_items.store import task_text
+from service.mail import kinds
+from service.mail.kinds import About, Topic
+from service.meetings.cadence import add_months
 from service.meetings.invitations import add_meeting
+from service.meetings.planning import MEETING_STATES
 from service.meetings.replan import cancel_meeting
-from service.outbox.writer import OutboxWriter, recipient_context
+from service.outbox.writer import OutboxWriter
 from service.program.guide import (
     CLOSURE_QUESTIONS_MENTEE,
     CLOSURE_QUESTIONS_MENTOR,
@@ -101,15 +105,12 @@ async def begin_phase_out(
     for person, role, partner, _ in cast.sides():
         await outbox.add(
             connection,
-            kind="closure",
+            kind=kinds.CLOSURE,
             dedupe_key=f"closure:pairing:{pairing.id}:person:{person.id}",
-            to=(person.name, person.email),
-            person=person,
-            pairing=pairing,
-            topic=f"closure{pairing.id}",
+            to=cast.reader(person),
+            about=About(Topic.CLOSURE, pairing.id),
             now=now,
             context={
-                **recipient_context(person.name, person.email, role, cast.program.name),
                 "partner": {"name": partner.name, "email": partner.email},
                 "path": path,
                 "started_by": None if by is None else ("you" if by.id == person.id else by.name),
@@ -131,6 +132,40 @@ async def begin_phase_out(
         f"Your mentoring relationship is phasing out. Meeting {last.number} on {label} is "
         "your last; you both get the guide's closure questions."
     )
+
+
+async def ends_due(outbox: OutboxWriter, now: datetime) -> int:
+    """Start phasing out the pairings whose agreed length is over; returns how many.
+
+    The planning tick issues no meeting past the projected end and leaves such a pairing
+    due: here its last meeting is set up, both get the guide's closure questions, and it
+    closes after that meeting.
+    """
+    ended = 0
+    # The pairings due for planning, and of them those whose length is over: read in one
+    # query, and only those locked.
+    due = await Pairing.filter(
+        state__in=MEETING_STATES, plan_at__lte=now, signed_at__isnull=False
+    ).values_list("id", "signed_at", "terms")
+    over = [
+        int(pairing_id)
+        for pairing_id, signed_at, terms in due
+        if now >= add_months(signed_at, Terms.from_json(terms).projected_months)
+    ]
+    for pairing_id in over:
+        async with transaction() as connection:
+            pairing = await (
+                Pairing.filter(id=pairing_id, state__in=MEETING_STATES, plan_at__lte=now)
+                .select_for_update()
+                .using_db(connection)
+                .first()
+            )
+            if pairing is None:
+                continue  # phased out by another worker meanwhile
+            log.info("pairing %s reached its projected end", pairing.id)
+            await begin_phase_out(connection, outbox, pairing, now, path="projected_end")
+            ended += 1
+    return ended
 
 
 async def close_due(outbox: OutboxWriter, now: datetime) -> int:
@@ -171,21 +206,18 @@ async def close_pairing(
     )
     tasks = await Task.filter(pairing_id=pairing.id).order_by("number").using_db(connection)
     terms = Terms.from_json(pairing.terms)
-    for person, role, partner, _ in cast.sides():
+    for person, _role, partner, _ in cast.sides():
         record = await personal_record(connection, outbox.secret, pairing, person)
         await outbox.add(
             connection,
-            kind="closure_archive",
+            kind=kinds.CLOSURE_ARCHIVE,
             dedupe_key=f"closure_archive:pairing:{pairing.id}:person:{person.id}",
-            to=(person.name, person.email),
-            person=person,
-            pairing=pairing,
+            to=cast.reader(person),
             now=now,
             attachments=[("mentoring-record.mbox", "application/mbox", record)],
             # The record holds their reflections and any private conversation: sealed too.
             private=True,
             context={
-                **recipient_context(person.name, person.email, role, cast.program.name),
                 "partner": {"name": partner.name, "email": partner.email},
                 "goals": list(terms.goals),
                 "frequency": terms.frequency.label,

@@ -1,39 +1,104 @@
-"""The reply grammar: commands people write in replies, as a small registry of parsers."""
+"""The commands people write in replies: each one's syntax, who may write it, where, and its
+help. A reply is read once, line by line, into commands and free text.
+
+What each command does is the inbox's command registry (`service/inbox/commands.py`), keyed
+by these specs: the tick's emails list the commands too, and pure rules cannot import the
+code that applies them.
+"""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from service.program.terms import FORM_LABELS
 
 
+class Grammar(StrEnum):
+    """Which commands a reply may hold, by what it answers."""
+
+    EVERYDAY = "everyday"  # anything about the pairing's meetings and work
+    AGREEMENT = "agreement"  # the agreement form: its lines, "I agree", help
+    COORDINATOR = "coordinator"  # a coordinator's commands about their pairings
+    FORM = "form"  # a form read whole (the performance summary): no commands
+
+
+PARTICIPANTS = frozenset({"mentor", "mentee"})
+
+
+@dataclass(frozen=True, eq=False)
+class Syntax:
+    """One command: how it is written, who may write it and where, what it does in words.
+
+    Compared by identity: it is the key the command registry finds its handler by."""
+
+    name: str  # as `mentormail inspect` names it
+    example: str
+    help: str
+    parse: Callable[[str], dict[str, str] | None]
+    grammars: frozenset[Grammar] = frozenset({Grammar.EVERYDAY})
+    # Who is offered it in the lists of commands (anyone may write any command).
+    roles: frozenset[str] = PARTICIPANTS
+    # A reply that holds it is about a private matter: stored sealed.
+    private: bool = False
+
+
 @dataclass(frozen=True)
 class Command:
-    name: str
+    syntax: Syntax
     args: dict[str, str] = field(default_factory=dict)
     line: str = ""
+
+    @property
+    def name(self) -> str:
+        return self.syntax.name
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of a reply as read: a command, free text, or a line that looks like a
+    command and is not one (shown back as not understood)."""
+
+    written: str  # as the writer wrote it, stripped ("3. no" keeps its number)
+    text: str  # without a list's bullet or number
+    command: Command | None = None
+    attempt: bool = False
 
 
 @dataclass(frozen=True)
 class ParseResult:
-    commands: list[Command]
-    free_text: list[str]  # lines that are not commands: a prompt's answer
-    unknown: list[str]  # lines that look like a command attempt but did not parse
+    lines: tuple[Line, ...]
 
+    @property
+    def commands(self) -> list[Command]:
+        return [line.command for line in self.lines if line.command is not None]
 
-@dataclass(frozen=True)
-class CommandSpec:
-    name: str
-    example: str
-    help: str
-    parse: Callable[[str], dict[str, str] | None]
-    contexts: frozenset[str] = frozenset({"general"})
-    # Who is offered it in the lists of commands (anyone may write any command).
-    roles: frozenset[str] = frozenset({"mentor", "mentee"})
-    # Parsed everywhere, but only offered in help and applied once the service implements it.
-    available: bool = True
+    @property
+    def free_text(self) -> list[str]:
+        """Lines that are not commands: a prompt's answer."""
+        return [line.text for line in self.lines if line.command is None and not line.attempt]
+
+    @property
+    def unknown(self) -> list[str]:
+        """Lines that look like a command attempt but did not parse."""
+        return [line.text for line in self.lines if line.attempt]
+
+    def named(self, *syntaxes: Syntax) -> list[Command]:
+        return [c for c in self.commands if c.syntax in syntaxes]
+
+    def free_lines_as(self, syntax: Syntax, arg: str, keep: Callable[[str], bool]) -> ParseResult:
+        """The same reply with its free lines that `keep` takes read as `syntax` commands
+        (in answer to an agenda request, a plain line is a topic), in place."""
+        return ParseResult(
+            tuple(
+                Line(line.written, line.text, Command(syntax, {arg: line.text}, line.text))
+                if line.command is None and not line.attempt and keep(line.text)
+                else line
+                for line in self.lines
+            )
+        )
 
 
 def _pattern(regex: str, *names: str) -> Callable[[str], dict[str, str] | None]:
@@ -59,89 +124,6 @@ def _task(line: str) -> dict[str, str] | None:
     return args
 
 
-_DONE = r"(?:done|\[x\]|✓|✔|☑)"
-GENERAL = frozenset({"general"})
-BOTH = frozenset({"general", "agreement"})
-
-REGISTRY: tuple[CommandSpec, ...] = (
-    CommandSpec(
-        "done",
-        "done 2",
-        "marks task 2 (or the task matching the words) as done",
-        _pattern(rf"{_DONE}\s*(?:#\s*)?(?P<ref>\d+)\.?|{_DONE}\s*:\s*(?P<text>.+)", "ref", "text"),
-    ),
-    CommandSpec(
-        "task",
-        "task: send CV to Dr. Lee by Dec 3",
-        "adds a task for you (add 'for mentor' to give it to your mentor)",
-        _task,
-    ),
-    CommandSpec(
-        "agenda",
-        "agenda: discuss fellowship options",
-        "adds an item to the next meeting's agenda",
-        _pattern(r"agenda\s*:\s*(?P<text>.+)", "text"),
-    ),
-    CommandSpec(
-        "reschedule",
-        "reschedule: Tue Dec 9 3pm",
-        "moves the next meeting (or the one this email is about) to that day and time",
-        _pattern(r"reschedule\s*:\s*(?P<when>.+)", "when"),
-    ),
-    CommandSpec(
-        "frequency",
-        "frequency: monthly",
-        "changes how often you meet",
-        _pattern(r"frequency\s*:\s*(?P<value>.+)", "value"),
-    ),
-    CommandSpec(
-        "pause",
-        "pause",
-        "pauses the meetings (cancelled in both calendars) and the reminders",
-        _pattern(r"pause(?P<x>)\.?", "x"),
-    ),
-    CommandSpec(
-        "resume",
-        "resume",
-        "starts them again after a pause",
-        _pattern(r"resume(?P<x>)\.?", "x"),
-    ),
-    CommandSpec(
-        "phase_out",
-        "phase out",
-        "begins ending the mentoring relationship gracefully",
-        _pattern(r"phase[ -]?out(?P<x>)\.?", "x"),
-    ),
-    CommandSpec(
-        "performance",
-        "performance conversation",
-        "plans a private conversation with your mentee about how things are going, then "
-        "helps you follow it up in writing; add ': Tue Dec 9 3pm' to pick the time",
-        _pattern(r"performance\s+(?:conversation|talk)(?:\s*:\s*(?P<when>.+?))?\.?", "when"),
-        roles=frozenset({"mentor"}),
-    ),
-    CommandSpec(
-        "share",
-        "share",
-        "sends your reflection in this reply to your mentoring partner too",
-        _pattern(r"share(?P<x>)\.?", "x"),
-    ),
-    CommandSpec(
-        "help",
-        "help",
-        "sends you this list",
-        _pattern(r"help\.?|help\s*:\s*(?P<text>.+)", "text"),
-        BOTH,
-    ),
-    CommandSpec(
-        "agree",
-        "I agree",
-        "agrees to the agreement as it stands with your changes",
-        _pattern(r"(?:i\s+agree(?:\s+to\s+(?:the|this)(?:\s+\w+)?)?|agreed)[.!]?(?P<x>)", "x"),
-        frozenset({"agreement"}),
-    ),
-)
-
 # Form labels, longest first so "Goal 1" is tried before anything shorter.
 AGREEMENT_FIELDS: dict[str, str] = {label.lower(): key for key, label in FORM_LABELS.items()}
 _FIELD_LINE = re.compile(
@@ -150,11 +132,224 @@ _FIELD_LINE = re.compile(
     + r")\s*[:=]\s*(?P<value>.*)",
     re.IGNORECASE,
 )
-# Something shaped like "word: …" or a lone verb we know: worth showing back when unparsed.
-_ATTEMPT = re.compile(
-    r"(?:done|task|todo|agenda|reschedule|frequency|pause|resume|phase|help|goal|performance)\b",
-    re.IGNORECASE,
+
+
+def _form_line(line: str) -> dict[str, str] | None:
+    match = _FIELD_LINE.fullmatch(line)
+    if match is None:
+        return None
+    label = " ".join(match.group("label").lower().split())
+    return {"field": AGREEMENT_FIELDS[label], "value": match.group("value")}
+
+
+_DONE = r"(?:done|\[x\]|✓|✔|☑)"
+_NUMBER = r"\s*#?\s*(?P<number>\d+)\.?"
+COORDINATORS = frozenset({"coordinator"})
+_OF_COORDINATORS = frozenset({Grammar.COORDINATOR})
+
+# Participants' commands.
+SET = Syntax(
+    "set",
+    "Frequency: every 2 weeks",
+    "any line of the agreement form changes that field",
+    _form_line,
+    frozenset({Grammar.AGREEMENT}),
 )
+DONE = Syntax(
+    "done",
+    "done 2",
+    "marks task 2 (or the task matching the words) as done",
+    _pattern(rf"{_DONE}\s*(?:#\s*)?(?P<ref>\d+)\.?|{_DONE}\s*:\s*(?P<text>.+)", "ref", "text"),
+)
+TASK = Syntax(
+    "task",
+    "task: send CV to Dr. Lee by Dec 3",
+    "adds a task for you (add 'for mentor' to give it to your mentor)",
+    _task,
+)
+AGENDA = Syntax(
+    "agenda",
+    "agenda: discuss fellowship options",
+    "adds an item to the next meeting's agenda",
+    _pattern(r"agenda\s*:\s*(?P<text>.+)", "text"),
+)
+RESCHEDULE = Syntax(
+    "reschedule",
+    "reschedule: Tue Dec 9 3pm",
+    "moves the next meeting (or the one this email is about) to that day and time",
+    _pattern(r"reschedule\s*:\s*(?P<when>.+)", "when"),
+)
+FREQUENCY = Syntax(
+    "frequency",
+    "frequency: monthly",
+    "changes how often you meet",
+    _pattern(r"frequency\s*:\s*(?P<value>.+)", "value"),
+)
+PAUSE = Syntax(
+    "pause",
+    "pause",
+    "pauses the meetings (cancelled in both calendars) and the reminders",
+    _pattern(r"pause(?P<x>)\.?", "x"),
+)
+RESUME = Syntax(
+    "resume", "resume", "starts them again after a pause", _pattern(r"resume(?P<x>)\.?", "x")
+)
+PHASE_OUT = Syntax(
+    "phase_out",
+    "phase out",
+    "begins ending the mentoring relationship gracefully",
+    _pattern(r"phase[ -]?out(?P<x>)\.?", "x"),
+)
+PERFORMANCE = Syntax(
+    "performance",
+    "performance conversation",
+    "plans a private conversation with your mentee about how things are going, then "
+    "helps you follow it up in writing; add ': Tue Dec 9 3pm' to pick the time",
+    _pattern(r"performance\s+(?:conversation|talk)(?:\s*:\s*(?P<when>.+?))?\.?", "when"),
+    roles=frozenset({"mentor"}),
+    private=True,
+)
+SHARE = Syntax(
+    "share",
+    "share",
+    "sends your reflection in this reply to your mentoring partner too",
+    _pattern(r"share(?P<x>)\.?", "x"),
+)
+HELP = Syntax(
+    "help",
+    "help",
+    "sends you this list",
+    _pattern(r"help\.?|help\s*:\s*(?P<text>.+)", "text"),
+    frozenset({Grammar.EVERYDAY, Grammar.AGREEMENT}),
+)
+AGREE = Syntax(
+    "agree",
+    "I agree",
+    "agrees to the agreement as it stands with your changes",
+    _pattern(r"(?:i\s+agree(?:\s+to\s+(?:the|this)(?:\s+\w+)?)?|agreed)[.!]?(?P<x>)", "x"),
+    frozenset({Grammar.AGREEMENT}),
+)
+
+# Coordinators' commands, about the pairings of the programs they coordinate.
+NUDGE = Syntax(
+    "nudge",
+    "nudge 12",
+    "a friendly reminder to pairing 12, naming what is pending",
+    _pattern(rf"nudge{_NUMBER}", "number"),
+    _OF_COORDINATORS,
+    COORDINATORS,
+)
+PAUSE_PAIRING = Syntax(
+    "pause",
+    "pause 12 / resume 12",
+    "pauses pairing 12's meetings and reminders, or starts them again",
+    _pattern(rf"pause{_NUMBER}", "number"),
+    _OF_COORDINATORS,
+    COORDINATORS,
+)
+RESUME_PAIRING = Syntax(
+    "resume",
+    "resume 12",
+    "starts pairing 12's meetings again after a pause",
+    _pattern(rf"resume{_NUMBER}", "number"),
+    _OF_COORDINATORS,
+    frozenset(),  # offered together with pause
+)
+CLOSE_PAIRING = Syntax(
+    "close",
+    "close 12",
+    "begins ending pairing 12 gracefully (a last meeting, then the record)",
+    _pattern(rf"close{_NUMBER}", "number"),
+    _OF_COORDINATORS,
+    COORDINATORS,
+)
+DETAILS = Syntax(
+    "details",
+    "details 12",
+    "pairing 12's history, without anything private",
+    _pattern(rf"details{_NUMBER}", "number"),
+    _OF_COORDINATORS,
+    COORDINATORS,
+)
+DIGEST_NOW = Syntax(
+    "digest",
+    "digest now",
+    "this digest again, up to now",
+    _pattern(r"digest\s+(?P<every>now)\.?", "every"),
+    _OF_COORDINATORS,
+    COORDINATORS,
+)
+DIGEST_EVERY = Syntax(
+    "digest",
+    "digest daily / weekly / monthly / off",
+    "how often you receive it",
+    _pattern(r"digest\s+(?P<every>daily|weekly|monthly|off)\.?", "every"),
+    _OF_COORDINATORS,
+    COORDINATORS,
+)
+IMPORT = Syntax(
+    "import",
+    "import",
+    "with a CSV of pairs attached: imports them, or says what to fix",
+    _pattern(r"import(?P<x>)\.?", "x"),
+    _OF_COORDINATORS,
+    COORDINATORS,
+)
+UNSUBSCRIBE = Syntax(
+    "unsubscribe",
+    "unsubscribe",
+    "no more digests",
+    _pattern(r"unsubscribe(?P<x>)\.?", "x"),
+    _OF_COORDINATORS,
+    frozenset(),  # the digest's own unsubscribe link offers it
+)
+COORDINATOR_HELP = Syntax(
+    "help",
+    "help",
+    "sends you this list",
+    _pattern(r"help(?P<x>)\.?", "x"),
+    _OF_COORDINATORS,
+    frozenset(),
+)
+
+GRAMMAR: tuple[Syntax, ...] = (
+    SET,
+    DONE,
+    TASK,
+    AGENDA,
+    RESCHEDULE,
+    FREQUENCY,
+    PAUSE,
+    RESUME,
+    PHASE_OUT,
+    PERFORMANCE,
+    SHARE,
+    HELP,
+    AGREE,
+    NUDGE,
+    PAUSE_PAIRING,
+    RESUME_PAIRING,
+    CLOSE_PAIRING,
+    DETAILS,
+    DIGEST_NOW,
+    DIGEST_EVERY,
+    IMPORT,
+    UNSUBSCRIBE,
+    COORDINATOR_HELP,
+)
+
+# Something shaped like a command we know but not one: worth showing back when unparsed.
+_ATTEMPT = {
+    Grammar.EVERYDAY: re.compile(
+        r"(?:done|task|todo|agenda|reschedule|frequency|pause|resume|phase|help|goal|"
+        r"performance)\b",
+        re.IGNORECASE,
+    ),
+    Grammar.COORDINATOR: re.compile(
+        r"(?:nudge|pause|resume|close|details|digest|import)\b", re.IGNORECASE
+    ),
+}
+_ATTEMPT[Grammar.AGREEMENT] = _ATTEMPT[Grammar.EVERYDAY]
 _BULLET = re.compile(r"^(?:[-*•·]|\d+[.)])\s+")
 MAX_LINES = 500
 MAX_LINE = 1000
@@ -168,43 +363,31 @@ def _clean(line: str) -> str:
     return line.strip().rstrip("\u200b")
 
 
-def parse_commands(text: str, context: str = "general") -> ParseResult:
+def parse(text: str, grammar: Grammar = Grammar.EVERYDAY) -> ParseResult:
     """Read one command per line, case-insensitive; the rest is free text or shown back."""
-    commands: list[Command] = []
-    free: list[str] = []
-    unknown: list[str] = []
+    specs = [spec for spec in GRAMMAR if grammar in spec.grammars]
+    attempt = _ATTEMPT.get(grammar)
+    lines: list[Line] = []
     for raw_line in text.splitlines()[:MAX_LINES]:
-        line = _clean(raw_line[:MAX_LINE])
+        written = raw_line[:MAX_LINE].strip()
+        line = _clean(written)
         if not line:
             continue
-        if context == "agreement":
-            match = _FIELD_LINE.fullmatch(line)
-            if match is not None:
-                key = AGREEMENT_FIELDS[" ".join(match.group("label").lower().split())]
-                commands.append(Command("set", {"field": key, "value": match.group("value")}, line))
-                continue
-        command = _match(line, context)
+        command = _match(line, specs)
         if command is not None:
-            commands.append(command)
-        elif _ATTEMPT.match(line) and len(line) < 200:
-            unknown.append(line)
+            lines.append(Line(written, line, command))
         else:
-            free.append(line)
-    return ParseResult(commands, free, unknown)
+            looks = attempt is not None and bool(attempt.match(line)) and len(line) < 200
+            lines.append(Line(written, line, attempt=looks))
+    return ParseResult(tuple(lines))
 
 
-def _match(line: str, context: str) -> Command | None:
-    for spec in REGISTRY:
-        if context not in spec.contexts:
-            continue
+def _match(line: str, specs: list[Syntax]) -> Command | None:
+    for spec in specs:
         args = spec.parse(line)
         if args is not None:
-            return Command(spec.name, {k: v for k, v in args.items() if k != "x"}, line)
+            return Command(spec, {k: v for k, v in args.items() if k != "x"}, line)
     return None
-
-
-def is_available(name: str) -> bool:
-    return any(spec.name == name and spec.available for spec in REGISTRY)
 
 
 @dataclass(frozen=True)
@@ -216,17 +399,16 @@ class CommandHelp:
     def __str__(self) -> str:
         return "\n".join(f"{example:<38} {meaning}" for example, meaning in self.entries)
 
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        return iter(self.entries)
 
-def help_text(context: str = "general", role: str | None = None) -> CommandHelp:
-    """The commands the reader (in `role`, when known) may write here, from the registry."""
-    entries: list[tuple[str, str]] = []
-    if context == "agreement":
-        entries.append(
-            ("Frequency: every 2 weeks", "any line of the agreement form changes that field")
+
+def help_text(grammar: Grammar = Grammar.EVERYDAY, role: str | None = None) -> CommandHelp:
+    """The commands the reader (in `role`, when known) may write here, from the grammar."""
+    return CommandHelp(
+        tuple(
+            (spec.example, spec.help)
+            for spec in GRAMMAR
+            if grammar in spec.grammars and (role is None or role in spec.roles)
         )
-    entries += [
-        (spec.example, spec.help)
-        for spec in REGISTRY
-        if context in spec.contexts and spec.available and (role is None or role in spec.roles)
-    ]
-    return CommandHelp(tuple(entries))
+    )

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
+from service.outbox.writer import Reader
 from service.storage.models import Pairing, Person, Program
 
 
@@ -18,6 +19,7 @@ def who(person: Person, role: str) -> dict[str, str]:
 class Cast:
     """The people of one pairing and their program, loaded once per decision."""
 
+    pairing_id: int
     program: Program
     mentor: Person
     mentee: Person
@@ -30,7 +32,7 @@ class Cast:
             .using_db(connection)
             .get()
         )
-        return cls(program=row.program, mentor=row.mentor, mentee=row.mentee)
+        return cls(pairing.id, row.program, row.mentor, row.mentee)
 
     def sides(self) -> tuple[tuple[Person, str, Person, str], ...]:
         """(person, role, partner, partner's role) for each of the two."""
@@ -44,3 +46,10 @@ class Cast:
         if person.id == self.mentor.id:
             return self.mentee, "mentee"
         return self.mentor, "mentor"
+
+    def role_of(self, person: Person) -> str:
+        return "mentor" if person.id == self.mentor.id else "mentee"
+
+    def reader(self, person: Person) -> Reader:
+        """One of the two as the reader of an email about this pairing."""
+        return Reader.participant(person, self.role_of(person), self.program.name, self.pairing_id)

@@ -6,7 +6,8 @@ from datetime import datetime
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
-from service.outbox.writer import OutboxWriter, recipient_context
+from service.mail import kinds
+from service.outbox.writer import OutboxWriter
 from service.program.guide import WATCHED, is_no, numbered_answers
 from service.program.people import Cast
 from service.storage.models import Meeting, Pairing, Person, Reflection
@@ -99,17 +100,14 @@ async def keep_reflection(
     if not share:
         return said + " It is kept for you alone."
     cast = await Cast.load(connection, pairing)
-    partner, role = cast.partner_of(person)
+    partner, _role = cast.partner_of(person)
     await outbox.add(
         connection,
-        kind="reflection_shared",
+        kind=kinds.REFLECTION_SHARED,
         dedupe_key=f"reflection_shared:inbound:{inbound_id}",
-        to=(partner.name, partner.email),
-        person=partner,
-        pairing=pairing,
+        to=cast.reader(partner),
         now=now,
         context={
-            **recipient_context(partner.name, partner.email, role, cast.program.name),
             "partner": {"name": person.name, "email": person.email},
             "text": text,
         },

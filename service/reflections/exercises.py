@@ -12,8 +12,10 @@ from typing import TYPE_CHECKING
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
+from service.mail import kinds
+from service.mail.kinds import About, Topic
 from service.meetings.prompt_rules import within_waking_hours
-from service.outbox.writer import OutboxWriter, recipient_context
+from service.outbox.writer import OutboxWriter
 from service.program.guide import (
     MENTOR_REFLECTION,
     MENTORING_MAP,
@@ -39,16 +41,13 @@ async def queue_exercises(
     mentor, mentee = cast.mentor, cast.mentee
     await outbox.add(
         connection,
-        kind="mentor_reflection",
+        kind=kinds.MENTOR_REFLECTION,
         dedupe_key=f"mentor_reflection:pairing:{pairing.id}",
-        to=(mentor.name, mentor.email),
-        person=mentor,
-        pairing=pairing,
-        topic=f"reflect{pairing.id}",
+        to=cast.reader(mentor),
+        about=About(Topic.MENTOR_REFLECTION, pairing.id),
         now=now,
         not_before=within_waking_hours(now, mentor.timezone),
         context={
-            **recipient_context(mentor.name, mentor.email, "mentor", cast.program.name),
             "partner": {"name": mentee.name, "email": mentee.email},
             "first_meeting": first_meeting_label,
             "questions": list(MENTOR_REFLECTION),
@@ -56,16 +55,13 @@ async def queue_exercises(
     )
     await outbox.add(
         connection,
-        kind="mentoring_map",
+        kind=kinds.MENTORING_MAP,
         dedupe_key=f"mentoring_map:pairing:{pairing.id}",
-        to=(mentee.name, mentee.email),
-        person=mentee,
-        pairing=pairing,
-        topic=f"map{pairing.id}",
+        to=cast.reader(mentee),
+        about=About(Topic.MENTORING_MAP, pairing.id),
         now=now,
         not_before=within_waking_hours(now + MAP_AFTER, mentee.timezone),
         context={
-            **recipient_context(mentee.name, mentee.email, "mentee", cast.program.name),
             "partner": {"name": mentor.name, "email": mentor.email},
             "categories": [{"name": name, "about": about} for name, about in MENTORING_MAP],
         },

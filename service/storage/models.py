@@ -8,6 +8,8 @@ from typing import Any
 from tortoise import fields
 from tortoise.models import Model
 
+from service.mail.kinds import Topic
+
 
 class PairingState(StrEnum):
     INVITED = "invited"
@@ -374,6 +376,11 @@ class OutboundMessage(Model):
     message_id = fields.CharField(max_length=250, unique=True)
     mail_from = fields.CharField(max_length=254)
     recipients: list[str] = fields.JSONField()
+    # What replies to it are about and the row that names (service.mail.kinds), and whether
+    # they are private: a reply that lost its signed address is routed by these, alike.
+    topic = fields.CharEnumField(Topic, max_length=16, null=True)
+    topic_ref = fields.BigIntField(null=True)
+    replies_private = fields.BooleanField(default=False, db_default=False)
     raw_bytes = fields.BinaryField(source_field="raw")
     # Private mail (performance conversations, shared reflections) is stored sealed.
     sealed = fields.BooleanField(default=False)
@@ -406,6 +413,9 @@ class InboundMessage(Model):
     source_key = fields.CharField(max_length=100, null=True)
     status = fields.CharEnumField(InboundStatus, max_length=16, default=InboundStatus.PENDING)
     kind = fields.CharField(max_length=32, null=True)
+    # What it was handled as, once routed: the topic of the email it answered.
+    topic = fields.CharEnumField(Topic, max_length=16, null=True)
+    topic_ref = fields.BigIntField(null=True)
     reason = fields.TextField(null=True)
     from_addr = fields.CharField(max_length=254, null=True)
     pairing: fields.ForeignKeyNullableRelation[Pairing] = fields.ForeignKeyField(

@@ -15,7 +15,8 @@ from zoneinfo import ZoneInfo
 from service.agreement.enrolment import import_roster
 from service.app import AppContext
 from service.clock import ManualClock
-from service.inbox.processing import process_inbound, store_fetched
+from service.inbox.processing import process_inbound
+from service.inbox.store import store_fetched
 from service.outbox.deliverability import NOT_SENT
 from service.outbox.sender import send_due
 from service.outbox.writer import OutboxWriter, wire_bytes
@@ -264,7 +265,8 @@ async def test_planning_keeps_two_meetings_ahead_and_never_repeats(app: AppConte
 
 
 async def test_prompts_around_a_meeting_reach_the_right_people_once(app: AppContext) -> None:
-    from service.meetings.planning import plan_meetings, plan_prompts
+    from service.meetings.planning import plan_meetings
+    from service.meetings.prompts import plan_prompts
 
     pairing = await activated(app)
     await plan_meetings(app)
@@ -325,7 +327,7 @@ async def sent_to_when_due(app: AppContext, address: str, kind: str) -> list[byt
 
 
 async def test_action_items_from_a_reply_are_reminded_and_completed(app: AppContext) -> None:
-    from service.meetings.planning import plan_task_reminders
+    from service.action_items.reminders import plan_task_reminders
     from service.storage.models import Task, TaskState
 
     await activated(app)
@@ -379,7 +381,8 @@ async def test_action_items_from_a_reply_are_reminded_and_completed(app: AppCont
 
 async def test_reevaluation_replans_and_updates_the_invitations(app: AppContext) -> None:
     from service.meetings.cadence import add_months
-    from service.meetings.planning import plan_meetings, plan_reevaluations
+    from service.meetings.planning import plan_meetings
+    from service.meetings.reevaluation import plan_reevaluations
     from tests.interop import check_calendar_email, check_sequence_rises
 
     pairing = await activated(app)
@@ -425,8 +428,9 @@ async def test_the_projected_end_stops_the_cadence_and_hands_over_to_phasing_out
     app: AppContext,
 ) -> None:
     from service.meetings.cadence import add_months
-    from service.meetings.planning import plan_meetings, plan_prompts
-    from service.phase_out.closing import close_due
+    from service.meetings.planning import plan_meetings
+    from service.meetings.prompts import plan_prompts
+    from service.phase_out.closing import close_due, ends_due
 
     pairing = await activated(app)
     clock = app.clock
@@ -437,6 +441,8 @@ async def test_the_projected_end_stops_the_cadence_and_hands_over_to_phasing_out
     while (await Pairing.get(id=pairing.id)).state != PairingState.CLOSING:
         assert day < 420, "the projected end never came"
         clock.set(pairing.signed_at + timedelta(days=day))
+        # As the tick runs them: the projected end first, then the meetings up to it.
+        await ends_due(OutboxWriter(app.settings, app.secret), clock.now())
         await plan_meetings(app)
         await plan_prompts(app)
         day += 2
@@ -473,7 +479,8 @@ def plain(raw: bytes) -> str:
 
 
 async def test_reschedule_moves_a_meeting_and_updates_both_calendars(app: AppContext) -> None:
-    from service.meetings.planning import plan_meetings, plan_prompts
+    from service.meetings.planning import plan_meetings
+    from service.meetings.prompts import plan_prompts
     from tests.interop import check_calendar_email, check_sequence_rises
 
     pairing = await activated(app)

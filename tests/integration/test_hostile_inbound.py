@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 from service.agreement.enrolment import import_roster
 from service.app import AppContext
 from service.clock import ManualClock
-from service.inbox.processing import process_inbound, store_fetched
+from service.inbox.processing import process_inbound
+from service.inbox.store import store_fetched
 from service.mail.transports.local import DirOutgoing, MaildirIncoming
 from service.outbox.writer import OutboxWriter
 from service.program.roster import read_roster

@@ -7,14 +7,13 @@ import contextlib
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from email.message import EmailMessage
-from typing import Any
 
 import pytest
 from arq.worker import Worker
 
 from service.app import AppContext
 from service.clock import ManualClock
-from service.inbox.processing import store_fetched
+from service.inbox.store import store_fetched
 from service.jobs.runner import build_worker, watch_inbox, worker_pool
 from service.storage.models import InboundMessage, InboundStatus, OutboundMessage, OutboundStatus
 from tests.integration.test_flow import deliver, import_csv, sent_to
@@ -141,17 +140,18 @@ async def test_a_reply_whose_applying_never_finishes_is_failed_and_the_rest_go_o
     app: AppContext, worker: Worker, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from service.inbox import processing as inbox
+    from service.inbox.pipeline import Inbound
 
     stuck = await one_reply_among_machine_mail(app, "Something slow")
     # Applying this one reply never ends: the job's time limit cancels it, every time.
-    decide = inbox._decide
+    decide = inbox.decide
 
-    async def never_ending(*args: Any) -> inbox.Outcome:
-        if "Something slow" in args[4].visible_text:
+    async def never_ending(inbound: Inbound) -> inbox.Outcome:
+        if "Something slow" in inbound.parsed.visible_text:
             await asyncio.Event().wait()
-        return await decide(*args)
+        return await decide(inbound)
 
-    monkeypatch.setattr(inbox, "_decide", never_ending)
+    monkeypatch.setattr(inbox, "decide", never_ending)
     worker.job_timeout_s = 1.0
     pool = await worker_pool(worker)
     clock = app.clock

@@ -100,6 +100,7 @@ async def test_two_noes_in_a_row_to_the_productive_question_offer_a_way_out_priv
     app: AppContext,
 ) -> None:
     from service.clock import ManualClock
+    from service.mail.kinds import About, Topic
     from service.mail.tokens import ReplyToken, reply_address
     from service.meetings.planning import plan_meetings
     from service.storage.models import Meeting, Pairing
@@ -117,7 +118,7 @@ async def test_two_noes_in_a_row_to_the_productive_question_offer_a_way_out_priv
 
     def after(meeting: Meeting, body: str) -> bytes:
         """Sam's answer to the after-meeting prompt of `meeting`, answered by number."""
-        token = ReplyToken(pairing.id, pairing.mentee_id, f"after{meeting.id}")
+        token = ReplyToken(pairing.id, pairing.mentee_id, About(Topic.AFTER_MEETING, meeting.id))
         address = reply_address(app.secret, app.settings.service_address, token)
         return (
             f"From: {SAM}\r\nTo: {address}\r\nSubject: Re: After your meeting\r\n"
@@ -139,8 +140,10 @@ async def test_two_noes_in_a_row_to_the_productive_question_offer_a_way_out_priv
 
 async def test_needs_not_met_twice_when_taking_stock_offers_the_way_out(app: AppContext) -> None:
     from service.clock import ManualClock
+    from service.mail.kinds import About, Topic
     from service.mail.tokens import ReplyToken, reply_address
-    from service.meetings.planning import plan_meetings, plan_prompts
+    from service.meetings.planning import plan_meetings
+    from service.meetings.prompts import plan_prompts
     from service.program.guide import NEEDS_MET
     from service.storage.models import Meeting, Pairing
 
@@ -161,7 +164,7 @@ async def test_needs_not_met_twice_when_taking_stock_offers_the_way_out(app: App
     assert f"{NEEDS_MET}. Are my needs being met?" in asked and "take stock" in asked
 
     def after(meeting: Meeting, body: str) -> bytes:
-        token = ReplyToken(pairing.id, pairing.mentee_id, f"after{meeting.id}")
+        token = ReplyToken(pairing.id, pairing.mentee_id, About(Topic.AFTER_MEETING, meeting.id))
         address = reply_address(app.secret, app.settings.service_address, token)
         return (
             f"From: {SAM}\r\nTo: {address}\r\nSubject: Re: After your meeting\r\n"

@@ -7,9 +7,10 @@ from datetime import timedelta
 
 from service.app import AppContext
 from service.clock import ManualClock
+from service.mail import kinds
 from service.mail.transports.smtp import SmtpOutgoing
 from service.outbox.sender import SMTP_RETRY_DELAYS, send_due
-from service.outbox.writer import OutboxWriter
+from service.outbox.writer import OutboxWriter, Reader
 from service.storage.db import transaction
 from service.storage.models import OutboundMessage, OutboundStatus, Person
 from tests.mail import parse
@@ -22,15 +23,11 @@ async def queue(app: AppContext, count: int) -> None:
         for number in range(count):
             await writer.add(
                 connection,
-                kind="refusal",
+                kind=kinds.REFUSAL,
                 dedupe_key=f"test:{number}",
-                to=(f"Person {number}", f"person{number}@example.org"),
+                to=Reader(f"Person {number}", f"person{number}@example.org", "mentee", "Test"),
                 now=app.clock.now(),
-                context={
-                    "recipient": {"name": f"Person {number}", "email": "x", "role": "mentee"},
-                    "program": {"name": "Test"},
-                    "reason": "Just a test.",
-                },
+                context={"reason": "Just a test."},
             )
 
 

@@ -11,6 +11,7 @@ from tortoise import connections
 from tortoise.models import Model
 
 from service.app import AppContext
+from service.mail.kinds import Topic
 from service.storage import statements
 from service.storage.db import transaction
 from service.storage.models import (
@@ -301,6 +302,9 @@ async def test_rows_inserted_by_sql_are_what_the_orm_reads(
             "message_id": f"m{n}@test.example",
             "mail_from": "service@test.example",
             "recipients": [f"p{n}@uni.example", "Zoë <z@uni.example>"],
+            "topic": Topic.AGENDA if n % 2 else None,
+            "topic_ref": n if n % 2 else None,
+            "replies_private": n % 4 == 1,
             "raw_bytes": bytes([0, n, 255]),
             "sealed": n % 3 == 0,
             "not_before": NOW + timedelta(minutes=n, microseconds=n),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from service.program.grammar import help_text, parse_commands
+from service.program.grammar import Grammar, help_text, parse
 
 
 @pytest.mark.parametrize(
@@ -36,22 +36,22 @@ from service.program.grammar import help_text, parse_commands
     ],
 )
 def test_each_command(line: str, name: str, args: dict[str, str]) -> None:
-    result = parse_commands(line)
+    result = parse(line)
     assert [(c.name, c.args) for c in result.commands] == [(name, args)]
 
 
 def test_free_text_and_attempts_are_told_apart() -> None:
-    result = parse_commands("Thanks for a great meeting!\ndone soon-ish\n\nagenda")
+    result = parse("Thanks for a great meeting!\ndone soon-ish\n\nagenda")
     assert result.commands == []
     assert result.free_text == ["Thanks for a great meeting!"]
     assert result.unknown == ["done soon-ish", "agenda"]
 
 
 def test_agreement_form_lines_and_agreeing() -> None:
-    result = parse_commands(
+    result = parse(
         "Goal 1: Write my K99\nfrequency:  every 2 weeks\nRe-evaluate after: 4 months\n"
         "Reschedule by: phone\nI agree.",
-        "agreement",
+        Grammar.AGREEMENT,
     )
     assert [(c.name, c.args) for c in result.commands] == [
         ("set", {"field": "goal1", "value": "Write my K99"}),
@@ -64,11 +64,11 @@ def test_agreement_form_lines_and_agreeing() -> None:
 
 @pytest.mark.parametrize("line", ["I agree", "i agree to the above", "Agreed!", "I agree."])
 def test_ways_of_agreeing(line: str) -> None:
-    assert [c.name for c in parse_commands(line, "agreement").commands] == ["agree"]
+    assert [c.name for c in parse(line, Grammar.AGREEMENT).commands] == ["agree"]
 
 
 def test_agreeing_is_not_a_command_outside_the_agreement() -> None:
-    assert parse_commands("I agree").commands == []
+    assert parse("I agree").commands == []
 
 
 def test_help_offers_only_what_the_service_applies() -> None:
@@ -76,9 +76,51 @@ def test_help_offers_only_what_the_service_applies() -> None:
     offered = ("agenda:", "help", "done 2", "task:", "reschedule:", "frequency:", "phase out")
     for command in (*offered, "pause", "resume"):
         assert command in text
-    assert "I agree" in str(help_text("agreement")) and "I agree" not in text
+    assert "I agree" in str(help_text(Grammar.AGREEMENT)) and "I agree" not in text
 
 
 def test_a_mentee_is_not_offered_the_mentor_s_commands() -> None:
-    assert "performance conversation" in str(help_text("general", "mentor"))
-    assert "performance conversation" not in str(help_text("general", "mentee"))
+    assert "performance conversation" in str(help_text(Grammar.EVERYDAY, "mentor"))
+    assert "performance conversation" not in str(help_text(Grammar.EVERYDAY, "mentee"))
+
+
+@pytest.mark.parametrize(
+    ("line", "name", "args"),
+    [
+        ("nudge 12", "nudge", {"number": "12"}),
+        ("Pause #7.", "pause", {"number": "7"}),
+        ("- resume 7", "resume", {"number": "7"}),
+        ("close 3", "close", {"number": "3"}),
+        ("details 40", "details", {"number": "40"}),
+        ("digest now", "digest", {"every": "now"}),
+        ("Digest Monthly", "digest", {"every": "Monthly"}),
+        ("import", "import", {}),
+        ("unsubscribe", "unsubscribe", {}),
+        ("help", "help", {}),
+    ],
+)
+def test_each_coordinator_command(line: str, name: str, args: dict[str, str]) -> None:
+    result = parse(line, Grammar.COORDINATOR)
+    assert [(c.name, c.args) for c in result.commands] == [(name, args)]
+
+
+def test_a_reply_is_read_once_in_the_order_it_was_written() -> None:
+    result = parse("Hi Sam,\n1. agenda: grants\n2. my poster\ndone 3\nnudge 4")
+    assert [line.written for line in result.lines] == [
+        "Hi Sam,",
+        "1. agenda: grants",
+        "2. my poster",
+        "done 3",
+        "nudge 4",
+    ]
+    assert [c.name for c in result.commands] == ["agenda", "done"]
+    # A coordinator's command is not one in a participant's reply, nor the other way round.
+    assert result.free_text == ["Hi Sam,", "my poster", "nudge 4"]
+    assert parse("pause", Grammar.COORDINATOR).commands == []
+
+
+def test_coordinators_are_offered_their_own_commands() -> None:
+    offered = str(help_text(Grammar.COORDINATOR, "coordinator"))
+    for command in ("nudge 12", "pause 12", "close 12", "details 12", "digest now", "import"):
+        assert command in offered
+    assert "agenda:" not in offered and "nudge" not in str(help_text())

@@ -63,7 +63,8 @@ def clean_header(value: object, limit: int = 998) -> str:
     return " ".join(_CONTROL.sub(" ", text).split())[:limit]
 
 
-def _ids(value: str) -> list[str]:
+def message_ids(value: str) -> list[str]:
+    """The Message-IDs a header names (In-Reply-To, References), without their brackets."""
     return [i for i in re.findall(r"<([^<>\s]{1,250})>", value)] or (
         [value.strip("<> ")] if value.strip("<> ") and " " not in value.strip() else []
     )
@@ -291,9 +292,9 @@ def parse_message(raw: bytes) -> ParsedMessage:
                 date = None
     except (TypeError, ValueError, IndexError):
         defects.append("unreadable Date header")
-    message_id = next(iter(_ids(header("Message-ID"))), None)
-    in_reply_to = next(iter(_ids(header("In-Reply-To"))), None)
-    references = _ids(header("References"))[-20:]
+    message_id = next(iter(message_ids(header("Message-ID"))), None)
+    in_reply_to = next(iter(message_ids(header("In-Reply-To"))), None)
+    references = message_ids(header("References"))[-20:]
     text, calendar, method, report = _walk(message, defects)
     answer = read_answer(calendar, method) if calendar is not None else None
     bounce: Bounce | None = None

@@ -1,0 +1,157 @@
+"""What the service answers: "here is what I understood", the list of commands, a polite
+refusal (one a day at most), never quoting what was written."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+
+from service.coordinators.digest import to_coordinator
+from service.coordinators.help_notes import pass_help_note
+from service.inbox.commands import CoordinatorMail
+from service.inbox.outcome import Outcome
+from service.inbox.reply import Reply
+from service.mail import kinds
+from service.mail.kinds import About, Topic
+from service.mail.reading.parse import ParsedMessage
+from service.outbox.writer import OutboxWriter, Reader
+from service.program.grammar import Grammar, help_text
+from service.storage.models import InboundMessage, InboundStatus, Program, Refusal
+
+
+def answers_thread(row: InboundMessage) -> str | None:
+    """The Message-ID an answer replies to: the message's own, when it had one."""
+    return None if row.message_id.startswith("sha256:") else row.message_id
+
+
+async def understood(reply: Reply) -> None:
+    """The short "here is what I understood" answer; skipped on request unless something
+    was not understood. A reply to it goes on where the answered reply was, and it is as
+    private as that reply."""
+    person = reply.person
+    if not person.wants_receipts and not reply.not_understood:
+        return
+    grammar = Grammar.AGREEMENT if reply.grammar == Grammar.AGREEMENT else Grammar.EVERYDAY
+    await reply.outbox.add_answer(
+        reply.connection,
+        kind=kinds.UNDERSTOOD,
+        dedupe_key=f"understood:inbound:{reply.row.id}",
+        to=Reader.participant(person, reply.role, reply.program.name, reply.pairing.id),
+        about=_answering(reply),
+        now=reply.now,
+        in_reply_to=answers_thread(reply.row),
+        context={
+            "applied": reply.applied,
+            "not_understood": reply.not_understood,
+            "help_text": help_text(grammar, reply.role),
+        },
+        private=reply.private,
+    )
+
+
+def _answering(reply: Reply) -> About:
+    """What a reply to an answer is about: the same as the answered reply, kept private
+    when that reply was, however it began."""
+    if reply.private and not reply.about.private:
+        return About(Topic.PRIVATE)
+    return reply.about
+
+
+async def answered(reply: Reply, what: str) -> Outcome:
+    """The reply's outcome once applied, with its answer queued when there is anything to
+    say."""
+    if not reply.applied and not reply.not_understood:
+        return Outcome(
+            InboundStatus.PROCESSED, "empty reply", private=reply.private, about=reply.about
+        )
+    await understood(reply)
+    return Outcome(
+        InboundStatus.PROCESSED, what, reply.applied, private=reply.private, about=reply.about
+    )
+
+
+async def send_help(reply: Reply) -> Outcome:
+    """`help` sends the list of commands; `help: <note>` also passes the note, in confidence,
+    to the program's coordinators. Nothing else in the reply is applied."""
+    notes = [c.args["text"] for c in reply.helps if c.args.get("text")]
+    note = "\n".join(notes + reply.read.free_text)
+    forwarded = bool(notes) and bool(reply.program.coordinator_email)
+    if forwarded:
+        await pass_help_note(
+            reply.connection,
+            reply.outbox,
+            reply.pairing,
+            reply.person,
+            reply.role,
+            reply.program,
+            note,
+            reply.row.id,
+            reply.now,
+        )
+    await reply.outbox.add(
+        reply.connection,
+        kind=kinds.HELP,
+        dedupe_key=f"help:inbound:{reply.row.id}",
+        to=Reader.participant(reply.person, reply.role, reply.program.name, reply.pairing.id),
+        about=About(Topic.PRIVATE if reply.private else Topic.GENERAL),
+        now=reply.now,
+        context={
+            "help_text": help_text(Grammar.EVERYDAY, reply.role),
+            "note_received": forwarded,
+            # A note was written, but the program has no coordinator address to take it.
+            "note_unsent": bool(notes) and not forwarded,
+        },
+    )
+    reason = "help note sent" if forwarded else "help sent"
+    return Outcome(InboundStatus.PROCESSED, reason, private=reply.private, about=reply.about)
+
+
+async def coordinator_reply(mail: CoordinatorMail) -> None:
+    """What a coordinator's commands did, with the commands they may write."""
+    program = await Program.get(id=mail.coordinator.program_id, using_db=mail.connection)
+    await to_coordinator(
+        mail.connection,
+        mail.outbox,
+        mail.coordinator,
+        program,
+        kind=kinds.COORDINATOR_REPLY,
+        dedupe_key=f"coordinator_reply:inbound:{mail.row.id}",
+        now=mail.now,
+        context={
+            "done": mail.done,
+            "problems": mail.problems,
+            "commands": help_text(Grammar.COORDINATOR, "coordinator"),
+        },
+        in_reply_to=answers_thread(mail.row),
+    )
+
+
+async def refuse(
+    connection: BaseDBAsyncClient,
+    outbox: OutboxWriter,
+    parsed: ParsedMessage,
+    kind: str,
+    text: str,
+    now: datetime,
+) -> None:
+    """At most one refusal per address, kind and day; never quoting what they wrote."""
+    address = parsed.from_addr
+    assert address is not None
+    day = now.date()
+    seen = await Refusal.get_or_none(address=address, kind=kind, day=day, using_db=connection)
+    if seen is not None:
+        seen.count += 1
+        await seen.save(using_db=connection)
+        return
+    await Refusal.create(using_db=connection, address=address, kind=kind, day=day)
+    # A stranger has no program; the service speaks for itself.
+    name = parsed.from_name or address
+    await outbox.add(
+        connection,
+        kind=kinds.REFUSAL,
+        dedupe_key=f"refusal:{address}:{kind}:{day.isoformat()}",
+        to=Reader(name, address, "stranger", outbox.settings.service_name),
+        now=now,
+        context={"reason": text},
+    )

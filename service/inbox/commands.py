@@ -1,0 +1,258 @@
+"""The command registry: what each command of the grammar does, for participants and for
+coordinators. Its syntax, who may write it, where, and its help are the grammar's
+(`service/program/grammar.py`); here each one is given its handler, and a test holds the
+two together (every command has exactly one).
+
+A participant's handler adds what it did, or could not do, to the reply's answer; some
+gather (agenda topics, the agreement's lines, `share`) for the topic's handler to act on
+together. A coordinator's handler adds to the coordinator's answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+
+from service.action_items.store import add_task, complete_task
+from service.coordinators import commands as coordinating
+from service.inbox.reply import Reply
+from service.meetings.pausing import pause_pairing, resume_pairing
+from service.meetings.replan import change_frequency, reschedule_meeting
+from service.outbox.writer import OutboxWriter
+from service.performance.conversations import request_conversation
+from service.phase_out.closing import begin_phase_out
+from service.program import grammar
+from service.program.grammar import Command, Syntax
+from service.program.terms import Change, parse_frequency
+from service.storage import statements
+from service.storage.models import Coordinator, InboundMessage
+
+Handler = Callable[[Reply, Command], Awaitable[None]]
+
+
+async def _done(reply: Reply, command: Command) -> None:
+    reply.record(
+        *await complete_task(
+            reply.connection, reply.outbox.secret, reply.pairing, command, reply.now
+        )
+    )
+
+
+async def _task(reply: Reply, command: Command) -> None:
+    reply.applied.append(
+        await add_task(
+            reply.connection, reply.outbox.secret, reply.pairing, reply.person, command, reply.now
+        )
+    )
+
+
+async def _agenda(reply: Reply, command: Command) -> None:
+    reply.agenda.append(command.args["text"])
+
+
+async def _reschedule(reply: Reply, command: Command) -> None:
+    # The meeting the email was about, when it is still ahead; else the next one.
+    meeting = await statements.upcoming_meeting(
+        reply.connection, reply.pairing.id, reply.now, reply.meeting_ref
+    )
+    if meeting is None:
+        reply.not_understood.append(f"{command.line} (there is no upcoming meeting to move)")
+        return
+    done, problem = await reschedule_meeting(
+        reply.connection,
+        reply.outbox,
+        reply.pairing,
+        reply.person,
+        meeting,
+        command.args["when"],
+        reply.now,
+    )
+    reply.record(done, f"{command.line} ({problem})" if problem else None)
+
+
+async def _frequency(reply: Reply, command: Command) -> None:
+    try:
+        frequency = parse_frequency(command.args["value"])
+    except ValueError as exc:
+        reply.not_understood.append(f"{command.line} ({exc})")
+        return
+    reply.applied.append(
+        await change_frequency(
+            reply.connection, reply.outbox, reply.pairing, reply.person, frequency, reply.now
+        )
+    )
+
+
+async def _phase_out(reply: Reply, command: Command) -> None:
+    reply.applied.append(
+        await begin_phase_out(
+            reply.connection,
+            reply.outbox,
+            reply.pairing,
+            reply.now,
+            path="participant",
+            by=reply.person,
+        )
+    )
+
+
+async def _pause(reply: Reply, command: Command) -> None:
+    reason = (
+        f"{reply.person.name} paused your mentoring meetings for now; write resume to start "
+        "them again."
+    )
+    reply.applied.append(
+        await pause_pairing(reply.connection, reply.outbox, reply.pairing, reply.now, reason)
+    )
+
+
+async def _resume(reply: Reply, command: Command) -> None:
+    reply.applied.append(
+        await resume_pairing(reply.connection, reply.outbox, reply.pairing, reply.now)
+    )
+
+
+async def _performance(reply: Reply, command: Command) -> None:
+    reply.record(
+        *await request_conversation(
+            reply.connection,
+            reply.outbox,
+            reply.pairing,
+            reply.person,
+            command.args.get("when"),
+            reply.now,
+        )
+    )
+
+
+async def _share(reply: Reply, command: Command) -> None:
+    reply.share = True
+
+
+async def _help(reply: Reply, command: Command) -> None:
+    reply.helps.append(command)
+
+
+async def _agree(reply: Reply, command: Command) -> None:
+    reply.agrees = True
+
+
+async def _set(reply: Reply, command: Command) -> None:
+    reply.changes.append(Change(command.args["field"], command.args["value"]))
+
+
+PARTICIPANTS: dict[Syntax, Handler] = {
+    grammar.SET: _set,
+    grammar.DONE: _done,
+    grammar.TASK: _task,
+    grammar.AGENDA: _agenda,
+    grammar.RESCHEDULE: _reschedule,
+    grammar.FREQUENCY: _frequency,
+    grammar.PAUSE: _pause,
+    grammar.RESUME: _resume,
+    grammar.PHASE_OUT: _phase_out,
+    grammar.PERFORMANCE: _performance,
+    grammar.SHARE: _share,
+    grammar.HELP: _help,
+    grammar.AGREE: _agree,
+}
+
+# Gathered first: `help` sends the list (and any note) instead of applying the rest.
+GATHERED_FIRST = frozenset({grammar.HELP})
+
+
+async def apply_commands(reply: Reply, commands: list[Command] | None = None) -> None:
+    """Apply the reply's commands (or `commands`) in the order they were written."""
+    for command in reply.read.commands if commands is None else commands:
+        await PARTICIPANTS[command.syntax](reply, command)
+
+
+@dataclass
+class CoordinatorMail:
+    """A coordinator's message while it is applied: who wrote it, what they coordinate,
+    and the answer they get."""
+
+    connection: BaseDBAsyncClient
+    outbox: OutboxWriter
+    coordinator: Coordinator
+    coordinating: list[Coordinator]  # their place in each program they coordinate
+    row: InboundMessage
+    now: datetime
+    done: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    wants_digest: bool = False
+
+    @property
+    def program_ids(self) -> set[int]:
+        return {c.program_id for c in self.coordinating}
+
+
+CoordinatorHandler = Callable[[CoordinatorMail, Command], Awaitable[None]]
+
+
+async def _on_pairing(mail: CoordinatorMail, command: Command) -> None:
+    number = int(command.args["number"])
+    pairing = await coordinating.pairing_of(mail.connection, number, mail.program_ids)
+    if pairing is None:
+        mail.problems.append(
+            f"{command.line} (there is no pairing {number} in a program you coordinate)"
+        )
+        return
+    act = _ON_PAIRING[command.syntax]
+    done, problem = await act(mail.connection, mail.outbox, mail.coordinator, pairing, mail.now)
+    if done:
+        mail.done.append(done)
+    if problem:
+        mail.problems.append(problem)
+
+
+_ON_PAIRING = {
+    grammar.NUDGE: coordinating.nudge,
+    grammar.PAUSE_PAIRING: coordinating.pause,
+    grammar.RESUME_PAIRING: coordinating.resume,
+    grammar.CLOSE_PAIRING: coordinating.close,
+    grammar.DETAILS: coordinating.details,
+}
+
+
+async def _digest_now(mail: CoordinatorMail, command: Command) -> None:
+    mail.wants_digest = True
+
+
+async def _digest_every(mail: CoordinatorMail, command: Command) -> None:
+    mail.done.append(
+        await coordinating.set_digest(mail.connection, mail.coordinating, command.args["every"])
+    )
+
+
+async def _import(mail: CoordinatorMail, command: Command) -> None:
+    done, problems = await coordinating.import_attached(
+        mail.connection, mail.outbox, mail.coordinator, bytes(mail.row.raw_bytes), mail.now
+    )
+    mail.done += done
+    mail.problems += problems
+
+
+async def _unsubscribe(mail: CoordinatorMail, command: Command) -> None:
+    mail.done.append(await coordinating.set_digest(mail.connection, mail.coordinating, "off"))
+
+
+async def _coordinator_help(mail: CoordinatorMail, command: Command) -> None:
+    mail.done.append("The commands you may write are below.")
+
+
+COORDINATORS: dict[Syntax, CoordinatorHandler] = {
+    grammar.NUDGE: _on_pairing,
+    grammar.PAUSE_PAIRING: _on_pairing,
+    grammar.RESUME_PAIRING: _on_pairing,
+    grammar.CLOSE_PAIRING: _on_pairing,
+    grammar.DETAILS: _on_pairing,
+    grammar.DIGEST_NOW: _digest_now,
+    grammar.DIGEST_EVERY: _digest_every,
+    grammar.IMPORT: _import,
+    grammar.UNSUBSCRIBE: _unsubscribe,
+    grammar.COORDINATOR_HELP: _coordinator_help,
+}
