@@ -9,7 +9,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 
 from service.mail import kinds
 from service.mail.kinds import About
-from service.mail.writing.calendar import EventSpec, Participant, build_ics
+from service.mail.writing.calendar import EventSpec, Method, Participant, build_ics
 from service.meetings.prompt_rules import meeting_prompts
 from service.outbox.writer import Mail, OutboxWriter, Prepared
 from service.program.people import Cast, who
@@ -46,8 +46,8 @@ async def add_meeting(
         prompt_at=min(p.due for p in prompts),
         created_at=now,
     )
-    for person, role, partner, _ in cast.sides():
-        mail = invitation_mail(outbox, meeting, pairing, cast, person, role, partner, now)
+    for person in (cast.mentor, cast.mentee):
+        mail = calendar_mail(outbox, meeting, pairing, cast, person, "REQUEST", now)
         if later is None:
             await outbox.add(connection, **mail)
         else:
@@ -61,12 +61,7 @@ def meeting_name(meeting: Meeting) -> str:
 
 
 def meeting_event(
-    outbox: OutboxWriter,
-    meeting: Meeting,
-    pairing: Pairing,
-    cast: Cast,
-    person: Person,
-    description: str,
+    outbox: OutboxWriter, meeting: Meeting, cast: Cast, person: Person, description: str
 ) -> EventSpec:
     """The meeting as a calendar event for one attendee: the organiser is that attendee's
     own tokened address, so their calendar's answer comes back to us about them."""
@@ -87,76 +82,114 @@ def meeting_event(
     )
 
 
-async def send_invitation(
+async def send_calendar(
     connection: BaseDBAsyncClient,
     outbox: OutboxWriter,
     meeting: Meeting,
     pairing: Pairing,
     cast: Cast,
-    person: Person,
-    role: str,
-    partner: Person,
+    method: Method,
     now: datetime,
     *,
-    change_note: str | None = None,
+    note: str | None = None,
 ) -> None:
-    """One iMIP REQUEST per attendee; the organiser is that attendee's own tokened address."""
-    await outbox.add(
-        connection,
-        **invitation_mail(
-            outbox, meeting, pairing, cast, person, role, partner, now, change_note=change_note
-        ),
-    )
+    """The meeting's calendar email to each of the two, as it stands now."""
+    for person in (cast.mentor, cast.mentee):
+        await outbox.add(
+            connection, **calendar_mail(outbox, meeting, pairing, cast, person, method, now, note)
+        )
 
 
-def invitation_mail(
+async def cancel_meeting(
+    connection: BaseDBAsyncClient,
+    outbox: OutboxWriter,
+    meeting: Meeting,
+    pairing: Pairing,
+    cast: Cast,
+    now: datetime,
+    reason: str | None,
+) -> None:
+    """METHOD:CANCEL with a higher SEQUENCE to each attendee (INTEROP rule 13)."""
+    meeting.sequence += 1
+    meeting.cancelled = True
+    meeting.prompt_at = None
+    await meeting.save(using_db=connection)
+    await send_calendar(connection, outbox, meeting, pairing, cast, "CANCEL", now, note=reason)
+
+
+def calendar_mail(
     outbox: OutboxWriter,
     meeting: Meeting,
     pairing: Pairing,
     cast: Cast,
     person: Person,
-    role: str,
-    partner: Person,
+    method: Method,
     now: datetime,
-    *,
-    change_note: str | None = None,
+    note: str | None = None,
 ) -> Mail:
-    """The invitation of one attendee, with its calendar, ready for the outbox."""
-    terms = Terms.from_json(pairing.terms)
-    if meeting.private:
-        description = (
-            f"{cast.program.name}: a private conversation of {cast.mentor.name} (mentor) and "
-            f"{cast.mentee.name} (mentee), asked for by the mentor. Just the two of you."
-        )
+    """One attendee's email about the meeting, with its calendar, ready for the outbox: an
+    invitation (REQUEST; an update once its SEQUENCE has risen, `note` saying what changed)
+    or a cancellation (CANCEL, `note` saying why). Every version of the event is this one,
+    so the two can never describe it differently."""
+    partner, partner_role = cast.partner_of(person)
+    where = {
+        "label": format_span(meeting.starts_at, meeting.ends_at, person.timezone),
+        "number": meeting.number,
+        "name": meeting_name(meeting),
+    }
+    if method == "CANCEL":
+        kind, key = kinds.CANCELLATION, "cancel"
+        description = "This meeting is cancelled."
+        context = {"partner": who(partner, partner_role), "meeting": where, "reason": note}
     else:
-        description = (
-            f"{cast.program.name}: mentoring meeting {meeting.number} of {cast.mentor.name} "
-            f"(mentor) and {cast.mentee.name} (mentee). The agenda follows by email before the "
-            "meeting."
-        )
-    event = meeting_event(outbox, meeting, pairing, cast, person, description)
-    ics = build_ics(event, "REQUEST", now)
+        kind, key = kinds.INVITATION, "invite"
+        description = _description(meeting, cast)
+        context = _invitation_context(meeting, pairing, partner, partner_role, where, note)
+    event = meeting_event(outbox, meeting, cast, person, description)
     return Mail(
-        kind=kinds.INVITATION,
-        dedupe_key=f"invite:meeting:{meeting.id}:seq:{meeting.sequence}:person:{person.id}",
+        kind=kind,
+        dedupe_key=f"{key}:meeting:{meeting.id}:seq:{meeting.sequence}:person:{person.id}",
         to=cast.reader(person),
         about=About.meeting(meeting.id, private=meeting.private),
         now=now,
-        calendar=(ics, "REQUEST"),
+        calendar=(build_ics(event, method, now), method),
         private=meeting.private,
-        context={
-            "partner": who(partner, "mentee" if role == "mentor" else "mentor"),
-            "meeting": {
-                "label": format_span(meeting.starts_at, meeting.ends_at, person.timezone),
-                "organiser_label": format_span(meeting.starts_at, meeting.ends_at, meeting.tzid),
-                "minutes": terms.meeting_minutes,
-                "number": meeting.number,
-                "name": meeting_name(meeting),
-                "private": meeting.private,
-            },
-            "is_update": meeting.sequence > 0,
-            "change_note": change_note,
-            "agenda": [],
-            "reschedule_notice": notice_label(terms.reschedule_notice_hours),
-        },
+        context=context,
     )
+
+
+def _description(meeting: Meeting, cast: Cast) -> str:
+    if meeting.private:
+        return (
+            f"{cast.program.name}: a private conversation of {cast.mentor.name} (mentor) and "
+            f"{cast.mentee.name} (mentee), asked for by the mentor. Just the two of you."
+        )
+    return (
+        f"{cast.program.name}: mentoring meeting {meeting.number} of {cast.mentor.name} "
+        f"(mentor) and {cast.mentee.name} (mentee). The agenda follows by email before the "
+        "meeting."
+    )
+
+
+def _invitation_context(
+    meeting: Meeting,
+    pairing: Pairing,
+    partner: Person,
+    partner_role: str,
+    where: dict[str, object],
+    change_note: str | None,
+) -> dict[str, object]:
+    terms = Terms.from_json(pairing.terms)
+    return {
+        "partner": who(partner, partner_role),
+        "meeting": {
+            **where,
+            "organiser_label": format_span(meeting.starts_at, meeting.ends_at, meeting.tzid),
+            "minutes": terms.meeting_minutes,
+            "private": meeting.private,
+        },
+        "is_update": meeting.sequence > 0,
+        "change_note": change_note,
+        "agenda": [],
+        "reschedule_notice": notice_label(terms.reschedule_notice_hours),
+    }

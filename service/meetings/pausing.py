@@ -8,7 +8,7 @@ from datetime import datetime
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from service.meetings.cadence import local_day
-from service.meetings.replan import cancel_meeting
+from service.meetings.invitations import cancel_meeting
 from service.outbox.writer import OutboxWriter
 from service.program.people import Cast
 from service.program.schedule import first_meeting, format_span

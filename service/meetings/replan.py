@@ -8,54 +8,14 @@ from zoneinfo import ZoneInfo
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
-from service.mail import kinds
-from service.mail.kinds import About
-from service.mail.writing.calendar import build_ics
 from service.meetings.cadence import local_day, meeting_day
-from service.meetings.invitations import meeting_event, meeting_name, send_invitation
+from service.meetings.invitations import cancel_meeting, send_calendar
 from service.meetings.reschedule_rules import check_move, read_new_time
 from service.outbox.writer import OutboxWriter
 from service.program.people import Cast
 from service.program.schedule import first_meeting, format_span
 from service.program.terms import Frequency, Terms, notice_label
 from service.storage.models import Meeting, MeetingAnswer, Pairing, Person
-
-
-async def cancel_meeting(
-    connection: BaseDBAsyncClient,
-    outbox: OutboxWriter,
-    meeting: Meeting,
-    pairing: Pairing,
-    cast: Cast,
-    now: datetime,
-    reason: str | None,
-) -> None:
-    """METHOD:CANCEL with a higher SEQUENCE to each attendee (INTEROP rule 13)."""
-    meeting.sequence += 1
-    meeting.cancelled = True
-    meeting.prompt_at = None
-    await meeting.save(using_db=connection)
-    for person, _role, partner, _ in cast.sides():
-        event = meeting_event(outbox, meeting, pairing, cast, person, "This meeting is cancelled.")
-        await outbox.add(
-            connection,
-            kind=kinds.CANCELLATION,
-            dedupe_key=f"cancel:meeting:{meeting.id}:seq:{meeting.sequence}:person:{person.id}",
-            to=cast.reader(person),
-            about=About.meeting(meeting.id, private=meeting.private),
-            now=now,
-            calendar=(build_ics(event, "CANCEL", now), "CANCEL"),
-            private=meeting.private,
-            context={
-                "partner": {"name": partner.name, "email": partner.email},
-                "meeting": {
-                    "label": format_span(meeting.starts_at, meeting.ends_at, person.timezone),
-                    "number": meeting.number,
-                    "name": meeting_name(meeting),
-                },
-                "reason": reason,
-            },
-        )
 
 
 async def change_frequency(
@@ -119,10 +79,7 @@ async def move_meeting(
     # Calendar answers were about the old time: both are asked again (attendees are reset).
     await MeetingAnswer.filter(meeting_id=meeting.id).using_db(connection).delete()
     cast = await Cast.load(connection, pairing)
-    for person, role, other, _ in cast.sides():
-        await send_invitation(
-            connection, outbox, meeting, pairing, cast, person, role, other, now, change_note=note
-        )
+    await send_calendar(connection, outbox, meeting, pairing, cast, "REQUEST", now, note=note)
     return cast
 
 

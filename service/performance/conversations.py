@@ -26,7 +26,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from service.action_items.store import create_task, task_text
 from service.mail import kinds
 from service.mail.kinds import About, Topic
-from service.meetings.invitations import send_invitation
+from service.meetings.invitations import send_calendar
 from service.meetings.planning import PROMPT_STATES
 from service.meetings.prompt_rules import within_waking_hours
 from service.meetings.reschedule_rules import MAX_AHEAD, read_new_time
@@ -173,10 +173,7 @@ async def request_conversation(
         prompt_at=end,
         created_at=now,
     )
-    for person, role, partner, _ in cast.sides():
-        await send_invitation(
-            connection, outbox, meeting, pairing, cast, person, role, partner, now
-        )
+    await send_calendar(connection, outbox, meeting, pairing, cast, "REQUEST", now)
     await PerformanceConversation.create(
         using_db=connection,
         pairing=pairing,

@@ -21,9 +21,8 @@ from service.action_items.store import task_text
 from service.mail import kinds
 from service.mail.kinds import About, Topic
 from service.meetings.cadence import add_months
-from service.meetings.invitations import add_meeting
+from service.meetings.invitations import add_meeting, cancel_meeting
 from service.meetings.planning import MEETING_STATES
-from service.meetings.replan import cancel_meeting
 from service.outbox.writer import OutboxWriter
 from service.program.guide import (
     CLOSURE_QUESTIONS_MENTEE,
