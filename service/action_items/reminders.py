@@ -11,11 +11,10 @@ from service.action_items.store import task_text
 from service.app import AppContext
 from service.mail import kinds
 from service.mail.kinds import About, Topic
-from service.meetings.prompt_rules import within_waking_hours
 from service.outbox.writer import OutboxWriter
 from service.program.grammar import Grammar, help_text
 from service.program.people import Cast
-from service.program.schedule import format_date, next_after
+from service.program.schedule import format_date, next_after, within_waking_hours
 from service.storage.db import transaction
 from service.storage.models import Pairing, PairingState, Person, Task, TaskState
 

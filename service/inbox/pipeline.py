@@ -34,7 +34,7 @@ from service.outbox.deliverability import apply_bounce, heard_from
 from service.outbox.writer import OutboxWriter
 from service.program.grammar import Grammar, parse
 from service.storage import statements
-from service.storage.models import Coordinator, InboundMessage, InboundStatus, Person
+from service.storage.models import Coordinator, InboundMessage, InboundStatus, PairingState, Person
 
 
 @dataclass
@@ -59,7 +59,7 @@ class Inbound:
                 verdict.refusal.text,
                 self.now,
             )
-        return Outcome(verdict.status, verdict.reason, private=private)
+        return Outcome(InboundStatus(verdict.status), verdict.reason, private=private)
 
 
 async def decide(inbound: Inbound) -> Outcome:
@@ -102,17 +102,18 @@ async def _participant(inbound: Inbound, token: ReplyToken) -> Outcome:
     # Locked: both people may answer at once, and each answer reads and rewrites its terms.
     pairing = await statements.pairing_for_update(connection, token.pairing_id)
     if person is None or pairing is None:
-        return Outcome(rules.GONE.status, rules.GONE.reason)
+        return await inbound.refused(rules.GONE)
     about = token.about
     if inbound.parsed.kind == "itip":
         # Calendars answer by themselves: never a refusal, never an "understood" email.
         row.person_id, row.pairing_id = person.id, pairing.id
-        outcome = await calendar_answer(
+        taken = await calendar_answer(
             connection, inbound.outbox, pairing, person, inbound.parsed, inbound.now
         )
-        outcome.private, outcome.about = about.private, about
-        return outcome
-    routed = rules.Routed(inbound.parsed, person, pairing, about)
+        status = InboundStatus.PROCESSED if taken.applied else InboundStatus.IGNORED
+        return Outcome(status, taken.reason, private=about.private, about=about)
+    closed = pairing.state == PairingState.CLOSED
+    routed = rules.Routed(inbound.parsed, person.email, closed, about)
     verdict = rules.not_theirs(routed)
     if verdict is not None:
         return await inbound.refused(verdict, private=about.private)
@@ -155,7 +156,7 @@ async def _to_coordinator_address(inbound: Inbound, token: ReplyToken) -> Outcom
     """A reply to a digest (or its List-Unsubscribe address): from that coordinator only."""
     coordinator = await Coordinator.get_or_none(id=token.person_id, using_db=inbound.connection)
     if coordinator is None:
-        return Outcome(rules.COORDINATOR_GONE.status, rules.COORDINATOR_GONE.reason)
+        return await inbound.refused(rules.COORDINATOR_GONE)
     verdict = rules.not_the_coordinator(inbound.parsed, coordinator.email)
     if verdict is not None:
         return await inbound.refused(verdict)

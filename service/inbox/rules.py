@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Literal
 
 from service.config import Settings
 from service.mail.kinds import About, Topic
 from service.mail.reading.authentication import dmarc_failed
 from service.mail.reading.parse import ParsedMessage, reads_as_absence_notice
 from service.program.grammar import parse
-from service.storage.models import InboundStatus, Pairing, PairingState, Person
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,7 @@ class Refusal:
 
 @dataclass(frozen=True)
 class Verdict:
-    status: InboundStatus
+    status: Literal["refused", "ignored", "failed"]  # as the stored message's status says
     reason: str
     refusal: Refusal | None = None
 
@@ -41,14 +41,14 @@ def forged_sender(parsed: ParsedMessage, settings: Settings) -> Verdict | None:
     """Our own receiving server found the From address is not the sender's: answering
     would write to its real owner."""
     if dmarc_failed(parsed.authentication, settings.authserv_id):
-        return Verdict(InboundStatus.REFUSED, "forged sender: DMARC failed at our server")
+        return Verdict("refused", "forged sender: DMARC failed at our server")
     return None
 
 
 def automatic(parsed: ParsedMessage, settings: Settings) -> Verdict | None:
     """An auto-reply, a read receipt, a report: recorded, never answered."""
     if parsed.kind == "auto_reply":
-        return Verdict(InboundStatus.IGNORED, "auto_reply: recorded, never answered")
+        return Verdict("ignored", "auto_reply: recorded, never answered")
     return None
 
 
@@ -58,7 +58,7 @@ def no_sender(parsed: ParsedMessage, settings: Settings) -> Verdict | None:
         reason = "no sender address"
         if parsed.defects:
             reason += "; " + "; ".join(parsed.defects[:3])
-        return Verdict(InboundStatus.FAILED, reason)
+        return Verdict("failed", reason)
     return None
 
 
@@ -67,7 +67,7 @@ def our_own(parsed: ParsedMessage, settings: Settings) -> Verdict | None:
     address = settings.service_address
     sender = parsed.from_addr or ""
     if sender == address or sender.startswith(address.partition("@")[0] + "+"):
-        return Verdict(InboundStatus.IGNORED, "our own mail came back")
+        return Verdict("ignored", "our own mail came back")
     return None
 
 
@@ -76,7 +76,7 @@ def our_own(parsed: ParsedMessage, settings: Settings) -> Verdict | None:
 MESSAGE_RULES: tuple[MessageRule, ...] = (forged_sender, automatic, no_sender, our_own)
 
 TAMPERED = Verdict(
-    InboundStatus.REFUSED,
+    "refused",
     "reply address token did not verify",
     Refusal(
         "tampered",
@@ -85,7 +85,7 @@ TAMPERED = Verdict(
     ),
 )
 UNROUTED = Verdict(
-    InboundStatus.REFUSED,
+    "refused",
     "no reply token and no known thread",
     Refusal(
         "unrouted",
@@ -94,7 +94,7 @@ UNROUTED = Verdict(
     ),
 )
 STRANGER = Verdict(
-    InboundStatus.REFUSED,
+    "refused",
     "sender is not a participant",
     Refusal(
         "unknown_sender",
@@ -103,15 +103,15 @@ STRANGER = Verdict(
         "your program coordinator.",
     ),
 )
-GONE = Verdict(InboundStatus.IGNORED, "token names a pairing that no longer exists")
-COORDINATOR_GONE = Verdict(InboundStatus.IGNORED, "token names a coordinator who no longer exists")
+GONE = Verdict("ignored", "token names a pairing that no longer exists")
+COORDINATOR_GONE = Verdict("ignored", "token names a coordinator who no longer exists")
 
 
 def not_the_coordinator(parsed: ParsedMessage, email: str) -> Verdict | None:
     """A coordinator's address takes commands from that coordinator alone."""
     if parsed.from_addr != email:
         return Verdict(
-            InboundStatus.REFUSED,
+            "refused",
             "sender is not the coordinator this address is for",
             Refusal(
                 "wrong_sender",
@@ -127,8 +127,8 @@ class Routed:
     """A participant's message once routed: whose conversation, about what."""
 
     parsed: ParsedMessage
-    person: Person
-    pairing: Pairing
+    person_email: str  # whom the conversation is with
+    pairing_closed: bool
     about: About
 
 
@@ -138,9 +138,9 @@ ReplyRule = Callable[[Routed], Verdict | None]
 
 def not_theirs(message: Routed) -> Verdict | None:
     """A conversation acts for its own person only: anyone else is refused."""
-    if message.parsed.from_addr != message.person.email:
+    if message.parsed.from_addr != message.person_email:
         return Verdict(
-            InboundStatus.REFUSED,
+            "refused",
             "sender is not the person this address is for",
             Refusal(
                 "wrong_sender",
@@ -156,18 +156,16 @@ def absence_notice(message: Routed) -> Verdict | None:
     """An out-of-office notice its sender did not mark: answering it would start a loop."""
     text = message.parsed.visible_text
     if reads_as_absence_notice(text) and not parse(text).commands:
-        return Verdict(
-            InboundStatus.IGNORED, "auto_reply: reads as an absence notice, never answered"
-        )
+        return Verdict("ignored", "auto_reply: reads as an absence notice, never answered")
     return None
 
 
 def pairing_ended(message: Routed) -> Verdict | None:
     """Its reply addresses have expired: nothing is applied to a pairing that has ended
     (but for the agreement's, whose handler explains a pair closed before it began)."""
-    if message.pairing.state == PairingState.CLOSED and message.about.topic != Topic.AGREEMENT:
+    if message.pairing_closed and message.about.topic != Topic.AGREEMENT:
         return Verdict(
-            InboundStatus.REFUSED,
+            "refused",
             "pairing has ended",
             Refusal(
                 "ended",

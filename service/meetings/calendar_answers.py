@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
-from service.inbox.outcome import Outcome
 from service.mail import kinds
 from service.mail.kinds import About, Topic
 from service.mail.reading.itip import CalendarAnswer, why_ignored
@@ -20,7 +20,6 @@ from service.outbox.writer import OutboxWriter
 from service.program.people import Cast
 from service.program.schedule import format_span
 from service.storage.models import (
-    InboundStatus,
     Meeting,
     MeetingAnswer,
     Pairing,
@@ -30,6 +29,15 @@ from service.storage.models import (
 )
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Taken:
+    """Whether a calendar's answer changed anything, and what, for the log."""
+
+    applied: bool
+    reason: str
+
 
 # "accept", "Accepted.", "yes, that works": the answer to a proposed time.
 ACCEPT = re.compile(r"^(?:accept(?:ed)?|yes|ok(?:ay)?|agreed?)\b", re.IGNORECASE)
@@ -49,18 +57,18 @@ async def calendar_answer(
     person: Person,
     parsed: ParsedMessage,
     now: datetime,
-) -> Outcome:
+) -> Taken:
     """Record a REPLY (INTEROP rules 15–17) or offer a COUNTER to the other person (18)."""
     answer = parsed.answer
     assert answer is not None
     if parsed.from_addr != person.email:
         # Rule 20: a forwarded invitation answered by someone else changes nothing.
-        return Outcome(InboundStatus.IGNORED, "calendar answer from someone not invited")
+        return Taken(False, "calendar answer from someone not invited")
     meeting = await _meeting_of(connection, pairing, answer)
     if meeting is None:
-        return Outcome(InboundStatus.IGNORED, "calendar answer about a meeting not ours")
+        return Taken(False, "calendar answer about a meeting not ours")
     if meeting.cancelled:
-        return Outcome(InboundStatus.IGNORED, f"calendar answer to cancelled meeting {meeting.id}")
+        return Taken(False, f"calendar answer to cancelled meeting {meeting.id}")
     cast = await Cast.load(connection, pairing)
     ignored = why_ignored(
         answer,
@@ -69,7 +77,7 @@ async def calendar_answer(
         sender=person.email,
     )
     if ignored is not None:
-        return Outcome(InboundStatus.IGNORED, f"calendar answer {ignored}")
+        return Taken(False, f"calendar answer {ignored}")
     if answer.method == "COUNTER":
         return await _proposal(connection, outbox, pairing, cast, person, meeting, answer, now)
     assert answer.partstat is not None
@@ -80,7 +88,7 @@ async def calendar_answer(
     if existing is not None and existing.answered_at > answered_at:
         # Rule 17: answers arrive out of order; the newest written one stands.
         log.info("meeting %s: an older calendar answer arrived late, kept the newer", meeting.id)
-        return Outcome(InboundStatus.IGNORED, "older than the calendar answer on record")
+        return Taken(False, "older than the calendar answer on record")
     declined_now = answer.partstat == "DECLINED" and (
         existing is None or existing.partstat != "DECLINED"
     )
@@ -104,7 +112,7 @@ async def calendar_answer(
         await _tell_partner_declined(
             connection, outbox, pairing, cast, person, meeting, answer, now
         )
-    return Outcome(InboundStatus.PROCESSED, f"meeting {meeting.id}: {answer.partstat.lower()}")
+    return Taken(True, f"meeting {meeting.id}: {answer.partstat.lower()}")
 
 
 async def _tell_partner_declined(
@@ -158,13 +166,13 @@ async def _proposal(
     meeting: Meeting,
     answer: CalendarAnswer,
     now: datetime,
-) -> Outcome:
+) -> Taken:
     start, end = answer.proposed_start, answer.proposed_end
     assert start is not None
     if end is None or end <= start:
         end = start + (meeting.ends_at - meeting.starts_at)
     if start <= now:
-        return Outcome(InboundStatus.IGNORED, "proposed time has passed")
+        return Taken(False, "proposed time has passed")
     # A newer proposal replaces an older one that nobody accepted.
     await (
         TimeProposal.filter(meeting_id=meeting.id, state=ProposalState.OPEN)
@@ -196,7 +204,7 @@ async def _proposal(
         },
         private=meeting.private,
     )
-    return Outcome(InboundStatus.PROCESSED, f"meeting {meeting.id}: new time proposed")
+    return Taken(True, f"meeting {meeting.id}: new time proposed")
 
 
 async def answer_proposal(

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime, timedelta
 
 from service.program.terms import Frequency
 
@@ -45,19 +44,3 @@ def meeting_prompts(
             Prompt("mentor_checkin", "mentor", end + AFTER_MEETING_DELAY, end + STALE_AFTER)
         )
     return prompts
-
-
-def within_waking_hours(
-    when: datetime, tzid: str, start_hour: int = 8, end_hour: int = 20
-) -> datetime:
-    """`when`, or the next moment of the person's own daytime (08:00–20:00 local by default)."""
-    zone = ZoneInfo(tzid)
-    local = when.astimezone(zone)
-    opening = time(start_hour)
-    if local.time() < opening:
-        day = local.date()
-    elif local.hour >= end_hour:
-        day = local.date() + timedelta(days=1)
-    else:
-        return when
-    return datetime.combine(day, opening, tzinfo=zone).astimezone(when.tzinfo)

@@ -15,12 +15,12 @@ from service.mail import kinds
 from service.mail.kinds import About, Topic
 from service.meetings.invitations import meeting_name
 from service.meetings.planning import PLAN_CHUNK, PROMPT_STATES
-from service.meetings.prompt_rules import Prompt, meeting_prompts, takes_stock, within_waking_hours
+from service.meetings.prompt_rules import Prompt, meeting_prompts, takes_stock
 from service.outbox.writer import OutboxWriter, Prepared
 from service.program import guide
 from service.program.grammar import Grammar, help_text
 from service.program.people import Cast
-from service.program.schedule import format_span, next_after
+from service.program.schedule import format_span, next_after, within_waking_hours
 from service.program.terms import Terms
 from service.storage import statements
 from service.storage.db import transaction

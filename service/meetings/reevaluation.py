@@ -12,11 +12,11 @@ from service.app import AppContext
 from service.mail import kinds
 from service.mail.kinds import About, Topic
 from service.meetings.cadence import add_months, faster, slower
-from service.meetings.prompt_rules import within_waking_hours
 from service.meetings.replan import change_frequency
 from service.outbox.writer import OutboxWriter
 from service.program.grammar import Grammar, help_text
 from service.program.people import Cast
+from service.program.schedule import within_waking_hours
 from service.program.terms import Terms
 from service.storage.db import transaction
 from service.storage.models import Meeting, Pairing, PairingState, Person

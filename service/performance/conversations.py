@@ -28,7 +28,6 @@ from service.mail import kinds
 from service.mail.kinds import About, Topic
 from service.meetings.invitations import send_calendar
 from service.meetings.planning import PROMPT_STATES
-from service.meetings.prompt_rules import within_waking_hours
 from service.meetings.reschedule_rules import MAX_AHEAD, read_new_time
 from service.outbox.writer import OutboxWriter
 from service.performance.rules import (
@@ -41,7 +40,7 @@ from service.performance.rules import (
     read_summary,
 )
 from service.program.people import Cast
-from service.program.schedule import format_date, format_span, local_instant
+from service.program.schedule import format_date, format_span, local_instant, within_waking_hours
 from service.program.terms import Terms
 from service.reflections.checkins import PURPOSE as REFLECTION
 from service.storage.db import transaction

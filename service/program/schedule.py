@@ -94,3 +94,19 @@ def format_day(when: datetime, tzid: str) -> str:
 def next_after(moments: Iterable[datetime], after: datetime) -> datetime | None:
     """The earliest of `moments` later than `after`: when a planner must look again."""
     return min((m for m in moments if m > after), default=None)
+
+
+def within_waking_hours(
+    when: datetime, tzid: str, start_hour: int = 8, end_hour: int = 20
+) -> datetime:
+    """`when`, or the next moment of the person's own daytime (08:00–20:00 local by default)."""
+    zone = ZoneInfo(tzid)
+    local = when.astimezone(zone)
+    opening = time(start_hour)
+    if local.time() < opening:
+        day = local.date()
+    elif local.hour >= end_hour:
+        day = local.date() + timedelta(days=1)
+    else:
+        return when
+    return datetime.combine(day, opening, tzinfo=zone).astimezone(when.tzinfo)

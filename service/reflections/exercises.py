@@ -14,7 +14,6 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 
 from service.mail import kinds
 from service.mail.kinds import About, Topic
-from service.meetings.prompt_rules import within_waking_hours
 from service.outbox.writer import OutboxWriter
 from service.program.guide import (
     MENTOR_REFLECTION,
@@ -22,6 +21,7 @@ from service.program.guide import (
     MENTORING_TEAM_ADVICE,
     read_mentoring_map,
 )
+from service.program.schedule import within_waking_hours
 from service.storage.models import Pairing
 
 if TYPE_CHECKING:

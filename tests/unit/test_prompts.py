@@ -7,7 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from service.meetings.prompt_rules import meeting_prompts, within_waking_hours
+from service.meetings.prompt_rules import meeting_prompts
+from service.program.schedule import within_waking_hours
 from service.program.terms import Frequency
 
 START = datetime(2026, 12, 10, 15, tzinfo=UTC)
