@@ -160,9 +160,6 @@ PARTICIPANTS: dict[Syntax, Handler] = {
     grammar.AGREE: _agree,
 }
 
-# Gathered first: `help` sends the list (and any note) instead of applying the rest.
-GATHERED_FIRST = frozenset({grammar.HELP})
-
 
 async def apply_commands(reply: Reply, commands: list[Command] | None = None) -> None:
     """Apply the reply's commands (or `commands`) in the order they were written."""

@@ -44,26 +44,19 @@ async def _everyday(reply: Reply, free_text: FreeText | None = None) -> Outcome:
     if free is not None:
         reply.not_understood += reply.read.unknown
     if reply.agenda:
-        reply.record(
-            *_joined(
-                await add_to_agenda(
-                    reply.connection,
-                    reply.pairing.id,
-                    reply.person.id,
-                    reply.agenda,
-                    reply.meeting_ref,
-                    reply.now,
-                )
-            )
+        added, not_added = await add_to_agenda(
+            reply.connection,
+            reply.pairing.id,
+            reply.person.id,
+            reply.agenda,
+            reply.meeting_ref,
+            reply.now,
         )
+        reply.applied += added
+        reply.not_understood += not_added
     elif free:
         reply.applied.append("Your message was received.")
     return await answered(reply, f"{reply.about.topic.value} reply")
-
-
-def _joined(result: tuple[list[str], list[str]]) -> tuple[str | None, str | None]:
-    done, problems = result
-    return "\n".join(done) or None, "\n".join(problems) or None
 
 
 async def everyday(reply: Reply) -> Outcome:
