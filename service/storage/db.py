@@ -88,9 +88,9 @@ async def init(database_url: str, *, migrate_first: bool = True) -> None:
 
 
 async def close() -> None:
-    """Close connections and forget the apps, so the next init may use another backend."""
+    """Close connections; the next init may use another backend (the ORM's `init` sets its
+    models up anew on an initialised context)."""
     await Tortoise.close_connections()
-    await Tortoise._reset_apps()
     # Tortoise caches compiled INSERTs by connection *name*, not by dialect: without this, a
     # process that moves from SQLite to PostgreSQL (the tests do) sends SQLite's SQL there.
     EXECUTOR_CACHE.clear()
