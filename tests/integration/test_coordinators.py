@@ -14,7 +14,7 @@ import pytest
 import service.coordinators.digest
 from service.agreement.enrolment import import_roster
 from service.coordinators.commands import EMAIL_IMPORT_ROWS
-from service.jobs.runner import build_worker, worker_pool
+from service.jobs.runner import build_worker
 from service.outbox.writer import OutboxWriter
 from service.program.roster import read_roster
 from service.storage.models import (
@@ -248,8 +248,8 @@ async def test_an_import_by_email_and_strangers_who_try(live: Live) -> None:
 
 async def test_two_workers_send_one_digest_per_period(live: Live, redis_url: str) -> None:
     await start(live)
-    second = build_worker(redis_url, app=live.app, burst=True, cron_jobs=[], poll_delay=0.01)
-    pool = await worker_pool(second)
+    second = await build_worker(redis_url, app=live.app, burst=True, cron_jobs=[], poll_delay=0.01)
+    pool = second.pool
     try:
         for when in (
             FIRST_DIGEST,
