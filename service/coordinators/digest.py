@@ -8,9 +8,11 @@ meeting, a private action item or anything else of a performance conversation.
 
 from __future__ import annotations
 
+import asyncio
 import heapq
 import io
 import logging
+import threading
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -308,7 +310,8 @@ async def program_digest(program: Program, period: Period, now: datetime) -> Dig
         "table_more": total - len(table),
         "commands": help_text(Grammar.COORDINATOR, "coordinator"),
     }
-    return DigestContent(context, render_chart(chart))
+    # Drawing takes tens of milliseconds of CPU: the event loop goes on meanwhile.
+    return DigestContent(context, await asyncio.to_thread(render_chart, chart))
 
 
 PATHS = {
@@ -529,8 +532,18 @@ def chart_text(weeks: list[tuple[datetime, int, int]]) -> str:
     )
 
 
+# The chart library is not thread-safe: charts are drawn one at a time, whatever thread
+# draws them.
+_DRAWING = threading.Lock()
+
+
 def render_chart(weeks: list[tuple[datetime, int, int]]) -> bytes:
     """A small bar chart (PNG): meetings held per week, the planned number as a line."""
+    with _DRAWING:
+        return _draw(weeks)
+
+
+def _draw(weeks: list[tuple[datetime, int, int]]) -> bytes:
     # A figure of its own, not pyplot's: nothing is shared between digests, and fixed margins
     # (room for six-digit counts and the slanted dates) rather than a layout pass, which took
     # a third of the drawing.

@@ -28,7 +28,7 @@ from service.app import AppContext
 from service.clock import ManualClock
 from service.config import Settings
 from service.jobs.embedded_redis import EmbeddedRedis
-from service.jobs.runner import build_worker, worker_pool
+from service.jobs.runner import build_worker
 from service.mail.transports.local import DirOutgoing, MaildirIncoming
 from service.outbox.writer import OutboxWriter, wire_bytes
 from service.program.roster import read_roster
@@ -506,8 +506,8 @@ async def run_demo(
     if roster.errors:
         raise RuntimeError(f"demo roster is invalid: {roster.errors[0]}")
     await import_roster(roster, OutboxWriter(settings, app.secret), clock.now())
-    worker = build_worker(redis.url, app=app, burst=True, cron_jobs=[], poll_delay=0.002)
-    pool = await worker_pool(worker)
+    worker = await build_worker(redis.url, app=app, burst=True, cron_jobs=[], poll_delay=0.002)
+    pool = worker.pool
     step = 0
     try:
         with Progress(

@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator, Sequence
 from typing import Any, cast
 
 import redis.exceptions
-from arq.connections import RedisSettings
+from arq.connections import ArqRedis, RedisSettings, create_pool
 from arq.cron import CronJob
 from arq.worker import Worker
 
@@ -46,7 +46,7 @@ async def redis_for(settings: Settings) -> AsyncIterator[str]:
         embedded.stop()
 
 
-def build_worker(
+async def build_worker(
     redis_url: str,
     *,
     app: AppContext | None = None,
@@ -55,24 +55,33 @@ def build_worker(
     poll_delay: float | None = None,
     handle_signals: bool = False,
 ) -> Worker:
+    """A worker on its own Redis pool, which also enqueues (`worker.pool`) as the worker
+    reads (JSON); closing the worker closes the pool."""
     ctx: dict[str, Any] = {"app": app} if app is not None else {}
-    return Worker(
-        functions=cast(Sequence[Any], ws.FUNCTIONS),
-        cron_jobs=list(ws.CRON_JOBS if cron_jobs is None else cron_jobs),
-        redis_settings=RedisSettings.from_dsn(redis_url),
-        burst=burst,
-        on_startup=ws.on_startup,
-        on_shutdown=ws.on_shutdown,
-        handle_signals=handle_signals,
-        max_jobs=ws.WorkerSettings.max_jobs,
-        poll_delay=ws.WorkerSettings.poll_delay if poll_delay is None else poll_delay,
-        keep_result=ws.WorkerSettings.keep_result,
-        max_tries=ws.WorkerSettings.max_tries,
-        job_timeout=ws.WorkerSettings.job_timeout,
-        job_serializer=ws.dumps,
-        job_deserializer=ws.loads,
-        ctx=ctx,
+    pool = await create_pool(
+        RedisSettings.from_dsn(redis_url), job_serializer=ws.dumps, job_deserializer=ws.loads
     )
+    try:
+        return Worker(
+            functions=cast(Sequence[Any], ws.FUNCTIONS),
+            cron_jobs=list(ws.CRON_JOBS if cron_jobs is None else cron_jobs),
+            redis_pool=pool,
+            burst=burst,
+            on_startup=ws.on_startup,
+            on_shutdown=ws.on_shutdown,
+            handle_signals=handle_signals,
+            max_jobs=ws.WorkerSettings.max_jobs,
+            poll_delay=ws.WorkerSettings.poll_delay if poll_delay is None else poll_delay,
+            keep_result=ws.WorkerSettings.keep_result,
+            max_tries=ws.WorkerSettings.max_tries,
+            job_timeout=ws.WorkerSettings.job_timeout,
+            job_serializer=ws.dumps,
+            job_deserializer=ws.loads,
+            ctx=ctx,
+        )
+    except BaseException:
+        await pool.aclose(close_connection_pool=True)
+        raise
 
 
 async def run_worker(settings: Settings, *, burst: bool = False) -> None:
@@ -104,17 +113,16 @@ async def run_worker(settings: Settings, *, burst: bool = False) -> None:
 
 async def _run_once(app: AppContext, url: str, burst: bool) -> None:
     # A burst run does the work that is there and stops: cron ticks would keep it alive.
-    worker = build_worker(
+    worker = await build_worker(
         url, app=app, burst=burst, cron_jobs=[] if burst else None, handle_signals=True
     )
     watcher: asyncio.Task[None] | None = None
     try:
-        pool = await worker_pool(worker)
         if burst:
             for job in ("poll_inbox", "tick", "send_outbox"):
-                await pool.enqueue_job(job)
+                await worker.pool.enqueue_job(job)
         else:
-            watcher = asyncio.create_task(watch_inbox(app, pool))
+            watcher = asyncio.create_task(watch_inbox(app, worker.pool))
         # On SIGTERM/SIGINT the worker cancels its own main task: that is a clean stop.
         with contextlib.suppress(asyncio.CancelledError):
             await worker.async_run()
@@ -132,7 +140,7 @@ async def _run_once(app: AppContext, url: str, burst: bool) -> None:
 WATCH_SECONDS = 20 * 60.0
 
 
-async def watch_inbox(app: AppContext, pool: Any) -> None:
+async def watch_inbox(app: AppContext, pool: ArqRedis) -> None:
     """Fetch as soon as mail arrives (IMAP IDLE), between the cron's regular polls."""
     while True:
         try:
@@ -144,19 +152,8 @@ async def watch_inbox(app: AppContext, pool: Any) -> None:
         if arrived:
             job = await pool.enqueue_job("poll_inbox", _job_id=f"poll:arrived:{time.time_ns()}")
             # Watch again once that fetch is done (until then the mail is still unseen).
-            with contextlib.suppress(Exception):
-                await job.result(timeout=120, poll_delay=0.2)
+            if job is not None:  # None: a job of that id was queued already
+                with contextlib.suppress(Exception):
+                    await job.result(timeout=120, poll_delay=0.2)
             # Mail tends to come in bursts: one fetch a second is plenty.
             await asyncio.sleep(1.0)
-
-
-async def worker_pool(worker: Worker) -> Any:
-    from arq import create_pool
-
-    if worker._pool is None:
-        worker._pool = await create_pool(
-            worker.redis_settings,
-            job_serializer=ws.dumps,
-            job_deserializer=ws.loads,
-        )
-    return worker._pool

@@ -8,6 +8,7 @@ the last meeting the pairing closes and each person receives the record of their
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import mailbox
 import tempfile
@@ -255,12 +256,16 @@ async def personal_record(
     written = await InboundMessage.filter(
         pairing_id=pairing.id, person_id=person.id, status=InboundStatus.PROCESSED
     ).using_db(connection)
+    stored = [(row.sent_at or row.created_at, row.raw_bytes, row.sealed) for row in sent]
+    stored += [(row.received_at, row.raw_bytes, row.sealed) for row in written]
+    # Opening a year's sealed mail and writing it to a file take a while: off the event loop.
+    return await asyncio.to_thread(_mbox, secret, stored)
+
+
+def _mbox(secret: bytes, stored: list[tuple[datetime, bytes, bool]]) -> bytes:
+    """The messages, opened, in the order of their dates, as an mbox file's bytes."""
     dated = sorted(
-        [
-            (row.sent_at or row.created_at, open_mail(secret, row.raw_bytes, row.sealed))
-            for row in sent
-        ]
-        + [(row.received_at, open_mail(secret, row.raw_bytes, row.sealed)) for row in written],
+        [(when, open_mail(secret, raw, sealed)) for when, raw, sealed in stored],
         key=lambda item: item[0],
     )
     with tempfile.TemporaryDirectory() as folder:

@@ -12,6 +12,7 @@ from urllib.parse import parse_qsl
 
 import asyncpg
 from tortoise import Tortoise
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.backends.base.executor import EXECUTOR_CACHE
 from tortoise.exceptions import DBConnectionError
 from tortoise.migrations.api import migrate as run_migrations
@@ -45,9 +46,9 @@ def tortoise_config(database_url: str) -> dict[str, Any]:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         # WAL lets readers go on while a writer commits; the busy timeout makes concurrent
         # writers wait instead of failing, and transactions take the write lock when they
-        # begin (see sqlite.py), so that one that reads first cannot fail on its write.
+        # begin (see `transaction`), so that one that reads first cannot fail on its write.
         connection: str | dict[str, Any] = {
-            "engine": "service.storage.sqlite",
+            "engine": "tortoise.backends.sqlite",
             "credentials": {
                 "file_path": path,
                 "journal_mode": "WAL",
@@ -87,9 +88,9 @@ async def init(database_url: str, *, migrate_first: bool = True) -> None:
 
 
 async def close() -> None:
-    """Close connections and forget the apps, so the next init may use another backend."""
+    """Close connections; the next init may use another backend (the ORM's `init` sets its
+    models up anew on an initialised context)."""
     await Tortoise.close_connections()
-    await Tortoise._reset_apps()
     # Tortoise caches compiled INSERTs by connection *name*, not by dialect: without this, a
     # process that moves from SQLite to PostgreSQL (the tests do) sends SQLite's SQL there.
     EXECUTOR_CACHE.clear()
@@ -135,7 +136,20 @@ def transient(exc: BaseException) -> bool:
     return False
 
 
+# A write that changes nothing. A SQLite transaction begins as a reader: if another process
+# commits a write meanwhile, the reader's snapshot is stale and its first write fails at once
+# with "database is locked", as waiting would not freshen it. A write as its first statement
+# takes the write lock before the transaction has read anything, waiting up to the busy
+# timeout for it (as `BEGIN IMMEDIATE` would), so two workers on one file take turns instead
+# of failing. It matches no row, so its commit has nothing to write.
+TAKE_WRITE_LOCK = 'UPDATE "program" SET "id"="id" WHERE 0'
+
+
 @asynccontextmanager
-async def transaction() -> AsyncIterator[Any]:
+async def transaction() -> AsyncIterator[BaseDBAsyncClient]:
+    """A transaction on the default connection; on SQLite it holds the write lock from its
+    start (PostgreSQL's writers lock rows, not the database)."""
     async with in_transaction("default") as connection:
+        if connection.capabilities.dialect == "sqlite":
+            await connection.execute_query(TAKE_WRITE_LOCK)
         yield connection

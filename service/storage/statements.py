@@ -4,10 +4,11 @@ The ORM builds a statement's SQL anew on every call: reading a row by its id cos
 0.09 ms of CPU that way, where the database answers in under 0.01 ms. A reply reads its
 person, its pairing and its meeting, numbers its action item and records itself, one
 statement each; the sender claims its rows and marks them sent. Here each of those is SQL
-written once, run with its values, and its rows made into the same model objects the ORM
-makes (`Model._init_from_db`, which converts each column as the ORM does). Values are
-written as the ORM writes them (`Field.to_db_value`). Placeholders are written `?` and
-numbered for PostgreSQL.
+written once and run through the ORM's public `execute_query` with its values. The columns
+and their conversions are listed in `tables.py`: values are written and read as the ORM
+writes and reads them. Rows a caller changes and saves become the model objects the ORM
+would make (`Model.construct`); the sender's claim comes back as plain rows. Placeholders
+are written `?` and numbered for PostgreSQL.
 """
 
 from __future__ import annotations
@@ -15,19 +16,21 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from functools import cache
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.models import Model
 
-from service.storage.models import (
-    AgendaItem,
-    Meeting,
-    OutboundMessage,
-    OutboundStatus,
-    Pairing,
-    Person,
-    Program,
+from service.storage.models import Meeting, OutboundStatus, Pairing, Person
+from service.storage.tables import (
+    JSON,
+    MEETING,
+    PAIRING,
+    PERSON,
+    PROGRAM,
+    WHEN,
+    Table,
+    table_of,
 )
 
 M = TypeVar("M", bound=Model)
@@ -57,46 +60,41 @@ async def _run(connection: BaseDBAsyncClient, sql: str, values: Sequence[Any]) -
 
 
 @cache
-def _columns(model: type[Model]) -> tuple[str, ...]:
-    """Every column of the model's table, as the ORM selects them (foreign keys' included)."""
-    select = str(model._meta.basequery_all_fields)
-    listed = select[len("SELECT ") : select.index(" FROM ")]
-    return tuple(column.strip().strip('"') for column in listed.split(","))
-
-
-@cache
-def _select(model: type[Model]) -> str:
-    """`SELECT <every column> FROM <table>`, the ORM's own."""
-    return str(model._meta.basequery_all_fields)
+def _select(table: Table[Any]) -> str:
+    """`SELECT <every column> FROM <table>`."""
+    listed = ",".join(f'"{column.name}"' for column in table.columns)
+    return f'SELECT {listed} FROM "{table.name}"'
 
 
 async def _models(
-    connection: BaseDBAsyncClient, model: type[M], where: str, values: Sequence[Any]
+    connection: BaseDBAsyncClient, table: Table[M], where: str, values: Sequence[Any]
 ) -> list[M]:
-    rows = await _rows(connection, f"{_select(model)} WHERE {where}", values)
-    return [model._init_from_db(**row) for row in rows]
+    rows = await _rows(connection, f"{_select(table)} WHERE {where}", values)
+    return [table.make(row) for row in rows]
+
+
+def _when(value: datetime) -> Any:
+    return WHEN.to_db_value(value, Model)
 
 
 async def person(connection: BaseDBAsyncClient, person_id: int) -> Person | None:
-    found = await _models(connection, Person, '"id"=? LIMIT 1', (person_id,))
+    found = await _models(connection, PERSON, '"id"=? LIMIT 1', (person_id,))
     return found[0] if found else None
 
 
-# What a pairing is read with: (attribute, model), joined by `<attribute>_id` under the
+# What a pairing is read with: (attribute, table), joined by `<attribute>_id` under the
 # attribute's name.
-PROGRAM: tuple[tuple[str, type[Model]], ...] = (("program", Program),)
-CAST: tuple[tuple[str, type[Model]], ...] = (*PROGRAM, ("mentor", Person), ("mentee", Person))
+PROGRAM_ONLY: tuple[tuple[str, Table[Any]], ...] = (("program", PROGRAM),)
+CAST: tuple[tuple[str, Table[Any]], ...] = (*PROGRAM_ONLY, ("mentor", PERSON), ("mentee", PERSON))
 
 
 @cache
-def _pairings_with(dialect: str, related: tuple[tuple[str, type[Model]], ...], where: str) -> str:
-    selected = [f'"pairing"."{column}"' for column in _columns(Pairing)]
+def _pairings_with(dialect: str, related: tuple[tuple[str, Table[Any]], ...], where: str) -> str:
+    selected = [f'"pairing"."{column.name}"' for column in PAIRING.columns]
     joins = []
-    for name, model in related:
-        selected += [f'"{name}"."{column}" "{name}.{column}"' for column in _columns(model)]
-        joins.append(
-            f'JOIN "{model._meta.db_table}" "{name}" ON "{name}"."id"="pairing"."{name}_id"'
-        )
+    for name, table in related:
+        selected += [f'"{name}"."{column.name}" "{name}.{column.name}"' for column in table.columns]
+        joins.append(f'JOIN "{table.name}" "{name}" ON "{name}"."id"="pairing"."{name}_id"')
     return _dialect_sql(
         dialect, f'SELECT {",".join(selected)} FROM "pairing" {" ".join(joins)} WHERE {where}'
     )
@@ -104,7 +102,7 @@ def _pairings_with(dialect: str, related: tuple[tuple[str, type[Model]], ...], w
 
 async def _pairings(
     connection: BaseDBAsyncClient,
-    related: tuple[tuple[str, type[Model]], ...],
+    related: tuple[tuple[str, Table[Any]], ...],
     where: str,
     values: Sequence[Any],
 ) -> list[Pairing]:
@@ -116,18 +114,14 @@ async def _pairings(
     found = []
     made: dict[tuple[str, Any], Model] = {}
     for row in rows:
-        items = list(dict(row).items())
-        end = len(_columns(Pairing))
-        pairing = Pairing._init_from_db(**dict(items[:end]))
-        for name, model in related:
-            start, end = end, end + len(_columns(model))
-            key = (model._meta.db_table, row[f"{name}.id"])
+        named: dict[str, Model] = {}
+        for name, table in related:
+            key = (table.name, row[f"{name}.id"])
             other = made.get(key)
             if other is None:
-                columns = {k.partition(".")[2]: v for k, v in items[start:end]}
-                other = made[key] = model._init_from_db(**columns)
-            object.__setattr__(pairing, f"_{name}", other)
-        found.append(pairing)
+                other = made[key] = table.make(row, f"{name}.")
+            named[name] = other
+        found.append(PAIRING.make(row, related=named))
     return found
 
 
@@ -144,7 +138,9 @@ async def pairing_for_update(connection: BaseDBAsyncClient, pairing_id: int) -> 
     SQLite's writers take turns anyway). The program's row is not locked: every reply
     reads it."""
     lock = ' FOR UPDATE OF "pairing"' if connection.capabilities.dialect == "postgres" else ""
-    found = await _pairings(connection, PROGRAM, f'"pairing"."id"=? LIMIT 1{lock}', (pairing_id,))
+    found = await _pairings(
+        connection, PROGRAM_ONLY, f'"pairing"."id"=? LIMIT 1{lock}', (pairing_id,)
+    )
     return found[0] if found else None
 
 
@@ -162,16 +158,16 @@ async def upcoming_meeting(
     """The meeting a reply's topics are for: the one the email was about while it is ahead
     and not cancelled, else the pairing's next such meeting that is not private."""
     ahead = '"pairing_id"=? AND "cancelled"=? AND "starts_at">?'
-    values: tuple[Any, ...] = (pairing_id, False, _db(Meeting, "starts_at", now))
+    values: tuple[Any, ...] = (pairing_id, False, _when(now))
     if meeting_id is not None:
         named = await _models(
-            connection, Meeting, f'{ahead} AND "id"=? LIMIT 1', (*values, meeting_id)
+            connection, MEETING, f'{ahead} AND "id"=? LIMIT 1', (*values, meeting_id)
         )
         if named:
             return named[0]
     found = await _models(
         connection,
-        Meeting,
+        MEETING,
         f'{ahead} AND "private"=? ORDER BY "starts_at" LIMIT 1',
         (*values, False),
     )
@@ -189,7 +185,7 @@ async def add_agenda_items(
     texts = list(dict.fromkeys(texts))
     if not texts:
         return
-    created = _db(AgendaItem, "created_at", now)
+    created = _when(now)
     await _run(
         connection,
         'INSERT INTO "agenda_item" ("text","created_at","author_id","meeting_id") VALUES '
@@ -199,48 +195,44 @@ async def add_agenda_items(
     )
 
 
-def _column(model: type[Model], name: str) -> str:
-    """The column of a field, or of a foreign key named by its `…_id`."""
-    if name in model._meta.fields_db_projection:
-        return model._meta.fields_db_projection[name]
-    if name.endswith("_id") and name[:-3] in model._meta.fk_fields:
-        return name
-    raise KeyError(f"{model.__name__} has no field {name!r}")
-
-
-def _db(model: type[Model], field: str, value: Any) -> Any:
-    return model._meta.fields_map[field].to_db_value(value, model)
-
-
 async def update(
     connection: BaseDBAsyncClient, model: type[Model], row_id: int, changes: Mapping[str, Any]
 ) -> int:
     """Set fields of one row by its id; `changes` names fields, or foreign keys' `…_id`."""
-    columns = [_column(model, name) for name in changes]
-    projection = model._meta.fields_db_projection
+    table = table_of(model)
+    columns = [table.column(name) for name in changes]
     values = [
-        _db(model, name, value) if name in projection else value for name, value in changes.items()
+        table.to_db(column, value) for column, value in zip(columns, changes.values(), strict=True)
     ]
-    assignments = ",".join(f'"{column}"=?' for column in columns)
+    assignments = ",".join(f'"{column.name}"=?' for column in columns)
     return await _run(
-        connection,
-        f'UPDATE "{model._meta.db_table}" SET {assignments} WHERE "id"=?',
-        [*values, row_id],
+        connection, f'UPDATE "{table.name}" SET {assignments} WHERE "id"=?', [*values, row_id]
     )
 
 
 _UNCLAIMED = '("claimed_until" IS NULL OR "claimed_until"<?)'
 
 
+class ClaimedRow(NamedTuple):
+    """What sending an outbox row needs, read without the rest of it."""
+
+    id: int
+    kind: str
+    mail_from: str
+    recipients: list[str]
+    raw: bytes
+    sealed: bool
+    attempts: int
+
+
 async def claim_outbound(
     connection: BaseDBAsyncClient, now: datetime, until: datetime, token: str, limit: int
-) -> list[tuple[int, str, str, list[str], bytes, bool, int]]:
-    """Claim up to `limit` due, unclaimed outbox rows until `until` under `token`: (id, kind,
-    mail_from, recipients, raw bytes, sealed, attempts) of each this claim took, in the
-    order they fell due. The conditions are checked again by the claiming UPDATE, so a row
-    another worker took in the meantime is left out."""
+) -> list[ClaimedRow]:
+    """Claim up to `limit` due, unclaimed outbox rows until `until` under `token`, and return
+    each this claim took, in the order they fell due. The conditions are checked again by
+    the claiming UPDATE, so a row another worker took in the meantime is left out."""
     pending = OutboundStatus.PENDING.value
-    at = _db(OutboundMessage, "not_before", now)
+    at = _when(now)
     candidates = [
         int(row["id"])
         for row in await _rows(
@@ -257,15 +249,14 @@ async def claim_outbound(
         connection,
         f'UPDATE "outbound_message" SET "claimed_until"=?,"claim_token"=? WHERE "id" IN '
         f'({listed}) AND "status"=? AND {_UNCLAIMED}',
-        (_db(OutboundMessage, "claimed_until", until), token, *candidates, pending, at),
+        (_when(until), token, *candidates, pending, at),
     )
-    recipients = OutboundMessage._meta.fields_map["recipients"]
     return [
-        (
+        ClaimedRow(
             int(row["id"]),
             str(row["kind"]),
             str(row["mail_from"]),
-            list(recipients.to_python_value(row["recipients"])),
+            list(JSON.to_python_value(row["recipients"])),
             bytes(row["raw"]),
             bool(row["sealed"]),
             int(row["attempts"]),
@@ -286,7 +277,7 @@ async def mark_sent(connection: BaseDBAsyncClient, ids: Sequence[int], now: date
         connection,
         'UPDATE "outbound_message" SET "status"=?,"sent_at"=?,"attempts"="attempts"+1,'
         f'"claimed_until"=NULL WHERE "id" IN ({",".join("?" * len(ids))})',
-        (OutboundStatus.SENT.value, _db(OutboundMessage, "sent_at", now), *ids),
+        (OutboundStatus.SENT.value, _when(now), *ids),
     )
 
 
@@ -301,27 +292,19 @@ async def insert(
     take (one, unless thousands); their ids are not read back."""
     if not rows:
         return
-    names = list(rows[0])
-    columns = [_column(model, name) for name in names]
-    fields = [
-        model._meta.fields_map.get(name) if name in model._meta.fields_db_projection else None
-        for name in names
-    ]
+    table = table_of(model)
+    columns = [table.column(name) for name in rows[0]]
     values = [
-        [
-            value if field is None else field.to_db_value(value, model)
-            for field, value in zip(fields, row.values(), strict=True)
-        ]
+        [table.to_db(column, value) for column, value in zip(columns, row.values(), strict=True)]
         for row in rows
     ]
-    listed = ",".join(f'"{column}"' for column in columns)
+    listed = ",".join(f'"{column.name}"' for column in columns)
     slots = "(" + ",".join("?" * len(columns)) + ")"
     step = MAX_VALUES // len(columns)
     for start in range(0, len(values), step):
         chunk = values[start : start + step]
         await _run(
             connection,
-            f'INSERT INTO "{model._meta.db_table}" ({listed}) VALUES '
-            + ",".join([slots] * len(chunk)),
+            f'INSERT INTO "{table.name}" ({listed}) VALUES ' + ",".join([slots] * len(chunk)),
             [value for row in chunk for value in row],
         )

@@ -15,7 +15,7 @@ from arq.worker import Worker
 from service.app import AppContext
 from service.clock import ManualClock
 from service.config import Settings
-from service.jobs.runner import build_worker, worker_pool
+from service.jobs.runner import build_worker
 from service.jobs.worker import make_app
 from service.mail.transports.local import DirOutgoing, MaildirIncoming
 from service.storage import db
@@ -124,9 +124,9 @@ async def live(
     app = await make_app(settings)
     clock = ManualClock(datetime(2026, 12, 28, 9, 0, tzinfo=UTC))
     app.clock = clock
-    worker = build_worker(redis_url, app=app, burst=True, cron_jobs=[], poll_delay=0.01)
+    worker = await build_worker(redis_url, app=app, burst=True, cron_jobs=[], poll_delay=0.01)
     try:
-        yield Live(app, clock, smtp_server, worker, await worker_pool(worker))
+        yield Live(app, clock, smtp_server, worker, worker.pool)
     finally:
         await worker.close()
         await app.outgoing.close()

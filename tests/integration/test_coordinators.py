@@ -1,11 +1,13 @@
 """Coordinators through real servers (SMTP into Dovecot, the worker on Redis fetching over
 IMAP, PostgreSQL or SQLite): the weekly digest and its headers, and acting by replying to
 it: nudge, pause, resume, close, details, an import by email; nobody else may.
-Two workers running the digest tick send one digest per coordinator per period."""
+Two workers running the digest tick send one digest per coordinator per period; the
+digest's chart is drawn off the event loop."""
 
 from __future__ import annotations
 
 import asyncio
+import threading
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 
@@ -13,8 +15,10 @@ import pytest
 
 import service.coordinators.digest
 from service.agreement.enrolment import import_roster
+from service.app import AppContext
 from service.coordinators.commands import EMAIL_IMPORT_ROWS
-from service.jobs.runner import build_worker, worker_pool
+from service.coordinators.digest_rules import Period
+from service.jobs.runner import build_worker
 from service.outbox.writer import OutboxWriter
 from service.program.roster import read_roster
 from service.storage.models import (
@@ -25,6 +29,7 @@ from service.storage.models import (
     OutboundMessage,
     Pairing,
     PairingState,
+    Program,
 )
 from tests.integration.conftest import Live
 from tests.mail import parse, reply_to
@@ -248,8 +253,8 @@ async def test_an_import_by_email_and_strangers_who_try(live: Live) -> None:
 
 async def test_two_workers_send_one_digest_per_period(live: Live, redis_url: str) -> None:
     await start(live)
-    second = build_worker(redis_url, app=live.app, burst=True, cron_jobs=[], poll_delay=0.01)
-    pool = await worker_pool(second)
+    second = await build_worker(redis_url, app=live.app, burst=True, cron_jobs=[], poll_delay=0.01)
+    pool = second.pool
     try:
         for when in (
             FIRST_DIGEST,
@@ -264,3 +269,22 @@ async def test_two_workers_send_one_digest_per_period(live: Live, redis_url: str
         await second.close()
     keys = await OutboundMessage.filter(kind="digest").values_list("dedupe_key", flat=True)
     assert sorted(str(k).rsplit(":", 1)[1] for k in keys) == ["2027-W01", "2027-W02"]
+
+
+async def test_the_chart_is_drawn_off_the_event_loop(
+    app: AppContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Drawing takes tens of milliseconds: the worker's other jobs go on meanwhile."""
+    drawn_on: list[int] = []
+    draw = service.coordinators.digest.render_chart
+
+    def render_chart(weeks: list[tuple[datetime, int, int]]) -> bytes:
+        drawn_on.append(threading.get_ident())
+        return draw(weeks)
+
+    monkeypatch.setattr(service.coordinators.digest, "render_chart", render_chart)
+    program = await Program.create(name="Charted", created_at=FIRST_DIGEST)
+    period = Period("now", FIRST_DIGEST - timedelta(weeks=1), FIRST_DIGEST)
+    content = await service.coordinators.digest.program_digest(program, period, FIRST_DIGEST)
+    assert content.chart.startswith(b"\x89PNG")
+    assert drawn_on and threading.get_ident() not in drawn_on

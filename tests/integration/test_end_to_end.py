@@ -9,7 +9,7 @@ from pathlib import Path
 import aiosmtplib
 
 from service.agreement.enrolment import import_roster
-from service.jobs.runner import build_worker, worker_pool
+from service.jobs.runner import build_worker
 from service.jobs.worker import make_app
 from service.outbox.writer import OutboxWriter
 from service.program.roster import read_roster
@@ -49,8 +49,8 @@ async def test_csv_to_invitations_through_real_servers(
         MENTORMAIL_ADDRESS=f"{USER}@{SERVICE_DOMAIN}",
     )
     app = await make_app(settings)
-    worker = build_worker(redis_url, app=app, burst=True, cron_jobs=[], poll_delay=0.01)
-    pool = await worker_pool(worker)
+    worker = await build_worker(redis_url, app=app, burst=True, cron_jobs=[], poll_delay=0.01)
+    pool = worker.pool
 
     async def run(*jobs: str) -> None:
         for job in jobs:

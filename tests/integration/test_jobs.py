@@ -14,7 +14,7 @@ from arq.worker import Worker
 from service.app import AppContext
 from service.clock import ManualClock
 from service.inbox.store import store_fetched
-from service.jobs.runner import build_worker, watch_inbox, worker_pool
+from service.jobs.runner import build_worker, watch_inbox
 from service.storage.models import InboundMessage, InboundStatus, OutboundMessage, OutboundStatus
 from tests.integration.test_flow import deliver, import_csv, sent_to
 from tests.mail import reply_to
@@ -22,7 +22,7 @@ from tests.mail import reply_to
 
 @pytest.fixture
 async def worker(app: AppContext, redis_url: str) -> AsyncIterator[Worker]:
-    built = build_worker(redis_url, app=app, burst=True, cron_jobs=[], poll_delay=0.01)
+    built = await build_worker(redis_url, app=app, burst=True, cron_jobs=[], poll_delay=0.01)
     try:
         yield built
     finally:
@@ -70,7 +70,7 @@ async def test_a_wave_of_replies_is_applied_in_batches_and_answered(
     for number in range(60):  # more than one batch of machine mail around the two replies
         deliver(app, out_of_office(number))
 
-    pool = await worker_pool(worker)
+    pool = worker.pool
     await pool.enqueue_job("poll_inbox")
     await worker.async_run()
 
@@ -112,7 +112,7 @@ async def test_a_reply_that_trips_a_fault_fails_alone_and_its_batch_is_applied_o
 
     monkeypatch.setattr(inbox, "parse_message", parse_message)
 
-    pool = await worker_pool(worker)
+    pool = worker.pool
     await pool.enqueue_job("poll_inbox")
     await worker.async_run()
 
@@ -153,7 +153,7 @@ async def test_a_reply_whose_applying_never_finishes_is_failed_and_the_rest_go_o
 
     monkeypatch.setattr(inbox, "decide", never_ending)
     worker.job_timeout_s = 1.0
-    pool = await worker_pool(worker)
+    pool = worker.pool
     clock = app.clock
     assert isinstance(clock, ManualClock)
 
@@ -194,7 +194,7 @@ async def test_stored_mail_whose_job_was_lost_is_applied_by_a_later_tick(
     deliver(app, reply_to(request, sender="sam@university.example", body="I agree"))
     # Stored and acknowledged, then the worker died before its processing job ran.
     (stored,) = await store_fetched(app)
-    pool = await worker_pool(worker)
+    pool = worker.pool
 
     await pool.enqueue_job("tick", _job_id="tick:1")
     await worker.async_run()
@@ -214,7 +214,7 @@ async def test_stored_mail_whose_job_was_lost_is_applied_by_a_later_tick(
 async def test_arriving_mail_is_fetched_without_waiting_for_the_next_poll(
     app: AppContext, worker: Worker
 ) -> None:
-    pool = await worker_pool(worker)
+    pool = worker.pool
     watcher = asyncio.create_task(watch_inbox(app, pool))
     try:
         await asyncio.sleep(0.2)

@@ -69,11 +69,20 @@ async def test_a_transaction_that_reads_then_writes_outlasts_another_writer(
         await db.close()
 
 
-def _hold_the_write_lock(path: Path, held: threading.Event, release: threading.Event) -> None:
-    """Another process's long write: it holds the lock until told to let go."""
+def _hold_the_write_lock(
+    path: Path, held: threading.Event, release: threading.Event, program: str | None = None
+) -> None:
+    """Another process's long write: it holds the lock until told to let go, and commits
+    a program of that name if given one."""
     connection = sqlite3.connect(path, timeout=10, isolation_level=None)
     try:
         connection.execute("BEGIN IMMEDIATE")
+        if program is not None:
+            connection.execute(
+                "INSERT INTO program (name, timezone, digest_weekday, digest_hour, created_at) "
+                "VALUES (?, 'UTC', 0, 8, ?)",
+                (program, NOW.isoformat()),
+            )
         held.set()
         release.wait(30)
         connection.execute("COMMIT")
@@ -84,8 +93,8 @@ def _hold_the_write_lock(path: Path, held: threading.Event, release: threading.E
 async def test_a_worker_waiting_for_the_write_lock_goes_on_with_its_other_work(
     tmp_path: Path,
 ) -> None:
-    """Statements inside a transaction run on the worker's own thread; waiting for another
-    process's lock must not: the worker's other jobs (mail going out, the inbox) go on."""
+    """Waiting for another process's lock happens on the driver's thread: the worker's other
+    jobs (mail going out, the inbox) go on meanwhile."""
     path = tmp_path / "shared.sqlite3"
     await db.init(f"sqlite://{path}")
     try:
@@ -106,6 +115,42 @@ async def test_a_worker_waiting_for_the_write_lock_goes_on_with_its_other_work(
         await asyncio.wait_for(writer, 15)
         await asyncio.to_thread(other.join, 15)
         assert await Program.filter(name="After the wait").count() == 1
+    finally:
+        release.set()
+        await db.close()
+
+
+async def test_a_transaction_begun_while_another_writes_waits_then_reads_what_it_wrote(
+    tmp_path: Path,
+) -> None:
+    """The lock is taken before the transaction reads anything: begun while another process
+    holds it, the transaction waits, then reads what that process committed, and its write
+    after the read does not fail (a transaction that read first would have read too early,
+    and its write would have failed at once)."""
+    path = tmp_path / "shared.sqlite3"
+    await db.init(f"sqlite://{path}")
+    try:
+        held, release = threading.Event(), threading.Event()
+        other = threading.Thread(
+            target=_hold_the_write_lock, args=(path, held, release, "Written by the other")
+        )
+        other.start()
+        assert await asyncio.to_thread(held.wait, 5)
+
+        async def read_then_write() -> int:
+            async with db.transaction() as connection:
+                seen = await Program.all().using_db(connection).count()
+                await Program.create(name=f"After {seen}", created_at=NOW, using_db=connection)
+                return seen
+
+        task = asyncio.create_task(read_then_write())
+        await asyncio.sleep(0.3)
+        assert not task.done()
+        release.set()
+        assert await asyncio.wait_for(task, 15) == 1
+        await asyncio.to_thread(other.join, 15)
+        names = set(await Program.all().values_list("name", flat=True))
+        assert names == {"Written by the other", "After 1"}
     finally:
         release.set()
         await db.close()

@@ -1,5 +1,6 @@
 """The statements written as SQL read and write exactly what the ORM reads and writes, on
-SQLite and PostgreSQL: the same model objects, every column converted the same way."""
+SQLite and PostgreSQL: the same model objects, every column converted the same way and
+stored as the ORM stores it; and the tables they list are the models' own."""
 
 from __future__ import annotations
 
@@ -7,12 +8,13 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
-from tortoise import connections
+from tortoise import connections, fields
+from tortoise.fields.data import CharEnumFieldInstance
 from tortoise.models import Model
 
 from service.app import AppContext
 from service.mail.kinds import Topic
-from service.storage import statements
+from service.storage import statements, tables
 from service.storage.db import transaction
 from service.storage.models import (
     AgendaItem,
@@ -38,6 +40,52 @@ def values(row: Model) -> dict[str, Any]:
         f"{name}_id" for name in meta.fk_fields
     ]
     return {name: getattr(row, name) for name in names}
+
+
+def exact(found: dict[str, Any]) -> dict[str, tuple[Any, Any, Any]]:
+    """Each value with its type and a datetime's zone: an equal value of another type (1 and
+    True), or the same instant in another zone object, would pass `==`."""
+    return {name: (type(v), v, getattr(v, "tzinfo", None)) for name, v in found.items()}
+
+
+async def kept(table: str, row_id: int) -> dict[str, tuple[type, Any]]:
+    """A row as the database keeps it (SQLite's text for a datetime), each value with its
+    type, but its id."""
+    connection = connections.get("default")
+    mark = "$1" if connection.capabilities.dialect == "postgres" else "?"
+    _, rows = await connection.execute_query(f'SELECT * FROM "{table}" WHERE "id"={mark}', [row_id])
+    return {k: (type(v), v) for k, v in dict(rows[0]).items() if k != "id"}
+
+
+# What converts each kind of the models' fields, as `tables` lists them; None: nothing.
+CONVERSIONS = {
+    fields.DatetimeField: tables.WHEN,
+    fields.DateField: tables.DAY,
+    fields.JSONField: tables.JSON,
+    fields.BooleanField: tables.FLAG,
+    fields.IntField: None,
+    fields.BigIntField: None,
+    fields.FloatField: None,
+    fields.CharField: None,
+    fields.TextField: None,
+    fields.BinaryField: None,
+}
+
+
+@pytest.mark.parametrize("table", list(tables.TABLES.values()), ids=lambda t: t.name)
+async def test_each_table_listed_is_its_model_column_by_column(
+    app: AppContext, table: tables.Table[Any]
+) -> None:
+    meta = table.model._meta
+    assert table.name == meta.db_table
+    assert {c.field: c.name for c in table.columns} == meta.fields_db_projection
+    for column in table.columns:
+        field = meta.fields_map[column.field]
+        if isinstance(field, CharEnumFieldInstance):
+            assert isinstance(column.kind, CharEnumFieldInstance), column
+            assert column.kind.enum_type is field.enum_type, column
+        else:
+            assert column.kind is CONVERSIONS[type(field)], column
 
 
 async def pair() -> tuple[Program, Person, Person, Pairing]:
@@ -91,12 +139,19 @@ async def test_rows_read_by_sql_are_the_objects_the_orm_reads(app: AppContext) -
         missing = await statements.person(connection, 999_999)
         gone = await statements.pairing_for_update(connection, 999_999)
     assert person is not None and locked is not None
-    assert values(person) == values(await Person.get(id=mentor.id))
-    assert values(locked) == values(await Pairing.get(id=pairing.id))
-    assert values(locked.program) == values(await Program.get(id=program.id))
+    assert exact(values(person)) == exact(values(await Person.get(id=mentor.id)))
+    assert exact(values(locked)) == exact(values(await Pairing.get(id=pairing.id)))
+    assert exact(values(locked.program)) == exact(values(await Program.get(id=program.id)))
     assert locked.state is PairingState.REEVALUATING
     assert locked.terms["goals"] == ["write — the review"]
     assert missing is None and gone is None
+    # What was read is saved as the row it came from, as the ORM's own objects are.
+    person.name, locked.closing_path = "Søren", "participant"
+    await person.save()
+    await locked.save(update_fields=["closing_path"])
+    assert (await Person.get(id=mentor.id)).name == "Søren"
+    assert (await Pairing.get(id=pairing.id)).closing_path == "participant"
+    assert (await Person.all().count(), await Pairing.all().count()) == (2, 1)
 
     _, _, ana, other = await pair_again(mentor)
     async with transaction() as connection:
@@ -106,10 +161,10 @@ async def test_rows_read_by_sql_are_the_objects_the_orm_reads(app: AppContext) -
     for found, mentee in zip(
         read, (await Person.get(email="mentee@uni.example"), ana), strict=True
     ):
-        assert values(found) == values(await Pairing.get(id=found.id))
-        assert values(found.program) == values(await Program.get(id=program.id))
-        assert values(found.mentor) == values(await Person.get(id=mentor.id))
-        assert values(found.mentee) == values(mentee)
+        assert exact(values(found)) == exact(values(await Pairing.get(id=found.id)))
+        assert exact(values(found.program)) == exact(values(await Program.get(id=program.id)))
+        assert exact(values(found.mentor)) == exact(values(await Person.get(id=mentor.id)))
+        assert exact(values(found.mentee)) == exact(values(await Person.get(id=mentee.id)))
 
 
 async def test_action_items_are_numbered_on_from_the_highest(app: AppContext) -> None:
@@ -164,7 +219,8 @@ async def test_topics_go_to_the_meeting_named_while_it_is_ahead_else_the_next(
         after.id: after.id,
     }
     chosen = found[None]
-    assert chosen is not None and values(chosen) == values(await Meeting.get(id=following.id))
+    assert chosen is not None
+    assert exact(values(chosen)) == exact(values(await Meeting.get(id=following.id)))
     async with transaction() as connection:
         # Exactly now is no longer ahead.
         assert await statements.upcoming_meeting(
@@ -180,6 +236,9 @@ async def test_topics_go_to_the_meeting_named_while_it_is_ahead_else_the_next(
         ("budget", mentee.id, NOW),
         ("Budget", mentee.id, NOW),
     ]
+    twin = await AgendaItem.create(meeting=following, author=mentee, text="twin", created_at=NOW)
+    by_orm = await kept("agenda_item", twin.id)
+    assert (await kept("agenda_item", items[0].id))["created_at"] == by_orm["created_at"]
 
 
 async def test_an_update_by_sql_stores_what_the_orm_reads_back(app: AppContext) -> None:
@@ -187,24 +246,23 @@ async def test_an_update_by_sql_stores_what_the_orm_reads_back(app: AppContext) 
     row = await InboundMessage.create(
         message_id="<a@b.example>", raw_bytes=b"raw", received_at=NOW, source_key="1:2"
     )
+    twin = await InboundMessage.create(
+        message_id="<twin@b.example>", raw_bytes=b"raw", received_at=NOW, source_key="1:2"
+    )
     later = NOW + timedelta(minutes=5, microseconds=7)
+    changes: dict[str, Any] = {
+        "status": InboundStatus.PROCESSED,
+        "processed_at": later,
+        "kind": "reply",
+        "reason": None,
+        "from_addr": "mentor@hospital.example",
+        "person_id": mentor.id,
+        "pairing_id": pairing.id,
+        "raw_bytes": b"\x00sealed\xff",
+        "sealed": True,
+    }
     async with transaction() as connection:
-        changed = await statements.update(
-            connection,
-            InboundMessage,
-            row.id,
-            {
-                "status": InboundStatus.PROCESSED,
-                "processed_at": later,
-                "kind": "reply",
-                "reason": None,
-                "from_addr": "mentor@hospital.example",
-                "person_id": mentor.id,
-                "pairing_id": pairing.id,
-                "raw_bytes": b"\x00sealed\xff",
-                "sealed": True,
-            },
-        )
+        changed = await statements.update(connection, InboundMessage, row.id, changes)
         with pytest.raises(KeyError, match="no field 'colour'"):
             await statements.update(connection, InboundMessage, row.id, {"colour": "red"})
     assert changed == 1
@@ -221,6 +279,12 @@ async def test_an_update_by_sql_stores_what_the_orm_reads_back(app: AppContext) 
         "sealed": True,
     }
     assert stored.status is InboundStatus.PROCESSED
+    # Stored as the ORM stores the same changes, column by column.
+    for name, value in changes.items():
+        setattr(twin, name, value)
+    await twin.save()
+    by_sql, by_orm = await kept("inbound_message", row.id), await kept("inbound_message", twin.id)
+    assert {**by_sql, "message_id": None} == {**by_orm, "message_id": None}
 
 
 async def outbox_row(key: str, due: datetime, **more: Any) -> OutboundMessage:
@@ -271,6 +335,7 @@ async def test_a_claim_takes_due_unclaimed_rows_in_order_and_no_one_elses(
             0,
         ),
     ]
+    assert [tuple(map(type, row)) for row in taken] == [(int, str, str, list, bytes, bool, int)] * 2
     rest = await statements.claim_outbound(connection, NOW, until, "b" * 32, 10)
     assert [(row[0], row[6]) for row in rest] == [(later.id, 2)]
     assert await statements.claim_outbound(connection, NOW, until, "c" * 32, 10) == []
@@ -287,6 +352,11 @@ async def test_a_claim_takes_due_unclaimed_rows_in_order_and_no_one_elses(
         (OutboundStatus.SENT, sent_at, 1, None),
         (OutboundStatus.SENT, sent_at, 3, None),
     ]
+    # The times are stored as the ORM stores them.
+    twin = await outbox_row("twin", NOW + timedelta(days=1), claimed_until=until, sent_at=sent_at)
+    by_orm = await kept("outbound_message", twin.id)
+    assert (await kept("outbound_message", lapsed.id))["claimed_until"] == by_orm["claimed_until"]
+    assert (await kept("outbound_message", first.id))["sent_at"] == by_orm["sent_at"]
 
 
 async def test_rows_inserted_by_sql_are_what_the_orm_reads(
@@ -322,3 +392,14 @@ async def test_rows_inserted_by_sql_are_what_the_orm_reads(
     stored = await OutboundMessage.all().order_by("id")
     assert [{name: getattr(row, name) for name in rows[0]} for row in stored] == rows
     assert all(row.claimed_until is None and row.sent_at is None for row in stored)
+    # Stored as the ORM stores the same rows, column by column.
+    unique = {"dedupe_key": None, "message_id": None}
+    for row, mine in zip(rows, stored, strict=True):
+        twin = await OutboundMessage.create(
+            **{**row, "dedupe_key": f"orm-{row['dedupe_key']}", "message_id": f"orm-{mine.id}"}
+        )
+        by_sql, by_orm = (
+            await kept("outbound_message", mine.id),
+            await kept("outbound_message", twin.id),
+        )
+        assert {**by_sql, **unique} == {**by_orm, **unique}
