@@ -3,6 +3,7 @@ transaction, each on its own should the batch fail)."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import Sequence
@@ -178,7 +179,8 @@ async def _apply(
     it was no longer pending."""
     if row is None:
         return None
-    parsed = parse_message(bytes(row.raw_bytes))
+    # In a thread: a hostile message may keep the reader busy for a good part of a second.
+    parsed = await asyncio.to_thread(parse_message, bytes(row.raw_bytes))
     outcome = await decide(Inbound(ctx, connection, outbox, row, parsed, now))
     private: dict[str, Any] = {}
     if outcome.private:
