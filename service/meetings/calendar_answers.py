@@ -80,6 +80,21 @@ async def calendar_answer(
         return Taken(False, f"calendar answer {ignored}")
     if answer.method == "COUNTER":
         return await _proposal(connection, outbox, pairing, cast, person, meeting, answer, now)
+    return await _reply(connection, outbox, pairing, cast, person, meeting, answer, now)
+
+
+async def _reply(
+    connection: BaseDBAsyncClient,
+    outbox: OutboxWriter,
+    pairing: Pairing,
+    cast: Cast,
+    person: Person,
+    meeting: Meeting,
+    answer: CalendarAnswer,
+    now: datetime,
+) -> Taken:
+    """Accepted, declined or maybe: the newest answer written stands; a decline is passed
+    on to the other person."""
     assert answer.partstat is not None
     answered_at = answer.stamp or now
     existing = await MeetingAnswer.get_or_none(

@@ -215,6 +215,8 @@ class OutboxWriter:
         mentor in copy): each reader still gets their own copy, with their own reply
         address, queued by the caller. Private mail (its kind, or `private` for mail about a
         private matter, such as a private meeting's invitation) is stored sealed.
+
+        Long for its keyword parameters, `Mail`'s fields, each used once below.
         """
         _checked(kind, context)
         about = _topic(kind, to, about)
