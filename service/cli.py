@@ -268,7 +268,7 @@ def demo(
     ),
 ) -> None:
     """Simulate a program on embedded defaults, with a travelling clock and simulated people."""
-    from service.demo.simulation import run_demo
+    from service.demo.run import run_demo
 
     loop.run(run_demo(pairs=pairs, months=months, out=out, console=console))
 
