@@ -77,72 +77,90 @@ def status(
     ] = 50,
 ) -> None:
     """Programs and their pairings by state, the first pairings, and the outbox by status."""
-    from tortoise.functions import Count
-
-    from service.program.pairings import pairings_by_number
-    from service.storage.models import OutboundMessage, Pairing, Program
-
     settings = _settings()
 
     async def run() -> None:
         await db.init(settings.resolved_database_url)
         try:
-            programs = Table(title="Programs")
-            for column in ("id", "program", "pairings", "by state", "coordinator"):
-                programs.add_column(column)
-            for program in await Program.all().order_by("id"):
-                states = await (
-                    Pairing.filter(program_id=program.id)
-                    .annotate(n=Count("id"))
-                    .group_by("state")
-                    .values_list("state", "n")
-                )
-                programs.add_row(
-                    str(program.id),
-                    program.name,
-                    str(sum(int(n) for _, n in states)),
-                    ", ".join(f"{n} {state}" for state, n in sorted(states)) or "-",
-                    program.coordinator_email or "-",
-                )
-            console.print(programs)
-            total = await Pairing.all().count()
-            wanted = pairings or total
-            listed = 0
-            async for chunk in pairings_by_number(None, "program", "mentor", "mentee"):
-                rows = chunk[: wanted - listed]
-                table = Table(title=None if listed else "Pairings", show_header=not listed)
-                for column in ("#", "program", "mentor", "mentee", "state", "since"):
-                    table.add_column(column)
-                for pairing in rows:
-                    table.add_row(
-                        str(pairing.id),
-                        pairing.program.name,
-                        pairing.mentor.name,
-                        pairing.mentee.name,
-                        pairing.state.value,
-                        pairing.created_at.date().isoformat(),
-                    )
-                console.print(table)
-                listed += len(rows)
-                if listed >= wanted:
-                    break
-            if listed < total:
-                console.print(
-                    f"… and {total - listed} more pairings: "
-                    "`mentormail status --pairings 0` lists them all."
-                )
-            by_status = await (
-                OutboundMessage.all()
-                .annotate(n=Count("id"))
-                .group_by("status")
-                .values_list("status", "n")
-            )
-            summary = ", ".join(f"{k}: {v}" for k, v in sorted(by_status)) or "empty"
-            console.print(f"Outbox: {summary}")
+            console.print(await _programs_table())
+            await _print_pairings(pairings)
+            console.print(f"Outbox: {await _outbox_summary()}")
         finally:
             await db.close()
 
     loop.run(run())
+
+
+async def _programs_table() -> Table:
+    """Every program, with its pairings counted by state."""
+    from tortoise.functions import Count
+
+    from service.storage.models import Pairing, Program
+
+    programs = Table(title="Programs")
+    for column in ("id", "program", "pairings", "by state", "coordinator"):
+        programs.add_column(column)
+    for program in await Program.all().order_by("id"):
+        states = await (
+            Pairing.filter(program_id=program.id)
+            .annotate(n=Count("id"))
+            .group_by("state")
+            .values_list("state", "n")
+        )
+        programs.add_row(
+            str(program.id),
+            program.name,
+            str(sum(int(n) for _, n in states)),
+            ", ".join(f"{n} {state}" for state, n in sorted(states)) or "-",
+            program.coordinator_email or "-",
+        )
+    return programs
+
+
+async def _print_pairings(pairings: int) -> None:
+    """The first `pairings` pairings by number (0: all), printed a chunk at a time as they are
+    read, and how many more there are."""
+    from service.program.pairings import pairings_by_number
+    from service.storage.models import Pairing
+
+    total = await Pairing.all().count()
+    wanted = pairings or total
+    listed = 0
+    async for chunk in pairings_by_number(None, "program", "mentor", "mentee"):
+        rows = chunk[: wanted - listed]
+        table = Table(title=None if listed else "Pairings", show_header=not listed)
+        for column in ("#", "program", "mentor", "mentee", "state", "since"):
+            table.add_column(column)
+        for pairing in rows:
+            table.add_row(
+                str(pairing.id),
+                pairing.program.name,
+                pairing.mentor.name,
+                pairing.mentee.name,
+                pairing.state.value,
+                pairing.created_at.date().isoformat(),
+            )
+        console.print(table)
+        listed += len(rows)
+        if listed >= wanted:
+            break
+    if listed < total:
+        console.print(
+            f"… and {total - listed} more pairings: "
+            "`mentormail status --pairings 0` lists them all."
+        )
+
+
+async def _outbox_summary() -> str:
+    """The outbox counted by status ("pending: 2, sent: 5"), or "empty"."""
+    from tortoise.functions import Count
+
+    from service.storage.models import OutboundMessage
+
+    by_status = await (
+        OutboundMessage.all().annotate(n=Count("id")).group_by("status").values_list("status", "n")
+    )
+    return ", ".join(f"{k}: {v}" for k, v in sorted(by_status)) or "empty"
 
 
 @app.command()
@@ -268,7 +286,7 @@ def demo(
     ),
 ) -> None:
     """Simulate a program on embedded defaults, with a travelling clock and simulated people."""
-    from service.demo.simulation import run_demo
+    from service.demo.run import run_demo
 
     loop.run(run_demo(pairs=pairs, months=months, out=out, console=console))
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from email import message_from_bytes, policy
 from email.message import EmailMessage
+from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
@@ -212,30 +213,8 @@ async def _details(
     """The pairing's non-private history: dates, meetings and answers, counts of tasks."""
     cast = await Cast.load(connection, pairing)
     program = cast.program
-    meetings = await (
-        Meeting.filter(pairing_id=pairing.id, private=False)
-        .order_by("starts_at")
-        .using_db(connection)
-    )
-    answers = (
-        await MeetingAnswer.filter(meeting_id__in=[m.id for m in meetings])
-        .using_db(connection)
-        .values_list("meeting_id", "person_id", "partstat")
-    )
-    said: dict[int, list[str]] = {}
-    for meeting_id, person_id, partstat in answers:
-        who = cast.mentor.name if person_id == cast.mentor.id else cast.mentee.name
-        said.setdefault(int(meeting_id), []).append(f"{who}: {str(partstat).lower()}")
+    rows = await _meeting_rows(connection, pairing, cast, now)
     tasks = await Task.filter(pairing_id=pairing.id, private=False).using_db(connection)
-    rows = [
-        {
-            "label": format_span(m.starts_at, m.ends_at, program.timezone),
-            "number": m.number,
-            "status": "cancelled" if m.cancelled else ("held" if m.ends_at <= now else "planned"),
-            "answers": said.get(m.id, []),
-        }
-        for m in meetings
-    ]
     await to_coordinator(
         connection,
         outbox,
@@ -255,16 +234,50 @@ async def _details(
                 "closing_path": pairing.closing_path,
             },
             "meetings": rows,
-            "tasks": {
-                "open": sum(t.state == TaskState.OPEN for t in tasks),
-                "done": sum(t.state == TaskState.DONE for t in tasks),
-                "overdue": sum(
-                    t.state == TaskState.OPEN and t.due_date is not None and t.due_date < now.date()
-                    for t in tasks
-                ),
-            },
+            "tasks": _task_counts(tasks, now),
         },
     )
+
+
+async def _meeting_rows(
+    connection: BaseDBAsyncClient, pairing: Pairing, cast: Cast, now: datetime
+) -> list[dict[str, Any]]:
+    """The pairing's non-private meetings, each with its status and the calendar answers."""
+    meetings = await (
+        Meeting.filter(pairing_id=pairing.id, private=False)
+        .order_by("starts_at")
+        .using_db(connection)
+    )
+    answers = (
+        await MeetingAnswer.filter(meeting_id__in=[m.id for m in meetings])
+        .using_db(connection)
+        .values_list("meeting_id", "person_id", "partstat")
+    )
+    said: dict[int, list[str]] = {}
+    for meeting_id, person_id, partstat in answers:
+        who = cast.mentor.name if person_id == cast.mentor.id else cast.mentee.name
+        said.setdefault(int(meeting_id), []).append(f"{who}: {str(partstat).lower()}")
+    return [
+        {
+            "label": format_span(m.starts_at, m.ends_at, cast.program.timezone),
+            "number": m.number,
+            "status": "cancelled" if m.cancelled else ("held" if m.ends_at <= now else "planned"),
+            "answers": said.get(m.id, []),
+        }
+        for m in meetings
+    ]
+
+
+def _task_counts(tasks: list[Task], now: datetime) -> dict[str, int]:
+    """Shared action items: open, done, and open past their due date."""
+    return {
+        "open": sum(t.state == TaskState.OPEN for t in tasks),
+        "done": sum(t.state == TaskState.DONE for t in tasks),
+        "overdue": sum(
+            t.state == TaskState.OPEN and t.due_date is not None and t.due_date < now.date()
+            for t in tasks
+        ),
+    }
 
 
 def _csv_attachments(raw: bytes) -> list[tuple[str, bytes]]:

@@ -14,7 +14,7 @@ import io
 import logging
 import threading
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, cast
 
@@ -251,28 +251,80 @@ async def program_digest(program: Program, period: Period, now: datetime) -> Dig
     kept: the counts, the first rows of the table and the most urgent pairings. Memory and
     the size of each statement stay the same however large the program.
     """
+    weeks = chart_weeks(period.end, now)
+    read = await _read_program(program, period, now, weeks)
+    held, planned = read.tally.counts(0)
+    chart = [(start, *read.tally.counts(n)) for n, (start, _) in enumerate(weeks, start=1)]
+    done, replies = await _done_and_replies(program, period)
+    context = {
+        "period": {
+            "start": format_day(period.start, program.timezone),
+            "end": format_day(period.end, program.timezone),
+        },
+        "closed": await _closed_in(program, period),
+        "numbers": {
+            "pairings": read.total,
+            "by_state": [
+                {"state": state, "count": count} for state, count in sorted(read.by_state.items())
+            ],
+            "held": held,
+            "planned": planned,
+            "done": done,
+            "overdue": read.overdue,
+            "replies": replies,
+            "attention": read.flagged,
+        },
+        "chart_text": chart_text(chart),
+        "attention": [_attention_row(a) for a in read.attention],
+        "attention_more": read.flagged - len(read.attention),
+        "table": read.table,
+        "table_more": read.total - len(read.table),
+        "commands": help_text(Grammar.COORDINATOR, "coordinator"),
+    }
+    # Drawing takes tens of milliseconds of CPU: the event loop goes on meanwhile.
+    return DigestContent(context, await asyncio.to_thread(render_chart, chart))
+
+
+@dataclass
+class _ProgramReading:
+    """What a digest keeps of a program as it reads it, a chunk of pairings at a time."""
+
+    tally: MeetingTally
+    by_state: Counter[str] = field(default_factory=Counter)
+    total: int = 0
+    overdue: int = 0
+    flagged: int = 0
+    attention: list[Attention] = field(default_factory=list)
+    table: list[dict[str, Any]] = field(default_factory=list)
+
+
+async def _read_program(
+    program: Program, period: Period, now: datetime, weeks: list[tuple[datetime, datetime]]
+) -> _ProgramReading:
     until = min(period.end, now)
     # Each chunk's meetings are read once for the chart's weeks and the period (a monthly
     # digest's period can begin before them).
     since = min(period.start, period.end - timedelta(weeks=CHART_WEEKS))
-    weeks = chart_weeks(period.end, now)
-    tally = MeetingTally([(period.start, until), *weeks])
-    by_state: Counter[str] = Counter()
-    total = overdue = flagged = 0
-    attention: list[Attention] = []
-    table: list[dict[str, Any]] = []
+    read = _ProgramReading(MeetingTally([(period.start, until), *weeks]))
     async for pairings in pairings_by_number(program.id, "mentor", "mentee"):
         summaries = await summarise(pairings, period, now)
-        tally.add(await HeldMeetings.load(pairings, since, until))
-        total += len(pairings)
-        by_state.update(p.state.value for p in pairings)
-        overdue += sum(s.overdue for s in summaries.values())
+        read.tally.add(await HeldMeetings.load(pairings, since, until))
+        read.total += len(pairings)
+        read.by_state.update(p.state.value for p in pairings)
+        read.overdue += sum(s.overdue for s in summaries.values())
         found = needing_attention(list(summaries.values()), now)
-        flagged += len(found)
-        attention = heapq.nsmallest(ATTENTION_ROWS, [*attention, *found], key=attention_order)
-        table += [_table_row(summaries[p.id], p) for p in pairings[: TABLE_ROWS - len(table)]]
-    held, planned = tally.counts(0)
-    chart = [(start, *tally.counts(n)) for n, (start, _) in enumerate(weeks, start=1)]
+        read.flagged += len(found)
+        read.attention = heapq.nsmallest(
+            ATTENTION_ROWS, [*read.attention, *found], key=attention_order
+        )
+        read.table += [
+            _table_row(summaries[p.id], p) for p in pairings[: TABLE_ROWS - len(read.table)]
+        ]
+    return read
+
+
+async def _done_and_replies(program: Program, period: Period) -> tuple[int, int]:
+    """Shared action items done in the period, and replies applied in it."""
     done = await Task.filter(
         pairing__program_id=program.id,
         private=False,
@@ -285,33 +337,7 @@ async def program_digest(program: Program, period: Period, now: datetime) -> Dig
         received_at__gte=period.start,
         received_at__lt=period.end,
     ).count()
-    context = {
-        "period": {
-            "start": format_day(period.start, program.timezone),
-            "end": format_day(period.end, program.timezone),
-        },
-        "closed": await _closed_in(program, period),
-        "numbers": {
-            "pairings": total,
-            "by_state": [
-                {"state": state, "count": count} for state, count in sorted(by_state.items())
-            ],
-            "held": held,
-            "planned": planned,
-            "done": done,
-            "overdue": overdue,
-            "replies": replies,
-            "attention": flagged,
-        },
-        "chart_text": chart_text(chart),
-        "attention": [_attention_row(a) for a in attention],
-        "attention_more": flagged - len(attention),
-        "table": table,
-        "table_more": total - len(table),
-        "commands": help_text(Grammar.COORDINATOR, "coordinator"),
-    }
-    # Drawing takes tens of milliseconds of CPU: the event loop goes on meanwhile.
-    return DigestContent(context, await asyncio.to_thread(render_chart, chart))
+    return done, replies
 
 
 PATHS = {

@@ -117,61 +117,16 @@ async def request_conversation(
 
     Returns (what was done, what could not be done), in words for the writer.
     """
-    if writer.id != pairing.mentor_id:
-        return None, (
-            "performance conversation (only a mentor can ask for one; to raise something "
-            "in confidence, write help: followed by your note)"
-        )
-    if pairing.state not in (PairingState.ACTIVE, PairingState.REEVALUATING):
-        return None, "performance conversation (your mentoring relationship is not active)"
-    current = await open_conversation(connection, pairing.id)
-    if current is not None:
-        meeting = await Meeting.get_or_none(id=current.meeting_id, using_db=connection)
-        if meeting is not None and meeting.cancelled and current.state == "scheduled":
-            current.state = PerformanceState.CLOSED  # its meeting was cancelled: start anew
-            current.updated_at = now
-            await current.save(using_db=connection)
-        else:
-            return None, (
-                "performance conversation (one is already under way; its emails say what "
-                "comes next)"
-            )
+    refused = await _refusal(connection, pairing, writer, now)
+    if refused is not None:
+        return None, refused
     terms = Terms.from_json(pairing.terms)
     tzid = writer.timezone
-    if when:
-        read = read_new_time(when, now, tzid, terms.time_of_day)
-        if read.start is None:
-            return None, f"performance conversation: {when} ({read.problem})"
-        start = read.start
-        if start < now + timedelta(hours=1) or start > now + MAX_AHEAD:
-            return None, (
-                f"performance conversation: {when} (give a time from an hour to four months ahead)"
-            )
-    else:
-        start = _default_start(terms, tzid, now)
+    start = _asked_start(when, terms, tzid, now)
+    if isinstance(start, str):
+        return None, start
     cast = await Cast.load(connection, pairing)
-    lowest = (
-        await Meeting.filter(pairing_id=pairing.id, number__lt=0)
-        .order_by("number")
-        .using_db(connection)
-        .first()
-    )
-    domain = outbox.settings.service_address.partition("@")[2]
-    end = start + timedelta(minutes=terms.meeting_minutes)
-    meeting = await Meeting.create(
-        using_db=connection,
-        pairing=pairing,
-        # Outside the cadence's numbering: -1, -2, …
-        number=(lowest.number if lowest else 0) - 1,
-        uid=f"{uuid.uuid4()}@{domain}",
-        sequence=0,
-        starts_at=start,
-        ends_at=end,
-        tzid=tzid,
-        private=True,
-        prompt_at=end,
-        created_at=now,
-    )
+    meeting = await _private_meeting(connection, outbox, pairing, terms, start, tzid, now)
     await send_calendar(connection, outbox, meeting, pairing, cast, "REQUEST", now)
     await PerformanceConversation.create(
         using_db=connection,
@@ -181,12 +136,83 @@ async def request_conversation(
         created_at=now,
         updated_at=now,
     )
-    label = format_span(start, end, tzid)
+    label = format_span(start, meeting.ends_at, tzid)
     return (
         f"A private conversation with {cast.mentee.name} is planned for {label}; you both get "
         "a calendar invitation marked private (reply reschedule: to it for another time). "
         "Afterwards you get the guide's five steps and a short form for the follow-up email.",
         None,
+    )
+
+
+async def _refusal(
+    connection: BaseDBAsyncClient, pairing: Pairing, writer: Person, now: datetime
+) -> str | None:
+    """Why the writer cannot ask for a conversation now, or None when they can (a scheduled
+    one whose meeting was cancelled is closed first, to start anew)."""
+    if writer.id != pairing.mentor_id:
+        return (
+            "performance conversation (only a mentor can ask for one; to raise something "
+            "in confidence, write help: followed by your note)"
+        )
+    if pairing.state not in (PairingState.ACTIVE, PairingState.REEVALUATING):
+        return "performance conversation (your mentoring relationship is not active)"
+    current = await open_conversation(connection, pairing.id)
+    if current is None:
+        return None
+    meeting = await Meeting.get_or_none(id=current.meeting_id, using_db=connection)
+    if meeting is not None and meeting.cancelled and current.state == "scheduled":
+        current.state = PerformanceState.CLOSED
+        current.updated_at = now
+        await current.save(using_db=connection)
+        return None
+    return "performance conversation (one is already under way; its emails say what comes next)"
+
+
+def _asked_start(when: str | None, terms: Terms, tzid: str, now: datetime) -> datetime | str:
+    """When the private meeting starts: the time the mentor gave, or the default one; or, as
+    a string, why the time given cannot be used."""
+    if not when:
+        return _default_start(terms, tzid, now)
+    read = read_new_time(when, now, tzid, terms.time_of_day)
+    if read.start is None:
+        return f"performance conversation: {when} ({read.problem})"
+    if read.start < now + timedelta(hours=1) or read.start > now + MAX_AHEAD:
+        return f"performance conversation: {when} (give a time from an hour to four months ahead)"
+    return read.start
+
+
+async def _private_meeting(
+    connection: BaseDBAsyncClient,
+    outbox: OutboxWriter,
+    pairing: Pairing,
+    terms: Terms,
+    start: datetime,
+    tzid: str,
+    now: datetime,
+) -> Meeting:
+    """The conversation's meeting: private, of the agreed length, numbered outside the
+    cadence's numbering (-1, -2, …)."""
+    lowest = (
+        await Meeting.filter(pairing_id=pairing.id, number__lt=0)
+        .order_by("number")
+        .using_db(connection)
+        .first()
+    )
+    domain = outbox.settings.service_address.partition("@")[2]
+    end = start + timedelta(minutes=terms.meeting_minutes)
+    return await Meeting.create(
+        using_db=connection,
+        pairing=pairing,
+        number=(lowest.number if lowest else 0) - 1,
+        uid=f"{uuid.uuid4()}@{domain}",
+        sequence=0,
+        starts_at=start,
+        ends_at=end,
+        tzid=tzid,
+        private=True,
+        prompt_at=end,
+        created_at=now,
     )
 
 

@@ -69,6 +69,34 @@ async def begin_phase_out(
     if pairing.state in (PairingState.CLOSING, PairingState.CLOSED):
         return "This mentoring relationship is already phasing out."
     cast = await Cast.load(connection, pairing)
+    last, cancelled = await _keep_last_meeting(connection, outbox, pairing, cast, now)
+    pairing.state = PairingState.CLOSING
+    pairing.closing_path = path
+    pairing.closing_at = now
+    pairing.plan_at = last.ends_at + CLOSE_AFTER_LAST_MEETING
+    pairing.reevaluate_at = None
+    pairing.updated_at = now
+    await pairing.save(using_db=connection)
+    await _send_closure_questions(
+        connection, outbox, pairing, cast, last, cancelled, now, path=path, by=by
+    )
+    log.info("pairing %s is phasing out (%s)", pairing.id, path)
+    label = format_span(last.starts_at, last.ends_at, by.timezone if by else cast.mentor.timezone)
+    return (
+        f"Your mentoring relationship is phasing out. Meeting {last.number} on {label} is "
+        "your last; you both get the guide's closure questions."
+    )
+
+
+async def _keep_last_meeting(
+    connection: BaseDBAsyncClient,
+    outbox: OutboxWriter,
+    pairing: Pairing,
+    cast: Cast,
+    now: datetime,
+) -> tuple[Meeting, int]:
+    """The next meeting stays as the last one and the later ones are cancelled, or, with none
+    ahead, a last one is set up; returns it and how many were cancelled."""
     # The cadence's meetings; a private conversation already planned is left to happen.
     upcoming = await (
         Meeting.filter(pairing_id=pairing.id, cancelled=False, private=False, starts_at__gt=now)
@@ -76,8 +104,8 @@ async def begin_phase_out(
         .using_db(connection)
     )
     reason = "Your mentoring relationship is phasing out"
-    last = upcoming[0] if upcoming else None
-    if last is not None:
+    if upcoming:
+        last = upcoming[0]
         for meeting in upcoming[1:]:
             await cancel_meeting(
                 connection,
@@ -88,20 +116,28 @@ async def begin_phase_out(
                 now,
                 f"{reason}: meeting {last.number} is your last.",
             )
-    else:
-        # A last meeting to look back, say thank you and agree how to stay in touch.
-        terms = Terms.from_json(pairing.terms)
-        slot = first_meeting(terms, cast.mentor.timezone, now.date(), now)
-        numbers = await Meeting.filter(pairing_id=pairing.id).using_db(connection).all()
-        number = max((m.number for m in numbers), default=0) + 1
-        last = await add_meeting(connection, outbox, pairing, cast, number, slot, now)
-    pairing.state = PairingState.CLOSING
-    pairing.closing_path = path
-    pairing.closing_at = now
-    pairing.plan_at = last.ends_at + CLOSE_AFTER_LAST_MEETING
-    pairing.reevaluate_at = None
-    pairing.updated_at = now
-    await pairing.save(using_db=connection)
+        return last, len(upcoming) - 1
+    # A last meeting to look back, say thank you and agree how to stay in touch.
+    terms = Terms.from_json(pairing.terms)
+    slot = first_meeting(terms, cast.mentor.timezone, now.date(), now)
+    numbers = await Meeting.filter(pairing_id=pairing.id).using_db(connection).all()
+    number = max((m.number for m in numbers), default=0) + 1
+    return await add_meeting(connection, outbox, pairing, cast, number, slot, now), 0
+
+
+async def _send_closure_questions(
+    connection: BaseDBAsyncClient,
+    outbox: OutboxWriter,
+    pairing: Pairing,
+    cast: Cast,
+    last: Meeting,
+    cancelled: int,
+    now: datetime,
+    *,
+    path: str,
+    by: Person | None,
+) -> None:
+    """To each of the two: the guide's closure questions for their role, and the last meeting."""
     for person, role, partner, _ in cast.sides():
         await outbox.add(
             connection,
@@ -119,19 +155,13 @@ async def begin_phase_out(
                     "number": last.number,
                     "label": format_span(last.starts_at, last.ends_at, person.timezone),
                 },
-                "cancelled": max(len(upcoming) - 1, 0),
+                "cancelled": cancelled,
                 "questions": list(
                     CLOSURE_QUESTIONS_MENTEE if role == "mentee" else CLOSURE_QUESTIONS_MENTOR
                 ),
                 "advice": list(LEAVING_GRACEFULLY),
             },
         )
-    log.info("pairing %s is phasing out (%s)", pairing.id, path)
-    label = format_span(last.starts_at, last.ends_at, by.timezone if by else cast.mentor.timezone)
-    return (
-        f"Your mentoring relationship is phasing out. Meeting {last.number} on {label} is "
-        "your last; you both get the guide's closure questions."
-    )
 
 
 async def ends_due(outbox: OutboxWriter, now: datetime) -> int:

@@ -152,6 +152,7 @@ def read_roster(data: bytes) -> Roster:
 def _read_row(
     line: int, record: dict[str | None, str | None]
 ) -> tuple[RosterRow | None, list[RosterError]]:
+    """One row with every cell's error kept; long because it reads each column in turn."""
     errors: list[RosterError] = []
     if record.get(None):
         errors.append(RosterError(line, "row", "has more cells than the header"))

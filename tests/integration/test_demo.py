@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from service.demo.simulation import make_people
+from service.demo.people import make_people
 from tests.interop import (
     calendar_payload,
     check_calendar_email,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from email import message_from_bytes, policy
@@ -11,7 +12,7 @@ from email.policy import EmailPolicy
 from email.utils import getaddresses, parseaddr, parsedate_to_datetime
 from functools import lru_cache
 from itertools import islice
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import html2text
 
@@ -218,51 +219,98 @@ READING = _ParsedOnce()
 
 def parse_message(raw: bytes) -> ParsedMessage:
     """Never raises: anything unreadable becomes a defect, and the kind says what is left."""
-    defects: list[str] = []
     if raw.startswith(b"From ") and b"\n" in raw:
         raw = raw.split(b"\n", 1)[1]  # an mbox separator line, not a header
     if not _looks_like_headers(raw):
-        text = _decode(raw[:MAX_TEXT], "utf-8")
-        reply = strip_quotation(text)
-        visible, signature = split_signature(reply)
-        return ParsedMessage(
-            None,
-            None,
-            None,
-            [],
-            "",
-            None,
-            [],
-            None,
-            "reply" if visible.strip() else "unknown",
-            text,
-            visible,
-            signature,
-            None,
-            ["no header block: read as a bare body"],
-            reply,
-        )
+        return _bare_body(raw)
+    defects: list[str] = []
     raw = _bounded(raw, defects)
     try:
         message = message_from_bytes(raw, policy=READING)
     except Exception as exc:
-        return ParsedMessage(
-            None,
-            None,
-            None,
-            [],
-            "",
-            None,
-            [],
-            None,
-            "unknown",
-            "",
-            "",
-            None,
-            None,
-            [f"unreadable message: {type(exc).__name__}"],
-        )
+        return _unreadable(exc)
     defects.extend(type(d).__name__ for d in message.defects[:10])
+    header = _header_reader(message, defects)
+    envelope = _read_envelope(header, defects)
+    text, calendar, method, report = _walk(message, defects)
+    answer = read_answer(calendar, method) if calendar is not None else None
+    bounce = _read_bounce(raw, message, header, defects)
+    reply = strip_quotation(text)
+    visible, signature = split_signature(reply)
+    kind: Kind = "bounce" if bounce is not None else "itip" if answer is not None else "reply"
+    if kind == "reply":
+        kind = _classify(header, envelope.from_addr, text, report)
+    return ParsedMessage(
+        message_id=envelope.message_id,
+        from_addr=envelope.from_addr or None,
+        from_name=envelope.from_name or None,
+        recipients=envelope.recipients,
+        subject=header("Subject"),
+        in_reply_to=envelope.in_reply_to,
+        references=envelope.references,
+        date=envelope.date,
+        kind=kind,
+        text=text,
+        visible_text=visible,
+        signature=signature,
+        calendar=calendar,
+        defects=defects,
+        reply_text=reply,
+        bounce=bounce,
+        answer=answer,
+        authentication=_fields(message, "Authentication-Results", defects),
+    )
+
+
+def _bare_body(raw: bytes) -> ParsedMessage:
+    """Text with no header block: all of it is the reply, and nothing says who sent it."""
+    text = _decode(raw[:MAX_TEXT], "utf-8")
+    reply = strip_quotation(text)
+    visible, signature = split_signature(reply)
+    return ParsedMessage(
+        message_id=None,
+        from_addr=None,
+        from_name=None,
+        recipients=[],
+        subject="",
+        in_reply_to=None,
+        references=[],
+        date=None,
+        kind="reply" if visible.strip() else "unknown",
+        text=text,
+        visible_text=visible,
+        signature=signature,
+        calendar=None,
+        defects=["no header block: read as a bare body"],
+        reply_text=reply,
+    )
+
+
+def _unreadable(exc: Exception) -> ParsedMessage:
+    """A message the standard parser gave up on: nothing in it is read."""
+    return ParsedMessage(
+        message_id=None,
+        from_addr=None,
+        from_name=None,
+        recipients=[],
+        subject="",
+        in_reply_to=None,
+        references=[],
+        date=None,
+        kind="unknown",
+        text="",
+        visible_text="",
+        signature=None,
+        calendar=None,
+        defects=[f"unreadable message: {type(exc).__name__}"],
+    )
+
+
+_HeaderReader = Callable[[str], str]
+
+
+def _header_reader(message: Message, defects: list[str]) -> _HeaderReader:
+    """A reader of one header field as a clean line: "" (and a defect) when it is unreadable."""
 
     def header(name: str) -> str:
         try:
@@ -271,6 +319,22 @@ def parse_message(raw: bytes) -> ParsedMessage:
             defects.append(f"unreadable {name} header")
             return ""
 
+    return header
+
+
+class _Envelope(NamedTuple):
+    """Who wrote, to whom, when, and which messages this one answers."""
+
+    from_addr: str  # "" when there is none we could answer
+    from_name: str
+    recipients: list[str]
+    date: datetime | None
+    message_id: str | None
+    in_reply_to: str | None
+    references: list[str]
+
+
+def _read_envelope(header: _HeaderReader, defects: list[str]) -> _Envelope:
     from_name, from_addr = parseaddr(header("From"))
     from_addr = from_addr.lower() if "@" in from_addr else ""
     if from_addr and not _REPLYABLE.fullmatch(from_addr):
@@ -292,41 +356,26 @@ def parse_message(raw: bytes) -> ParsedMessage:
                 date = None
     except (TypeError, ValueError, IndexError):
         defects.append("unreadable Date header")
-    message_id = next(iter(message_ids(header("Message-ID"))), None)
-    in_reply_to = next(iter(message_ids(header("In-Reply-To"))), None)
-    references = message_ids(header("References"))[-20:]
-    text, calendar, method, report = _walk(message, defects)
-    answer = read_answer(calendar, method) if calendar is not None else None
-    bounce: Bounce | None = None
+    return _Envelope(
+        from_addr=from_addr,
+        from_name=clean_header(from_name, 200),
+        recipients=recipients,
+        date=date,
+        message_id=next(iter(message_ids(header("Message-ID"))), None),
+        in_reply_to=next(iter(message_ids(header("In-Reply-To"))), None),
+        references=message_ids(header("References"))[-20:],
+    )
+
+
+def _read_bounce(
+    raw: bytes, message: Message, header: _HeaderReader, defects: list[str]
+) -> Bounce | None:
+    """The delivery report the message is, if it is one: one we cannot read is a defect."""
     try:
-        bounce = read_bounce(raw, message, header("Subject"))
+        return read_bounce(raw, message, header("Subject"))
     except Exception as exc:
         defects.append(f"unreadable delivery report: {type(exc).__name__}")
-    reply = strip_quotation(text)
-    visible, signature = split_signature(reply)
-    kind: Kind = "bounce" if bounce is not None else "itip" if answer is not None else "reply"
-    if kind == "reply":
-        kind = _classify(message, header, from_addr, text, report)
-    return ParsedMessage(
-        message_id=message_id,
-        from_addr=from_addr or None,
-        from_name=clean_header(from_name, 200) or None,
-        recipients=recipients,
-        subject=header("Subject"),
-        in_reply_to=in_reply_to,
-        references=references,
-        date=date,
-        kind=kind,
-        text=text,
-        visible_text=visible,
-        signature=signature,
-        calendar=calendar,
-        defects=defects,
-        reply_text=reply,
-        bounce=bounce,
-        answer=answer,
-        authentication=_fields(message, "Authentication-Results", defects),
-    )
+        return None
 
 
 def _fields(message: Message, name: str, defects: list[str]) -> list[str]:
@@ -442,15 +491,9 @@ _MACHINE_SENDER = re.compile(
 )
 
 
-def _classify(
-    message: Message,
-    header: object,
-    from_addr: str,
-    text: str,
-    report: bool,
-) -> Kind:
-    get = header  # the caller's safe header reader
-    assert callable(get)
+def _classify(get: _HeaderReader, from_addr: str, text: str, report: bool) -> Kind:
+    """What a message that is neither a bounce nor a calendar answer is: a reply, machine
+    mail, or unknown. `get` is the caller's safe header reader."""
     if report:
         # A read receipt, a spam complaint, a report nobody could attribute: machine mail.
         return "auto_reply"

@@ -76,6 +76,30 @@ def _address_of(name: str, email: str) -> str:
     return address(header_text(name), email)
 
 
+def _body(
+    rendered: Rendered,
+    calendar: tuple[bytes, str] | None,
+    attachments: Sequence[tuple[str, str, bytes]],
+    inline: Sequence[tuple[str, str, bytes]],
+) -> Part:
+    """The MIME structure: text and HTML, with the calendar, the attachments or the images."""
+    if calendar is not None:
+        return calendar_body(rendered.text, rendered.html, calendar[0], calendar[1])
+    if attachments:
+        return mixed(
+            alternative(rendered.text, rendered.html),
+            *(attachment(data, mimetype, name) for name, mimetype, data in attachments),
+        )
+    if inline:
+        # Images the HTML shows by `cid:` (e.g. the digest's chart), next to the HTML part.
+        return alternative(
+            rendered.text,
+            rendered.html,
+            images=[inline_image(data, mimetype, cid) for cid, mimetype, data in inline],
+        )
+    return alternative(rendered.text, rendered.html)
+
+
 def build_message(
     kind: str,
     rendered: Rendered,
@@ -98,23 +122,7 @@ def build_message(
     `attachments` are (file name, MIME type, bytes); `inline` images are (content id, MIME
     type, bytes), shown by the HTML part as `cid:<content id>`.
     """
-    body: Part
-    if calendar is not None:
-        body = calendar_body(rendered.text, rendered.html, calendar[0], calendar[1])
-    elif attachments:
-        body = mixed(
-            alternative(rendered.text, rendered.html),
-            *(attachment(data, mimetype, name) for name, mimetype, data in attachments),
-        )
-    elif inline:
-        # Images the HTML shows by `cid:` (e.g. the digest's chart), next to the HTML part.
-        body = alternative(
-            rendered.text,
-            rendered.html,
-            images=[inline_image(data, mimetype, cid) for cid, mimetype, data in inline],
-        )
-    else:
-        body = alternative(rendered.text, rendered.html)
+    body = _body(rendered, calendar, attachments, inline)
     headers = [("From", _address_of(*from_addr)), ("To", _address_of(*to))]
     if cc is not None:
         headers.append(("Cc", _address_of(*cc)))

@@ -1,0 +1,86 @@
+"""What the demo leaves behind: an index page of its outbox, and a summary of what happened."""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from service.demo.mail_client import HEADERS, decoded
+from service.demo.simulation import Simulation
+from service.storage.models import InboundMessage, OutboundMessage, OutboundStatus, Pairing
+
+
+def write_index(outbox: Path) -> int:
+    rows = []
+    files = sorted(outbox.glob("*.eml"))
+    for path in files:
+        with path.open("rb") as handle:
+            message = HEADERS.parse(handle)
+        rows.append(
+            "<tr>"
+            f"<td>{html.escape(decoded(message['Date']))}</td>"
+            f"<td>{html.escape(decoded(message['X-Mentormail-Kind']))}</td>"
+            f"<td>{html.escape(decoded(message['To']))}</td>"
+            f'<td><a href="{html.escape(path.name)}">'
+            f"{html.escape(decoded(message['Subject']))}</a></td>"
+            "</tr>"
+        )
+    page = (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        "<title>mentormail demo outbox</title>"
+        "<style>body{font-family:system-ui,sans-serif;margin:1rem}table{border-collapse:"
+        "collapse;width:100%}td,th{border-bottom:1px solid #ddd;padding:.3rem;text-align:left;"
+        "font-size:.9rem}</style></head><body>"
+        f"<h1>Demo outbox</h1><p>{len(files)} emails, oldest first.</p>"
+        "<table><thead><tr><th>Date</th><th>Kind</th><th>To</th><th>Subject</th></tr></thead>"
+        "<tbody>" + "".join(rows) + "</tbody></table></body></html>"
+    )
+    (outbox / "index.html").write_text(page, encoding="utf-8")
+    return len(files)
+
+
+async def summary(outbox: Path, simulation: Simulation) -> dict[str, Any]:
+    """Counts of what was sent, the pairings' states and the replies' fates; writes the index."""
+    kinds: dict[str, int] = {}
+    for kind in await OutboundMessage.filter(status=OutboundStatus.SENT).values_list(
+        "kind", flat=True
+    ):
+        kinds[str(kind)] = kinds.get(str(kind), 0) + 1
+    states: dict[str, int] = {}
+    for state in await Pairing.all().values_list("state", flat=True):
+        states[str(state)] = states.get(str(state), 0) + 1
+    inbound: dict[str, int] = {}
+    for status in await InboundMessage.all().values_list("status", flat=True):
+        inbound[str(status)] = inbound.get(str(status), 0) + 1
+    emails = write_index(outbox)
+    return {
+        "emails": emails,
+        "kinds": kinds,
+        "pairings": states,
+        "inbound": inbound,
+        "replies_written": simulation.replies_written,
+    }
+
+
+def print_summary(
+    console: Console, summary: dict[str, Any], out: Path, pairs: int, months: int
+) -> None:
+    table = Table(title=f"Demo: {pairs} pairs over {months} month(s)")
+    table.add_column("what")
+    table.add_column("count", justify="right")
+    for kind, count in sorted(summary["kinds"].items()):
+        table.add_row(f"sent: {kind}", str(count))
+    for state, count in sorted(summary["pairings"].items()):
+        table.add_row(f"pairings {state}", str(count))
+    for status, count in sorted(summary["inbound"].items()):
+        table.add_row(f"replies {status}", str(count))
+    console.print(table)
+    console.print(
+        f"{summary['emails']} emails in {out / 'outbox'}; "
+        f"open {out / 'outbox' / 'index.html'} to read them."
+    )
