@@ -9,6 +9,7 @@ is lost when its item never appears, applied twice when it appears more than onc
 from __future__ import annotations
 
 import asyncio
+import imaplib
 import os
 import random
 import re
@@ -123,11 +124,26 @@ def _fill(dovecot: Dovecot, messages: list[bytes]) -> None:
 
 def _recreate(dovecot: Dovecot) -> None:
     """The mailbox made again from its messages, as a restore from a backup does: a new
-    mailbox takes its place with new UIDs, a new UIDVALIDITY and no flags."""
+    mailbox takes its place with new UIDs, a new UIDVALIDITY and no flags. Dovecot may drop
+    this session while the worker's changes the same mailbox ("state is inconsistent"):
+    the restore is then begun again on a new session, as whoever restores would."""
+    for attempt in range(3):
+        try:
+            _restore(dovecot)
+            return
+        except imaplib.IMAP4.abort:
+            if attempt == 2:
+                raise
+            time.sleep(0.5)
+
+
+def _restore(dovecot: Dovecot) -> None:
     with _box(dovecot) as box:
         box.folder.set(FOLDER)
         held = [message.obj.as_bytes() for message in box.fetch(mark_seen=False, bulk=True)]
         box.folder.set("INBOX")
+        if box.folder.exists(FOLDER + "-new"):  # left by a restore that was cut off
+            box.folder.delete(FOLDER + "-new")
         box.folder.create(FOLDER + "-new")
         for raw in held:
             box.append(raw, FOLDER + "-new")
