@@ -1,10 +1,11 @@
-"""The `mentormail` command: import, program, run, demo, status, inspect, migrate."""
+"""The `mentormail` command: import, program, coordinator, run, demo, status, inspect, migrate."""
 
 from __future__ import annotations
 
 import json
 import logging
 import sys
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -256,6 +257,70 @@ def program(
         )
 
     loop.run(run())
+
+
+coordinator_commands = typer.Typer(
+    help="Who coordinates a program. Only here: an emailed import adds no coordinator.",
+    no_args_is_help=True,
+)
+app.add_typer(coordinator_commands, name="coordinator")
+
+
+def _membership(change: Callable[[], Awaitable[str]]) -> None:
+    """Run a change to who coordinates what, and say what it did."""
+    from service.coordinators.membership import MembershipError
+
+    settings = _settings()
+
+    async def run() -> str:
+        await db.init(settings.resolved_database_url)
+        try:
+            return await change()
+        finally:
+            await db.close()
+
+    try:
+        console.print(loop.run(run()), markup=False)
+    except MembershipError as exc:
+        errors.print(str(exc), markup=False)
+        raise typer.Exit(1) from None
+
+
+@coordinator_commands.command("add")
+def coordinator_add(
+    program: Annotated[str, typer.Argument(help="The program, as the CSV names it.")],
+    email: Annotated[str, typer.Argument(help="The coordinator's address.")],
+) -> None:
+    """Make someone a coordinator of a program: they get its digest and may act on it."""
+    from service.clock import SystemClock
+    from service.coordinators.membership import add_coordinator
+
+    _membership(lambda: add_coordinator(program, email, SystemClock().now()))
+
+
+@coordinator_commands.command("remove")
+def coordinator_remove(
+    program: Annotated[str, typer.Argument(help="The program, as the CSV names it.")],
+    email: Annotated[str, typer.Argument(help="The coordinator's address.")],
+) -> None:
+    """Stop someone coordinating a program."""
+    from service.coordinators.membership import remove_coordinator
+
+    _membership(lambda: remove_coordinator(program, email))
+
+
+@coordinator_commands.command("list")
+def coordinator_list(
+    program: Annotated[str | None, typer.Argument(help="One program (all when left out).")] = None,
+) -> None:
+    """Who coordinates which program."""
+    from service.coordinators.membership import coordinators
+
+    async def listed() -> str:
+        rows = await coordinators(program)
+        return "\n".join(f"{name}: {email}" for name, email in rows) or "No coordinators."
+
+    _membership(listed)
 
 
 @app.command()

@@ -22,6 +22,7 @@ class ImportResult:
     created: list[int] = field(default_factory=list)
     unchanged: int = 0
     programs: set[str] = field(default_factory=set)
+    coordinators_not_added: set[str] = field(default_factory=set)
 
 
 def default_terms(row: RosterRow) -> Terms:
@@ -54,21 +55,28 @@ async def import_roster(
     now: datetime,
     *,
     connection: BaseDBAsyncClient | None = None,
+    add_coordinators: bool = True,
 ) -> ImportResult:
     """All or nothing: the caller has checked `roster.errors` is empty. Re-importing is a no-op.
 
     Inside the caller's transaction when `connection` is given, else in one of its own.
+    A roster that came by email adds no coordinator (`add_coordinators` False): its
+    `coordinator_email` cells that name nobody coordinating already are listed back.
     """
     if roster.errors:
         raise ValueError("a roster with errors cannot be imported")
     if connection is not None:
-        return await _import_rows(connection, roster, outbox, now)
+        return await _import_rows(connection, roster, outbox, now, add_coordinators)
     async with transaction() as own:
-        return await _import_rows(own, roster, outbox, now)
+        return await _import_rows(own, roster, outbox, now, add_coordinators)
 
 
 async def _import_rows(
-    connection: BaseDBAsyncClient, roster: Roster, outbox: OutboxWriter, now: datetime
+    connection: BaseDBAsyncClient,
+    roster: Roster,
+    outbox: OutboxWriter,
+    now: datetime,
+    add_coordinators: bool,
 ) -> ImportResult:
     result = ImportResult()
     for row in roster.rows:
@@ -84,13 +92,17 @@ async def _import_rows(
                 timezone=row.mentor.timezone,
                 created_at=now,
             )
-        if row.coordinator_email:
+        if row.coordinator_email and add_coordinators:
             await Coordinator.get_or_create(
                 program=program,
                 email=row.coordinator_email,
                 defaults={"created_at": now},
                 using_db=connection,
             )
+        elif row.coordinator_email and not await Coordinator.exists(
+            program=program, email=row.coordinator_email, using_db=connection
+        ):
+            result.coordinators_not_added.add(row.coordinator_email)
         mentor = await _person(connection, row.mentor, now)
         mentee = await _person(connection, row.mentee, now)
         existing = await Pairing.get_or_none(

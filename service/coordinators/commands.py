@@ -7,7 +7,7 @@ of the pairing's program acts on it (the caller reads the pairing through `pairi
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from typing import Any
@@ -29,6 +29,7 @@ from service.storage.models import (
     DigestEvery,
     Meeting,
     MeetingAnswer,
+    OutboundMessage,
     Pairing,
     PairingState,
     Program,
@@ -138,11 +139,33 @@ async def set_digest(
     return f"Your digest now comes {choice.value}."
 
 
+# A digest up to now reads the whole program: one an hour, however often it is asked for.
+DIGEST_NOW_EVERY = timedelta(hours=1)
+
+
 async def ask_digest(
-    connection: BaseDBAsyncClient, coordinating: list[Coordinator], inbound_id: int
+    connection: BaseDBAsyncClient,
+    coordinating: list[Coordinator],
+    inbound_id: int,
+    now: datetime,
 ) -> str:
     """Ask for each program's digest up to now; `asked_digests` makes it once this message
     is committed (reading a large program here would hold its transaction open)."""
+    ids = [c.id for c in coordinating]
+    if any(c.digest_asked_by is not None for c in coordinating):
+        return "Your digest, up to now, is already on its way."
+    recent = await (
+        OutboundMessage.filter(
+            kind=kinds.DIGEST.name,
+            coordinator_id__in=ids,
+            dedupe_key__contains=":now:",
+            created_at__gte=now - DIGEST_NOW_EVERY,
+        )
+        .using_db(connection)
+        .exists()
+    )
+    if recent:
+        return "A digest up to now went out less than an hour ago; ask again after that."
     await (
         Coordinator.filter(id__in=[c.id for c in coordinating])
         .using_db(connection)
@@ -280,6 +303,11 @@ def _task_counts(tasks: list[Task], now: datetime) -> dict[str, int]:
     }
 
 
+def csv_attachment_names(raw: bytes) -> list[str]:
+    """The names of the CSV files a message carries (for asking whether it was sent)."""
+    return [name for name, _ in _csv_attachments(raw)]
+
+
 def _csv_attachments(raw: bytes) -> list[tuple[str, bytes]]:
     message = message_from_bytes(raw, policy=policy.default)
     assert isinstance(message, EmailMessage)
@@ -337,9 +365,17 @@ async def import_attached(
             )
             continue
         imported += len(roster.rows)
-        result = await import_roster(roster, outbox, now, connection=connection)
+        result = await import_roster(
+            roster, outbox, now, connection=connection, add_coordinators=False
+        )
         done.append(
             f"{name}: {len(result.created)} pairing(s) imported, {result.unchanged} already "
             "there; each new pair has been sent the agreement."
         )
+        if result.coordinators_not_added:
+            problems.append(
+                f"{name}: coordinator_email {', '.join(sorted(result.coordinators_not_added))}"
+                " was not made a coordinator: an emailed import adds no coordinator (whoever"
+                " runs the service adds them with `mentormail coordinator add`)."
+            )
     return done, problems

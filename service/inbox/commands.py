@@ -181,6 +181,7 @@ class CoordinatorMail:
     done: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     wants_digest: bool = False
+    confirmed: bool = False
 
     @property
     def program_ids(self) -> set[int]:
@@ -237,6 +238,10 @@ async def _unsubscribe(mail: CoordinatorMail, command: Command) -> None:
     mail.done.append(await coordinating.set_digest(mail.connection, mail.coordinating, "off"))
 
 
+async def _confirm(mail: CoordinatorMail, command: Command) -> None:
+    mail.confirmed = True
+
+
 async def _coordinator_help(mail: CoordinatorMail, command: Command) -> None:
     mail.done.append("The commands you may write are below.")
 
@@ -251,5 +256,6 @@ COORDINATORS: dict[Syntax, CoordinatorHandler] = {
     grammar.DIGEST_EVERY: _digest_every,
     grammar.IMPORT: _import,
     grammar.UNSUBSCRIBE: _unsubscribe,
+    grammar.CONFIRM: _confirm,
     grammar.COORDINATOR_HELP: _coordinator_help,
 }

@@ -12,54 +12,18 @@ the topic's handler          (topics.HANDLERS)
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
-
-from tortoise.backends.base.client import BaseDBAsyncClient
-
-from service.app import AppContext
-from service.coordinators.commands import ask_digest, set_digest
 from service.inbox import rules
-from service.inbox.answers import coordinator_reply, refuse
-from service.inbox.commands import COORDINATORS, CoordinatorMail
+from service.inbox.coordinating import hold, to_coordinator_address
+from service.inbox.inbound import Inbound
 from service.inbox.outcome import Outcome
 from service.inbox.reply import Reply
 from service.inbox.routing import route
 from service.inbox.topics import HANDLERS
-from service.mail.kinds import About, Topic
-from service.mail.reading.parse import ParsedMessage
 from service.mail.tokens import ReplyToken
 from service.meetings.calendar_answers import calendar_answer
 from service.outbox.deliverability import apply_bounce, heard_from
-from service.outbox.writer import OutboxWriter
-from service.program.grammar import Grammar, parse
 from service.storage import statements
-from service.storage.models import Coordinator, InboundMessage, InboundStatus, PairingState, Person
-
-
-@dataclass
-class Inbound:
-    """One stored message being applied, inside the caller's transaction."""
-
-    app: AppContext
-    connection: BaseDBAsyncClient
-    outbox: OutboxWriter
-    row: InboundMessage
-    parsed: ParsedMessage
-    now: datetime
-
-    async def refused(self, verdict: rules.Verdict, *, private: bool = False) -> Outcome:
-        """The verdict's outcome, its polite answer queued (one a day at most)."""
-        if verdict.refusal is not None:
-            await refuse(
-                self.connection,
-                self.outbox,
-                self.parsed,
-                verdict.refusal.kind,
-                verdict.refusal.text,
-                self.now,
-            )
-        return Outcome(InboundStatus(verdict.status), verdict.reason, private=private)
+from service.storage.models import Coordinator, InboundStatus, PairingState, Person
 
 
 async def decide(inbound: Inbound) -> Outcome:
@@ -78,7 +42,7 @@ async def decide(inbound: Inbound) -> Outcome:
     if found.token is None:
         return await _unrouted(inbound)
     if found.token.about.topic.for_coordinators:
-        return await _to_coordinator_address(inbound, found.token)
+        return await to_coordinator_address(inbound, found.token)
     return await _participant(inbound, found.token)
 
 
@@ -143,50 +107,11 @@ async def _unrouted(inbound: Inbound) -> Outcome:
     connection, sender = inbound.connection, inbound.parsed.from_addr
     coordinator = await Coordinator.filter(email=sender).order_by("id").using_db(connection).first()
     if coordinator is not None:
-        # A new email from a coordinator's own address: commands, an import.
-        return await _coordinator(inbound, coordinator)
+        # A new email from a coordinator's address: anyone can write that From, so its
+        # commands wait for the coordinator to confirm them.
+        return await hold(inbound, coordinator)
     known = await Person.get_or_none(email=sender, using_db=connection)
     if known is None:
         return await inbound.refused(rules.STRANGER)
     await heard_from(connection, known)
     return await inbound.refused(rules.UNROUTED)
-
-
-async def _to_coordinator_address(inbound: Inbound, token: ReplyToken) -> Outcome:
-    """A reply to a digest (or its List-Unsubscribe address): from that coordinator only."""
-    coordinator = await Coordinator.get_or_none(id=token.person_id, using_db=inbound.connection)
-    if coordinator is None:
-        return await inbound.refused(rules.COORDINATOR_GONE)
-    verdict = rules.not_the_coordinator(inbound.parsed, coordinator.email)
-    if verdict is not None:
-        return await inbound.refused(verdict)
-    return await _coordinator(inbound, coordinator, token.about)
-
-
-async def _coordinator(
-    inbound: Inbound, coordinator: Coordinator, about: About | None = None
-) -> Outcome:
-    """A coordinator's commands, one a line, each answered with what it did. `about` is
-    the coordinator's address they wrote to, if they wrote to one."""
-    unsubscribe = about is not None and about.topic == Topic.UNSUBSCRIBE
-    connection = inbound.connection
-    mail = CoordinatorMail(
-        connection,
-        inbound.outbox,
-        coordinator,
-        await Coordinator.filter(email=coordinator.email).using_db(connection),
-        inbound.row,
-        inbound.now,
-    )
-    read = parse(inbound.parsed.visible_text, Grammar.COORDINATOR)
-    mail.problems += [f"{line} (not understood)" for line in read.unknown]
-    if unsubscribe or (not read.commands and "unsubscribe" in inbound.parsed.subject.lower()):
-        mail.done.append(await set_digest(connection, mail.coordinating, "off"))
-    for command in read.commands:
-        await COORDINATORS[command.syntax](mail, command)
-    if mail.wants_digest:
-        mail.done.append(await ask_digest(connection, mail.coordinating, inbound.row.id))
-    if not read.commands and not mail.done and not mail.problems:
-        mail.problems.append("No command was found in your message.")
-    await coordinator_reply(mail)
-    return Outcome(InboundStatus.PROCESSED, "coordinator mail", mail.done, about=about)

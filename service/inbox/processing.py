@@ -14,8 +14,9 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import F
 
 from service.app import AppContext
+from service.inbox.inbound import Inbound
 from service.inbox.outcome import Outcome
-from service.inbox.pipeline import Inbound, decide
+from service.inbox.pipeline import decide
 from service.inbox.routing import private_on_record
 from service.mail.reading.parse import parse_message
 from service.outbox.writer import OutboxWriter

@@ -18,6 +18,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from service.mail.kinds import About
 from service.mail.reading.parse import ParsedMessage, message_ids
 from service.mail.tokens import ReplyToken, find_token
+from service.outbox.writer import keyed
 from service.storage.models import OutboundMessage
 
 
@@ -36,7 +37,9 @@ def recorded(sent: OutboundMessage) -> ReplyToken | None:
         return None
     about = About(sent.topic, sent.topic_ref)
     if sent.topic.for_coordinators:
-        return None if sent.topic_ref is None else ReplyToken(0, sent.topic_ref, about)
+        if sent.coordinator_id is None:
+            return None
+        return ReplyToken(0, sent.coordinator_id, about)
     if sent.pairing_id is None or sent.person_id is None:
         return None
     return ReplyToken(sent.pairing_id, sent.person_id, about)
@@ -46,13 +49,14 @@ async def route(
     connection: BaseDBAsyncClient, secret: bytes, service_address: str, parsed: ParsedMessage
 ) -> Route:
     """The signed address the message was sent to; else, since some clients drop the
-    `+tag`, the newest of our emails its thread headers name."""
+    `+tag`, the newest of our emails its thread headers name. Only our keyed Message-IDs
+    count: one that could be computed (mail queued before they were keyed) routes nothing."""
     token, tampered = find_token(secret, service_address, parsed.recipients)
     if token is not None or tampered:
         return Route(token, tampered, "address")
     for sent in await _thread(connection, parsed.in_reply_to, parsed.references):
         token = recorded(sent)
-        if token is not None:
+        if token is not None and keyed(sent.message_id, sent.dedupe_key, secret, service_address):
             return Route(token, False, "thread")
     return Route(None)
 
@@ -65,7 +69,14 @@ async def _thread(
     if not ids:
         return []
     query = OutboundMessage.filter(message_id__in=ids).only(
-        "id", "message_id", "pairing_id", "person_id", "topic", "topic_ref"
+        "id",
+        "message_id",
+        "dedupe_key",
+        "pairing_id",
+        "person_id",
+        "coordinator_id",
+        "topic",
+        "topic_ref",
     )
     if connection is not None:
         query = query.using_db(connection)

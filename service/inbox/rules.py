@@ -103,6 +103,16 @@ STRANGER = Verdict(
         "your program coordinator.",
     ),
 )
+UNSIGNED_COORDINATOR = Verdict(
+    "ignored",
+    "from a coordinator's address, with no command and no signed address",
+    Refusal(
+        "coordinator_unsigned",
+        "This address takes a coordinator's commands by reply to your digest or to one of "
+        "our emails to you, so that nobody else can give them in your name. Nothing was "
+        "changed.",
+    ),
+)
 GONE = Verdict("ignored", "token names a pairing that no longer exists")
 COORDINATOR_GONE = Verdict("ignored", "token names a coordinator who no longer exists")
 

@@ -17,7 +17,15 @@ from typing import Literal
 
 # What a topic's reference names.
 Refers = Literal[
-    "nothing", "version", "meeting", "task", "proposal", "pairing", "conversation", "coordinator"
+    "nothing",
+    "version",
+    "meeting",
+    "task",
+    "proposal",
+    "pairing",
+    "conversation",
+    "coordinator",
+    "message",
 ]
 
 
@@ -60,10 +68,13 @@ class Topic(StrEnum):
     # A coordinator's own address: pairing 0, the coordinator in place of a person.
     COORDINATOR = "coord", False, "coordinator"
     UNSUBSCRIBE = "unsub", False, "coordinator"
+    # Confirming a message that came to the plain address from a coordinator's: the
+    # message held until they do.
+    CONFIRM = "confirm", False, "message"
 
     @property
     def for_coordinators(self) -> bool:
-        return self.refers_to == "coordinator"
+        return self.refers_to == "coordinator" or self is Topic.CONFIRM
 
 
 _CODE = re.compile(r"([a-z]+?)(\d*)")
@@ -330,6 +341,12 @@ NUDGE = _kind(
     "a coordinator's friendly reminder to a pair, naming what is pending",
     "partner state pending open_items next_meeting",
     Topic.GENERAL,
+)
+COORDINATOR_CONFIRM = _kind(
+    "coordinator_confirm",
+    "asks a coordinator whether they sent the commands that came from their address",
+    "commands_found attachments expires",
+    Topic.CONFIRM,
 )
 PAIRING_DETAILS = _kind(
     "pairing_details",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,11 +20,18 @@ from service.storage.models import Coordinator, OutboundMessage, OutboundStatus,
 from service.storage.sealing import MAIL, open_mail, seal_bytes
 
 
-def message_id_for(dedupe_key: str, settings: Settings) -> str:
-    """A stable Message-ID per outbox row: a retry or a re-plan never makes a new one."""
-    digest = hashlib.sha256(dedupe_key.encode()).hexdigest()[:32]
-    domain = settings.service_address.partition("@")[2]
-    return f"{digest}@{domain}"
+def message_id_for(dedupe_key: str, secret: bytes, service_address: str) -> str:
+    """A stable Message-ID per outbox row (a retry or a re-plan never makes a new one),
+    keyed with the service's secret: nobody can compute one of ours to answer as someone
+    else, and two installations never give different mail the same one."""
+    digest = hmac.new(secret, b"message-id:" + dedupe_key.encode(), hashlib.sha256)
+    return f"{digest.hexdigest()[:32]}@{service_address.partition('@')[2]}"
+
+
+def keyed(message_id: str, dedupe_key: str, secret: bytes, service_address: str) -> bool:
+    """Whether a stored row's Message-ID is the one our secret gives its key (mail queued
+    before Message-IDs were keyed has one anybody could compute)."""
+    return hmac.compare_digest(message_id, message_id_for(dedupe_key, secret, service_address))
 
 
 def wire_bytes(row: OutboundMessage, secret: bytes) -> bytes:
@@ -93,6 +101,7 @@ class Prepared(NamedTuple):
     kind: str
     pairing_id: int | None
     person_id: int | None
+    coordinator_id: int | None
     topic: Topic | None
     topic_ref: int | None
     replies_private: bool
@@ -113,7 +122,7 @@ def _topic(kind: EmailKind, to: Reader, about: About | None) -> About | None:
     not take: a fault of ours, caught by the tests."""
     if about is None and kind.topics:
         topic = kind.topics[0]
-        if topic.for_coordinators:
+        if topic.refers_to == "coordinator":
             about = About(topic, to.coordinator_id)
         elif topic.refers_to in ("nothing", "version"):
             about = About(topic)
@@ -220,7 +229,7 @@ class OutboxWriter:
         """
         _checked(kind, context)
         about = _topic(kind, to, about)
-        message_id = message_id_for(dedupe_key, self.settings)
+        message_id = message_id_for(dedupe_key, self.secret, self.settings.service_address)
         rendered = render(
             kind.name, {"service_name": self.settings.service_name, **to.context(), **context}
         )
@@ -248,6 +257,7 @@ class OutboxWriter:
             kind=kind.name,
             pairing_id=to.pairing_id,
             person_id=to.person_id,
+            coordinator_id=to.coordinator_id,
             topic=None if about is None else about.topic,
             topic_ref=None if about is None else about.ref,
             replies_private=about is not None and about.private,

@@ -303,6 +303,14 @@ UNSUBSCRIBE = Syntax(
     _OF_COORDINATORS,
     frozenset(),  # the digest's own unsubscribe link offers it
 )
+CONFIRM = Syntax(
+    "confirm",
+    "confirm",
+    "applies the commands you sent from your address",
+    _pattern(r"(?:yes,?\s+)?(?:i\s+)?confirm(?:ed)?[.!]?(?P<x>)", "x"),
+    _OF_COORDINATORS,
+    frozenset(),  # offered in the email that asks for it
+)
 COORDINATOR_HELP = Syntax(
     "help",
     "help",
@@ -335,6 +343,7 @@ GRAMMAR: tuple[Syntax, ...] = (
     DIGEST_EVERY,
     IMPORT,
     UNSUBSCRIBE,
+    CONFIRM,
     COORDINATOR_HELP,
 )
 
@@ -346,7 +355,7 @@ _ATTEMPT = {
         re.IGNORECASE,
     ),
     Grammar.COORDINATOR: re.compile(
-        r"(?:nudge|pause|resume|close|details|digest|import)\b", re.IGNORECASE
+        r"(?:nudge|pause|resume|close|details|digest|import|confirm)\b", re.IGNORECASE
     ),
 }
 _ATTEMPT[Grammar.AGREEMENT] = _ATTEMPT[Grammar.EVERYDAY]

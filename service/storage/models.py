@@ -29,6 +29,9 @@ class OutboundStatus(StrEnum):
 
 class InboundStatus(StrEnum):
     PENDING = "pending"
+    # Commands from a coordinator's address to the plain one, until the coordinator
+    # confirms them through their own signed address.
+    HELD = "held"
     PROCESSED = "processed"
     IGNORED = "ignored"
     REFUSED = "refused"
@@ -381,6 +384,8 @@ class OutboundMessage(Model):
     topic = fields.CharEnumField(Topic, max_length=16, null=True)
     topic_ref = fields.BigIntField(null=True)
     replies_private = fields.BooleanField(default=False, db_default=False)
+    # The coordinator a coordinator's mail was for (person_id names participants only).
+    coordinator_id = fields.IntField(null=True)
     raw_bytes = fields.BinaryField(source_field="raw")
     # Private mail (performance conversations, shared reflections) is stored sealed.
     sealed = fields.BooleanField(default=False)

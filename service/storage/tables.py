@@ -214,6 +214,7 @@ OUTBOUND_MESSAGE = Table(
         _same("topic", _enum(Topic)),
         _same("topic_ref"),
         _same("replies_private", FLAG),
+        _same("coordinator_id"),
         Column("raw", "raw_bytes"),
         _same("sealed", FLAG),
         _same("status", _enum(OutboundStatus)),

@@ -74,6 +74,14 @@ async def command(live: Live, received: bytes, body: str, sender: str = PAT) -> 
     await live.run("poll_inbox", "send_outbox")
 
 
+async def confirmed(live: Live, raw: bytes, sender: str = PAT) -> None:
+    """A message from the coordinator's address to the plain one, held until they confirm
+    it through the signed address of the request we send them."""
+    await live.send(raw, sender)
+    await live.run("poll_inbox", "send_outbox")
+    await command(live, live.received(PAT, "coordinator_confirm")[-1], "Confirm")
+
+
 async def test_the_digest_and_the_commands_a_coordinator_replies_with(live: Live) -> None:
     await start(live)
     zoe_sam = await Pairing.get(mentor__email=ZOE)
@@ -141,7 +149,12 @@ async def test_digest_now_brings_this_week_so_far(live: Live) -> None:
     weekly, now = live.received(PAT, "digest")
     assert "Hematology 2027, 4 January 2027 to 6 January 2027:" in text_of(now)
     assert "to 4 January 2027:" in text_of(weekly)
-    # Asked again: another, as the coordinator asked twice.
+    # Asked again at once: one an hour at most (it reads the whole program), and they are
+    # told so; an hour later, another.
+    await command(live, live.received(PAT, "coordinator_reply")[-1], "digest now")
+    assert len(live.received(PAT, "digest")) == 2
+    assert "less than an hour ago" in text_of(live.received(PAT, "coordinator_reply")[-1])
+    live.clock.set(FIRST_DIGEST + timedelta(days=2, hours=4, minutes=1))
     await command(live, live.received(PAT, "coordinator_reply")[-1], "digest now")
     assert len(live.received(PAT, "digest")) == 3
 
@@ -199,8 +212,7 @@ async def test_an_import_by_email_and_strangers_who_try(live: Live) -> None:
         COLUMNS + "Hematology 2027,Dr. Lee,lee@x.example,Mars/Olympus,"
         "Kai,kai@x.example,UTC,2027-02-01,monthly,Monday,10:00,\n"
     ).encode()
-    await live.send(with_csv(bad, PAT), PAT)
-    await live.run("poll_inbox", "send_outbox")
+    await confirmed(live, with_csv(bad, PAT))
     answer = text_of(live.received(PAT, "coordinator_reply")[-1])
     assert "nothing was imported" in answer and "line 2" in answer and "mentor_timezone" in answer
     assert await Pairing.all().count() == before
@@ -208,8 +220,7 @@ async def test_an_import_by_email_and_strangers_who_try(live: Live) -> None:
         COLUMNS + "Hematology 2027,Dr. Lee,lee@x.example,Asia/Tokyo,"
         "Kai Tanaka,kai@x.example,Asia/Tokyo,2027-02-01,monthly,Monday,10:00,\n"
     ).encode()
-    await live.send(with_csv(good, PAT), PAT)
-    await live.run("poll_inbox", "send_outbox")
+    await confirmed(live, with_csv(good, PAT))
     assert "1 pairing(s) imported" in text_of(live.received(PAT, "coordinator_reply")[-1])
     assert live.received("kai@x.example", "agreement_request")
     # A national roster is too large for one email: nothing is imported, and the answer says
@@ -219,8 +230,7 @@ async def test_an_import_by_email_and_strangers_who_try(live: Live) -> None:
         f"Mentee {n},mentee{n}@x.example,Asia/Tokyo,2027-02-01,monthly,Monday,10:00,\n"
         for n in range(EMAIL_IMPORT_ROWS + 1)
     )
-    await live.send(with_csv(large.encode(), PAT), PAT)
-    await live.run("poll_inbox", "send_outbox")
+    await confirmed(live, with_csv(large.encode(), PAT))
     answer = " ".join(text_of(live.received(PAT, "coordinator_reply")[-1]).split())
     assert "nothing was imported: one email imports at most 5,000 pairs" in answer
     assert "`mentormail import`" in answer

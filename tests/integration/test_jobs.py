@@ -140,7 +140,7 @@ async def test_a_reply_whose_applying_never_finishes_is_failed_and_the_rest_go_o
     app: AppContext, worker: Worker, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from service.inbox import processing as inbox
-    from service.inbox.pipeline import Inbound
+    from service.inbox.inbound import Inbound
 
     stuck = await one_reply_among_machine_mail(app, "Something slow")
     # Applying this one reply never ends: the job's time limit cancels it, every time.

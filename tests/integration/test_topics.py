@@ -97,7 +97,15 @@ async def world(app: AppContext) -> World:
         updated_at=now,
     )
     coordinator = await Coordinator.get(email=COORDINATOR)
+    held = await InboundMessage.create(
+        message_id="held@society.example",
+        raw_bytes=b"From: " + COORDINATOR.encode() + b"\r\n\r\npause 1\r\n",
+        status=InboundStatus.HELD,
+        from_addr=COORDINATOR,
+        received_at=now,
+    )
     refs = {
+        "message": held.id,
         "meeting": meeting.id,
         "task": task.id,
         "proposal": proposal.id,

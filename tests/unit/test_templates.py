@@ -278,6 +278,11 @@ def context(kind: str) -> dict[str, Any]:
             "open_items": 2,
             "next_meeting": MEETING["label"],
         },
+        "coordinator_confirm": {
+            "commands_found": ["pause 12", "import"],
+            "attachments": [f"pairs of {NAME} <2027>.csv"],
+            "expires": "Thursday 10 December 2026",
+        },
         "pairing_details": {
             "pairing": {
                 "number": 12,
