@@ -88,6 +88,14 @@ def bound(key: str, figures: dict[str, Any]) -> tuple[float, str] | None:
         return 0, "max"
     if key == "refusals_per_address_day":
         return 1, "max"
+    if key == "max_emails_from_one_inbound":
+        # The most one message may cause: a coordinator's ten pairings (closing one sends
+        # four emails) and their answer; a participant's message stays under twenty.
+        return 50, "max"
+    if key == "max_tasks_from_one_inbound":
+        from service.program.grammar import TASK
+
+        return TASK.per_message, "max"
     if key == "fuzz_worst_s":
         return 1.0, "max"
     return None
@@ -114,6 +122,7 @@ def scenarios(sizes: Sizes, root: Path) -> list[tuple[str, Callable[[], dict[str
         privacy,
         restarts,
         smtp_faults,
+        trust,
     )
 
     return [
@@ -126,6 +135,7 @@ def scenarios(sizes: Sizes, root: Path) -> list[tuple[str, Callable[[], dict[str
         ("redis restarted", lambda: restarts.run(root, sizes.restart_emails)),
         ("postgresql restarted", lambda: database_restart.run(root, sizes.restart_emails)),
         ("forged and unwanted mail", forged.run),
+        ("who may act, and how much", trust.run),
         ("header and markup injection", injection.run),
         ("privacy markers", lambda: privacy.run(sizes.privacy_pairs)),
         ("hostile mail", lambda: fuzz.run(sizes.fuzz_messages)),

@@ -10,6 +10,7 @@ together. A coordinator's handler adds to the coordinator's answer.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -161,9 +162,32 @@ PARTICIPANTS: dict[Syntax, Handler] = {
 }
 
 
+def within_bounds(commands: list[Command]) -> tuple[list[Command], list[str]]:
+    """The commands one message applies, in the order written, and the lines of those
+    beyond each command's bound, with why (a message's effects are bounded)."""
+    counted: Counter[Syntax] = Counter()
+    pairings = 0
+    kept: list[Command] = []
+    beyond: list[str] = []
+    for command in commands:
+        counted[command.syntax] += 1
+        pairings += command.syntax in grammar.PAIRING_COMMANDS
+        if counted[command.syntax] > command.syntax.per_message:
+            beyond.append(f"{command.line} ({command.syntax.beyond()})")
+        elif pairings > grammar.PAIRINGS_PER_MESSAGE and command.syntax in grammar.PAIRING_COMMANDS:
+            limit = grammar.PAIRINGS_PER_MESSAGE
+            beyond.append(f"{command.line} (not applied: {limit} pairings a message at most)")
+        else:
+            kept.append(command)
+    return kept, beyond
+
+
 async def apply_commands(reply: Reply, commands: list[Command] | None = None) -> None:
-    """Apply the reply's commands (or `commands`) in the order they were written."""
-    for command in reply.read.commands if commands is None else commands:
+    """Apply the reply's commands (or `commands`) in the order they were written, each as
+    often as its bound allows."""
+    kept, beyond = within_bounds(reply.read.commands if commands is None else commands)
+    reply.not_understood += beyond
+    for command in kept:
         await PARTICIPANTS[command.syntax](reply, command)
 
 

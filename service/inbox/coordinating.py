@@ -9,7 +9,7 @@ from datetime import timedelta
 from service.coordinators.commands import ask_digest, csv_attachment_names, set_digest
 from service.inbox import rules
 from service.inbox.answers import coordinator_reply
-from service.inbox.commands import COORDINATORS, CoordinatorMail
+from service.inbox.commands import COORDINATORS, CoordinatorMail, within_bounds
 from service.inbox.inbound import Inbound
 from service.inbox.outcome import Outcome
 from service.mail import kinds
@@ -55,7 +55,9 @@ async def apply_coordinator_mail(
     mail.problems += [f"{line} (not understood)" for line in read.unknown]
     if unsubscribe or (not read.commands and "unsubscribe" in inbound.parsed.subject.lower()):
         mail.done.append(await set_digest(connection, mail.coordinating, "off"))
-    for command in read.commands:
+    commands, beyond = within_bounds(read.commands)
+    mail.problems += beyond
+    for command in commands:
         await COORDINATORS[command.syntax](mail, command)
     if mail.confirmed:
         mail.problems.append("confirm (there is nothing here waiting to be confirmed)")

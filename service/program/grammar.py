@@ -43,6 +43,15 @@ class Syntax:
     roles: frozenset[str] = PARTICIPANTS
     # A reply that holds it is about a private matter: stored sealed.
     private: bool = False
+    # How many of it one message applies; those beyond are listed back, not applied. What
+    # one email can cause is bounded by these.
+    per_message: int = 1
+
+    def beyond(self) -> str:
+        """Why one of it beyond `per_message` was not applied, in words for the writer."""
+        if self.per_message == 1:
+            return f"not applied: one {self.name} a message, and the first was"
+        return f"not applied: one message applies {self.per_message} at most; send the rest apart"
 
 
 @dataclass(frozen=True)
@@ -154,24 +163,28 @@ SET = Syntax(
     "any line of the agreement form changes that field",
     _form_line,
     frozenset({Grammar.AGREEMENT}),
+    per_message=20,
 )
 DONE = Syntax(
     "done",
     "done 2",
     "marks task 2 (or the task matching the words) as done",
     _pattern(rf"{_DONE}\s*(?:#\s*)?(?P<ref>\d+)\.?|{_DONE}\s*:\s*(?P<text>.+)", "ref", "text"),
+    per_message=50,
 )
 TASK = Syntax(
     "task",
     "task: send CV to Dr. Lee by Dec 3",
     "adds a task for you (add 'for mentor' to give it to your mentor)",
     _task,
+    per_message=20,
 )
 AGENDA = Syntax(
     "agenda",
     "agenda: discuss fellowship options",
     "adds an item to the next meeting's agenda",
     _pattern(r"agenda\s*:\s*(?P<text>.+)", "text"),
+    per_message=20,
 )
 RESCHEDULE = Syntax(
     "reschedule",
@@ -214,6 +227,7 @@ SHARE = Syntax(
     "share",
     "sends your reflection in this reply to your mentoring partner too",
     _pattern(r"share(?P<x>)\.?", "x"),
+    per_message=10,
 )
 HELP = Syntax(
     "help",
@@ -221,6 +235,7 @@ HELP = Syntax(
     "sends you this list",
     _pattern(r"help\.?|help\s*:\s*(?P<text>.+)", "text"),
     frozenset({Grammar.EVERYDAY, Grammar.AGREEMENT}),
+    per_message=10,
 )
 AGREE = Syntax(
     "agree",
@@ -228,6 +243,7 @@ AGREE = Syntax(
     "agrees to the agreement as it stands with your changes",
     _pattern(r"(?:i\s+agree(?:\s+to\s+(?:the|this)(?:\s+\w+)?)?|agreed)[.!]?(?P<x>)", "x"),
     frozenset({Grammar.AGREEMENT}),
+    per_message=10,
 )
 
 # Coordinators' commands, about the pairings of the programs they coordinate.
@@ -238,6 +254,7 @@ NUDGE = Syntax(
     _pattern(rf"nudge{_NUMBER}", "number"),
     _OF_COORDINATORS,
     COORDINATORS,
+    per_message=10,
 )
 PAUSE_PAIRING = Syntax(
     "pause",
@@ -246,6 +263,7 @@ PAUSE_PAIRING = Syntax(
     _pattern(rf"pause{_NUMBER}", "number"),
     _OF_COORDINATORS,
     COORDINATORS,
+    per_message=10,
 )
 RESUME_PAIRING = Syntax(
     "resume",
@@ -254,6 +272,7 @@ RESUME_PAIRING = Syntax(
     _pattern(rf"resume{_NUMBER}", "number"),
     _OF_COORDINATORS,
     frozenset(),  # offered together with pause
+    per_message=10,
 )
 CLOSE_PAIRING = Syntax(
     "close",
@@ -262,6 +281,7 @@ CLOSE_PAIRING = Syntax(
     _pattern(rf"close{_NUMBER}", "number"),
     _OF_COORDINATORS,
     COORDINATORS,
+    per_message=10,
 )
 DETAILS = Syntax(
     "details",
@@ -270,6 +290,7 @@ DETAILS = Syntax(
     _pattern(rf"details{_NUMBER}", "number"),
     _OF_COORDINATORS,
     COORDINATORS,
+    per_message=10,
 )
 DIGEST_NOW = Syntax(
     "digest",
@@ -286,6 +307,7 @@ DIGEST_EVERY = Syntax(
     _pattern(r"digest\s+(?P<every>daily|weekly|monthly|off)\.?", "every"),
     _OF_COORDINATORS,
     COORDINATORS,
+    per_message=10,
 )
 IMPORT = Syntax(
     "import",
@@ -302,6 +324,7 @@ UNSUBSCRIBE = Syntax(
     _pattern(r"unsubscribe(?P<x>)\.?", "x"),
     _OF_COORDINATORS,
     frozenset(),  # the digest's own unsubscribe link offers it
+    per_message=10,
 )
 CONFIRM = Syntax(
     "confirm",
@@ -310,6 +333,7 @@ CONFIRM = Syntax(
     _pattern(r"(?:yes,?\s+)?(?:i\s+)?confirm(?:ed)?[.!]?(?P<x>)", "x"),
     _OF_COORDINATORS,
     frozenset(),  # offered in the email that asks for it
+    per_message=10,
 )
 COORDINATOR_HELP = Syntax(
     "help",
@@ -318,7 +342,13 @@ COORDINATOR_HELP = Syntax(
     _pattern(r"help(?P<x>)\.?", "x"),
     _OF_COORDINATORS,
     frozenset(),
+    per_message=10,
 )
+
+# A coordinator's commands about pairings: ten pairings a message in all, whatever the mix
+# (closing one sends up to four emails).
+PAIRING_COMMANDS = frozenset({NUDGE, PAUSE_PAIRING, RESUME_PAIRING, CLOSE_PAIRING, DETAILS})
+PAIRINGS_PER_MESSAGE = 10
 
 GRAMMAR: tuple[Syntax, ...] = (
     SET,

@@ -28,6 +28,9 @@ EXPECTED_ZEROS = {
     "uidvalidity_lost",
     "redis_restart_lost",
     "db_restart_lost",
+    "forged_coordinator_accepted",
+    "forged_import_accepted",
+    "guessed_thread_accepted",
 }
 
 
@@ -58,5 +61,8 @@ def test_the_quick_reliability_run_loses_leaks_and_lets_in_nothing(tmp_path: Pat
     assert figures["kill_duplicates"] <= figures["kill_kills"] * figures["kill_window"]
     assert figures["refusals_per_address_day"] == 1 and figures["auto_answered"] == 0
     assert figures["fuzz_worst_s"] <= 1.0 and figures["import_partial"] == 0
+    # One message's effects are bounded: a coordinator's ten pairings, twenty action items.
+    assert 0 < figures["max_emails_from_one_inbound"] <= 50
+    assert figures["max_tasks_from_one_inbound"] == 20
     # The searches found what they looked for where it belongs: they can see a leak.
     assert figures["privacy_marks_delivered"] > 0 and figures["injection_payload_shown"] > 0
