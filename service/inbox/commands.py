@@ -168,17 +168,27 @@ def within_bounds(commands: list[Command]) -> tuple[list[Command], list[str]]:
     counted: Counter[Syntax] = Counter()
     pairings = 0
     kept: list[Command] = []
-    beyond: list[str] = []
+    # The first line left out of each command, with why, and how many more were.
+    first: dict[Syntax, str] = {}
+    more: Counter[Syntax] = Counter()
     for command in commands:
         counted[command.syntax] += 1
         pairings += command.syntax in grammar.PAIRING_COMMANDS
         if counted[command.syntax] > command.syntax.per_message:
-            beyond.append(f"{command.line} ({command.syntax.beyond()})")
+            why = command.syntax.beyond()
         elif pairings > grammar.PAIRINGS_PER_MESSAGE and command.syntax in grammar.PAIRING_COMMANDS:
-            limit = grammar.PAIRINGS_PER_MESSAGE
-            beyond.append(f"{command.line} (not applied: {limit} pairings a message at most)")
+            why = f"not applied: {grammar.PAIRINGS_PER_MESSAGE} pairings a message at most"
         else:
             kept.append(command)
+            continue
+        if command.syntax in first:
+            more[command.syntax] += 1
+        else:
+            first[command.syntax] = f"{command.line} ({why})"
+    beyond = [
+        line + (f", and {more[syntax]} more like it" if more[syntax] else "")
+        for syntax, line in first.items()
+    ]
     return kept, beyond
 
 

@@ -12,7 +12,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from service.mail.kinds import About
 from service.mail.reading.parse import ParsedMessage
 from service.outbox.writer import OutboxWriter
-from service.program.grammar import Command, Grammar, ParseResult, parse
+from service.program.grammar import MAX_LINES, Command, Grammar, ParseResult, parse
 from service.program.terms import Change
 from service.storage.models import InboundMessage, Pairing, Person, Program
 
@@ -50,6 +50,11 @@ class Reply:
         """Read the reply once, for the commands `grammar` allows."""
         self.grammar = grammar
         self.read = parse(self.parsed.visible_text, grammar)
+        if self.read.unread:
+            self.not_understood.append(
+                f"The last {self.read.unread} line(s) of your message were not read: "
+                f"{MAX_LINES} lines a message at most."
+            )
         # A reply that starts a private matter is as private as the matter.
         self.private = self.private or any(c.syntax.private for c in self.read.commands)
         return self.read

@@ -79,6 +79,8 @@ class Line:
 @dataclass(frozen=True)
 class ParseResult:
     lines: tuple[Line, ...]
+    # Lines past MAX_LINES, not read at all.
+    unread: int = 0
 
     @property
     def commands(self) -> list[Command]:
@@ -106,7 +108,8 @@ class ParseResult:
                 if line.command is None and not line.attempt and keep(line.text)
                 else line
                 for line in self.lines
-            )
+            ),
+            self.unread,
         )
 
 
@@ -407,7 +410,8 @@ def parse(text: str, grammar: Grammar = Grammar.EVERYDAY) -> ParseResult:
     specs = [spec for spec in GRAMMAR if grammar in spec.grammars]
     attempt = _ATTEMPT.get(grammar)
     lines: list[Line] = []
-    for raw_line in text.splitlines()[:MAX_LINES]:
+    every = text.splitlines()
+    for raw_line in every[:MAX_LINES]:
         written = raw_line[:MAX_LINE].strip()
         line = _clean(written)
         if not line:
@@ -418,7 +422,7 @@ def parse(text: str, grammar: Grammar = Grammar.EVERYDAY) -> ParseResult:
         else:
             looks = attempt is not None and bool(attempt.match(line)) and len(line) < 200
             lines.append(Line(written, line, attempt=looks))
-    return ParseResult(tuple(lines))
+    return ParseResult(tuple(lines), max(0, len(every) - MAX_LINES))
 
 
 def _match(line: str, specs: list[Syntax]) -> Command | None:

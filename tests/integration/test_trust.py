@@ -20,6 +20,7 @@ from service.storage.models import (
     OutboundMessage,
     Pairing,
     PairingState,
+    Task,
 )
 from tests.integration.test_flow import deliver, receive, sent_to
 from tests.mail import parse, reply_to
@@ -163,3 +164,27 @@ async def test_a_message_id_computed_from_its_key_answers_as_nobody(app: AppCont
     )
     deliver(app, answer)
     assert await receive(app) == [InboundStatus.PROCESSED]
+
+
+async def test_one_reply_adds_twenty_action_items_and_moves_a_meeting_once(
+    app: AppContext,
+) -> None:
+    pairing = await active(app)
+    invitation = (await sent_to(app, SAM, "invitation"))[0]
+    lines = ["reschedule: next Tuesday 3pm", "reschedule: next Wednesday 3pm"] * 5
+    lines += [f"task: read chapter {n} by Friday" for n in range(600)]
+    sent_before = await OutboundMessage.all().count()
+    deliver(app, reply_to(invitation, sender=SAM, body="\n".join(lines)))
+    assert await receive(app) == [InboundStatus.PROCESSED]
+    assert await Task.filter(pairing_id=pairing.id).count() == 20
+    # One move: its updated invitation to each, and the answer.
+    new = await OutboundMessage.filter(id__gt=sent_before)
+    answer = text((await sent_to(app, SAM, "understood"))[-1])
+    print(answer)
+    assert sorted(row.kind for row in new) == ["invitation", "invitation", "understood"]
+    assert (
+        "task: read chapter 20 by Friday (not applied: one message applies 20 at most; send "
+        "the rest apart), and 469 more like it" in answer
+    )
+    assert "reschedule: next Wednesday 3pm (not applied: one reschedule a message" in answer
+    assert "The last 110 line(s) of your message were not read: 500 lines" in answer
