@@ -162,43 +162,78 @@ PARTICIPANTS: dict[Syntax, Handler] = {
 }
 
 
-def within_bounds(commands: list[Command]) -> tuple[list[Command], list[str]]:
-    """The commands one message applies, in the order written, and the lines of those
-    beyond each command's bound, with why (a message's effects are bounded)."""
-    counted: Counter[Syntax] = Counter()
-    pairings = 0
-    kept: list[Command] = []
-    # The first line left out of each command, with why, and how many more were.
-    first: dict[Syntax, str] = {}
-    more: Counter[Syntax] = Counter()
-    for command in commands:
-        counted[command.syntax] += 1
-        pairings += command.syntax in grammar.PAIRING_COMMANDS
-        if counted[command.syntax] > command.syntax.per_message:
-            why = command.syntax.beyond()
-        elif pairings > grammar.PAIRINGS_PER_MESSAGE and command.syntax in grammar.PAIRING_COMMANDS:
+class Bounds:
+    """How many of each command one message has applied, against each command's bound (a
+    message's effects are bounded), and the lines left out beyond it, with why."""
+
+    def __init__(self) -> None:
+        self.applied: Counter[Syntax] = Counter()
+        self.pairings = 0
+        # The first line left out of each command, with why, and how many more were.
+        self.first: dict[Syntax, str] = {}
+        self.more: Counter[Syntax] = Counter()
+
+    def refuses(self, command: Command) -> bool:
+        """Whether `command` is beyond its bound; if it is, it is noted with why."""
+        syntax = command.syntax
+        if self.applied[syntax] >= syntax.per_message:
+            why = syntax.beyond()
+        elif syntax in grammar.PAIRING_COMMANDS and self.pairings >= grammar.PAIRINGS_PER_MESSAGE:
             why = f"not applied: {grammar.PAIRINGS_PER_MESSAGE} pairings a message at most"
         else:
-            kept.append(command)
-            continue
-        if command.syntax in first:
-            more[command.syntax] += 1
+            return False
+        if syntax in self.first:
+            self.more[syntax] += 1
         else:
-            first[command.syntax] = f"{command.line} ({why})"
-    beyond = [
-        line + (f", and {more[syntax]} more like it" if more[syntax] else "")
-        for syntax, line in first.items()
-    ]
-    return kept, beyond
+            self.first[syntax] = f"{command.line} ({why})"
+        return True
+
+    def count(self, command: Command) -> None:
+        self.applied[command.syntax] += 1
+        self.pairings += command.syntax in grammar.PAIRING_COMMANDS
+
+    def beyond(self) -> list[str]:
+        """Each command left out, once, with how many more like it were."""
+        return [
+            line + (f", and {self.more[syntax]} more like it" if self.more[syntax] else "")
+            for syntax, line in self.first.items()
+        ]
+
+
+async def apply_within_bounds(
+    commands: list[Command],
+    apply: Callable[[Command], Awaitable[None]],
+    done: list[str],
+    problems: list[str],
+) -> None:
+    """Apply `commands` in the order written, each as often as its bound allows; `apply`
+    adds to `done` and `problems`. A command that failed outright (a problem and nothing
+    done: a date not understood, no such pairing) does not count towards its bound, so the
+    writer hears its own reason rather than that the bound was reached."""
+    bounds = Bounds()
+    for command in commands:
+        if bounds.refuses(command):
+            continue
+        done_before, problems_before = len(done), len(problems)
+        await apply(command)
+        if len(done) > done_before or len(problems) == problems_before:
+            bounds.count(command)
+    problems += bounds.beyond()
 
 
 async def apply_commands(reply: Reply, commands: list[Command] | None = None) -> None:
     """Apply the reply's commands (or `commands`) in the order they were written, each as
     often as its bound allows."""
-    kept, beyond = within_bounds(reply.read.commands if commands is None else commands)
-    reply.not_understood += beyond
-    for command in kept:
+
+    async def apply(command: Command) -> None:
         await PARTICIPANTS[command.syntax](reply, command)
+
+    await apply_within_bounds(
+        reply.read.commands if commands is None else commands,
+        apply,
+        reply.applied,
+        reply.not_understood,
+    )
 
 
 @dataclass

@@ -9,7 +9,7 @@ from datetime import timedelta
 from service.coordinators.commands import ask_digest, csv_attachment_names, set_digest
 from service.inbox import rules
 from service.inbox.answers import coordinator_reply
-from service.inbox.commands import COORDINATORS, CoordinatorMail, within_bounds
+from service.inbox.commands import COORDINATORS, CoordinatorMail, apply_within_bounds
 from service.inbox.inbound import Inbound
 from service.inbox.outcome import Outcome
 from service.mail import kinds
@@ -18,7 +18,7 @@ from service.mail.reading.parse import parse_message
 from service.mail.tokens import ReplyToken
 from service.outbox.writer import Reader
 from service.program import grammar
-from service.program.grammar import Grammar, parse
+from service.program.grammar import Command, Grammar, parse
 from service.program.schedule import format_date
 from service.storage import statements
 from service.storage.models import (
@@ -55,10 +55,11 @@ async def apply_coordinator_mail(
     mail.problems += [f"{line} (not understood)" for line in read.unknown]
     if unsubscribe or (not read.commands and "unsubscribe" in inbound.parsed.subject.lower()):
         mail.done.append(await set_digest(connection, mail.coordinating, "off"))
-    commands, beyond = within_bounds(read.commands)
-    mail.problems += beyond
-    for command in commands:
+
+    async def apply(command: Command) -> None:
         await COORDINATORS[command.syntax](mail, command)
+
+    await apply_within_bounds(read.commands, apply, mail.done, mail.problems)
     if mail.confirmed:
         mail.problems.append("confirm (there is nothing here waiting to be confirmed)")
     if mail.wants_digest:

@@ -530,7 +530,9 @@ async def test_a_late_or_impossible_reschedule_is_answered_clearly(app: AppConte
     assert isinstance(clock, ManualClock)
     clock.set(first.starts_at - timedelta(hours=20))  # inside the agreed 2 days' notice
     invite = (await sent_to(app, "zoe@hospital.example", "invitation"))[0]
-    body = "reschedule: Dec 4\nreschedule: sometime soon"
+    # A reschedule not understood does not use up the one a message applies; a second one
+    # applied would, and is listed back.
+    body = "reschedule: sometime soon\nreschedule: Dec 4\nreschedule: Dec 5"
     deliver(app, reply_to(invite, sender="zoe@hospital.example", body=body))
     assert await receive(app) == [InboundStatus.PROCESSED]
     moved = await Meeting.get(id=first.id)
@@ -539,6 +541,7 @@ async def test_a_late_or_impossible_reschedule_is_answered_clearly(app: AppConte
     text = " ".join(plain(answer).split())
     assert "less notice than the agreed 2 days, so please also tell Sam Okafor directly" in text
     assert "reschedule: sometime soon (give a day and a time" in text
+    assert "reschedule: Dec 5 (not applied: one reschedule a message, and the first was)" in text
 
     deliver(app, reply_to(invite, sender="zoe@hospital.example", body="reschedule: Jan 20 10am"))
     await receive(app)
