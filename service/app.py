@@ -18,6 +18,9 @@ class AppContext:
     incoming: Incoming
     # Counters the demo and the status command read; never personal data.
     stats: dict[str, int] = field(default_factory=dict)
+    # Why nothing can be sent until the operator mends the settings (a refused login, a
+    # certificate not trusted), while that lasts: logged when it begins and when it ends.
+    sending_paused: str | None = None
 
     def count(self, name: str, by: int = 1) -> None:
         self.stats[name] = self.stats.get(name, 0) + by

@@ -1,4 +1,5 @@
-"""The `mentormail` command: import, program, coordinator, run, demo, status, inspect, migrate."""
+"""The `mentormail` command: import, program, coordinator, outbox, run, demo, status, inspect,
+migrate."""
 
 from __future__ import annotations
 
@@ -86,6 +87,9 @@ def status(
             console.print(await _programs_table())
             await _print_pairings(pairings)
             console.print(f"Outbox: {await _outbox_summary()}")
+            waiting = await _sending_waits()
+            if waiting:
+                console.print(waiting, markup=False)
         finally:
             await db.close()
 
@@ -162,6 +166,24 @@ async def _outbox_summary() -> str:
         OutboundMessage.all().annotate(n=Count("id")).group_by("status").values_list("status", "n")
     )
     return ", ".join(f"{k}: {v}" for k, v in sorted(by_status)) or "empty"
+
+
+async def _sending_waits() -> str | None:
+    """Why mail waits, when the last try found the mail server refusing our settings."""
+    from service.outbox.sender import SETTINGS_PROBLEM
+    from service.storage.models import OutboundMessage, OutboundStatus
+
+    waiting = OutboundMessage.filter(
+        status=OutboundStatus.PENDING, last_error__startswith=SETTINGS_PROBLEM
+    )
+    last = await waiting.order_by("-id").limit(1).values_list("last_error", flat=True)
+    if not last:
+        return None
+    reason = str(last[0]).removeprefix(SETTINGS_PROBLEM)
+    return (
+        f"Sending waits: the mail server refuses our settings ({reason}). Mend SMTP_URL and"
+        " restart the worker; nothing is lost meanwhile."
+    )
 
 
 @app.command()
@@ -321,6 +343,44 @@ def coordinator_list(
         return "\n".join(f"{name}: {email}" for name, email in rows) or "No coordinators."
 
     _membership(listed)
+
+
+outbox_commands = typer.Typer(help="The mail waiting to go, and mail that failed.")
+app.add_typer(outbox_commands, name="outbox")
+
+
+@outbox_commands.command("retry")
+def outbox_retry(
+    kind: Annotated[str | None, typer.Option(help="Only mail of this kind.")] = None,
+    since: Annotated[
+        str | None, typer.Option(help="Only mail first queued on or after this date (YYYY-MM-DD).")
+    ] = None,
+) -> None:
+    """Queue mail that failed for good again: after a long outage, or settings mended."""
+    from datetime import UTC, datetime
+
+    from service.clock import SystemClock
+    from service.mail.kinds import KINDS
+    from service.outbox.requeue import requeue_failed
+
+    if kind is not None and kind not in KINDS:
+        errors.print(f"--kind: no kind of email is called {kind!r}; kinds: {', '.join(KINDS)}")
+        raise typer.Exit(2)
+    try:
+        start = datetime.fromisoformat(since).replace(tzinfo=UTC) if since else None
+    except ValueError:
+        errors.print(f"--since: {since!r} is not a date like 2026-12-01")
+        raise typer.Exit(2) from None
+    settings = _settings()
+
+    async def run() -> str:
+        await db.init(settings.resolved_database_url)
+        try:
+            return await requeue_failed(SystemClock().now(), kind, start)
+        finally:
+            await db.close()
+
+    console.print(loop.run(run()), markup=False)
 
 
 @app.command()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 from pydantic import Field, field_validator
@@ -28,6 +29,9 @@ class Settings(BaseSettings):
     # Messages handed to the SMTP server at once, each on its own connection.
     smtp_connections: int = Field(default=4, ge=1, le=64, validation_alias="SMTP_CONNECTIONS")
     fetch_batch: int = Field(default=100, ge=1)
+    # How long a message the mail server cannot take is tried again before it is failed:
+    # as long as mail servers keep theirs, so that an outage of a few days loses nothing.
+    retry_days: float = Field(default=5.0, gt=0, le=30, validation_alias="MENTORMAIL_RETRY_DAYS")
     # Hard bounces count 1, soft ones 0.5: three undeliverable days in a week stop the mail.
     bounce_threshold: float = Field(
         default=3.0, gt=0, validation_alias="MENTORMAIL_BOUNCE_THRESHOLD"
@@ -54,6 +58,10 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite://{(self.data_dir / 'mentormail.sqlite3').resolve()}"
+
+    @property
+    def retry_window(self) -> timedelta:
+        return timedelta(days=self.retry_days)
 
     @property
     def outbox_dir(self) -> Path:

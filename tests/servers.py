@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import Envelope, Session
+from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword, Session
 
 from service.jobs.embedded_redis import free_port
 
@@ -175,6 +175,21 @@ class Received:
     raw: bytes
 
 
+@dataclass(frozen=True)
+class _Authenticator:
+    user: str
+    password: str
+
+    def __call__(
+        self, server: Any, session: Session, envelope: Envelope, mechanism: str, data: Any
+    ) -> AuthResult:
+        ok = isinstance(data, LoginPassword) and (data.login, data.password) == (
+            self.user.encode(),
+            self.password.encode(),
+        )
+        return AuthResult(success=ok, handled=False)
+
+
 @dataclass
 class SmtpHandler:
     """Records every message; delivers those for the Dovecot user into its Maildir."""
@@ -218,10 +233,25 @@ class SmtpHandler:
 
 
 class SmtpServer:
-    def __init__(self, dovecot: Dovecot | None, domain: str) -> None:
+    """aiosmtpd on loopback; with `login`, it asks for that user and password (AUTH PLAIN
+    or LOGIN, over plain text: it is loopback) and answers others 535."""
+
+    def __init__(
+        self, dovecot: Dovecot | None, domain: str, login: tuple[str, str] | None = None
+    ) -> None:
         self.handler = SmtpHandler(dovecot, domain)
         self.port = free_port()
-        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
+        if login is None:
+            self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
+        else:
+            self.controller = Controller(
+                self.handler,
+                hostname="127.0.0.1",
+                port=self.port,
+                authenticator=_Authenticator(*login),
+                auth_required=True,
+                auth_require_tls=False,
+            )
 
     @property
     def url(self) -> str:

@@ -15,6 +15,7 @@ from service.app import AppContext
 from service.mail.kinds import log_kind
 from service.mail.transports.base import SendError
 from service.outbox.deliverability import NOT_SENT
+from service.outbox.retry_rules import retry_after
 from service.storage import statements
 from service.storage.db import transient
 from service.storage.models import OutboundMessage, OutboundStatus, Person
@@ -22,8 +23,8 @@ from service.storage.sealing import open_mail
 
 log = logging.getLogger(__name__)
 
-# Retry policy as data: seconds to wait after the 1st, 2nd… transient failure; then it is final.
-SMTP_RETRY_DELAYS = (60, 300, 1800, 7200, 21600)
+# How a row's last error begins when it waits for the operator, not for the server.
+SETTINGS_PROBLEM = "waits for the settings: "
 # A claimed row whose worker died is taken again after this long.
 CLAIM_TTL = timedelta(minutes=10)
 
@@ -133,12 +134,19 @@ async def send_due(ctx: AppContext, limit: int | None = None) -> int:
                 raw = open_mail(ctx.secret, row.raw, row.sealed)
                 await ctx.outgoing.send(raw, row.mail_from, row.recipients)
             except SendError as exc:
+                if exc.configuration:
+                    await _paused(ctx, row, exc)
+                    halted = True
+                    continue
                 await _failed(ctx, row, exc)
                 if not exc.permanent:
                     # The server or the connection is likely gone: the rest waits a run.
                     halted = True
                 continue
             sent += 1
+            if ctx.sending_paused:
+                log.warning("sending again: the mail server takes mail")
+                ctx.sending_paused = None
             ctx.count(f"sent_{log_kind(row.kind)}")
             await acknowledged.add(row)
 
@@ -161,13 +169,26 @@ async def _failed(ctx: AppContext, row: Claimed, exc: SendError) -> None:
         "claimed_until": None,
         "last_error": f"{exc.code or '-'}: {str(exc)[:500]}",
     }
-    if exc.permanent or attempts > len(SMTP_RETRY_DELAYS):
+    delay = None if exc.permanent else retry_after(attempts, ctx.settings.retry_window)
+    if delay is None:
         change["status"] = OutboundStatus.FAILED
         log.warning("outbound %s (%s) failed for good: %s", row.id, log_kind(row.kind), exc.code)
         ctx.count("outbound_failed")
     else:
-        delay = timedelta(seconds=SMTP_RETRY_DELAYS[attempts - 1])
         change["not_before"] = ctx.clock.now() + delay
         log.info("outbound %s (%s) will be retried: %s", row.id, log_kind(row.kind), exc.code)
         ctx.count("outbound_retried")
     await OutboundMessage.filter(id=row.id).update(**change)
+
+
+async def _paused(ctx: AppContext, row: Claimed, exc: SendError) -> None:
+    """A message the mail server would not take for a reason of our settings: it waits,
+    untried, with the reason for `mentormail status`, and the operator is told once."""
+    problem = f"{exc.code or '-'}: {str(exc)[:300]}"
+    if ctx.sending_paused != problem:
+        log.error("sending waits until the mail server's settings are mended: %s", problem)
+        ctx.sending_paused = problem
+    ctx.count("outbound_paused")
+    await OutboundMessage.filter(id=row.id).update(
+        claimed_until=None, last_error=SETTINGS_PROBLEM + problem
+    )

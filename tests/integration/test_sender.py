@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from service.app import AppContext
 from service.clock import ManualClock
+from service.jobs.embedded_redis import free_port
 from service.mail import kinds
 from service.mail.transports.smtp import SmtpOutgoing
-from service.outbox.sender import SMTP_RETRY_DELAYS, send_due
+from service.outbox.retry_rules import WAITS, tries_in
+from service.outbox.sender import SETTINGS_PROBLEM, send_due
 from service.outbox.writer import OutboxWriter, Reader
 from service.storage.db import transaction
 from service.storage.models import OutboundMessage, OutboundStatus, Person
+from tests.integration.test_cli import mentormail
 from tests.mail import parse
 from tests.servers import SmtpServer
 
@@ -71,7 +75,7 @@ async def test_a_transient_failure_on_one_connection_leaves_the_rest_for_the_nex
     assert all(row.claimed_until is None for row in waiting), "nothing stays claimed"
     clock = app.clock
     assert isinstance(clock, ManualClock)
-    clock.advance(timedelta(seconds=SMTP_RETRY_DELAYS[0]))
+    clock.advance(WAITS[0])
     while await send_due(app):
         pass
     ids = [parse(m.raw)["Message-ID"] for m in smtp_server.messages]
@@ -90,9 +94,9 @@ async def test_4xx_is_retried_later_with_the_same_message_id(
     assert await send_due(app) == 0
     row = await OutboundMessage.get()
     assert (row.status, row.attempts) == (OutboundStatus.PENDING, 1)
-    assert row.not_before == clock.now() + timedelta(seconds=SMTP_RETRY_DELAYS[0])
+    assert row.not_before == clock.now() + WAITS[0]
     assert await send_due(app) == 0, "not before its retry time"
-    clock.advance(timedelta(seconds=SMTP_RETRY_DELAYS[0]))
+    clock.advance(WAITS[0])
     assert await send_due(app) == 1
     (delivered,) = smtp_server.messages
     assert parse(delivered.raw)["Message-ID"] == f"<{row.message_id}>"
@@ -108,20 +112,86 @@ async def test_5xx_is_final_and_recorded(app: AppContext, smtp_server: SmtpServe
     assert await send_due(app) == 0
 
 
-async def test_transient_failures_give_up_after_the_last_delay(
-    app: AppContext, smtp_server: SmtpServer
+async def test_a_relay_away_for_nearly_five_days_loses_nothing(app: AppContext) -> None:
+    clock = app.clock
+    assert isinstance(clock, ManualClock)
+    # Nothing listens on the port: every connection is refused.
+    app.outgoing = SmtpOutgoing(f"smtp://127.0.0.1:{free_port()}", connect_timeout=2)
+    await queue(app, 3)
+    began = clock.now()
+    while clock.now() < began + timedelta(days=4, hours=22):
+        assert await send_due(app) == 0
+        due = await OutboundMessage.filter(status=OutboundStatus.PENDING).order_by("not_before")
+        assert len(due) == 3, "nothing is failed while the relay is away"
+        clock.set(due[0].not_before)
+    back = SmtpServer(None, "example.org")
+    back.start()
+    try:
+        app.outgoing = SmtpOutgoing(back.url)
+        assert await send_due(app) == 3
+        assert len(back.messages) == 3
+        await app.outgoing.close()
+    finally:
+        back.stop()
+
+
+async def test_mail_given_up_is_sent_again_when_the_operator_asks(
+    app: AppContext, smtp_server: SmtpServer, database_url: str, tmp_path: Path
 ) -> None:
     app.outgoing = SmtpOutgoing(smtp_server.url)
     clock = app.clock
     assert isinstance(clock, ManualClock)
     await queue(app, 1)
-    smtp_server.handler.fail_next(421, count=len(SMTP_RETRY_DELAYS) + 1)
-    for _ in range(len(SMTP_RETRY_DELAYS) + 1):
+    tries = tries_in(app.settings.retry_window)
+    smtp_server.handler.fail_next(421, count=tries)
+    for _ in range(tries):
         await send_due(app)
         clock.advance(timedelta(days=1))
     row = await OutboundMessage.get()
-    assert row.status == OutboundStatus.FAILED and row.attempts == len(SMTP_RETRY_DELAYS) + 1
+    assert row.status == OutboundStatus.FAILED and row.attempts == tries
+    assert clock.now() - row.created_at > timedelta(days=5), "tried for five days at least"
     assert smtp_server.messages == []
+
+    wrong = mentormail(tmp_path, "outbox", "retry", "--kind", "nonsense", database_url=database_url)
+    assert wrong.returncode == 2 and "no kind of email is called 'nonsense'" in wrong.stderr
+    again = mentormail(tmp_path, "outbox", "retry", "--kind", "refusal", database_url=database_url)
+    assert again.returncode == 0, again.stderr
+    assert "1 failed message queued again." in again.stdout
+    clock.set(datetime.now(UTC))  # the command queues it for now, by the system's clock
+    assert await send_due(app) == 1
+    assert len(smtp_server.messages) == 1
+    await app.outgoing.close()
+
+
+async def test_a_refused_login_fails_nothing_and_says_so_until_mended(
+    app: AppContext, database_url: str, tmp_path: Path
+) -> None:
+    clock = app.clock
+    assert isinstance(clock, ManualClock)
+    server = SmtpServer(None, "example.org", login=("service", "right"))
+    server.start()
+    try:
+        port = server.port
+        app.outgoing = SmtpOutgoing(f"smtp://service:wrong@127.0.0.1:{port}")
+        await queue(app, 3)
+        for _ in range(12):  # an hour of ticks
+            assert await send_due(app) == 0
+            clock.advance(timedelta(minutes=5))
+        rows = await OutboundMessage.all()
+        assert {(r.status, r.attempts) for r in rows} == {(OutboundStatus.PENDING, 0)}
+        tried = [r for r in rows if r.last_error]
+        assert tried and all(str(r.last_error).startswith(SETTINGS_PROBLEM) for r in tried)
+        assert app.sending_paused and "535" in app.sending_paused
+        status = mentormail(tmp_path, "status", database_url=database_url)
+        assert "Sending waits: the mail server refuses our settings (535" in status.stdout
+
+        app.outgoing = SmtpOutgoing(f"smtp://service:right@127.0.0.1:{port}")
+        assert await send_due(app) == 3
+        assert app.sending_paused is None
+        assert len(server.messages) == 3
+        await app.outgoing.close()
+    finally:
+        server.stop()
 
 
 async def test_two_senders_at_once_never_send_a_message_twice(

@@ -8,7 +8,9 @@ from typing import Protocol
 
 
 class SendError(Exception):
-    """A message could not be handed over. `permanent` says whether trying again can help."""
+    """A message could not be handed over. `permanent` says whether trying again can help;
+    `configuration` that nothing will go until the operator mends the settings (a refused
+    login, a certificate not trusted), which says nothing about the message itself."""
 
     def __init__(
         self,
@@ -17,9 +19,11 @@ class SendError(Exception):
         permanent: bool,
         code: int | None = None,
         refused: dict[str, str] | None = None,
+        configuration: bool = False,
     ) -> None:
         super().__init__(message)
-        self.permanent = permanent
+        self.permanent = permanent and not configuration
+        self.configuration = configuration
         self.code = code
         self.refused = refused or {}
 

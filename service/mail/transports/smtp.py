@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ssl
 from collections.abc import Sequence
 from urllib.parse import unquote, urlsplit
 
@@ -13,6 +14,16 @@ from service.mail.transports.base import SendError
 
 CONNECT_TIMEOUT = 20.0
 COMMAND_TIMEOUT = 60.0
+
+
+def _certificate_refused(exc: BaseException) -> bool:
+    """Whether the server's certificate was not trusted, anywhere in the error's causes."""
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            return True
+        cause = cause.__cause__
+    return False
 
 
 class SmtpOutgoing:
@@ -55,7 +66,11 @@ class SmtpOutgoing:
         )
         await asyncio.wait_for(client.connect(), self.connect_timeout)
         if self.username and self.password:
-            await client.login(self.username, self.password)
+            try:
+                await client.login(self.username, self.password)
+            except aiosmtplib.SMTPException:
+                client.close()  # refused: the connection is of no further use
+                raise
         self._clients[slot] = client
         return client
 
@@ -77,12 +92,19 @@ class SmtpOutgoing:
             except aiosmtplib.SMTPResponseException as exc:
                 self._drop(slot)
                 raise SendError(
-                    f"{exc.code} {exc.message}", permanent=500 <= exc.code < 600, code=exc.code
+                    f"{exc.code} {exc.message}",
+                    permanent=500 <= exc.code < 600,
+                    code=exc.code,
+                    configuration=isinstance(exc, aiosmtplib.SMTPAuthenticationError),
                 ) from None
             except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
                 # Connection faults and timeouts: the message may be tried again later.
                 self._drop(slot)
-                raise SendError(f"{type(exc).__name__}: {exc}", permanent=False) from None
+                raise SendError(
+                    f"{type(exc).__name__}: {exc}",
+                    permanent=False,
+                    configuration=_certificate_refused(exc),
+                ) from None
         finally:
             self._free.put_nowait(slot)
         return {address: f"{code} {message}" for address, (code, message) in refused.items()}
