@@ -4,9 +4,9 @@ bounce?                      scored per recipient, set aside
 forged, automatic, no sender, our own mail     (rules.MESSAGE_RULES)
 route: signed address, else thread            tampered → refused
   a coordinator's address → that coordinator's commands
+  a calendar answer → its meeting by UID, its invited ATTENDEE by the signed address,
+                      From or Reply-To; never answered (one not placed: as below)
   nothing → a coordinator writing from their address, else refused politely
-a calendar answer            its meeting by UID, its invited ATTENDEE by the signed
-                             address, From or Reply-To; never answered
 not theirs, absence notice, pairing ended      (rules.REPLY_RULES)
 the topic's handler          (topics.HANDLERS)
 """

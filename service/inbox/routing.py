@@ -25,7 +25,7 @@ from service.storage.models import OutboundMessage
 @dataclass(frozen=True)
 class Route:
     token: ReplyToken | None
-    # A `+` address of ours was there and its signature did not verify.
+    # A tagged address of ours was there and its signature did not verify.
     tampered: bool = False
     by: Literal["address", "thread", "none"] = "none"
 
