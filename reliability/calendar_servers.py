@@ -120,6 +120,7 @@ async def _program(
 ) -> list[Pairing]:
     """`pairs` pairs of their own program, agreed, their invitations written on a deployment
     with this delimiter."""
+    # As if the deployment had set MENTORMAIL_ADDRESS_DELIMITER (its address holds none).
     app.settings = app.settings.model_copy(update={"address_delimiter": delimiter})
     outbox = OutboxWriter(app.settings, app.secret)
     tag = {"+": "plus", "-": "dash", "none": "none", ".": "dot"}[delimiter]
