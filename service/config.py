@@ -5,9 +5,23 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from typing import Literal, Self
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# What joins a token to the service's local part: `mentorship+<token>@…`. Calendar servers
+# built on SabreDAV (Baikal, Nextcloud) cannot mail a `+` address, so `-` or `.` (with the
+# receiving server told the same) or `none` (the calendar's ORGANIZER is the plain address,
+# answers found by their UID; other reply addresses keep `+`).
+Delimiter = Literal["+", "-", ".", "none"]
+DELIMITERS: tuple[Delimiter, ...] = ("+", "-", ".", "none")
+
+
+def tag_delimiter(setting: Delimiter) -> str:
+    """What joins a token to the local part in reply addresses (with `none`, only the
+    calendar's ORGANIZER goes untagged)."""
+    return "+" if setting == "none" else setting
 
 
 class Settings(BaseSettings):
@@ -25,6 +39,9 @@ class Settings(BaseSettings):
         default="mentorship@mentormail.localhost", validation_alias="MENTORMAIL_ADDRESS"
     )
     service_name: str = Field(default="mentormail", validation_alias="MENTORMAIL_NAME")
+    address_delimiter: Delimiter = Field(
+        default="+", validation_alias="MENTORMAIL_ADDRESS_DELIMITER"
+    )
     send_batch: int = Field(default=200, ge=1)
     # Messages handed to the SMTP server at once, each on its own connection.
     smtp_connections: int = Field(default=4, ge=1, le=64, validation_alias="SMTP_CONNECTIONS")
@@ -49,9 +66,31 @@ class Settings(BaseSettings):
     @classmethod
     def _plain_address(cls, value: str) -> str:
         local, sep, domain = value.strip().lower().partition("@")
-        if not sep or not local or not domain or "+" in local:
-            raise ValueError("must be a plain address like mentorship@example.org (no '+')")
+        if not sep or not local or not domain:
+            raise ValueError("must be a plain address like mentorship@example.org")
         return f"{local}@{domain}"
+
+    @model_validator(mode="after")
+    def _untagged_address(self) -> Self:
+        """The delimiter cannot be in the service's own local part: a tagged address would
+        then be read from the wrong place."""
+        if self.delimiter in self.service_address.partition("@")[0]:
+            raise ValueError(
+                f"MENTORMAIL_ADDRESS must be a plain address like mentorship@example.org "
+                f"(no {self.delimiter!r}, the address delimiter)"
+            )
+        return self
+
+    @property
+    def delimiter(self) -> str:
+        """What joins a token to the local part in our reply addresses."""
+        return tag_delimiter(self.address_delimiter)
+
+    @property
+    def signed_organizer(self) -> bool:
+        """Whether a calendar event's ORGANIZER is the attendee's signed address (else the
+        plain service address, and answers are found by their UID)."""
+        return self.address_delimiter != "none"
 
     @property
     def resolved_database_url(self) -> str:

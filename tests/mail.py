@@ -8,6 +8,8 @@ from email.message import EmailMessage
 from email.utils import format_datetime, getaddresses, make_msgid
 from zoneinfo import ZoneInfo
 
+from icalendar import Calendar
+
 
 def parse(raw: bytes) -> EmailMessage:
     message = message_from_bytes(raw, policy=policy.default)
@@ -138,25 +140,31 @@ def calendar_answer(
     comment: str | None = None,
     proposed: tuple[datetime, datetime] | None = None,
     written: datetime | None = None,
+    to: str | None = None,
+    answering_for: str | None = None,
+    server: str = "no-reply@cloud.university.example",
 ) -> bytes:
     """A calendar's answer to one of our invitations, shaped as each client writes it:
     Outlook (Windows zone names, COMMENT, reply time, no ORGANIZER), Google (the comment as
-    an ATTENDEE parameter, the file twice), Apple (a plain REPLY with the file attached).
-    With `proposed`, a COUNTER: "propose a new time"."""
+    an ATTENDEE parameter, the file twice), Apple (a plain REPLY with the file attached),
+    Nextcloud and other SabreDAV servers (`From:` the server's own `server` address,
+    `Reply-To:` the attendee or `answering_for`). With `proposed`, a COUNTER: "propose a
+    new time". It goes to the invitation's ORGANIZER, or `to`."""
     sent = parse(invitation)
     method = "COUNTER" if proposed else "REPLY"
     ics_in = next(p for p in sent.walk() if p.get_content_type() == "text/calendar")
     original = ics_in.get_payload(decode=True)
     assert isinstance(original, bytes)
-    uid = next(
-        line.split(":", 1)[1] for line in original.decode().splitlines() if line.startswith("UID:")
-    )
-    organizer = str(sent["Reply-To"]).strip("<>")
+    event = Calendar.from_ical(original).walk("VEVENT")[0]
+    uid = str(event["UID"])
+    organizer = str(event["ORGANIZER"]).removeprefix("mailto:")
     written = written or datetime.now(UTC)
     attendee = f"ATTENDEE;PARTSTAT={partstat};CN=Someone:mailto:{sender}\r\n"
     lines = ["BEGIN:VCALENDAR\r\n", f"METHOD:{method}\r\n", "VERSION:2.0\r\n"]
     if client == "outlook":
         lines += ["PRODID:Microsoft Exchange Server 2010\r\n", _WINDOWS_BERLIN]
+    elif client == "nextcloud":
+        lines += ["PRODID:-//Sabre//Sabre VObject 4.5.4//EN\r\n", "CALSCALE:GREGORIAN\r\n"]
     elif client == "google":
         lines += ["PRODID:-//Google Inc//Google Calendar 70.9054//EN\r\n"]
         if comment:
@@ -190,8 +198,13 @@ def calendar_answer(
     ]
     ics = "".join(lines).encode()
     answer = EmailMessage(policy=policy.SMTP)
-    answer["From"] = sender
-    answer["To"] = organizer
+    if client == "nextcloud":
+        answer["From"] = f"Calendar via Nextcloud <{server}>"
+        answer["Reply-To"] = answering_for or sender
+        answer["Auto-Submitted"] = "auto-generated"
+    else:
+        answer["From"] = sender
+    answer["To"] = to or organizer
     answer["Subject"] = ("Accepted: " if partstat == "ACCEPTED" else "Re: ") + str(sent["Subject"])
     answer["Date"] = format_datetime(written)
     answer["Message-ID"] = make_msgid(domain=sender.split("@")[1])
@@ -199,4 +212,12 @@ def calendar_answer(
     answer.add_alternative(ics, maintype="text", subtype="calendar", params={"method": method})
     if client in ("google", "apple"):
         answer.add_attachment(ics, maintype="application", subtype="ics", filename="invite.ics")
+    elif client == "nextcloud":
+        answer.add_attachment(
+            ics,
+            maintype="text",
+            subtype="calendar",
+            filename="event.ics",
+            params={"method": method},
+        )
     return answer.as_bytes()

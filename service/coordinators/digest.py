@@ -33,6 +33,7 @@ from service.coordinators.digest_rules import (
 )
 from service.mail import kinds
 from service.mail.kinds import About, EmailKind, Topic
+from service.mail.tokens import tag_of
 from service.meetings.cadence import add_months
 from service.outbox.writer import OutboxWriter, Reader
 from service.program.grammar import Grammar, help_text
@@ -232,7 +233,8 @@ def list_headers(
     }
     base = outbox.settings.unsubscribe_url
     if base:
-        token = address.partition("+")[2].partition("@")[0]
+        settings = outbox.settings
+        token = tag_of(address, settings.service_address, delimiter=settings.delimiter) or ""
         headers["List-Unsubscribe"] = f"<{base}?token={token}>, {unsubscribe}"
         headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     return headers

@@ -246,7 +246,8 @@ async def _fail(
     """A fault of ours: the message keeps its raw bytes and the reason, the worker goes on."""
     row = await InboundMessage.get(id=inbound_id)
     secret, address = ctx.secret, ctx.settings.service_address
-    if await private_on_record(bytes(row.raw_bytes), secret, address):
+    delimiter = ctx.settings.delimiter
+    if await private_on_record(bytes(row.raw_bytes), secret, address, delimiter=delimiter):
         # Not even an exception's message: it might quote the reply.
         # Nor where: a module's name would tell what kind of private matter it was.
         # The message is kept sealed; it can be replayed with the key to find the fault.

@@ -25,7 +25,7 @@ from service.storage.models import OutboundMessage
 @dataclass(frozen=True)
 class Route:
     token: ReplyToken | None
-    # A `+` address of ours was there and its signature did not verify.
+    # A tagged address of ours was there and its signature did not verify.
     tampered: bool = False
     by: Literal["address", "thread", "none"] = "none"
 
@@ -46,12 +46,17 @@ def recorded(sent: OutboundMessage) -> ReplyToken | None:
 
 
 async def route(
-    connection: BaseDBAsyncClient, secret: bytes, service_address: str, parsed: ParsedMessage
+    connection: BaseDBAsyncClient,
+    secret: bytes,
+    service_address: str,
+    parsed: ParsedMessage,
+    *,
+    delimiter: str = "+",
 ) -> Route:
     """The signed address the message was sent to; else, since some clients drop the
     `+tag`, the newest of our emails its thread headers name. Only our keyed Message-IDs
     count: one that could be computed (mail queued before they were keyed) routes nothing."""
-    token, tampered = find_token(secret, service_address, parsed.recipients)
+    token, tampered = find_token(secret, service_address, parsed.recipients, delimiter=delimiter)
     if token is not None or tampered:
         return Route(token, tampered, "address")
     for sent in await _thread(connection, parsed.in_reply_to, parsed.references):
@@ -84,7 +89,9 @@ async def _thread(
     return [found[i] for i in ids if i in found]
 
 
-async def private_on_record(raw: bytes, secret: bytes, service_address: str) -> bool:
+async def private_on_record(
+    raw: bytes, secret: bytes, service_address: str, *, delimiter: str = "+"
+) -> bool:
     """Whether a message is about a private matter, read from its headers alone: for a
     message whose applying failed, before anything of it is logged or kept in the clear.
     Unreadable means private."""
@@ -92,7 +99,7 @@ async def private_on_record(raw: bytes, secret: bytes, service_address: str) -> 
         headers = BytesHeaderParser(policy=compat32).parsebytes(raw)
         fields = [str(headers.get(h, "")) for h in ("To", "Cc", "Delivered-To", "X-Original-To")]
         addresses = [addr.lower() for _, addr in getaddresses(fields) if "@" in addr]
-        token, tampered = find_token(secret, service_address, addresses)
+        token, tampered = find_token(secret, service_address, addresses, delimiter=delimiter)
         if token is None and not tampered:
             in_reply_to = next(iter(message_ids(str(headers.get("In-Reply-To", "")))), None)
             references = message_ids(str(headers.get("References", "")))[-20:]

@@ -15,6 +15,7 @@ from service.config import Settings
 from service.mail.kinds import About, Topic
 from service.mail.reading.authentication import dmarc_failed
 from service.mail.reading.parse import ParsedMessage, reads_as_absence_notice
+from service.mail.tokens import tag_of
 from service.program.grammar import parse
 
 
@@ -64,9 +65,8 @@ def no_sender(parsed: ParsedMessage, settings: Settings) -> Verdict | None:
 
 def our_own(parsed: ParsedMessage, settings: Settings) -> Verdict | None:
     """Our own mail came back (a loop): never answered."""
-    address = settings.service_address
     sender = parsed.from_addr or ""
-    if sender == address or sender.startswith(address.partition("@")[0] + "+"):
+    if tag_of(sender, settings.service_address, delimiter=settings.delimiter) is not None:
         return Verdict("ignored", "our own mail came back")
     return None
 

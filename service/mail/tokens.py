@@ -1,4 +1,8 @@
-"""Signed reply addresses: `<local>+<token>@<domain>` names the pairing, person and topic."""
+"""Signed reply addresses: `<local>+<token>@<domain>` names the pairing, person and topic.
+
+The `+` is the default delimiter; a deployment may use `-` or `.` instead (the setting
+`MENTORMAIL_ADDRESS_DELIMITER`), for calendar servers that cannot mail a `+` address.
+"""
 
 from __future__ import annotations
 
@@ -35,9 +39,24 @@ def make_token(secret: bytes, token: ReplyToken) -> str:
     return f"{token.pairing_id}-{token.person_id}-{code}-{sig}"
 
 
-def reply_address(secret: bytes, service_address: str, token: ReplyToken) -> str:
+def reply_address(
+    secret: bytes, service_address: str, token: ReplyToken, *, delimiter: str = "+"
+) -> str:
     local, _, domain = service_address.partition("@")
-    return f"{local}+{make_token(secret, token)}@{domain}"
+    return f"{local}{delimiter}{make_token(secret, token)}@{domain}"
+
+
+def tag_of(address: str, service_address: str, *, delimiter: str = "+") -> str | None:
+    """What follows the delimiter in an address of ours (`mentorship+<tag>@…`): "" for the
+    plain address, None for anybody else's."""
+    local, _, domain = service_address.lower().partition("@")
+    addr_local, _, addr_domain = address.lower().rpartition("@")
+    if addr_domain != domain:
+        return None
+    if addr_local == local:
+        return ""
+    base, found, tag = addr_local.partition(delimiter)
+    return tag if found and base == local else None
 
 
 def read_token(secret: bytes, text: str) -> ReplyToken | None:
@@ -57,19 +76,17 @@ def read_token(secret: bytes, text: str) -> ReplyToken | None:
 
 
 def find_token(
-    secret: bytes, service_address: str, recipients: list[str]
+    secret: bytes, service_address: str, recipients: list[str], *, delimiter: str = "+"
 ) -> tuple[ReplyToken | None, bool]:
     """Look through a message's recipients for our tokened address.
 
-    Returns (token, tampered): tampered is True when a `+` address of ours was there but its
-    token did not verify, so the caller can refuse rather than guess.
+    Returns (token, tampered): tampered is True when a tagged address of ours was there but
+    its token did not verify, so the caller can refuse rather than guess.
     """
-    local, _, domain = service_address.lower().partition("@")
     tampered = False
     for address in recipients:
-        addr_local, _, addr_domain = address.lower().rpartition("@")
-        base, plus, tag = addr_local.partition("+")
-        if addr_domain != domain or base != local or not plus:
+        tag = tag_of(address, service_address, delimiter=delimiter)
+        if not tag:
             continue
         token = read_token(secret, tag)
         if token is not None:

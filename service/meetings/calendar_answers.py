@@ -12,7 +12,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 
 from service.mail import kinds
 from service.mail.kinds import About, Topic
-from service.mail.reading.itip import CalendarAnswer, why_ignored
+from service.mail.reading.itip import CalendarAnswer, answered_by, why_ignored
 from service.mail.reading.parse import ParsedMessage
 from service.meetings.invitations import meeting_name
 from service.meetings.replan import move_meeting
@@ -43,33 +43,41 @@ class Taken:
 ACCEPT = re.compile(r"^(?:accept(?:ed)?|yes|ok(?:ay)?|agreed?)\b", re.IGNORECASE)
 
 
-async def _meeting_of(
-    connection: BaseDBAsyncClient, pairing: Pairing, answer: CalendarAnswer
-) -> Meeting | None:
-    # The UID decides (the reply address only says which pairing and person it came from).
-    return await Meeting.filter(pairing_id=pairing.id, uid=answer.uid).using_db(connection).first()
+async def meeting_by_uid(connection: BaseDBAsyncClient, uid: str) -> Meeting | None:
+    """The meeting a calendar's answer is about: our UIDs are random (uuid4), so one names
+    one meeting of one installation, and nobody can compute another."""
+    return await Meeting.filter(uid=uid).using_db(connection).first()
+
+
+def invited_person(cast: Cast, signed_for: Person | None, parsed: ParsedMessage) -> Person | None:
+    """Which of the two answered (`itip.answered_by`): None when the answer is not one we
+    take from them."""
+    answer = parsed.answer
+    assert answer is not None
+    email = answered_by(
+        answer,
+        invited=(cast.mentor.email, cast.mentee.email),
+        signed_for=signed_for.email if signed_for is not None else None,
+        sender=parsed.from_addr,
+        reply_to=parsed.reply_to,
+    )
+    return next((p for p in (cast.mentor, cast.mentee) if p.email == email), None)
 
 
 async def calendar_answer(
     connection: BaseDBAsyncClient,
     outbox: OutboxWriter,
     pairing: Pairing,
+    cast: Cast,
     person: Person,
-    parsed: ParsedMessage,
+    meeting: Meeting,
+    answer: CalendarAnswer,
     now: datetime,
 ) -> Taken:
-    """Record a REPLY (INTEROP rules 15–17) or offer a COUNTER to the other person (18)."""
-    answer = parsed.answer
-    assert answer is not None
-    if parsed.from_addr != person.email:
-        # Rule 20: a forwarded invitation answered by someone else changes nothing.
-        return Taken(False, "calendar answer from someone not invited")
-    meeting = await _meeting_of(connection, pairing, answer)
-    if meeting is None:
-        return Taken(False, "calendar answer about a meeting not ours")
+    """Record a REPLY (INTEROP rules 15–17) or offer a COUNTER to the other person (18):
+    `person` answered (`invited_person`) about `meeting`, a meeting of their `pairing`."""
     if meeting.cancelled:
         return Taken(False, f"calendar answer to cancelled meeting {meeting.id}")
-    cast = await Cast.load(connection, pairing)
     ignored = why_ignored(
         answer,
         uid=meeting.uid,

@@ -64,7 +64,8 @@ def meeting_event(
     outbox: OutboxWriter, meeting: Meeting, cast: Cast, person: Person, description: str
 ) -> EventSpec:
     """The meeting as a calendar event for one attendee: the organiser is that attendee's
-    own tokened address, so their calendar's answer comes back to us about them."""
+    own tokened address, so their calendar's answer comes back to us about them (or the
+    plain address, where the deployment says calendar servers cannot mail a tagged one)."""
     mentor, mentee = cast.mentor, cast.mentee
     about = About.meeting(meeting.id, private=meeting.private)
     title = "Private conversation" if meeting.private else f"Mentoring meeting {meeting.number}"
@@ -77,7 +78,7 @@ def meeting_event(
         summary=f"{title}: {mentor.name} and {mentee.name}",
         private=meeting.private,
         description=description,
-        organizer=Participant(outbox.address_for(cast.reader(person), about), mentor.name),
+        organizer=Participant(outbox.organizer_for(cast.reader(person), about), mentor.name),
         attendees=(Participant(mentor.email, mentor.name), Participant(mentee.email, mentee.name)),
     )
 

@@ -159,7 +159,17 @@ class OutboxWriter:
             token = ReplyToken(to.pairing_id, to.person_id, about)
         else:
             return self.settings.service_address
-        return reply_address(self.secret, self.settings.service_address, token)
+        return reply_address(
+            self.secret, self.settings.service_address, token, delimiter=self.settings.delimiter
+        )
+
+    def organizer_for(self, to: Reader, about: About) -> str:
+        """A calendar event's ORGANIZER, which calendars answer: the reader's signed address,
+        or, where calendar servers cannot mail a tagged address, the plain one (their
+        answers are then found by the event's UID)."""
+        if not self.settings.signed_organizer:
+            return self.settings.service_address
+        return self.address_for(to, about)
 
     async def add(self, connection: BaseDBAsyncClient, **mail: Unpack[Mail]) -> bool:
         """Queue one email (the arguments of `prepare`); returns False when this dedupe key

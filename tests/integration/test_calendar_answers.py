@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+from icalendar import Calendar
+
 from service.app import AppContext
 from service.meetings.planning import plan_meetings
 from service.storage.models import (
@@ -14,6 +17,7 @@ from service.storage.models import (
     OutboundMessage,
     TimeProposal,
 )
+from tests.integration.conftest import make_settings
 from tests.integration.test_flow import activated, deliver, plain, receive, sent_to
 from tests.interop import check_calendar_email, check_sequence_rises
 from tests.mail import calendar_answer, parse, reply_to
@@ -127,3 +131,108 @@ async def test_an_answer_from_someone_not_invited_changes_nothing(app: AppContex
     assert await MeetingAnswer.all().count() == 0
     answered = await OutboundMessage.filter(kind__in=["understood", "refusal"]).count()
     assert answered == answered_before
+
+
+SERVER = "no-reply@cloud.university.example"  # Sam's university calendar, on Nextcloud
+
+
+def plain_address(app: AppContext) -> str:
+    return app.settings.service_address
+
+
+def with_delimiter(app: AppContext, delimiter: str) -> None:
+    """The deployment's MENTORMAIL_ADDRESS_DELIMITER, set before any mail is written."""
+    settings = app.settings
+    app.settings = make_settings(
+        settings.data_dir,
+        settings.resolved_database_url,
+        MENTORMAIL_ADDRESS_DELIMITER=delimiter,
+    )
+
+
+def organizer(invitation: bytes) -> str:
+    ics = next(p for p in parse(invitation).walk() if p.get_content_type() == "text/calendar")
+    event = Calendar.from_ical(ics.get_payload(decode=True)).walk("VEVENT")[0]
+    return str(event["ORGANIZER"]).removeprefix("mailto:")
+
+
+async def declined_by_sam(app: AppContext, meeting: Meeting) -> None:
+    """Sam's decline is on record and Zoë heard of it."""
+    answer = await MeetingAnswer.get(meeting_id=meeting.id, person__email=SAM)
+    assert answer.partstat == "DECLINED"
+    (note,) = await sent_to(app, ZOE, "meeting_declined")
+    assert "Sam Okafor declined your mentoring meeting 1" in plain(note)
+
+
+@pytest.mark.parametrize("to", ["organizer", "plain"])
+async def test_a_calendar_server_answering_for_the_attendee_is_heard(
+    app: AppContext, to: str
+) -> None:
+    """Nextcloud and Baikal send From: themselves and Reply-To: the attendee, to the
+    ORGANIZER (or, where they mangle it, to the plain address)."""
+    await activated(app)
+    meeting, to_sam = await invitation_for(app, SAM, 1)
+    address = plain_address(app) if to == "plain" else None
+    deliver(
+        app,
+        calendar_answer(to_sam, sender=SAM, partstat="DECLINED", client="nextcloud", to=address),
+    )
+    assert await receive(app) == [InboundStatus.PROCESSED]
+    await declined_by_sam(app, meeting)
+    # A calendar is not a person: nothing answers it.
+    assert [r for r in await OutboundMessage.all() if SERVER in r.recipients] == []
+
+
+async def test_a_calendar_server_answering_for_a_stranger_is_refused(app: AppContext) -> None:
+    await activated(app)
+    meeting, to_sam = await invitation_for(app, SAM, 1)
+    stranger = "mallory@elsewhere.example"
+    # Sam's ATTENDEE, the right UID, but the server answers for someone else.
+    forged = calendar_answer(
+        to_sam,
+        sender=SAM,
+        partstat="DECLINED",
+        client="nextcloud",
+        to=plain_address(app),
+        answering_for=stranger,
+    )
+    deliver(app, forged)
+    # A stranger's calendar answering the invitation Sam forwarded, to his ORGANIZER.
+    forwarded = calendar_answer(to_sam, sender=stranger, partstat="DECLINED", client="nextcloud")
+    deliver(app, forwarded)
+    assert await receive(app) == [InboundStatus.REFUSED, InboundStatus.IGNORED]
+    assert await MeetingAnswer.filter(meeting_id=meeting.id).count() == 0
+    assert await sent_to(app, ZOE, "meeting_declined") == []
+
+
+async def test_with_the_dash_delimiter_the_organizer_is_one_sabredav_can_answer(
+    app: AppContext,
+) -> None:
+    with_delimiter(app, "-")
+    await activated(app)
+    meeting, to_sam = await invitation_for(app, SAM, 1)
+    local, _, domain = plain_address(app).partition("@")
+    address = organizer(to_sam)
+    assert address.startswith(f"{local}-{meeting.pairing_id}-") and address.endswith(domain)
+    assert "+" not in address and str(parse(to_sam)["Reply-To"]).strip("<>") == address
+    deliver(app, calendar_answer(to_sam, sender=SAM, partstat="DECLINED", client="nextcloud"))
+    assert await receive(app) == [InboundStatus.PROCESSED]
+    await declined_by_sam(app, meeting)
+
+
+async def test_with_no_delimiter_answers_to_the_plain_organizer_are_found_by_uid(
+    app: AppContext,
+) -> None:
+    with_delimiter(app, "none")
+    await activated(app)
+    meeting, to_sam = await invitation_for(app, SAM, 1)
+    _, to_zoe = await invitation_for(app, ZOE, 1)
+    assert organizer(to_sam) == organizer(to_zoe) == plain_address(app)
+    # Replies to the email itself still have their signed address.
+    assert "+" in str(parse(to_sam)["Reply-To"])
+    deliver(app, calendar_answer(to_sam, sender=SAM, partstat="DECLINED", client="apple"))
+    deliver(app, calendar_answer(to_zoe, sender=ZOE, client="nextcloud"))
+    assert await receive(app) == [InboundStatus.PROCESSED, InboundStatus.PROCESSED]
+    await declined_by_sam(app, meeting)
+    zoe = await MeetingAnswer.get(meeting_id=meeting.id, person__email=ZOE)
+    assert zoe.partstat == "ACCEPTED"

@@ -74,3 +74,15 @@ async def test_relay_asks_to_retry_when_the_store_is_down() -> None:
             raise AssertionError("the relay accepted mail it could not store")
     finally:
         relay.stop()
+
+
+async def test_relay_strips_the_tag_at_the_delimiter_the_service_writes() -> None:
+    for delimiter, address in (
+        ("-", "mentorship-1-2-meeting3-x@mentormail.example"),
+        (".", "mentorship.1-2-meeting3-x@mentormail.example"),
+        ("none", "mentorship+1-2-agreement-x@mentormail.example"),  # replies keep `+`
+    ):
+        handler = LmtpHandler("127.0.0.1", 24, "mentormail.example", delimiter)
+        assert handler.mailbox(address) == "mentorship"
+        assert handler.mailbox("Mentorship@MentorMail.example") == "Mentorship"
+        assert handler.mailbox("sam-x@university.example") == "sam-x@university.example"

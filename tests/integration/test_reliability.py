@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from reliability.__main__ import ZERO_SUFFIXES
+from reliability.__main__ import ZERO_SUFFIXES, verdict
 
 ROOT = Path(__file__).resolve().parents[2]
 # Each scenario's zero figures: a scenario that stopped writing them would pass unseen.
@@ -31,6 +31,12 @@ EXPECTED_ZEROS = {
     "forged_coordinator_accepted",
     "forged_import_accepted",
     "guessed_thread_accepted",
+    "calendar_forged_reply_accepted",
+}
+# Each calendar server's style of answer is heard: a figure of 1 each.
+EXPECTED_HEARD = {
+    f"calendar_server_reply_recorded_{style}"
+    for style in ("organizer", "attendee", "nextcloud", "dash", "none")
 }
 
 
@@ -52,6 +58,7 @@ def test_the_quick_reliability_run_loses_leaks_and_lets_in_nothing(tmp_path: Pat
     zeros = {key: value for key, value in figures.items() if key.endswith(ZERO_SUFFIXES)}
     assert set(zeros) >= EXPECTED_ZEROS, EXPECTED_ZEROS - set(zeros)
     assert all(value == 0 for value in zeros.values()), zeros
+    assert {key: figures.get(key) for key in EXPECTED_HEARD} == dict.fromkeys(EXPECTED_HEARD, 1)
     assert figures["smtp_duplicates"] <= figures["smtp_dropped_acks"]
     assert figures["kill_unsettled"] == 0
     assert figures["redis_restart_worker_crashes"] == figures["db_restart_worker_crashes"] == 0
@@ -66,3 +73,13 @@ def test_the_quick_reliability_run_loses_leaks_and_lets_in_nothing(tmp_path: Pat
     assert figures["max_tasks_from_one_inbound"] == 20
     # The searches found what they looked for where it belongs: they can see a leak.
     assert figures["privacy_marks_delivered"] > 0 and figures["injection_payload_shown"] > 0
+
+
+def test_a_figure_with_a_least_misses_below_it() -> None:
+    heard = "calendar_server_reply_recorded_nextcloud"
+    assert verdict(heard, {heard: 1}) == (True, "meets ≥ 1")
+    assert verdict(heard, {heard: 0}) == (False, "MISSES ≥ 1")
+    assert verdict("calendar_forged_reply_accepted", {"calendar_forged_reply_accepted": 1}) == (
+        False,
+        "MISSES ≤ 0",
+    )

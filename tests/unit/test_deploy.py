@@ -72,3 +72,11 @@ def test_images_are_built_from_this_repository() -> None:
     assert services["worker"]["build"] == "." and services["smtp"]["build"] == "."
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert "pip install" in dockerfile and "COPY templates" in dockerfile
+
+
+def test_the_relay_strips_the_tag_the_worker_writes() -> None:
+    services = compose()["services"]
+    command = services["smtp"]["command"]
+    delimiter = command[command.index("--delimiter") + 1]
+    assert delimiter == services["worker"]["environment"]["MENTORMAIL_ADDRESS_DELIMITER"]
+    assert delimiter.startswith("${MENTORMAIL_ADDRESS_DELIMITER")

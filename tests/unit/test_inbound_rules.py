@@ -65,6 +65,14 @@ def test_our_own_mail_coming_back_is_never_answered(sender: str) -> None:
     assert verdict == rules.Verdict("ignored", "our own mail came back")
 
 
+def test_our_own_mail_is_known_by_the_delimiter_the_deployment_uses() -> None:
+    dashed = settings(MENTORMAIL_ADDRESS_DELIMITER="-")
+    ours = message(sender="mentorship-1-2-general-abc@mentormail.example")
+    assert rules.our_own(ours, dashed) is not None
+    assert rules.our_own(ours, settings()) is None
+    assert rules.our_own(message(sender="mentorship+x@elsewhere.example"), settings()) is None
+
+
 def routed(body: str = "agenda: grants", **more: object) -> rules.Routed:
     values: dict[str, object] = {
         "parsed": message(body),

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
-from service.mail.reading.itip import read_answer, why_ignored
+from service.mail.reading.itip import answered_by, read_answer, why_ignored
 
 OUTLOOK_COUNTER = (
     b"BEGIN:VCALENDAR\r\nMETHOD:COUNTER\r\nPRODID:Microsoft Exchange Server 2010\r\n"
@@ -80,3 +81,34 @@ def test_what_an_answer_changes() -> None:
     # Forwarded, and answered by a colleague's calendar: rule 20.
     assert why_ignored(answer, uid=uid, attendees=attendees, sender="sam@university.example")
     assert why_ignored(answer, uid=uid, attendees=attendees[1:], sender="zoe@hospital.example")
+
+
+def test_whose_answer_a_calendar_sends() -> None:
+    """The invited ATTENDEE, through their signed address, their From, or a calendar
+    server's Reply-To (INTEROP: Nextcloud and SabreDAV send From: themselves)."""
+    answer = read_answer(GOOGLE_REPLY)
+    assert answer is not None
+    zoe, server, stranger = "zoe@hospital.example", "noreply@cloud.example", "x@elsewhere.example"
+    invited = ("sam@university.example", zoe)
+
+    def whose(signed_for: str | None, sender: str | None, reply_to: str | None) -> str | None:
+        return answered_by(
+            answer, invited=invited, signed_for=signed_for, sender=sender, reply_to=reply_to
+        )
+
+    assert whose(zoe, server, None) == zoe  # (a) to her signed ORGANIZER address
+    assert whose(None, zoe, None) == zoe  # (b) from her
+    assert whose(None, server, zoe) == zoe  # (c) a server answering for her
+    assert whose(None, server, stranger) is None
+    assert whose(None, stranger, None) is None
+    # Her address signed for Sam does not make her answer his.
+    assert whose("sam@university.example", server, None) is None
+    uninvited = replace(answer, attendee=stranger)
+    assert (
+        answered_by(uninvited, invited=invited, signed_for=None, sender=stranger, reply_to=stranger)
+        is None
+    )
+    # No ATTENDEE (Apple's iCal): the signed address's person's, else the sender's.
+    bare = replace(answer, attendee=None)
+    assert answered_by(bare, invited=invited, signed_for=zoe, sender=server, reply_to=None) == zoe
+    assert answered_by(bare, invited=invited, signed_for=None, sender=zoe, reply_to=None) == zoe

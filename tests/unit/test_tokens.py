@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+from pydantic import ValidationError
+
+from service.config import Settings
 from service.mail.kinds import About, Topic
-from service.mail.tokens import ReplyToken, find_token, read_token, reply_address
+from service.mail.tokens import ReplyToken, find_token, read_token, reply_address, tag_of
 
 SECRET = b"test-secret"
 SERVICE = "mentorship@mentormail.example"
@@ -54,3 +58,42 @@ def test_a_topic_this_version_does_not_know_is_taken_as_private() -> None:
     assert About.from_code("after12") == About(Topic.AFTER_MEETING, 12)
     assert About.from_code("after12").private and not About.from_code("agenda12").private
     assert About.from_code("general") == About(Topic.GENERAL)
+
+
+@pytest.mark.parametrize("delimiter", ["-", "."])
+def test_another_delimiter_goes_out_and_comes_back(delimiter: str) -> None:
+    token = ReplyToken(3, 7, About(Topic.MEETING, 12))
+    address = reply_address(SECRET, SERVICE, token, delimiter=delimiter)
+    assert address.startswith(f"mentorship{delimiter}3-7-meeting12-") and "+" not in address
+    assert find_token(SECRET, SERVICE, [address], delimiter=delimiter) == (token, False)
+    # Read with another delimiter, it is nobody's: not ours, not tampered.
+    assert find_token(SECRET, SERVICE, [address]) == (None, False)
+    assert tag_of(SERVICE, SERVICE, delimiter=delimiter) == ""
+    assert tag_of("sam@university.example", SERVICE, delimiter=delimiter) is None
+
+
+@pytest.mark.parametrize(
+    ("address", "delimiter", "refused"),
+    [
+        ("mentor+ship@mentormail.example", "+", True),
+        ("mentor-ship@mentormail.example", "+", False),
+        ("mentor-ship@mentormail.example", "-", True),
+        ("mentor.ship@mentormail.example", ".", True),
+        ("mentor.ship@mentormail.example", "-", False),
+        ("mentor+ship@mentormail.example", "none", True),  # other replies keep `+`
+    ],
+)
+def test_the_service_address_cannot_hold_its_delimiter(
+    address: str, delimiter: str, refused: bool
+) -> None:
+    values = {"MENTORMAIL_ADDRESS": address, "MENTORMAIL_ADDRESS_DELIMITER": delimiter}
+    if refused:
+        with pytest.raises(ValidationError, match="address delimiter"):
+            Settings(**values)  # type: ignore[arg-type]
+    else:
+        assert Settings(**values).service_address == address  # type: ignore[arg-type]
+
+
+def test_only_the_known_delimiters_are_taken() -> None:
+    with pytest.raises(ValidationError):
+        Settings(MENTORMAIL_ADDRESS_DELIMITER="_")  # type: ignore[call-arg]

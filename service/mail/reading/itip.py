@@ -112,13 +112,38 @@ def read_answer(
     )
 
 
+def answered_by(
+    answer: CalendarAnswer,
+    *,
+    invited: Collection[str],
+    signed_for: str | None,
+    sender: str | None,
+    reply_to: str | None,
+) -> str | None:
+    """Whose answer this is: the invited person its ATTENDEE names, when the mail came
+    (a) to that person's signed address (the ORGANIZER their invitation named), (b) from
+    that person, or (c) from any calendar server answering for them: Nextcloud and
+    SabreDAV write `From:` as themselves and `Reply-To:` as the attendee. None otherwise.
+
+    `signed_for` is the person whose signed address the mail came to, if any. The UID
+    already matched one of our meetings: unguessable, so the worst a forger who has one can
+    do is set one answer of one invited person to that meeting. An answer without an
+    ATTENDEE (Apple's iCal may leave it out) is taken to be the signed address's person's,
+    else the sender's (rule 15).
+    """
+    attendee = answer.attendee or signed_for or sender
+    if attendee is None or attendee not in invited:
+        return None
+    return attendee if attendee in (signed_for, sender, reply_to) else None
+
+
 def why_ignored(
     answer: CalendarAnswer, *, uid: str, attendees: Collection[str], sender: str
 ) -> str | None:
     """Why an answer changes nothing about the event `uid`; None when it applies.
 
-    `sender` is who the answer came from (the reply address's person); Apple's iCal may leave
-    the ATTENDEE out, and then it is taken to be the sender (rule 15).
+    `sender` is whose answer it is (`answered_by`); Apple's iCal may leave the ATTENDEE out,
+    and then it is taken to be theirs (rule 15).
     """
     attendee = answer.attendee or sender
     if answer.uid != uid:

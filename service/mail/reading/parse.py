@@ -56,6 +56,9 @@ class ParsedMessage:
     answer: CalendarAnswer | None = None  # a calendar REPLY or COUNTER
     # Authentication-Results fields as written (whose they are is the reader's to check).
     authentication: list[str] = field(default_factory=list)
+    # The first Reply-To address: whom a calendar server answers for (it writes From: as
+    # itself). Nothing but a calendar answer reads it.
+    reply_to: str | None = None
 
 
 def clean_header(value: object, limit: int = 998) -> str:
@@ -259,6 +262,7 @@ def parse_message(raw: bytes) -> ParsedMessage:
         bounce=bounce,
         answer=answer,
         authentication=_fields(message, "Authentication-Results", defects),
+        reply_to=envelope.reply_to,
     )
 
 
@@ -327,6 +331,7 @@ class _Envelope(NamedTuple):
 
     from_addr: str  # "" when there is none we could answer
     from_name: str
+    reply_to: str | None
     recipients: list[str]
     date: datetime | None
     message_id: str | None
@@ -348,6 +353,14 @@ def _read_envelope(header: _HeaderReader, defects: list[str]) -> _Envelope:
         )
         if "@" in addr
     ]
+    reply_to = next(
+        (
+            addr.lower()
+            for _, addr in getaddresses([header("Reply-To")])
+            if _REPLYABLE.fullmatch(addr.lower())
+        ),
+        None,
+    )
     date = None
     try:
         if header("Date"):
@@ -359,6 +372,7 @@ def _read_envelope(header: _HeaderReader, defects: list[str]) -> _Envelope:
     return _Envelope(
         from_addr=from_addr,
         from_name=clean_header(from_name, 200),
+        reply_to=reply_to,
         recipients=recipients,
         date=date,
         message_id=next(iter(message_ids(header("Message-ID"))), None),

@@ -15,20 +15,28 @@ from typing import Any
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import Envelope, Session
 
+from service.config import DELIMITERS, Delimiter, tag_delimiter
+
 log = logging.getLogger(__name__)
 
 
 class LmtpHandler:
-    def __init__(self, host: str, port: int, domain: str) -> None:
+    def __init__(self, host: str, port: int, domain: str, delimiter: Delimiter = "+") -> None:
         self.host, self.port, self.domain = host, port, domain
+        # The service's own setting (MENTORMAIL_ADDRESS_DELIMITER): what it writes
+        # between its mailbox and a token.
+        self.delimiter = tag_delimiter(delimiter)
+
+    def mailbox(self, rcpt: str) -> str:
+        """LMTP needs a local user: the local part before the tag (`mentorship+3-7-…`)."""
+        local, _, domain = rcpt.rpartition("@")
+        if domain.lower() != self.domain.lower():
+            return rcpt
+        return local.partition(self.delimiter)[0]
 
     async def handle_DATA(self, server: Any, session: Session, envelope: Envelope) -> str:
         content = envelope.original_content or b""
-        # LMTP needs a local user: the mailbox is the local part before any "+tag".
-        recipients = [
-            rcpt.partition("@")[0].partition("+")[0] if rcpt.endswith("@" + self.domain) else rcpt
-            for rcpt in envelope.rcpt_tos
-        ]
+        recipients = [self.mailbox(rcpt) for rcpt in envelope.rcpt_tos]
         try:
             await asyncio.to_thread(self._deliver, envelope.mail_from or "", recipients, content)
         except (OSError, smtplib.SMTPException) as exc:
@@ -48,10 +56,13 @@ def main() -> None:
     parser.add_argument("--lmtp-host", default="imap")
     parser.add_argument("--lmtp-port", type=int, default=24)
     parser.add_argument("--domain", default="mentormail.localhost")
+    parser.add_argument(
+        "--delimiter", choices=DELIMITERS, default="+", help="as MENTORMAIL_ADDRESS_DELIMITER"
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO)
     controller = Controller(
-        LmtpHandler(args.lmtp_host, args.lmtp_port, args.domain),
+        LmtpHandler(args.lmtp_host, args.lmtp_port, args.domain, args.delimiter),
         hostname=args.listen,
         port=args.port,
     )
