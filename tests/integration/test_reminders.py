@@ -15,7 +15,7 @@ from service.app import AppContext
 from service.clock import ManualClock
 from service.jobs.runner import build_worker
 from service.outbox.writer import wire_bytes
-from service.storage.models import OutboundMessage, Person, Task
+from service.storage.models import InboundMessage, OutboundMessage, Person, Task
 from tests.integration.test_flow import activated, deliver, sent_to
 from tests.mail import parse, reply_to
 
@@ -62,6 +62,12 @@ async def reminders_to(app: AppContext, address: str) -> list[bytes]:
     return [m for kind in REMINDERS for m in await sent_to(app, address, kind)]
 
 
+def plain(app: AppContext, row: OutboundMessage) -> str:
+    body = parse(wire_bytes(row, app.secret)).get_body(("plain",))
+    assert body is not None
+    return str(body.get_content())
+
+
 async def reminders_by_day(app: AppContext) -> dict[tuple[str, date], list[str]]:
     """Each person's reminder emails, by the local day they reach them: the plain texts."""
     zones = {p.email: p.timezone for p in await Person.all()}
@@ -69,9 +75,7 @@ async def reminders_by_day(app: AppContext) -> dict[tuple[str, date], list[str]]
     for row in await OutboundMessage.filter(kind__in=REMINDERS).order_by("id"):
         (address,) = row.recipients
         day = row.not_before.astimezone(ZoneInfo(zones[address])).date()
-        body = parse(wire_bytes(row, app.secret)).get_body(("plain",))
-        assert body is not None
-        found[address, day].append(body.get_content())
+        found[address, day].append(plain(app, row))
     return found
 
 
@@ -133,3 +137,44 @@ async def test_a_day_s_reminders_come_in_one_email_per_person_and_never_twice(
         "2026-12-22",
         "2026-12-27",
     ]
+
+
+async def test_private_action_items_are_reminded_apart_and_sealed(
+    app: AppContext, worker: Worker
+) -> None:
+    from service.action_items.store import create_task
+    from service.mail.kinds import Topic
+    from service.storage.db import transaction
+
+    pairing = await activated(app)
+    ticks = Ticks(app, worker)
+    ticks.clock.set(datetime(2026, 12, 3, 18, tzinfo=UTC))
+    await write(app, ticks, SAM, ["task: read chapter 1 by Dec 14"])
+    sam = await Person.get(email=SAM)
+    # An action item from a performance conversation, due the same day.
+    async with transaction() as connection:
+        await create_task(
+            connection,
+            pairing,
+            sam,
+            "PRIVATE-MARK block two writing mornings",
+            date(2026, 12, 14),
+            ticks.clock.now(),
+            secret=app.secret,
+        )
+    await ticks.at(datetime(2026, 12, 13, 8, 30, tzinfo=UTC))
+    await ticks.at(datetime(2026, 12, 13, 14, 30, tzinfo=UTC))
+
+    shared, private = await OutboundMessage.filter(kind="task_reminder").order_by("sealed")
+    assert (shared.sealed, shared.topic, shared.replies_private) == (False, Topic.GENERAL, False)
+    assert (private.sealed, private.topic, private.replies_private) == (True, Topic.PRIVATE, True)
+    assert b"PRIVATE-MARK" not in bytes(private.raw_bytes)  # sealed at rest
+    assert "PRIVATE-MARK" not in plain(app, shared) and "read chapter 1" in plain(app, shared)
+    assert "PRIVATE-MARK block two writing mornings" in plain(app, private)
+    assert "read chapter 1" not in plain(app, private)
+    # Replying `done` to the private one closes the private task, and the answer is private.
+    deliver(app, reply_to(wire_bytes(private, app.secret), sender=SAM, body="done 2"))
+    await ticks.run("poll_inbox")
+    assert [t.state.value for t in await Task.all().order_by("number")] == ["open", "done"]
+    answered = await InboundMessage.all().order_by("-id").first()
+    assert answered is not None and answered.sealed and answered.topic == Topic.PRIVATE
