@@ -84,8 +84,7 @@ async def _remind_owner(
             # That day's email went before this reminder came: it waits for the next day's.
             for task_id in day.tasks:
                 by_id[task_id].remind_at = next_day(now, owner.timezone)
-    for task in tasks:
-        await task.save(using_db=connection, update_fields=["remind_at"])
+    await Task.bulk_update(tasks, fields=["remind_at"], using_db=connection)
     return queued
 
 
