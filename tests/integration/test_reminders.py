@@ -15,7 +15,7 @@ from service.app import AppContext
 from service.clock import ManualClock
 from service.jobs.runner import build_worker
 from service.outbox.writer import wire_bytes
-from service.storage.models import InboundMessage, OutboundMessage, Person, Task
+from service.storage.models import InboundMessage, OutboundMessage, Person, Task, TaskState
 from tests.integration.test_flow import activated, deliver, sent_to
 from tests.mail import parse, reply_to
 
@@ -137,6 +137,14 @@ async def test_a_day_s_reminders_come_in_one_email_per_person_and_never_twice(
         "2026-12-22",
         "2026-12-27",
     ]
+    # Any task of the day's email is closed by its number in a reply to it.
+    (row,) = await OutboundMessage.filter(
+        kind="task_reminder", not_before=datetime(2026, 12, 13, 8, 30, tzinfo=UTC)
+    )
+    deliver(app, reply_to(wire_bytes(row, app.secret), sender=SAM, body="done 3\ndone 21"))
+    await ticks.run("poll_inbox")
+    done = await Task.filter(state=TaskState.DONE).values_list("text", flat=True)
+    assert sorted(done) == ["read chapter 3", "write summary 1"]
 
 
 async def test_private_action_items_are_reminded_apart_and_sealed(
