@@ -93,7 +93,7 @@ def bound(key: str, figures: dict[str, Any]) -> Bound | None:
         "db_restart_worker_crashes",
     ):
         return 0, "max"
-    if key == "refusals_per_address_day":
+    if key in ("refusals_per_address_day", "max_reminders_per_person_day"):
         return 1, "max"
     if key == "max_emails_from_one_inbound":
         # The most one message may cause: a coordinator's ten pairings (closing one sends

@@ -13,20 +13,24 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import tempfile
+from collections import Counter
 from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from bench.common import active_program, service
 from reliability.common import START, mailroom, process_all, reply
+from service.action_items.reminders import plan_task_reminders
+from service.action_items.rules import OVERDUE_NUDGES
 from service.app import AppContext
 from service.clock import ManualClock
 from service.mail.kinds import About, Topic
 from service.mail.transports.imap import ImapIncoming
 from service.outbox.sender import send_due
 from service.outbox.writer import OutboxWriter, Reader, wire_bytes
-from service.storage.models import Coordinator, OutboundMessage, Pairing, PairingState, Task
+from service.storage.models import Coordinator, OutboundMessage, Pairing, PairingState, Person, Task
 from tests.servers import Dovecot
 
 COORDINATOR = "coordinator@society.example"  # the bench roster's
@@ -55,13 +59,40 @@ class Counting:
         self.dovecot = dovecot
         self.most_emails = 0
         self.most_tasks = 0
+        self.most_reminders = 0
 
-    async def one(self, raw: bytes) -> None:
+    async def one(self, raw: bytes) -> int:
+        """Deliver and apply `raw`; returns how many emails it caused at once."""
         emails, tasks = await OutboundMessage.all().count(), await Task.all().count()
         self.dovecot.deliver(raw)
         await process_all(self.app)
-        self.most_emails = max(self.most_emails, await OutboundMessage.all().count() - emails)
+        caused = await OutboundMessage.all().count() - emails
+        self.most_emails = max(self.most_emails, caused)
         self.most_tasks = max(self.most_tasks, await Task.all().count() - tasks)
+        return caused
+
+    async def reminders_later(self, caused: int) -> None:
+        """The reminders and nudges the action items just made bring, the clock moved a few
+        hours at a time past their last nudge, added to what their message caused; and the
+        most one person got on one of their days."""
+        clock = self.app.clock
+        assert isinstance(clock, ManualClock)
+        kinds = ("task_reminder", "task_overdue")
+        seen = await OutboundMessage.filter(kind__in=kinds).count()
+        last = await Task.filter(due_date__isnull=False).order_by("-due_date").first()
+        assert last is not None and last.due_date is not None
+        end = last.due_date + timedelta(weeks=OVERDUE_NUDGES + 1)
+        while clock.now().date() <= end:
+            clock.set(clock.now() + timedelta(hours=5))
+            await plan_task_reminders(self.app)
+        rows = await OutboundMessage.filter(kind__in=kinds).order_by("id").offset(seen)
+        zones = dict(await Person.all().values_list("id", "timezone"))
+        days = Counter(
+            (row.person_id, row.not_before.astimezone(ZoneInfo(zones[row.person_id])).date())
+            for row in rows
+        )
+        self.most_emails = max(self.most_emails, caused + len(rows))
+        self.most_reminders = max(self.most_reminders, max(days.values(), default=0))
 
 
 async def _latest_to(address: str, kind: str) -> OutboundMessage:
@@ -116,7 +147,9 @@ async def _largest(app: AppContext, counting: Counting) -> None:
     lines = [f"task: read chapter {n} by Friday" for n in range(600)]
     lines += ["reschedule: next Tuesday 3pm", "frequency: weekly", "pause", "resume"] * 30
     lines += ["performance conversation", "phase out", "agenda: grants"] * 30
-    await counting.one(reply(invitation, mentor.email, "\n".join(lines)))
+    await counting.reminders_later(
+        await counting.one(reply(invitation, mentor.email, "\n".join(lines)))
+    )
     coordinator = await Coordinator.get(email=COORDINATOR)
     signed = OutboxWriter(app.settings, app.secret).address_for(
         Reader.coordinator(coordinator, ""), About(Topic.COORDINATOR, coordinator.id)
@@ -147,6 +180,7 @@ async def _scenario(folder: Path, dovecot: Dovecot) -> dict[str, float]:
             **figures,
             "max_emails_from_one_inbound": counting.most_emails,
             "max_tasks_from_one_inbound": counting.most_tasks,
+            "max_reminders_per_person_day": counting.most_reminders,
         }
 
 

@@ -1,12 +1,20 @@
-"""Reminders for action items: the day before they are due, then weekly while late."""
+"""Reminders for action items: the day before they are due, then weekly while late, each
+person's of one day in one email."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
-from service.action_items.rules import task_reminders
+from service.action_items.rules import (
+    DayReminder,
+    OpenTask,
+    day_reminders,
+    next_day,
+    next_reminder,
+)
 from service.action_items.store import task_text
 from service.app import AppContext
 from service.mail import kinds
@@ -14,7 +22,7 @@ from service.mail.kinds import About, Topic
 from service.outbox.writer import OutboxWriter
 from service.program.grammar import Grammar, help_text
 from service.program.people import Cast
-from service.program.schedule import format_date, next_after, within_waking_hours
+from service.program.schedule import format_date, within_waking_hours
 from service.storage.db import transaction
 from service.storage.models import Pairing, PairingState, Person, Task, TaskState
 
@@ -23,68 +31,96 @@ REMIND_STATES = (PairingState.ACTIVE, PairingState.REEVALUATING)
 
 
 async def plan_task_reminders(app: AppContext) -> int:
-    """Queue reminders for open action items due soon, and weekly nudges for late ones."""
+    """Queue, for each person whose action items' reminders have come, one email a day
+    listing those due soon and those late; returns how many emails were queued."""
     now = app.clock.now()
     outbox = OutboxWriter(app.settings, app.secret)
     queued = 0
-    due = await Task.filter(remind_at__lte=now).values_list("id", flat=True)
-    for task_id in due:
+    # Made distinct and sorted here: asked to in SQL, SQLite walks the whole table by the
+    # pairing's index instead of reading the few rows due by theirs.
+    owners = await Task.filter(remind_at__lte=now).values_list("pairing_id", "owner_id")
+    for pairing_id, owner_id in sorted(set(owners)):
         async with transaction() as connection:
-            task = await (
-                Task.filter(id=task_id, remind_at__lte=now)
-                .select_for_update()
-                .using_db(connection)
-                .first()
-            )
-            if task is None:
-                continue
-            pairing = await Pairing.get(id=task.pairing_id, using_db=connection)
-            owner = await Person.get(id=task.owner_id, using_db=connection)
-            reminders = task_reminders(task.due_date, owner.timezone) if task.due_date else []
-            if task.state != TaskState.OPEN or pairing.state not in REMIND_STATES:
-                task.remind_at = None
-            else:
-                queued += await _queue_reminder(connection, outbox, task, pairing, owner, now)
-                task.remind_at = next_after((r.due for r in reminders), now)
-            await task.save(using_db=connection, update_fields=["remind_at"])
+            queued += await _remind_owner(connection, outbox, pairing_id, owner_id, now)
     app.count("task_reminders_queued", queued)
     return queued
 
 
-async def _queue_reminder(
+async def _remind_owner(
     connection: BaseDBAsyncClient,
     outbox: OutboxWriter,
-    task: Task,
-    pairing: Pairing,
-    owner: Person,
+    pairing_id: int,
+    owner_id: int,
     now: datetime,
 ) -> int:
-    assert task.due_date is not None
-    due = [r for r in task_reminders(task.due_date, owner.timezone) if r.due <= now < r.stale]
-    if not due:
+    """One person's reminders come due in one pairing: their day's email(s), and when each
+    task is looked at again."""
+    tasks = await (
+        Task.filter(pairing_id=pairing_id, owner_id=owner_id, remind_at__lte=now)
+        .select_for_update()
+        .order_by("number")
+        .using_db(connection)
+    )
+    if not tasks:
         return 0
+    pairing = await Pairing.get(id=pairing_id, using_db=connection)
+    owner = await Person.get(id=owner_id, using_db=connection)
+    reminding = pairing.state in REMIND_STATES
+    open_tasks: list[OpenTask] = []
+    for task in tasks:
+        task.remind_at = None  # done, or the pair no longer meets: nothing more to remind of
+        if reminding and task.state == TaskState.OPEN and task.due_date is not None:
+            task.remind_at = next_reminder(task.due_date, owner.timezone, now)
+            open_tasks.append(OpenTask(task.id, task.due_date, task.private))
+    by_id = {task.id: task for task in tasks}
+    queued = 0
+    for day in day_reminders(open_tasks, owner.timezone, now):
+        if await _queue_day(connection, outbox, day, pairing, owner, by_id, now):
+            queued += 1
+        else:
+            # That day's email went before this reminder came: it waits for the next day's.
+            for task_id in day.tasks:
+                by_id[task_id].remind_at = next_day(now, owner.timezone)
+    await Task.bulk_update(tasks, fields=["remind_at"], using_db=connection)
+    return queued
+
+
+async def _queue_day(
+    connection: BaseDBAsyncClient,
+    outbox: OutboxWriter,
+    day: DayReminder,
+    pairing: Pairing,
+    owner: Person,
+    tasks: dict[int, Task],
+    now: datetime,
+) -> bool:
+    """The day's email; False when one with its key was queued before."""
     cast = await Cast.load(connection, pairing)
     role = "mentor" if owner.id == cast.mentor.id else "mentee"
     partner = cast.mentee if role == "mentor" else cast.mentor
-    reminder = due[-1]  # only the latest one still relevant
-    return int(
-        await outbox.add(
-            connection,
-            kind=kinds.KINDS[reminder.kind],
-            dedupe_key=f"{reminder.kind}:task:{task.id}:{reminder.key}",
-            to=cast.reader(owner),
-            about=About(Topic.PRIVATE_TASK if task.private else Topic.TASK, task.id),
-            now=now,
-            not_before=within_waking_hours(now, owner.timezone),
-            context={
-                "partner": {"name": partner.name, "email": partner.email},
-                "task": {
-                    "number": task.number,
-                    "text": task_text(task, outbox.secret),
-                    "due": format_date(task.due_date),
-                },
-                "help_text": help_text(Grammar.EVERYDAY, role),
-            },
-            private=task.private,
-        )
+    return await outbox.add(
+        connection,
+        kind=kinds.KINDS[day.kind],
+        dedupe_key=day.dedupe_key(pairing.id, owner.id),
+        to=cast.reader(owner),
+        # Replies name the tasks by number; they are about the pairing's work, not one row.
+        about=About(Topic.PRIVATE if day.private else Topic.GENERAL),
+        now=now,
+        not_before=within_waking_hours(now, owner.timezone),
+        context={
+            "partner": {"name": partner.name, "email": partner.email},
+            "soon": [_listed(tasks[i], outbox.secret) for i in day.soon],
+            "late": [_listed(tasks[i], outbox.secret) for i in day.late],
+            "help_text": help_text(Grammar.EVERYDAY, role),
+        },
+        private=day.private,
     )
+
+
+def _listed(task: Task, secret: bytes) -> dict[str, Any]:
+    assert task.due_date is not None
+    return {
+        "number": task.number,
+        "text": task_text(task, secret),
+        "due": format_date(task.due_date),
+    }

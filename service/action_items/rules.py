@@ -1,14 +1,18 @@
-"""Action items: reading one from a reply, and when its reminders fall due."""
+"""Action items: reading one from a reply, when its reminders fall due, and how a person's
+reminders of one day make one email."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import dateparser
+
+from service.program.schedule import local_instant, next_after, within_waking_hours
 
 # The deadline runs to the end of the line; a comma ends it, but for a year ("Jan 12, 2027").
 _DEADLINE = re.compile(
@@ -31,9 +35,45 @@ class TaskText:
 @dataclass(frozen=True)
 class Reminder:
     kind: str  # "task_reminder" or "task_overdue"
-    key: str  # part of the dedupe key: one per reminder, ever
     due: datetime
     stale: datetime
+
+
+@dataclass(frozen=True)
+class OpenTask:
+    """What the day's reminders read of one open action item with a due date."""
+
+    id: int
+    due: date
+    private: bool = False
+
+
+@dataclass(frozen=True)
+class DayReminder:
+    """One email to one person of a pairing for one local day: every task of theirs whose
+    reminder has come, those due soon and those late. A private action item (from a
+    performance conversation) never shares an email with the others, whose mail and replies
+    are kept in the clear."""
+
+    day: date
+    private: bool
+    soon: tuple[int, ...]
+    late: tuple[int, ...]
+
+    @property
+    def kind(self) -> str:
+        """Named by the most pressing thing it holds: a task about to fall due."""
+        return "task_reminder" if self.soon else "task_overdue"
+
+    @property
+    def tasks(self) -> tuple[int, ...]:
+        return self.soon + self.late
+
+    def dedupe_key(self, pairing_id: int, person_id: int) -> str:
+        """One key a person, pairing and local day (and privacy): a tick run again that day,
+        or a retry, finds it queued and sends nothing new."""
+        prefix = "private_reminders" if self.private else "reminders"
+        return f"{prefix}:pairing:{pairing_id}:person:{person_id}:{self.day.isoformat()}"
 
 
 def read_task(text: str, today: date) -> TaskText:
@@ -77,7 +117,8 @@ def deadline(when: str, today: date) -> date | None:
 
 
 def _local(day: date, tzid: str) -> datetime:
-    return datetime.combine(day, REMIND_AT, tzinfo=ZoneInfo(tzid))
+    # In UTC: stored and compared with other instants, SQLite compares the text it keeps.
+    return local_instant(day, REMIND_AT, tzid)
 
 
 def task_reminders(due: date, tzid: str) -> list[Reminder]:
@@ -85,12 +126,44 @@ def task_reminders(due: date, tzid: str) -> list[Reminder]:
     reminders = [
         Reminder(
             "task_reminder",
-            "before",
             _local(due - timedelta(days=1), tzid),
             _local(due + timedelta(days=1), tzid),
         )
     ]
     for week in range(OVERDUE_NUDGES):
         start = _local(due + timedelta(days=1 + 7 * week), tzid)
-        reminders.append(Reminder("task_overdue", f"late{week}", start, start + timedelta(days=7)))
+        reminders.append(Reminder("task_overdue", start, start + timedelta(days=7)))
     return reminders
+
+
+def reminder_day(now: datetime, tzid: str) -> date:
+    """The person's own day an email queued now reaches them: after 20:00, the next one."""
+    return within_waking_hours(now, tzid).astimezone(ZoneInfo(tzid)).date()
+
+
+def day_reminders(tasks: Iterable[OpenTask], tzid: str, now: datetime) -> list[DayReminder]:
+    """The emails a person's reminders make now: each task's latest reminder still relevant
+    (the day before: due soon; then weekly: late), at most one email for their shared tasks
+    and one for their private ones, in the order given."""
+    found: dict[bool, tuple[list[int], list[int]]] = {}
+    for task in tasks:
+        current = [r for r in task_reminders(task.due, tzid) if r.due <= now < r.stale]
+        if current:
+            soon, late = found.setdefault(task.private, ([], []))
+            (soon if current[-1].kind == "task_reminder" else late).append(task.id)
+    day = reminder_day(now, tzid)
+    return [
+        DayReminder(day, private, tuple(soon), tuple(late))
+        for private, (soon, late) in sorted(found.items())
+    ]
+
+
+def next_reminder(due: date, tzid: str, now: datetime) -> datetime | None:
+    """When a task reminded now (or whose reminders have all gone stale) is looked at again."""
+    return next_after((r.due for r in task_reminders(due, tzid)), now)
+
+
+def next_day(now: datetime, tzid: str) -> datetime:
+    """When a task whose reminder came after that day's email was queued is looked at again:
+    the next day's reminders, where it is listed with whatever else falls due then."""
+    return _local(reminder_day(now, tzid) + timedelta(days=1), tzid)

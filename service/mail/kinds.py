@@ -54,6 +54,7 @@ class Topic(StrEnum):
     AFTER_MEETING = "after", True, "meeting"
     CHECKIN = "checkin", True, "meeting"
     REEVALUATION = "reeval", False, "pairing"
+    # One action item: carried by reminders sent before a day's reminders made one email.
     TASK = "task", False, "task"
     PRIVATE_TASK = "ptask", True, "task"
     PROPOSAL = "proposal", False, "proposal"
@@ -220,19 +221,21 @@ REEVALUATION = _kind(
     "partner months frequency held goals help_text",
     Topic.REEVALUATION,
 )
+# A person's reminders of one day make one email, named by what it holds; it lists several
+# tasks, so replies are about the pairing (private ones apart), each task named by number.
 TASK_REMINDER = _kind(
     "task_reminder",
-    "an action item is due tomorrow",
-    "partner task help_text",
-    Topic.TASK,
-    Topic.PRIVATE_TASK,
+    "the day's reminders: action items due soon, and any still open after their date",
+    "partner soon late help_text",
+    Topic.GENERAL,
+    Topic.PRIVATE,
 )
 TASK_OVERDUE = _kind(
     "task_overdue",
-    "an action item is past its due date",
-    "partner task help_text",
-    Topic.TASK,
-    Topic.PRIVATE_TASK,
+    "the day's reminders: action items past their due date",
+    "partner soon late help_text",
+    Topic.GENERAL,
+    Topic.PRIVATE,
 )
 MENTORING_MAP = _kind(
     "mentoring_map",

@@ -71,6 +71,8 @@ def test_the_quick_reliability_run_loses_leaks_and_lets_in_nothing(tmp_path: Pat
     # One message's effects are bounded: a coordinator's ten pairings, twenty action items.
     assert 0 < figures["max_emails_from_one_inbound"] <= 50
     assert figures["max_tasks_from_one_inbound"] == 20
+    # Their reminders, weeks later, come in one email a person a day.
+    assert figures["max_reminders_per_person_day"] == 1
     # The searches found what they looked for where it belongs: they can see a leak.
     assert figures["privacy_marks_delivered"] > 0 and figures["injection_payload_shown"] > 0
 

@@ -178,12 +178,14 @@ def context(kind: str) -> dict[str, Any]:
         },
         "task_reminder": {
             "partner": PARTNER,
-            "task": {"number": 3, "text": "Send <CV>", "due": "Thursday 3 December 2026"},
+            "soon": [{"number": 3, "text": "Send <CV>", "due": "Thursday 3 December 2026"}],
+            "late": [{"number": 1, "text": "Read <the> review", "due": "Friday 27 November 2026"}],
             "help_text": HELP,
         },
         "task_overdue": {
             "partner": PARTNER,
-            "task": {"number": 3, "text": "Send <CV>", "due": "Thursday 3 December 2026"},
+            "soon": [],
+            "late": [{"number": 3, "text": "Send <CV>", "due": "Thursday 3 December 2026"}],
             "help_text": HELP,
         },
         "performance_summary_request": {

@@ -1,0 +1,188 @@
+"""Action items' reminders through the worker's tick on a real Redis: a person's reminders of
+one day come in one email, however many tasks fall due, and a tick run again sends nothing."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from arq.worker import Worker
+
+from service.app import AppContext
+from service.clock import ManualClock
+from service.jobs.runner import build_worker
+from service.outbox.writer import wire_bytes
+from service.storage.models import InboundMessage, OutboundMessage, Person, Task, TaskState
+from tests.integration.test_flow import activated, deliver, sent_to
+from tests.mail import parse, reply_to
+
+SAM, ZOE = "sam@university.example", "zoe@hospital.example"
+REMINDERS = ("task_reminder", "task_overdue")
+
+
+@pytest.fixture
+async def worker(app: AppContext, redis_url: str) -> AsyncIterator[Worker]:
+    built = await build_worker(redis_url, app=app, burst=True, cron_jobs=[], poll_delay=0.01)
+    try:
+        yield built
+    finally:
+        await built.close()
+
+
+class Ticks:
+    """The worker's jobs run as the cron would queue them, each with its own id."""
+
+    def __init__(self, app: AppContext, worker: Worker) -> None:
+        assert isinstance(app.clock, ManualClock)
+        self.clock = app.clock
+        self.worker = worker
+        self.count = 0
+
+    async def run(self, job: str) -> None:
+        self.count += 1
+        await self.worker.pool.enqueue_job(job, _job_id=f"{job}:{self.count}")
+        await self.worker.async_run()
+
+    async def at(self, when: datetime) -> None:
+        self.clock.set(when)
+        await self.run("tick")
+
+
+async def write(app: AppContext, ticks: Ticks, sender: str, lines: list[str]) -> None:
+    """A reply to the sender's agreement request, fetched and applied by the worker."""
+    (request,) = await sent_to(app, sender, "agreement_request")
+    deliver(app, reply_to(request, sender=sender, body="\n".join(lines)))
+    await ticks.run("poll_inbox")
+
+
+async def reminders_to(app: AppContext, address: str) -> list[bytes]:
+    return [m for kind in REMINDERS for m in await sent_to(app, address, kind)]
+
+
+def plain(app: AppContext, row: OutboundMessage) -> str:
+    body = parse(wire_bytes(row, app.secret)).get_body(("plain",))
+    assert body is not None
+    return str(body.get_content())
+
+
+async def reminders_by_day(app: AppContext) -> dict[tuple[str, date], list[str]]:
+    """Each person's reminder emails, by the local day they reach them: the plain texts."""
+    zones = {p.email: p.timezone for p in await Person.all()}
+    found: dict[tuple[str, date], list[str]] = defaultdict(list)
+    for row in await OutboundMessage.filter(kind__in=REMINDERS).order_by("id"):
+        (address,) = row.recipients
+        day = row.not_before.astimezone(ZoneInfo(zones[address])).date()
+        found[address, day].append(plain(app, row))
+    return found
+
+
+async def test_a_day_s_reminders_come_in_one_email_per_person_and_never_twice(
+    app: AppContext, worker: Worker
+) -> None:
+    await activated(app)
+    ticks = Ticks(app, worker)
+    ticks.clock.set(datetime(2026, 12, 3, 18, tzinfo=UTC))
+    # Twenty tasks due on the 14th, and five due on the 5th: late by the 13th, their second
+    # weekly nudge due that morning with the twenty's reminder. Two for the mentor besides.
+    await write(app, ticks, SAM, [f"task: read chapter {n} by Dec 14" for n in range(1, 21)])
+    await write(
+        app,
+        ticks,
+        SAM,
+        [f"task: write summary {n} by Dec 5" for n in range(1, 6)]
+        + [f"task: book room {n} for mentor by Dec 14" for n in (1, 2)],
+    )
+    assert await Task.filter(due_date__isnull=False).count() == 27
+
+    # Four ticks a day (09:30 in Berlin among them). Right after the 13th's morning tick a
+    # reply adds a task due the next day: its reminder has come, but that day's email has gone.
+    start = datetime(2026, 12, 4, 2, 30, tzinfo=UTC)
+    sams = 0
+    for step in range(4 * 10):  # up to the 13th, 20:30 UTC
+        await ticks.at(start + timedelta(hours=6 * step))
+        if ticks.clock.now() == datetime(2026, 12, 13, 8, 30, tzinfo=UTC):
+            assert len((await reminders_by_day(app))[SAM, date(2026, 12, 13)]) == 1
+            sams = len(await reminders_to(app, SAM))
+            await write(app, ticks, SAM, ["task: send the slides by Dec 14"])
+    # The ticks of the 13th after its morning sent Sam nothing more.
+    assert len(await reminders_to(app, SAM)) == sams
+    for step in range(4 * 15):
+        await ticks.at(datetime(2026, 12, 14, 2, 30, tzinfo=UTC) + timedelta(hours=6 * step))
+
+    by_day = await reminders_by_day(app)
+    assert {key: len(texts) for key, texts in by_day.items() if len(texts) > 1} == {}
+    (thirteenth,) = by_day[SAM, date(2026, 12, 13)]
+    for n in range(1, 21):
+        assert f"read chapter {n} (due Monday 14 December 2026)" in thirteenth
+    for n in range(1, 6):
+        assert f"write summary {n} (due Saturday 5 December 2026)" in thirteenth
+    assert "book room" not in thirteenth and "send the slides" not in thirteenth
+    (fourteenth,) = by_day[SAM, date(2026, 12, 14)]
+    assert "send the slides" in fourteenth and "read chapter" not in fourteenth
+    (mentor,) = by_day[ZOE, date(2026, 12, 13)]
+    assert "book room 1" in mentor and "book room 2" in mentor and "chapter" not in mentor
+    # Sam's days: the five's reminder (4th), their first nudge (6th), the 13th, the slides
+    # (14th), then the late ones weekly: the twenty's and the slides' together (15th, 22nd),
+    # the five's (20th, 27th).
+    assert sorted(day.isoformat() for address, day in by_day if address == SAM) == [
+        "2026-12-04",
+        "2026-12-06",
+        "2026-12-13",
+        "2026-12-14",
+        "2026-12-15",
+        "2026-12-20",
+        "2026-12-22",
+        "2026-12-27",
+    ]
+    # Any task of the day's email is closed by its number in a reply to it.
+    (row,) = await OutboundMessage.filter(
+        kind="task_reminder", not_before=datetime(2026, 12, 13, 8, 30, tzinfo=UTC)
+    )
+    deliver(app, reply_to(wire_bytes(row, app.secret), sender=SAM, body="done 3\ndone 21"))
+    await ticks.run("poll_inbox")
+    done = await Task.filter(state=TaskState.DONE).values_list("text", flat=True)
+    assert sorted(done) == ["read chapter 3", "write summary 1"]
+
+
+async def test_private_action_items_are_reminded_apart_and_sealed(
+    app: AppContext, worker: Worker
+) -> None:
+    from service.action_items.store import create_task
+    from service.mail.kinds import Topic
+    from service.storage.db import transaction
+
+    pairing = await activated(app)
+    ticks = Ticks(app, worker)
+    ticks.clock.set(datetime(2026, 12, 3, 18, tzinfo=UTC))
+    await write(app, ticks, SAM, ["task: read chapter 1 by Dec 14"])
+    sam = await Person.get(email=SAM)
+    # An action item from a performance conversation, due the same day.
+    async with transaction() as connection:
+        await create_task(
+            connection,
+            pairing,
+            sam,
+            "PRIVATE-MARK block two writing mornings",
+            date(2026, 12, 14),
+            ticks.clock.now(),
+            secret=app.secret,
+        )
+    await ticks.at(datetime(2026, 12, 13, 8, 30, tzinfo=UTC))
+    await ticks.at(datetime(2026, 12, 13, 14, 30, tzinfo=UTC))
+
+    shared, private = await OutboundMessage.filter(kind="task_reminder").order_by("sealed")
+    assert (shared.sealed, shared.topic, shared.replies_private) == (False, Topic.GENERAL, False)
+    assert (private.sealed, private.topic, private.replies_private) == (True, Topic.PRIVATE, True)
+    assert b"PRIVATE-MARK" not in bytes(private.raw_bytes)  # sealed at rest
+    assert "PRIVATE-MARK" not in plain(app, shared) and "read chapter 1" in plain(app, shared)
+    assert "PRIVATE-MARK block two writing mornings" in plain(app, private)
+    assert "read chapter 1" not in plain(app, private)
+    # Replying `done` to the private one closes the private task, and the answer is private.
+    deliver(app, reply_to(wire_bytes(private, app.secret), sender=SAM, body="done 2"))
+    await ticks.run("poll_inbox")
+    assert [t.state.value for t in await Task.all().order_by("number")] == ["open", "done"]
+    answered = await InboundMessage.all().order_by("-id").first()
+    assert answered is not None and answered.sealed and answered.topic == Topic.PRIVATE
