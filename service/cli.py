@@ -336,7 +336,7 @@ def _refuse_weak_secret(settings: Settings) -> None:
     """Stop, saying how to make a secret, before anything is started or connected to."""
     refusal = settings.secret_refusal()
     if refusal is not None:
-        errors.print(refusal, markup=False, highlight=False)
+        errors.print(refusal, markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(2)
 
 
@@ -345,15 +345,16 @@ def run(
     burst: Annotated[bool, typer.Option(help="Stop when there is nothing left to do.")] = False,
 ) -> None:
     """The long-running worker; embedded defaults when no servers are configured."""
+    settings = _settings()
+    _refuse_weak_secret(settings)  # before even the worker's code is loaded
+
     from service.jobs.runner import run_worker
 
-    settings = _settings()
-    _refuse_weak_secret(settings)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     try:
         loop.run(run_worker(settings, burst=burst))
     except SecretRefused as exc:  # the settings changed under us (a `.env` edited): still no
-        errors.print(str(exc), markup=False, highlight=False)
+        errors.print(str(exc), markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
 
 

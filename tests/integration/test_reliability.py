@@ -31,6 +31,7 @@ EXPECTED_ZEROS = {
     "forged_coordinator_accepted",
     "forged_import_accepted",
     "guessed_thread_accepted",
+    "secret_disagreements_lost",
 }
 
 
@@ -64,5 +65,6 @@ def test_the_quick_reliability_run_loses_leaks_and_lets_in_nothing(tmp_path: Pat
     # One message's effects are bounded: a coordinator's ten pairings, twenty action items.
     assert 0 < figures["max_emails_from_one_inbound"] <= 50
     assert figures["max_tasks_from_one_inbound"] == 20
+    assert figures["placeholder_secret_started"] == 0 and figures["placeholder_secret_tries"] > 0
     # The searches found what they looked for where it belongs: they can see a leak.
     assert figures["privacy_marks_delivered"] > 0 and figures["injection_payload_shown"] > 0
