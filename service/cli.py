@@ -53,6 +53,7 @@ def import_pairs(
             errors.print(f"  {csv_file}: {error}", markup=False, highlight=False)
         raise typer.Exit(1)
     settings = _settings()
+    _refuse_weak_secret(settings)  # the agreement requests are signed with it
 
     async def run() -> None:
         await db.init(settings.resolved_database_url)

@@ -22,6 +22,7 @@ from service.storage.models import InboundMessage, InboundStatus, OutboundMessag
 from service.storage.sealing import MAIL, unseal, unseal_bytes
 from tests.conftest import PG_ADMIN
 from tests.integration.conftest import make_settings
+from tests.integration.test_cli import HEADER, ROW
 from tests.integration.test_flow import activated, deliver, receive, sent_to
 from tests.mail import reply_to
 from tests.starts import secrets_taken
@@ -82,6 +83,17 @@ def test_run_on_postgresql_refuses_a_weak_secret_before_connecting(
     # Nothing was started: no embedded Redis, no data folder, no schema brought up to date.
     assert not (tmp_path / "var").exists()
     assert time.monotonic() - began < 20
+
+
+def test_an_import_on_postgresql_refuses_a_placeholder(tmp_path: Path) -> None:
+    """The agreement requests it queues are signed with the secret."""
+    csv = tmp_path / "pairs.csv"
+    csv.write_text(HEADER + ROW, encoding="utf-8")
+    process = mentormail(
+        tmp_path, "import", str(csv), DATABASE_URL=NOWHERE, MENTORMAIL_SECRET=COMPOSE_PLACEHOLDER
+    )
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 2 and "`mentormail secret`" in err, err
 
 
 async def test_the_worker_started_by_arq_refuses_a_placeholder(
