@@ -160,11 +160,11 @@ async def test_a_rotated_secret_still_routes_old_mail_and_opens_then_reseals_wha
     rotated = make_settings(
         tmp_path / "data", database_url, MENTORMAIL_SECRET=new, MENTORMAIL_OLD_SECRETS=old.decode()
     ).resolved_secret()
-    assert isinstance(rotated, Secret) and rotated.old == (bytes(old),)
     app.secret = rotated
     deliver(app, reply_to(zoe_closure, sender=ZOE, body="SHARED-91bc Proud.\nshare"))
     deliver(app, reply_to(zoe_closure, sender=ZOE, body="One more thing.", use_token=False))
     assert await receive(app) == [InboundStatus.PROCESSED, InboundStatus.PROCESSED]
+    assert isinstance(rotated, Secret) and rotated.old == (bytes(old),)
     sam_row = await Reflection.filter(person__email=SAM).get()
     assert unseal(rotated, bytes(sam_row.sealed), PURPOSE).startswith("PRIVATE-7f3a")
     with pytest.raises(ValueError):
