@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from service.config import SecretRefused, Settings
+from service.config import Settings
 from service.jobs import loop
 from service.storage import db
 
@@ -352,11 +352,7 @@ def run(
     from service.jobs.runner import run_worker
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    try:
-        loop.run(run_worker(settings, burst=burst))
-    except SecretRefused as exc:  # the settings changed under us (a `.env` edited): still no
-        errors.print(str(exc), markup=False, highlight=False, soft_wrap=True)
-        raise typer.Exit(2) from None
+    loop.run(run_worker(settings, burst=burst))
 
 
 @app.command()
@@ -388,16 +384,12 @@ def rotate_secret() -> None:
         unreadable = 0
         for name, result in results.items():
             unreadable += result.unreadable
-            console.print(
-                f"{name}: {result.resealed} sealed again"
-                + (f", {result.changed} changed meanwhile" if result.changed else "")
-                + (
-                    f", {result.unreadable} opened with no listed secret"
-                    if result.unreadable
-                    else ""
-                ),
-                markup=False,
-            )
+            notes = [f"{result.resealed} sealed again"]
+            if result.changed:
+                notes.append(f"{result.changed} changed meanwhile")
+            if result.unreadable:
+                notes.append(f"{result.unreadable} opened with no listed secret")
+            console.print(f"{name}: {', '.join(notes)}", markup=False)
         if unreadable:
             errors.print(
                 f"{unreadable} sealed value(s) opened with neither MENTORMAIL_SECRET nor "

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 # `mentormail secret` prints) or 64 hexadecimal digits.
 MIN_BITS = 256
 # Whatever its alphabet, a secret of fewer different characters was not drawn at random
-# (sixty-four random hexadecimal digits miss more than six of the sixteen never in practice).
+# (sixty-four random hexadecimal digits use fewer than ten of the sixteen about once in 10^12).
 MIN_DISTINCT = 10
 
 # The smallest usual alphabet holding all of a secret's characters, and what each of its
