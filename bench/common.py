@@ -21,9 +21,13 @@ from service.app import AppContext
 from service.clock import ManualClock
 from service.config import Settings
 from service.jobs.worker import make_app, warm_up
+from service.secret import new_secret
 from service.storage import db
 
 SERVICE = "mentorship@bench.example"
+# One per run, shared by the benches' own processes and the workers they start: a worker
+# with servers configured starts on a strong secret only.
+SECRET = new_secret()
 TIMEZONES = ("America/New_York", "Europe/Berlin", "Asia/Tokyo", "America/Chicago")
 COLUMNS = (
     "program,mentor_name,mentor_email,mentor_timezone,mentee_name,mentee_email,"
@@ -140,7 +144,7 @@ async def service(
     environ = {
         "MENTORMAIL_DATA_DIR": str(folder),
         "MENTORMAIL_ADDRESS": SERVICE,
-        "MENTORMAIL_SECRET": "bench-secret",
+        "MENTORMAIL_SECRET": SECRET,
     }
     if smtp_port is not None:
         environ["SMTP_URL"] = f"smtp://127.0.0.1:{smtp_port}"

@@ -91,6 +91,7 @@ def bound(key: str, figures: dict[str, Any]) -> Bound | None:
         "uidvalidity_applied_twice",
         "redis_restart_worker_crashes",
         "db_restart_worker_crashes",
+        "placeholder_secret_started",
     ):
         return 0, "max"
     if key in ("refusals_per_address_day", "max_reminders_per_person_day"):
@@ -131,6 +132,7 @@ def scenarios(sizes: Sizes, root: Path) -> list[tuple[str, Callable[[], dict[str
         kills,
         privacy,
         restarts,
+        secrets,
         smtp_faults,
         trust,
     )
@@ -151,6 +153,7 @@ def scenarios(sizes: Sizes, root: Path) -> list[tuple[str, Callable[[], dict[str
         ("privacy markers", lambda: privacy.run(sizes.privacy_pairs)),
         ("hostile mail", lambda: fuzz.run(sizes.fuzz_messages)),
         ("roster imports", lambda: imports.run(sizes.import_rows)),
+        ("weak and racing secrets", lambda: secrets.run(root)),
     ]
 
 

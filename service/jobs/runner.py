@@ -85,6 +85,9 @@ async def build_worker(
 
 
 async def run_worker(settings: Settings, *, burst: bool = False) -> None:
+    """Run the worker until it is stopped; refused (SecretRefused) on a weak secret with servers
+    configured, before anything is started or connected to."""
+    settings.checked_secret()
     async with redis_for(settings) as url:
         # Connections are made here, not in the worker's start-up hook: the ORM keeps them in
         # a context variable, and the hook runs inside the worker's task, whose context the

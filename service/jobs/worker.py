@@ -68,7 +68,9 @@ def warm_up() -> None:
 async def on_startup(ctx: dict[str, Any]) -> None:
     # The demo and the tests hand in a ready AppContext (with their own clock and transports).
     if "app" not in ctx:
-        ctx["app"] = await make_app(Settings())
+        settings = Settings()
+        settings.checked_secret()  # `arq service.jobs.worker.WorkerSettings` starts here
+        ctx["app"] = await make_app(settings)
         ctx["owns_app"] = True
         warm_up()
 

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 from service.mail.kinds import About
+from service.secret import keys_of
 
 _TOKEN = re.compile(r"^(\d{1,12})-(\d{1,12})-([a-z][a-z0-9]{0,23})-([a-z2-7]{16})$")
 
@@ -60,7 +61,9 @@ def tag_of(address: str, service_address: str, *, delimiter: str = "+") -> str |
 
 
 def read_token(secret: bytes, text: str) -> ReplyToken | None:
-    """The token in a bare token string, or None when it is malformed or forged."""
+    """The token in a bare token string, or None when it is malformed or forged. A token
+    signed with an old secret (MENTORMAIL_OLD_SECRETS) still reads: mail sent before a
+    rotation is still answered."""
     match = _TOKEN.match(text.strip().lower())
     if not match:
         return None
@@ -70,7 +73,8 @@ def read_token(secret: bytes, text: str) -> ReplyToken | None:
         match.group(3),
         match.group(4),
     )
-    if not hmac.compare_digest(sig, _signature(secret, pairing_id, person_id, code)):
+    signatures = (_signature(key, pairing_id, person_id, code) for key in keys_of(secret))
+    if not any(hmac.compare_digest(sig, signature) for signature in signatures):
         return None
     return ReplyToken(pairing_id, person_id, About.from_code(code))
 

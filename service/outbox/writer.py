@@ -15,6 +15,7 @@ from service.config import Settings
 from service.mail.kinds import About, EmailKind, Topic
 from service.mail.tokens import ReplyToken, reply_address
 from service.mail.writing.compose import build_message, render
+from service.secret import keys_of
 from service.storage import statements
 from service.storage.models import Coordinator, OutboundMessage, OutboundStatus, Person
 from service.storage.sealing import MAIL, open_mail, seal_bytes
@@ -29,9 +30,12 @@ def message_id_for(dedupe_key: str, secret: bytes, service_address: str) -> str:
 
 
 def keyed(message_id: str, dedupe_key: str, secret: bytes, service_address: str) -> bool:
-    """Whether a stored row's Message-ID is the one our secret gives its key (mail queued
-    before Message-IDs were keyed has one anybody could compute)."""
-    return hmac.compare_digest(message_id, message_id_for(dedupe_key, secret, service_address))
+    """Whether a stored row's Message-ID is the one our secret, or an old one still listed,
+    gives its key (mail queued before Message-IDs were keyed has one anybody could compute)."""
+    return any(
+        hmac.compare_digest(message_id, message_id_for(dedupe_key, key, service_address))
+        for key in keys_of(secret)
+    )
 
 
 def wire_bytes(row: OutboundMessage, secret: bytes) -> bytes:

@@ -42,7 +42,6 @@ from service.performance.rules import (
 from service.program.people import Cast
 from service.program.schedule import format_date, format_span, local_instant, within_waking_hours
 from service.program.terms import Terms
-from service.reflections.checkins import PURPOSE as REFLECTION
 from service.storage.db import transaction
 from service.storage.models import (
     Meeting,
@@ -55,9 +54,9 @@ from service.storage.models import (
     Task,
     TaskState,
 )
-from service.storage.sealing import seal, unseal
+from service.storage.sealing import PERFORMANCE as PURPOSE
+from service.storage.sealing import REFLECTION, seal, unseal
 
-PURPOSE = "performance"
 TOPICS = ("perf", "perfdraft", "perfup", "perfcheck")
 # At least this much notice for the private meeting, and the first working day after it.
 NOTICE = timedelta(days=2)

@@ -11,9 +11,9 @@ from service.outbox.writer import OutboxWriter
 from service.program.guide import WATCHED, is_no, numbered_answers
 from service.program.people import Cast
 from service.storage.models import Meeting, Pairing, Person, Reflection
-from service.storage.sealing import seal, unseal
+from service.storage.sealing import REFLECTION, seal, unseal
 
-PURPOSE = "reflection"
+PURPOSE = REFLECTION
 # The prompts whose free-text answers are reflections (see planning's topics).
 REFLECTIVE_TOPICS = ("after", "checkin", "closure", "reflect")
 

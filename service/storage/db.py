@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import sqlite3
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -17,6 +19,8 @@ from tortoise.backends.base.executor import EXECUTOR_CACHE
 from tortoise.exceptions import DBConnectionError
 from tortoise.migrations.api import migrate as run_migrations
 from tortoise.transactions import in_transaction
+
+from service.config import PRIVATE_FILE, PRIVATE_FOLDER
 
 APP = "models"
 
@@ -38,12 +42,21 @@ def _busy_timeout(value: str) -> int:
     return int(value)
 
 
+def _private_database(path: Path) -> None:
+    """Make the SQLite file, empty, readable by the service's user alone. SQLite itself would
+    make it as the umask allows (0644 usually: every user of the machine could read the
+    replies), and it gives its WAL and shared-memory files the mode of the database's."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=PRIVATE_FOLDER)
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE))
+
+
 def tortoise_config(database_url: str) -> dict[str, Any]:
     if database_url.startswith("sqlite://"):
         path, _, query = database_url.removeprefix("sqlite://").partition("?")
         options = dict(parse_qsl(query))
         if path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            _private_database(Path(path))
         # WAL lets readers go on while a writer commits; the busy timeout makes concurrent
         # writers wait instead of failing, and transactions take the write lock when they
         # begin (see `transaction`), so that one that reads first cannot fail on its write.

@@ -31,6 +31,7 @@ EXPECTED_ZEROS = {
     "forged_coordinator_accepted",
     "forged_import_accepted",
     "guessed_thread_accepted",
+    "secret_disagreements_lost",
     "calendar_forged_reply_accepted",
 }
 # Each calendar server's style of answer is heard: a figure of 1 each.
@@ -73,6 +74,7 @@ def test_the_quick_reliability_run_loses_leaks_and_lets_in_nothing(tmp_path: Pat
     assert figures["max_tasks_from_one_inbound"] == 20
     # Their reminders, weeks later, come in one email a person a day.
     assert figures["max_reminders_per_person_day"] == 1
+    assert figures["placeholder_secret_started"] == 0 and figures["placeholder_secret_tries"] > 0
     # The searches found what they looked for where it belongs: they can see a leak.
     assert figures["privacy_marks_delivered"] > 0 and figures["injection_payload_shown"] > 0
 

@@ -11,6 +11,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from service.config import PRIVATE_FILE, PRIVATE_FOLDER
 from service.mail.transports.base import Fetched
 
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -18,13 +19,14 @@ _MESSAGE_ID = re.compile(rb"^Message-ID:\s*<([^>\r\n]{1,200})>", re.IGNORECASE |
 
 
 class DirOutgoing:
-    """Writes each message to `<dir>/<sequence>-<message id>.eml`, atomically, never over one."""
+    """Writes each message to `<dir>/<sequence>-<message id>.eml`, atomically, never over one,
+    readable by the service's user alone (private mail is written there opened)."""
 
     connections = 1  # one file after another, in the outbox's order
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
-        self.directory.mkdir(parents=True, exist_ok=True)
+        self.directory.mkdir(parents=True, exist_ok=True, mode=PRIVATE_FOLDER)
         existing = [
             int(p.name.split("-", 1)[0])
             for p in directory.glob("*.eml")
@@ -42,7 +44,9 @@ class DirOutgoing:
     def _write(self, name: str, raw: bytes) -> None:
         final = self.directory / name
         temporary = self.directory / f".{name}.{os.getpid()}.tmp"
-        temporary.write_bytes(raw)
+        handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE)
+        with open(handle, "wb") as file:
+            file.write(raw)
         os.replace(temporary, final)
 
     async def close(self) -> None:
@@ -58,8 +62,9 @@ class MaildirIncoming:
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
+        directory.mkdir(parents=True, exist_ok=True, mode=PRIVATE_FOLDER)
         for sub in ("tmp", "new", "cur"):
-            (directory / sub).mkdir(parents=True, exist_ok=True)
+            (directory / sub).mkdir(exist_ok=True, mode=PRIVATE_FOLDER)
 
     async def fetch(self, limit: int = 100) -> list[Fetched]:
         return await asyncio.to_thread(self._fetch, limit)
