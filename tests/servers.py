@@ -199,6 +199,15 @@ class SmtpHandler:
     messages: list[Received] = field(default_factory=list)
     failures: list[tuple[int, str]] = field(default_factory=list)
     greetings: int = 0  # EHLOs seen: one per connection a client opens
+    unknown: set[str] = field(default_factory=set)  # refused at RCPT: "550 5.1.1"
+
+    async def handle_RCPT(
+        self, server: Any, session: Session, envelope: Envelope, address: str, options: list[str]
+    ) -> str:
+        if address.lower() in self.unknown:
+            return "550 5.1.1 no such user here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_EHLO(
         self,

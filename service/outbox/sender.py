@@ -13,11 +13,12 @@ from tortoise import connections
 
 from service.app import AppContext
 from service.mail.kinds import log_kind
+from service.mail.reading.bounces import Bounce, BouncedRecipient
 from service.mail.transports.base import SendError
-from service.outbox.deliverability import NOT_SENT
+from service.outbox.deliverability import NOT_SENT, apply_bounce
 from service.outbox.retry_rules import retry_after
 from service.storage import statements
-from service.storage.db import transient
+from service.storage.db import transaction, transient
 from service.storage.models import OutboundMessage, OutboundStatus, Person
 from service.storage.sealing import open_mail
 
@@ -132,17 +133,19 @@ async def send_due(ctx: AppContext, limit: int | None = None) -> int:
                 continue
             try:
                 raw = open_mail(ctx.secret, row.raw, row.sealed)
-                await ctx.outgoing.send(raw, row.mail_from, row.recipients)
+                refused = await ctx.outgoing.send(raw, row.mail_from, row.recipients)
             except SendError as exc:
                 if exc.configuration:
                     await _paused(ctx, row, exc)
                     halted = True
                     continue
                 await _failed(ctx, row, exc)
+                await _refused_at_once(ctx, exc.refused)
                 if not exc.permanent:
                     # The server or the connection is likely gone: the rest waits a run.
                     halted = True
                 continue
+            await _refused_at_once(ctx, refused)
             sent += 1
             if ctx.sending_paused:
                 log.warning("sending again: the mail server takes mail")
@@ -192,3 +195,22 @@ async def _paused(ctx: AppContext, row: Claimed, exc: SendError) -> None:
     await OutboundMessage.filter(id=row.id).update(
         claimed_until=None, last_error=SETTINGS_PROBLEM + problem
     )
+
+
+async def _refused_at_once(ctx: AppContext, refused: dict[str, str]) -> None:
+    """Recipients the server refused for good when we named them (`550 5.1.1 no such
+    user`) bounced as surely as those whose bounce comes back later: scored the same way."""
+    bounced = tuple(
+        BouncedRecipient(address.lower(), permanent=True, status=None)
+        for address, answer in refused.items()
+        if answer.startswith("5")
+    )
+    if not bounced:
+        return
+    async with transaction() as connection:
+        disabled = await apply_bounce(
+            connection, Bounce(bounced), ctx.clock.now(), ctx.settings.bounce_threshold
+        )
+    ctx.count("outbound_refused_recipients", len(bounced))
+    if disabled:
+        ctx.count("mail_stopped", len(disabled))

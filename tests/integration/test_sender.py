@@ -213,6 +213,35 @@ async def test_two_senders_at_once_never_send_a_message_twice(
     await other.outgoing.close()
 
 
+async def test_an_address_refused_at_once_counts_as_a_bounce(
+    app: AppContext, smtp_server: SmtpServer
+) -> None:
+    app.outgoing = SmtpOutgoing(smtp_server.url)
+    clock = app.clock
+    assert isinstance(clock, ManualClock)
+    person = await Person.create(
+        email="person0@example.org", name="Person 0", timezone="UTC", created_at=clock.now()
+    )
+    smtp_server.handler.unknown.add("person0@example.org")
+    for day in range(3):  # as three days of bounces do, three days of refusals stop the mail
+        async with transaction() as connection:
+            await OutboxWriter(app.settings, app.secret).add(
+                connection,
+                kind=kinds.REFUSAL,
+                dedupe_key=f"test:day:{day}",
+                to=Reader("Person 0", "person0@example.org", "mentee", "Test"),
+                now=clock.now(),
+                context={"reason": "Just a test."},
+            )
+        await send_due(app)
+        clock.advance(timedelta(days=1))
+    await person.refresh_from_db()
+    assert person.bounce_score == 3 and person.mail_disabled_at is not None
+    assert await OutboundMessage.filter(status=OutboundStatus.FAILED).count() == 3
+    assert smtp_server.messages == []
+    await app.outgoing.close()
+
+
 async def test_people_are_never_needed_to_send(app: AppContext) -> None:
     """Refusals go to strangers: no Person row is made for them."""
     await queue(app, 1)
