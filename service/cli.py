@@ -31,6 +31,19 @@ def _settings() -> Settings:
     return Settings()
 
 
+async def _open(settings: Settings) -> None:
+    """The service's database, for the commands that read it and never make one."""
+    try:
+        await db.init_existing(settings.resolved_database_url)
+    except db.NoDatabase as exc:
+        errors.print(
+            f"{exc}. Run this where `mentormail import` was run, or set DATABASE_URL (or "
+            "MENTORMAIL_DATA_DIR) to the service's; `mentormail migrate` makes an empty one.",
+            markup=False,
+        )
+        raise typer.Exit(1) from None
+
+
 @app.command("import")
 def import_pairs(
     csv_file: Annotated[Path, typer.Argument(help="The coordinator's CSV of pairs.")],
@@ -83,7 +96,7 @@ def status(
     settings = _settings()
 
     async def run() -> None:
-        await db.init(settings.resolved_database_url)
+        await _open(settings)
         try:
             console.print(await _programs_table())
             await _print_pairings(pairings)
@@ -256,7 +269,7 @@ def program(
     settings = _settings()
 
     async def run() -> None:
-        await db.init(settings.resolved_database_url)
+        await _open(settings)
         try:
             found = await Program.get_or_none(name=name)
             if found is None:
@@ -296,7 +309,7 @@ def _membership(change: Callable[[], Awaitable[str]]) -> None:
     settings = _settings()
 
     async def run() -> str:
-        await db.init(settings.resolved_database_url)
+        await _open(settings)
         try:
             return await change()
         finally:
@@ -375,7 +388,7 @@ def outbox_retry(
     settings = _settings()
 
     async def run() -> str:
-        await db.init(settings.resolved_database_url)
+        await _open(settings)
         try:
             return await requeue_failed(SystemClock().now(), kind, start)
         finally:
@@ -435,7 +448,7 @@ def rotate_secret() -> None:
     _refuse_weak_secret(settings)
 
     async def run() -> None:
-        await db.init(settings.resolved_database_url)
+        await _open(settings)
         try:
             results = await reseal_all(settings.resolved_secret())
         finally:

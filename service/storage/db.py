@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 import asyncpg
 from tortoise import Tortoise
@@ -98,6 +98,41 @@ async def init(database_url: str, *, migrate_first: bool = True) -> None:
     if migrate_first:
         await migrate(database_url)
     await Tortoise.init(config=tortoise_config(database_url))
+
+
+class NoDatabase(Exception):
+    """A command that reads the service's data found none where it looked."""
+
+
+def shown(database_url: str) -> str:
+    """The database's address without its password, for messages."""
+    parts = urlsplit(database_url)
+    if parts.password is None:
+        return database_url
+    host = parts.netloc.rpartition("@")[2]
+    netloc = f"{parts.username}:***@{host}"
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+
+async def init_existing(database_url: str) -> None:
+    """Open the service's database, brought up to date, only where one was made: a command
+    run from the wrong folder or with a mistyped `DATABASE_URL` must not make an empty one
+    and report an empty program."""
+    if database_url.startswith("sqlite://"):
+        path = database_url.removeprefix("sqlite://").partition("?")[0]
+        if path != ":memory:" and not Path(path).is_file():
+            raise NoDatabase(f"there is no database at {path}")
+    else:
+        await Tortoise.init(config=tortoise_config(database_url))
+        try:
+            _, rows = await Tortoise.get_connection("default").execute_query(
+                "SELECT 1 FROM information_schema.tables WHERE table_name = 'program'"
+            )
+        finally:
+            await close()
+        if not rows:
+            raise NoDatabase(f"the database {shown(database_url)} holds no mentormail data")
+    await init(database_url)
 
 
 async def close() -> None:

@@ -105,6 +105,22 @@ def test_a_program_s_digest_time_is_set_from_the_command_line(tmp_path: Path) ->
     assert missing.returncode == 1 and "no program named 'Oncology'" in missing.stderr
 
 
+def test_commands_that_read_the_data_never_make_an_empty_database(tmp_path: Path) -> None:
+    """Run from the wrong folder, `status` must not report an empty program."""
+    database = tmp_path / "var" / "mentormail.sqlite3"
+    for command in (
+        ["status"],
+        ["program", "Hematology 2027"],
+        ["coordinator", "list"],
+        ["outbox", "retry"],
+    ):
+        result = mentormail(tmp_path, *command)
+        assert result.returncode == 1, command
+        assert f"there is no database at {database}" in result.stderr, command
+        assert "Run this where `mentormail import` was run" in result.stderr
+    assert not database.exists()
+
+
 def test_a_bad_file_names_line_and_field_and_imports_nothing(tmp_path: Path) -> None:
     csv = tmp_path / "pairs.csv"
     bad = ROW.replace("Europe/Berlin", "Europe/Atlantis")
