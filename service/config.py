@@ -61,6 +61,8 @@ class Settings(BaseSettings):
     send_batch: int = Field(default=200, ge=1)
     # Messages handed to the SMTP server at once, each on its own connection.
     smtp_connections: int = Field(default=4, ge=1, le=64, validation_alias="SMTP_CONNECTIONS")
+    # The name we greet the SMTP server with (EHLO); the service address's domain if unset.
+    smtp_helo_name: str | None = Field(default=None, validation_alias="SMTP_HELO_NAME")
     fetch_batch: int = Field(default=100, ge=1)
     # How long a message the mail server cannot take is tried again before it is failed:
     # as long as mail servers keep theirs, so that an outage of a few days loses nothing.
@@ -113,6 +115,10 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite://{(self.data_dir / 'mentormail.sqlite3').resolve()}"
+
+    @property
+    def helo_name(self) -> str:
+        return self.smtp_helo_name or self.service_address.rpartition("@")[2]
 
     @property
     def retry_window(self) -> timedelta:

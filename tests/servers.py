@@ -199,6 +199,8 @@ class SmtpHandler:
     messages: list[Received] = field(default_factory=list)
     failures: list[tuple[int, str]] = field(default_factory=list)
     greetings: int = 0  # EHLOs seen: one per connection a client opens
+    helo_names: list[str] = field(default_factory=list)
+    goodbyes: int = 0  # QUITs seen
     unknown: set[str] = field(default_factory=set)  # refused at RCPT: "550 5.1.1"
 
     async def handle_RCPT(
@@ -219,7 +221,12 @@ class SmtpHandler:
     ) -> list[str]:
         session.host_name = hostname
         self.greetings += 1
+        self.helo_names.append(hostname)
         return responses
+
+    async def handle_QUIT(self, server: Any, session: Session, envelope: Envelope) -> str:
+        self.goodbyes += 1
+        return "221 Bye"
 
     def fail_next(self, code: int, count: int = 1, text: str = "injected failure") -> None:
         self.failures.extend([(code, text)] * count)

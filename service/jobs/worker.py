@@ -50,7 +50,7 @@ async def make_app(settings: Settings) -> AppContext:
         clock=SystemClock(),
         secret=settings.resolved_secret(),
         outgoing=outgoing_from_url(
-            settings.smtp_url, settings.outbox_dir, settings.smtp_connections
+            settings.smtp_url, settings.outbox_dir, settings.smtp_connections, settings.helo_name
         ),
         incoming=incoming_from_url(settings.imap_url, settings.inbox_dir),
     )

@@ -161,6 +161,10 @@ async def send_due(ctx: AppContext, limit: int | None = None) -> int:
         untouched = [row.id for row in batch if row.id not in finished]
         if untouched:
             await OutboundMessage.filter(id__in=untouched).update(claimed_until=None)
+    if len(batch) < (limit or ctx.settings.send_batch) or halted:
+        # Nothing more is due: say goodbye, rather than leave the connections open for the
+        # server to time out (and log) while nothing is sent.
+        await ctx.outgoing.close()
     return sent
 
 

@@ -10,6 +10,7 @@ from service.app import AppContext
 from service.clock import ManualClock
 from service.jobs.embedded_redis import free_port
 from service.mail import kinds
+from service.mail.transports.factory import outgoing_from_url
 from service.mail.transports.smtp import SmtpOutgoing
 from service.outbox.retry_rules import WAITS, tries_in
 from service.outbox.sender import SETTINGS_PROBLEM, send_due
@@ -44,6 +45,17 @@ async def test_a_batch_goes_over_one_connection(app: AppContext, smtp_server: Sm
         [f"person{n}@example.org"] for n in range(5)
     ]
     assert await OutboundMessage.filter(status=OutboundStatus.SENT).count() == 5
+
+
+async def test_we_greet_as_our_domain_and_say_goodbye_when_the_outbox_is_drained(
+    app: AppContext, smtp_server: SmtpServer
+) -> None:
+    settings = app.settings.model_copy(update={"service_address": "mentorship@hospital.example"})
+    app.outgoing = outgoing_from_url(smtp_server.url, settings.outbox_dir, 2, settings.helo_name)
+    await queue(app, 4)
+    assert await send_due(app) == 4
+    assert smtp_server.handler.helo_names == ["hospital.example"] * 2
+    assert smtp_server.handler.goodbyes == 2, "no connection is left for the server to time out"
 
 
 async def test_a_batch_goes_over_the_connections_it_may_open(

@@ -7,14 +7,16 @@ from pathlib import Path
 from service.mail.transports.base import Incoming, Outgoing
 
 
-def outgoing_from_url(url: str | None, outbox_dir: Path, connections: int = 1) -> Outgoing:
+def outgoing_from_url(
+    url: str | None, outbox_dir: Path, connections: int = 1, helo_name: str | None = None
+) -> Outgoing:
     if not url:
         from service.mail.transports.local import DirOutgoing
 
         return DirOutgoing(outbox_dir)
     from service.mail.transports.smtp import SmtpOutgoing
 
-    return SmtpOutgoing(url, connections)
+    return SmtpOutgoing(url, connections, helo_name=helo_name)
 
 
 def incoming_from_url(url: str | None, inbox_dir: Path) -> Incoming:

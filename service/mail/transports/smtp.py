@@ -34,7 +34,11 @@ class SmtpOutgoing:
     """
 
     def __init__(
-        self, url: str, connections: int = 1, connect_timeout: float = CONNECT_TIMEOUT
+        self,
+        url: str,
+        connections: int = 1,
+        connect_timeout: float = CONNECT_TIMEOUT,
+        helo_name: str | None = None,
     ) -> None:
         parts = urlsplit(url)
         if parts.scheme not in ("smtp", "smtp+starttls", "smtps") or not parts.hostname:
@@ -48,6 +52,7 @@ class SmtpOutgoing:
         self.password = unquote(parts.password) if parts.password else None
         self.connections = max(1, connections)
         self.connect_timeout = connect_timeout
+        self.helo_name = helo_name  # None: the machine's name, as the library finds it
         self._clients: list[aiosmtplib.SMTP | None] = [None] * self.connections
         self._free: asyncio.Queue[int] = asyncio.Queue()
         for slot in range(self.connections):
@@ -63,6 +68,7 @@ class SmtpOutgoing:
             use_tls=self.tls,
             start_tls=self.starttls,
             timeout=COMMAND_TIMEOUT,
+            local_hostname=self.helo_name,
         )
         await asyncio.wait_for(client.connect(), self.connect_timeout)
         if self.username and self.password:
