@@ -63,6 +63,8 @@ class Settings(BaseSettings):
     smtp_connections: int = Field(default=4, ge=1, le=64, validation_alias="SMTP_CONNECTIONS")
     # The name we greet the SMTP server with (EHLO); the service address's domain if unset.
     smtp_helo_name: str | None = Field(default=None, validation_alias="SMTP_HELO_NAME")
+    # Certificates to trust for the SMTP server (a private CA), instead of the system's.
+    smtp_ca_file: str | None = Field(default=None, validation_alias="SMTP_CA_FILE")
     fetch_batch: int = Field(default=100, ge=1)
     # How long a message the mail server cannot take is tried again before it is failed:
     # as long as mail servers keep theirs, so that an outage of a few days loses nothing.

@@ -7,6 +7,7 @@ import mailbox
 import os
 import shutil
 import socket
+import ssl
 import subprocess
 import tempfile
 import time
@@ -38,6 +39,19 @@ def private_dovecot(prefix: str = "mentormail-dovecot-") -> Iterator[Dovecot]:
     finally:
         server.stop()
         shutil.rmtree(root, ignore_errors=True)
+
+
+def self_signed(folder: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 that no one vouches for, and its key."""
+    certificate, key = folder / "smtp.crt", folder / "smtp.key"
+    command = "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1"
+    command += " -addext subjectAltName=IP:127.0.0.1"
+    subprocess.run(
+        [*command.split(), "-keyout", str(key), "-out", str(certificate)],
+        check=True,
+        capture_output=True,
+    )
+    return certificate, key
 
 
 def wait_for_port(port: int, timeout: float = 20.0) -> None:
@@ -173,6 +187,7 @@ class Received:
     mail_from: str
     rcpt_tos: list[str]
     raw: bytes
+    encrypted: bool = False  # came after STARTTLS
 
 
 @dataclass(frozen=True)
@@ -236,7 +251,11 @@ class SmtpHandler:
             code, text = self.failures.pop(0)
             return f"{code} {text}"
         raw = envelope.original_content or b""
-        self.messages.append(Received(envelope.mail_from or "", list(envelope.rcpt_tos), raw))
+        self.messages.append(
+            Received(
+                envelope.mail_from or "", list(envelope.rcpt_tos), raw, session.ssl is not None
+            )
+        )
         ours = [
             r
             for r in envelope.rcpt_tos
@@ -253,21 +272,24 @@ class SmtpServer:
     or LOGIN, over plain text: it is loopback) and answers others 535."""
 
     def __init__(
-        self, dovecot: Dovecot | None, domain: str, login: tuple[str, str] | None = None
+        self,
+        dovecot: Dovecot | None,
+        domain: str,
+        login: tuple[str, str] | None = None,
+        certificate: tuple[Path, Path] | None = None,
     ) -> None:
         self.handler = SmtpHandler(dovecot, domain)
         self.port = free_port()
-        if login is None:
-            self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
-        else:
-            self.controller = Controller(
-                self.handler,
-                hostname="127.0.0.1",
-                port=self.port,
-                authenticator=_Authenticator(*login),
-                auth_required=True,
-                auth_require_tls=False,
+        options: dict[str, Any] = {}
+        if login is not None:
+            options.update(
+                authenticator=_Authenticator(*login), auth_required=True, auth_require_tls=False
             )
+        if certificate is not None:  # offers STARTTLS with this (certificate, key)
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            context.load_cert_chain(*certificate)
+            options.update(tls_context=context)
+        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port, **options)
 
     @property
     def url(self) -> str:

@@ -50,7 +50,11 @@ async def make_app(settings: Settings) -> AppContext:
         clock=SystemClock(),
         secret=settings.resolved_secret(),
         outgoing=outgoing_from_url(
-            settings.smtp_url, settings.outbox_dir, settings.smtp_connections, settings.helo_name
+            settings.smtp_url,
+            settings.outbox_dir,
+            settings.smtp_connections,
+            settings.helo_name,
+            settings.smtp_ca_file,
         ),
         incoming=incoming_from_url(settings.imap_url, settings.inbox_dir),
     )

@@ -19,7 +19,7 @@ from service.storage.db import transaction
 from service.storage.models import OutboundMessage, OutboundStatus, Person
 from tests.integration.test_cli import mentormail
 from tests.mail import parse
-from tests.servers import SmtpServer
+from tests.servers import SmtpServer, self_signed
 
 
 async def queue(app: AppContext, count: int) -> None:
@@ -252,6 +252,50 @@ async def test_an_address_refused_at_once_counts_as_a_bounce(
     assert await OutboundMessage.filter(status=OutboundStatus.FAILED).count() == 3
     assert smtp_server.messages == []
     await app.outgoing.close()
+
+
+async def test_plain_smtp_encrypts_when_offered_and_starttls_checks_the_certificate(
+    app: AppContext, database_url: str, tmp_path: Path
+) -> None:
+    certificate = self_signed(tmp_path)
+    server = SmtpServer(None, "example.org", certificate=certificate)
+    server.start()
+    try:
+        url = f"127.0.0.1:{server.port}"
+        app.outgoing = SmtpOutgoing(f"smtp://{url}")  # as mail servers do: any certificate
+        await queue(app, 1)
+        assert await send_due(app) == 1
+        assert server.messages[-1].encrypted
+
+        app.outgoing = SmtpOutgoing(f"smtp://{url}?starttls=no")
+        await queue_more(app, "plain")
+        assert await send_due(app) == 1
+        assert not server.messages[-1].encrypted
+
+        app.outgoing = SmtpOutgoing(f"smtp+starttls://{url}")  # checked: nobody vouches for it
+        await queue_more(app, "checked")
+        assert await send_due(app) == 0
+        waiting = await OutboundMessage.get(status=OutboundStatus.PENDING)
+        assert waiting.attempts == 0 and str(waiting.last_error).startswith(SETTINGS_PROBLEM)
+        assert "certificate" in str(waiting.last_error).lower()
+
+        app.outgoing = SmtpOutgoing(f"smtp+starttls://{url}", ca_file=str(certificate[0]))
+        assert await send_due(app) == 1
+        assert server.messages[-1].encrypted and len(server.messages) == 3
+    finally:
+        server.stop()
+
+
+async def queue_more(app: AppContext, key: str) -> None:
+    async with transaction() as connection:
+        await OutboxWriter(app.settings, app.secret).add(
+            connection,
+            kind=kinds.REFUSAL,
+            dedupe_key=f"test:{key}",
+            to=Reader("Someone", "someone@example.org", "mentee", "Test"),
+            now=app.clock.now(),
+            context={"reason": "Just a test."},
+        )
 
 
 async def test_people_are_never_needed_to_send(app: AppContext) -> None:

@@ -8,7 +8,11 @@ from service.mail.transports.base import Incoming, Outgoing
 
 
 def outgoing_from_url(
-    url: str | None, outbox_dir: Path, connections: int = 1, helo_name: str | None = None
+    url: str | None,
+    outbox_dir: Path,
+    connections: int = 1,
+    helo_name: str | None = None,
+    ca_file: str | None = None,
 ) -> Outgoing:
     if not url:
         from service.mail.transports.local import DirOutgoing
@@ -16,7 +20,7 @@ def outgoing_from_url(
         return DirOutgoing(outbox_dir)
     from service.mail.transports.smtp import SmtpOutgoing
 
-    return SmtpOutgoing(url, connections, helo_name=helo_name)
+    return SmtpOutgoing(url, connections, helo_name=helo_name, ca_file=ca_file)
 
 
 def incoming_from_url(url: str | None, inbox_dir: Path) -> Incoming:

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import ssl
 from collections.abc import Sequence
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import aiosmtplib
 
@@ -14,6 +14,12 @@ from service.mail.transports.base import SendError
 
 CONNECT_TIMEOUT = 20.0
 COMMAND_TIMEOUT = 60.0
+
+
+def _option(query: str, name: str) -> str | None:
+    """One option of the URL's query, lower-cased."""
+    values = parse_qs(query).get(name)
+    return values[-1].lower() if values else None
 
 
 def _certificate_refused(exc: BaseException) -> bool:
@@ -29,6 +35,11 @@ def _certificate_refused(exc: BaseException) -> bool:
 class SmtpOutgoing:
     """`smtp://[user:pass@]host[:port]`, `smtp+starttls://…` (587) or `smtps://…` (465).
 
+    `smtps` and `smtp+starttls` check the server's certificate (against `ca_file` when
+    given, else the system's); plain `smtp` encrypts with STARTTLS whenever the server
+    offers it, as mail servers do between themselves, without checking the certificate
+    (`?starttls=no` turns that off).
+
     Up to `connections` messages are handed over at once, each on a connection of its own:
     one connection waits on the server's answers most of the time.
     """
@@ -39,13 +50,19 @@ class SmtpOutgoing:
         connections: int = 1,
         connect_timeout: float = CONNECT_TIMEOUT,
         helo_name: str | None = None,
+        ca_file: str | None = None,
     ) -> None:
         parts = urlsplit(url)
         if parts.scheme not in ("smtp", "smtp+starttls", "smtps") or not parts.hostname:
             raise ValueError("SMTP_URL must look like smtp://user:pass@host:port")
         self.hostname = parts.hostname
         self.tls = parts.scheme == "smtps"
-        self.starttls = parts.scheme == "smtp+starttls"
+        # True: required and checked; None: whenever offered, unchecked; False: never.
+        self.starttls: bool | None = True if parts.scheme == "smtp+starttls" else None
+        if parts.scheme == "smtp" and _option(parts.query, "starttls") in ("no", "false", "0"):
+            self.starttls = False
+        self.validate_certs = self.tls or self.starttls is True
+        self.ca_file = ca_file
         default_port = 465 if self.tls else 587 if self.starttls else 25
         self.port = parts.port or default_port
         self.username = unquote(parts.username) if parts.username else None
@@ -67,6 +84,8 @@ class SmtpOutgoing:
             port=self.port,
             use_tls=self.tls,
             start_tls=self.starttls,
+            validate_certs=self.validate_certs,
+            cert_bundle=self.ca_file if self.validate_certs else None,
             timeout=COMMAND_TIMEOUT,
             local_hostname=self.helo_name,
         )
