@@ -11,6 +11,7 @@ from datetime import date, time
 from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from service.mail.reading.invisible import without_invisible
 from service.program.terms import (
     Frequency,
     parse_frequency,
@@ -99,8 +100,7 @@ def check_timezone(value: str) -> str:
 
 
 def _clean(value: str | None) -> str:
-    text = "".join(ch for ch in (value or "") if ch.isprintable())
-    return " ".join(text.split())
+    return " ".join(without_invisible(value or "").split())
 
 
 def read_roster(data: bytes) -> Roster:

@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, vDDDTypes
 
+from service.mail.reading.invisible import without_invisible
+
 ANSWERS = ("REPLY", "COUNTER")
 PARTSTATS = ("ACCEPTED", "DECLINED", "TENTATIVE", "NEEDS-ACTION", "DELEGATED")
 
@@ -104,7 +106,7 @@ def read_answer(
         sequence=sequence,
         attendee=_address(attendee) if attendee is not None else None,
         partstat=partstat if partstat in PARTSTATS else None,
-        comment=" ".join(comment.split())[:1000] or None,
+        comment=" ".join(without_invisible(comment).split())[:1000] or None,
         recurrence_id=_decoded(event, "RECURRENCE-ID", zone),
         proposed_start=_decoded(event, "DTSTART", zone) if counter else None,
         proposed_end=_decoded(event, "DTEND", zone) if counter else None,
