@@ -1,0 +1,88 @@
+"""Days, times and words people write that would crash a reply or mislead its reader, through
+the inbound path on SQLite and PostgreSQL: each is answered with its reason, and the message is
+processed, not failed."""
+
+from __future__ import annotations
+
+from email import message_from_bytes, policy
+
+from service.app import AppContext
+from service.meetings.planning import plan_meetings
+from service.outbox.sender import send_due
+from service.storage.models import (
+    InboundStatus,
+    Meeting,
+    Pairing,
+    PerformanceConversation,
+    Person,
+)
+from tests.integration.test_flow import activated, deliver, import_csv, plain, receive, sent_to
+from tests.mail import reply_to
+
+ZOE = "zoe@hospital.example"  # the mentor, in New York: behind UTC
+SAM = "sam@university.example"  # the mentee, in Berlin: ahead of it
+
+
+async def answered(app: AppContext, sender: str, received: bytes, body: str) -> str:
+    """`body` sent in reply to `received`; the answer's text, once the reply was processed."""
+    deliver(app, reply_to(received, sender=sender, body=body))
+    assert await receive(app) == [InboundStatus.PROCESSED]
+    answer = (await sent_to(app, sender, "understood"))[-1]
+    return " ".join(plain(answer).split())
+
+
+async def test_a_reschedule_no_calendar_or_clock_has_is_answered_and_moves_nothing(
+    app: AppContext,
+) -> None:
+    pairing = await activated(app)
+    await plan_meetings(app)
+    first = await Meeting.get(pairing_id=pairing.id, number=1)
+    invite = {who: (await sent_to(app, who, "invitation"))[0] for who in (ZOE, SAM)}
+    # One reschedule a message: each in its own reply.
+    cases = [
+        (ZOE, "reschedule: Dec 31 9999 11pm", "Friday 31 December 9999 is more than two years"),
+        (SAM, "reschedule: Jan 1 0001 12:30am", "Monday 1 January 1 is more than a year ago"),
+        (ZOE, "reschedule: tomorrow at 25", "there is no hour 25: hours run from 0 to 23"),
+        (SAM, "reschedule: 3:75pm", "there is no minute 75"),
+        (ZOE, "reschedule: Tuesday Dec 9", "9 December 2026 is a Wednesday"),
+    ]
+    for sender, body, reason in cases:
+        text = await answered(app, sender, invite[sender], body)
+        assert f"{body} ({reason}" in text
+        assert (await Meeting.get(id=first.id)).starts_at == first.starts_at, body
+
+
+async def test_a_performance_conversation_at_no_sane_time_is_answered(app: AppContext) -> None:
+    pairing = await activated(app)
+    await plan_meetings(app)
+    invite = (await sent_to(app, ZOE, "invitation"))[0]
+    text = await answered(app, ZOE, invite, "performance conversation: Dec 31 9999 11pm")
+    assert "Friday 31 December 9999 is more than two years ahead" in text
+    # The same mentor ahead of UTC, on the first day there is.
+    await Person.filter(email=ZOE).update(timezone="Asia/Tokyo")
+    text = await answered(app, ZOE, invite, "performance conversation: Jan 1 0001 12:30am")
+    assert "Monday 1 January 1 is more than a year ago" in text
+    assert await PerformanceConversation.filter(pairing_id=pairing.id).count() == 0
+
+
+async def test_a_goal_reaches_the_partner_without_characters_that_hide_or_reverse_it(
+    app: AppContext,
+) -> None:
+    await import_csv(app)
+    await send_due(app)
+    request = (await sent_to(app, SAM, "agreement_request"))[0]
+    goal = "Submit the \u202etcartsba\u202c\u200b to the \u2066annual\u2069 meeting\ufeff"
+    deliver(app, reply_to(request, sender=SAM, body=f"Goal 1: {goal}"))
+    assert await receive(app) == [InboundStatus.PROCESSED]
+    pairing = await Pairing.get()
+    assert pairing.terms["goals"] == ["Submit the tcartsba to the annual meeting"]
+    to_zoe = (await sent_to(app, ZOE, "agreement_request"))[-1]
+    message = message_from_bytes(to_zoe, policy=policy.default)
+    texts = [
+        str(part.get_content())  # type: ignore[attr-defined]
+        for part in message.walk()
+        if part.get_content_maintype() == "text"
+    ]
+    assert texts and all("Submit the tcartsba to the annual meeting" in text for text in texts)
+    for hidden in ("\u202e", "\u202c", "\u200b", "\u2066", "\u2069", "\ufeff"):
+        assert not any(hidden in text for text in texts), hex(ord(hidden))
