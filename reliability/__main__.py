@@ -113,6 +113,7 @@ def verdict(key: str, figures: dict[str, Any]) -> tuple[bool, str]:
 def scenarios(sizes: Sizes, root: Path) -> list[tuple[str, Callable[[], dict[str, Any]]]]:
     from reliability import (
         database_restart,
+        dates,
         forged,
         fuzz,
         imap_faults,
@@ -139,6 +140,7 @@ def scenarios(sizes: Sizes, root: Path) -> list[tuple[str, Callable[[], dict[str
         ("header and markup injection", injection.run),
         ("privacy markers", lambda: privacy.run(sizes.privacy_pairs)),
         ("hostile mail", lambda: fuzz.run(sizes.fuzz_messages)),
+        ("days and times no calendar has", dates.run),
         ("roster imports", lambda: imports.run(sizes.import_rows)),
     ]
 
