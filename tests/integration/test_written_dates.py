@@ -1,6 +1,6 @@
 """Days, times and words people write that would crash a reply or mislead its reader, through
-the inbound path on SQLite and PostgreSQL: each is answered with its reason, and the message is
-processed, not failed."""
+the inbound path on SQLite and PostgreSQL (a coordinator's roster through real servers): each is
+answered with its reason, and the message is processed, not failed."""
 
 from __future__ import annotations
 
@@ -16,6 +16,8 @@ from service.storage.models import (
     PerformanceConversation,
     Person,
 )
+from tests.integration.conftest import Live
+from tests.integration.test_coordinators import COLUMNS, PAT, confirmed, start, text_of, with_csv
 from tests.integration.test_flow import activated, deliver, import_csv, plain, receive, sent_to
 from tests.mail import reply_to
 
@@ -86,3 +88,20 @@ async def test_a_goal_reaches_the_partner_without_characters_that_hide_or_revers
     assert texts and all("Submit the tcartsba to the annual meeting" in text for text in texts)
     for hidden in ("\u202e", "\u202c", "\u200b", "\u2066", "\u2069", "\ufeff"):
         assert not any(hidden in text for text in texts), hex(ord(hidden))
+
+
+async def test_an_emailed_roster_starting_in_year_9999_is_refused_with_line_and_field(
+    live: Live,
+) -> None:
+    # Imported, its pairing's first meeting would leave the calendar when both agree.
+    await start(live)
+    before = await Pairing.all().count()
+    far = (
+        COLUMNS + "Hematology 2027,Dr. Lee,lee@x.example,Asia/Tokyo,"
+        "Kai Tanaka,kai@x.example,Asia/Tokyo,9999-12-31,monthly,Monday,10:00,\n"
+    ).encode()
+    await confirmed(live, with_csv(far, PAT))
+    answer = " ".join(text_of(live.received(PAT, "coordinator_reply")[-1]).split())
+    assert "nothing was imported" in answer
+    assert "line 2, start_date: '9999-12-31' is more than two years ahead" in answer
+    assert await Pairing.all().count() == before
