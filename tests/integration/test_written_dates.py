@@ -4,7 +4,9 @@ answered with its reason, and the message is processed, not failed."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
+from zoneinfo import ZoneInfo
 
 from service.app import AppContext
 from service.meetings.planning import plan_meetings
@@ -19,7 +21,7 @@ from service.storage.models import (
 from tests.integration.conftest import Live
 from tests.integration.test_coordinators import COLUMNS, PAT, confirmed, start, text_of, with_csv
 from tests.integration.test_flow import activated, deliver, import_csv, plain, receive, sent_to
-from tests.mail import reply_to
+from tests.mail import calendar_answer, reply_to
 
 ZOE = "zoe@hospital.example"  # the mentor, in New York: behind UTC
 SAM = "sam@university.example"  # the mentee, in Berlin: ahead of it
@@ -105,3 +107,45 @@ async def test_an_emailed_roster_starting_in_year_9999_is_refused_with_line_and_
     assert "nothing was imported" in answer
     assert "line 2, start_date: '9999-12-31' is more than two years ahead" in answer
     assert await Pairing.all().count() == before
+
+
+async def test_a_calendar_proposing_the_last_day_there_is_changes_nothing(app: AppContext) -> None:
+    await activated(app)
+    await plan_meetings(app)
+    meeting = await Meeting.get(number=1)
+    invite = (await sent_to(app, ZOE, "invitation"))[0]
+    start = meeting.starts_at + timedelta(days=1)
+    # Set aside with its reason, as a proposal of a time that has passed is; never failed.
+    for client, zone in (
+        # New York's wall clock on the last evening there is: past the calendar in UTC, so
+        # the proposal has no time that can be read.
+        ("outlook", "Eastern Standard Time"),
+        # The last hour in UTC: past the calendar in Berlin, where the offer would be written.
+        ("google", None),
+    ):
+        raw = calendar_answer(
+            invite, sender=ZOE, partstat="TENTATIVE", client=client, proposed=(start, start)
+        )
+        deliver(app, last_day_proposed(raw, start, zone))
+        assert await receive(app) == [InboundStatus.IGNORED], client
+    assert await sent_to(app, SAM, "time_proposed") == []
+    assert (await Meeting.get(id=meeting.id)).starts_at == meeting.starts_at
+
+
+def last_day_proposed(raw: bytes, start: datetime, zone: str | None) -> bytes:
+    """A calendar's proposal of `start` made one of 31 December 9999, 23:00 (in `zone`)."""
+    message = message_from_bytes(raw, policy=policy.default)
+    for part in message.walk():
+        if part.get_content_type() not in ("text/calendar", "application/ics"):
+            continue
+        ics = part.get_payload(decode=True)
+        assert isinstance(ics, bytes)
+        for local in (start.astimezone(ZoneInfo("Europe/Berlin")), start.astimezone(UTC)):
+            ics = ics.replace(f"{local:%Y%m%dT%H%M%S}".encode(), b"99991231T230000")
+        if zone is not None:
+            ics = ics.replace(b"W. Europe Standard Time", zone.encode())
+        assert b"99991231T230000" in ics
+        part.set_payload(ics)  # type: ignore[no-untyped-call]
+        del part["Content-Transfer-Encoding"]
+        part["Content-Transfer-Encoding"] = "8bit"
+    return message.as_bytes()

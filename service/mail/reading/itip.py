@@ -58,7 +58,8 @@ def _decoded(event: Any, name: str, zone: str) -> datetime | None:
             text = value.decode() if isinstance(value, bytes) else value
             value = vDDDTypes.from_ical(text)  # type: ignore[no-untyped-call]
         return _moment(value, zone)
-    except (ValueError, TypeError, KeyError):
+    except (ValueError, TypeError, KeyError, OverflowError):
+        # OverflowError: the first or the last day there is, in a zone that moves it past.
         return None
 
 
