@@ -197,7 +197,7 @@ async def active_program(
 
     outbox = OutboxWriter(app.settings, app.secret)
     csv = roster(pairs, now.date(), refused_every=refused_every)
-    await import_roster(read_roster(csv), outbox, now)
+    await import_roster(read_roster(csv, now.date()), outbox, now)
     for pairing_id in await Pairing.all().values_list("id", flat=True):
         async with transaction() as connection:
             pairing = await Pairing.get(id=pairing_id, using_db=connection)

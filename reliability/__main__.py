@@ -124,6 +124,7 @@ def scenarios(sizes: Sizes, root: Path) -> list[tuple[str, Callable[[], dict[str
     from reliability import (
         calendar_servers,
         database_restart,
+        dates,
         forged,
         fuzz,
         imap_faults,
@@ -152,6 +153,7 @@ def scenarios(sizes: Sizes, root: Path) -> list[tuple[str, Callable[[], dict[str
         ("header and markup injection", injection.run),
         ("privacy markers", lambda: privacy.run(sizes.privacy_pairs)),
         ("hostile mail", lambda: fuzz.run(sizes.fuzz_messages)),
+        ("days and times no calendar has", dates.run),
         ("roster imports", lambda: imports.run(sizes.import_rows)),
         ("weak and racing secrets", lambda: secrets.run(root)),
     ]

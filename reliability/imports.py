@@ -32,7 +32,9 @@ async def _scenario(folder: Path, rows: int) -> dict[str, float]:
     async with service(folder, None, None, clock) as app:
         outbox = OutboxWriter(app.settings, app.secret)
         start = date(2027, 1, 4)
-        await import_roster(read_roster(roster(10, start, "Existing")), outbox, clock.now())
+        await import_roster(
+            read_roster(roster(10, start, "Existing"), clock.now().date()), outbox, clock.now()
+        )
         partial = unclear = 0
         good = roster(500, start, "Bad row").decode()
         broken = {
@@ -43,7 +45,7 @@ async def _scenario(folder: Path, rows: int) -> dict[str, float]:
             "Encoding": roster(50, start, "Encoding").decode().encode("latin-1"),
         }
         for program, data in broken.items():
-            result = read_roster(data)
+            result = read_roster(data, clock.now().date())
             unclear += not result.errors or any(e.line < 1 or not e.field for e in result.errors)
             if not result.errors:
                 await import_roster(result, outbox, clock.now())
@@ -51,12 +53,14 @@ async def _scenario(folder: Path, rows: int) -> dict[str, float]:
         # A large file, whole.
         big = roster(rows, start, "Large")
         began = time.perf_counter()
-        await import_roster(read_roster(big), outbox, clock.now())
+        await import_roster(read_roster(big, clock.now().date()), outbox, clock.now())
         seconds = time.perf_counter() - began
         partial += await _landed("Large") != rows
         # The same size again, stopped a second in (a worker shut down, a timeout).
         stopped = asyncio.ensure_future(
-            import_roster(read_roster(roster(rows, start, "Stopped")), outbox, clock.now())
+            import_roster(
+                read_roster(roster(rows, start, "Stopped"), clock.now().date()), outbox, clock.now()
+            )
         )
         await asyncio.sleep(STOP_AFTER)
         stopped.cancel()

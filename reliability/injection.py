@@ -106,10 +106,12 @@ async def _scenario(folder: Path, dovecot: Dovecot) -> dict[str, float]:
     async with service(folder, None, None, clock) as app:
         outbox = OutboxWriter(app.settings, app.secret)
         # The 10,000-character name is refused with its line and field, the file with it.
-        refused = read_roster(roster(NAMES))
+        refused = read_roster(roster(NAMES), clock.now().date())
         named = {(e.line, e.field) for e in refused.errors}
         clear = not refused.rows and named == {(8, "mentor_name"), (8, "mentee_name")}
-        await import_roster(read_roster(roster(NAMES[:-1])), outbox, clock.now())
+        await import_roster(
+            read_roster(roster(NAMES[:-1]), clock.now().date()), outbox, clock.now()
+        )
         app.incoming = ImapIncoming(dovecot.imap_url())
         await _agree(app, dovecot)
         await _replies(app, dovecot)

@@ -59,7 +59,7 @@ def import_pairs(
     except OSError as exc:
         errors.print(f"[red]Cannot read {csv_file}: {exc.strerror}[/red]")
         raise typer.Exit(2) from None
-    roster = read_roster(data)
+    roster = read_roster(data, SystemClock().now().date())
     if roster.errors:
         errors.print(f"[red]{csv_file}: nothing was imported; fix these and import again:[/red]")
         for error in roster.errors:

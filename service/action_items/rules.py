@@ -6,13 +6,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-import dateparser
-
-from service.program.schedule import local_instant, next_after, within_waking_hours
+from service.program.schedule import format_date, local_instant, next_after, within_waking_hours
+from service.program.when import read_when
 
 # The deadline runs to the end of the line; a comma ends it, but for a year ("Jan 12, 2027").
 _DEADLINE = re.compile(
@@ -30,6 +29,8 @@ OVERDUE_NUDGES = 4  # weekly, then the coordinator's digest takes over
 class TaskText:
     text: str
     due: date | None
+    # Why the deadline written was not taken, for the writer (the task is kept without one).
+    problem: str | None = None
 
 
 @dataclass(frozen=True)
@@ -82,38 +83,33 @@ def read_task(text: str, today: date) -> TaskText:
     text = " ".join(_FOR_MENTOR.sub(" ", text).split())
     match = _DEADLINE.match(text)
     if match:
-        due = deadline(match.group("when"), today)
+        due, problem = deadline(match.group("when"), today)
         if due is not None:
             return TaskText(match.group("text").strip(" .,"), due)
+        if problem is not None:
+            return TaskText(text.strip(" ."), None, problem)
     return TaskText(text.strip(" ."), None)
 
 
 # A day's replies say "by Friday" and "next week" over and over, and reading one takes the
 # date reader about a millisecond: the answer depends on nothing but the words and the day.
 @lru_cache(maxsize=2048)
-def deadline(when: str, today: date) -> date | None:
-    """The day `when` names, seen from `today`; None unless it falls from yesterday to two
-    years ahead."""
+def deadline(when: str, today: date) -> tuple[date | None, str | None]:
+    """The day `when` names, seen from `today`, or why it cannot be a deadline (it is gone,
+    or more than two years ahead); (None, None) when the words name no day."""
     end = _END_OF.fullmatch(when.strip())
     if end is not None:
         if end.group("span").lower() == "week":
             # The working week's end: this Friday, or today from Friday on.
-            return today + timedelta(days=max(0, 4 - today.weekday()))
+            return today + timedelta(days=max(0, 4 - today.weekday())), None
         following = (today.replace(day=28) + timedelta(days=4)).replace(day=1)
-        return following - timedelta(days=1)
-    parsed = dateparser.parse(
-        when,
-        languages=["en"],
-        settings={
-            "PREFER_DATES_FROM": "future",
-            "RELATIVE_BASE": datetime.combine(today, time(12)),
-            "DATE_ORDER": "MDY",
-        },
-    )
-    day: date | None = parsed.date() if parsed is not None else None
-    if day is None or not today - timedelta(days=1) <= day <= today + timedelta(days=730):
-        return None
-    return day
+        return following - timedelta(days=1), None
+    written = read_when(when, datetime.combine(today, time(12), tzinfo=UTC))
+    if written.day is None:
+        return None, written.problem
+    if written.day < today - timedelta(days=1):
+        return None, f"{format_date(written.day)} has passed"
+    return written.day, None
 
 
 def _local(day: date, tzid: str) -> datetime:

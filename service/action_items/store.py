@@ -78,6 +78,8 @@ async def add_task(
     owner = writer if owner_id == writer.id else await Person.get(id=owner_id, using_db=connection)
     task = await create_task(connection, pairing, owner, parsed.text, parsed.due, now)
     whose = "your mentor's" if owner_id != writer.id else "yours"
+    if parsed.problem is not None:
+        return f"New task {describe(task, secret)}, {whose}, without a due date: {parsed.problem}."
     return f"New task {describe(task, secret)}, {whose}."
 
 

@@ -343,7 +343,7 @@ async def import_attached(
     }
     imported = 0
     for name, data in files:
-        roster = read_roster(data)
+        roster = read_roster(data, now.date())
         foreign = sorted({row.program for row in roster.rows} - programs)
         if foreign:
             problems.append(

@@ -92,7 +92,9 @@ async def _enrol(pairs: int, rng: random.Random, app: AppContext, start: datetim
     people = {p.email: p for couple in couples for p in couple}
     concerned = {mentor.email for mentor, mentee in couples if mentee.persona == "slow"}
     simulation = Simulation(people, rng, Answers(rng, concerned=concerned))
-    roster = read_roster(roster_csv(couples, start.date() + timedelta(days=7), PROGRAM))
+    roster = read_roster(
+        roster_csv(couples, start.date() + timedelta(days=7), PROGRAM), start.date()
+    )
     if roster.errors:
         raise RuntimeError(f"demo roster is invalid: {roster.errors[0]}")
     await import_roster(roster, OutboxWriter(app.settings, app.secret), app.clock.now())

@@ -16,6 +16,7 @@ from service.mail.reading.itip import CalendarAnswer, answered_by, why_ignored
 from service.mail.reading.parse import ParsedMessage
 from service.meetings.invitations import meeting_name
 from service.meetings.replan import move_meeting
+from service.meetings.reschedule_rules import MAX_AHEAD
 from service.outbox.writer import OutboxWriter
 from service.program.people import Cast
 from service.program.schedule import format_span
@@ -192,10 +193,13 @@ async def _proposal(
 ) -> Taken:
     start, end = answer.proposed_start, answer.proposed_end
     assert start is not None
-    if end is None or end <= start:
-        end = start + (meeting.ends_at - meeting.starts_at)
     if start <= now:
         return Taken(False, "proposed time has passed")
+    if start > now + MAX_AHEAD:
+        # As far as a written reschedule may go; the last day there is has no room for its end.
+        return Taken(False, "proposed time is more than four months ahead")
+    if end is None or end <= start:
+        end = start + (meeting.ends_at - meeting.starts_at)
     # A newer proposal replaces an older one that nobody accepted.
     await (
         TimeProposal.filter(meeting_id=meeting.id, state=ProposalState.OPEN)

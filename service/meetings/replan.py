@@ -92,7 +92,7 @@ async def reschedule_meeting(
     text: str,
     now: datetime,
 ) -> tuple[str | None, str | None]:
-    """`reschedule: Tue Dec 9 3pm`: move one meeting and send both an updated invitation.
+    """`reschedule: Dec 9 3pm`: move one meeting and send both an updated invitation.
 
     Returns (what was done, what could not be done), in words for the writer.
     """

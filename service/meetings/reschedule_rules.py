@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from dateparser.date import DateDataParser
-
 from service.program.schedule import local_instant
+from service.program.when import read_when
 
 MAX_AHEAD = timedelta(days=120)
-EXAMPLE = "reschedule: Tue Dec 9 3pm"
-# "Thursday at 10" means 10:00; the parser would read the 10 as a day of the month.
-_BARE_HOUR = re.compile(r"\bat (\d{1,2})(?![\d:.]|\s*[ap]\.?m)", re.IGNORECASE)
+EXAMPLE = "reschedule: Dec 9 3pm"
 
 
 @dataclass(frozen=True)
@@ -24,26 +20,16 @@ class NewTime:
 
 
 def read_new_time(text: str, now: datetime, tzid: str, keep: time) -> NewTime:
-    """`Tue Dec 9 3pm`, `Thursday at 10`, `tomorrow at noon` in the writer's own zone.
+    """`Dec 9 3pm`, `Thursday at 10`, `tomorrow at noon` in the writer's own zone.
 
     A day without a time (`Dec 9`) keeps the meeting's time of day, `keep`, in that zone.
     """
-    local_now = now.astimezone(ZoneInfo(tzid)).replace(tzinfo=None)
-    parser = DateDataParser(
-        languages=["en"],
-        settings={
-            "PREFER_DATES_FROM": "future",
-            "RELATIVE_BASE": local_now,
-            "DATE_ORDER": "MDY",
-            "RETURN_TIME_AS_PERIOD": True,
-        },
-    )
-    data = parser.get_date_data(_BARE_HOUR.sub(r"at \1:00", text.strip()))
-    if data.date_obj is None or data.period not in ("time", "day"):
+    written = read_when(text, now.astimezone(ZoneInfo(tzid)))
+    if written.problem is not None:
+        return NewTime(None, written.problem)
+    if written.day is None or written.span not in ("time", "day"):
         return NewTime(None, f"give a day and a time, as in '{EXAMPLE}'")
-    day = data.date_obj.date()
-    at = data.date_obj.time().replace(second=0, microsecond=0) if data.period == "time" else keep
-    return NewTime(local_instant(day, at, tzid))
+    return NewTime(local_instant(written.day, written.at if written.at is not None else keep, tzid))
 
 
 @dataclass(frozen=True)

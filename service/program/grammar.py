@@ -191,7 +191,7 @@ AGENDA = Syntax(
 )
 RESCHEDULE = Syntax(
     "reschedule",
-    "reschedule: Tue Dec 9 3pm",
+    "reschedule: Dec 9 3pm",
     "moves the next meeting (or the one this email is about) to that day and time",
     _pattern(r"reschedule\s*:\s*(?P<when>.+)", "when"),
 )
@@ -220,7 +220,7 @@ PERFORMANCE = Syntax(
     "performance",
     "performance conversation",
     "plans a private conversation with your mentee about how things are going, then "
-    "helps you follow it up in writing; add ': Tue Dec 9 3pm' to pick the time",
+    "helps you follow it up in writing; add ': Dec 9 3pm' to pick the time",
     _pattern(r"performance\s+(?:conversation|talk)(?:\s*:\s*(?P<when>.+?))?\.?", "when"),
     roles=frozenset({"mentor"}),
     private=True,
@@ -402,7 +402,7 @@ def _clean(line: str) -> str:
     # "1. done 2" and "- agenda: x" are the same commands; "[x] 2" keeps its box.
     if not line.startswith("[") and _BULLET.match(line):
         line = _BULLET.sub("", line, count=1)
-    return line.strip().rstrip("\u200b")
+    return line.strip()
 
 
 def parse(text: str, grammar: Grammar = Grammar.EVERYDAY) -> ParseResult:

@@ -11,6 +11,7 @@ from datetime import date, time
 from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from service.mail.reading.invisible import without_invisible
 from service.program.terms import (
     Frequency,
     parse_frequency,
@@ -18,6 +19,7 @@ from service.program.terms import (
     parse_time_of_day,
     parse_weekday,
 )
+from service.program.when import AHEAD
 
 REQUIRED_COLUMNS = (
     "program",
@@ -99,12 +101,13 @@ def check_timezone(value: str) -> str:
 
 
 def _clean(value: str | None) -> str:
-    text = "".join(ch for ch in (value or "") if ch.isprintable())
-    return " ".join(text.split())
+    return " ".join(without_invisible(value or "").split())
 
 
-def read_roster(data: bytes) -> Roster:
-    """Validate a whole CSV. Errors name the line (as a spreadsheet counts them) and the field."""
+def read_roster(data: bytes, today: date) -> Roster:
+    """Validate a whole CSV. Errors name the line (as a spreadsheet counts them) and the field.
+
+    `today` bounds the start dates: none more than two years ahead."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -133,7 +136,7 @@ def read_roster(data: bytes) -> Roster:
             break
         if not any(_clean(v) for v in record.values() if isinstance(v, str)):
             continue
-        row, row_errors = _read_row(line, record)
+        row, row_errors = _read_row(line, record, today)
         errors.extend(row_errors)
         if row is None:
             continue
@@ -150,7 +153,7 @@ def read_roster(data: bytes) -> Roster:
 
 
 def _read_row(
-    line: int, record: dict[str | None, str | None]
+    line: int, record: dict[str | None, str | None], today: date
 ) -> tuple[RosterRow | None, list[RosterError]]:
     """One row with every cell's error kept; long because it reads each column in turn."""
     errors: list[RosterError] = []
@@ -184,7 +187,7 @@ def _read_row(
         email = check(f"{role}_email", normalise_email) if need(f"{role}_email") else None
         zone = check(f"{role}_timezone", check_timezone) if need(f"{role}_timezone") else None
         people[role] = Person(name, email, zone) if name and email and zone else None
-    start = check("start_date", _parse_date) if need("start_date") else None
+    start = check("start_date", lambda v: _start_date(v, today)) if need("start_date") else None
     frequency = check("frequency", parse_frequency)
     minutes = check("meeting_minutes", parse_minutes)
     weekday = check("weekday", parse_weekday)
@@ -212,8 +215,13 @@ def _read_row(
     )
 
 
-def _parse_date(value: str) -> date:
+def _start_date(value: str, today: date) -> date:
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise ValueError(f"{value!r} is not a date; use YYYY-MM-DD, e.g. 2026-12-01") from None
+    # A start long past is a program already running, and is imported again unchanged; one
+    # far ahead is a typo, and past 9999 the first meeting's planning leaves the calendar.
+    if day > today + AHEAD:
+        raise ValueError(f"{value!r} is more than two years ahead")
+    return day

@@ -83,7 +83,8 @@ def format_span(start: datetime, end: datetime, tzid: str) -> str:
 
 def format_date(day: date) -> str:
     """ "Tuesday 8 December 2026": how every email names a day."""
-    return f"{day:%A} {day.day} {day:%B %Y}"
+    # The year as a number: strftime pads years before 1000 on some systems and not others.
+    return f"{day:%A} {day.day} {day:%B} {day.year}"
 
 
 def format_day(when: datetime, tzid: str) -> str:

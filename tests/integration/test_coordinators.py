@@ -60,7 +60,9 @@ def text_of(raw: bytes) -> str:
 
 async def start(live: Live) -> None:
     await import_roster(
-        read_roster(CSV), OutboxWriter(live.app.settings, live.app.secret), live.clock.now()
+        read_roster(CSV, live.clock.now().date()),
+        OutboxWriter(live.app.settings, live.app.secret),
+        live.clock.now(),
     )
     await live.run("send_outbox")
     for address in (SAM, ZOE):

@@ -58,7 +58,7 @@ async def test_csv_to_invitations_through_real_servers(
         await worker.async_run()
 
     try:
-        roster = read_roster(CSV)
+        roster = read_roster(CSV, app.clock.now().date())
         await import_roster(roster, OutboxWriter(settings, app.secret), app.clock.now())
         await run("send_outbox")
         requests = {m.rcpt_tos[0]: m.raw for m in smtp_server.messages}

@@ -41,7 +41,7 @@ CSV = (
 
 
 async def import_csv(app: AppContext, data: bytes = CSV) -> list[int]:
-    roster = read_roster(data)
+    roster = read_roster(data, app.clock.now().date())
     assert roster.errors == []
     result = await import_roster(roster, OutboxWriter(app.settings, app.secret), app.clock.now())
     return result.created

@@ -49,7 +49,11 @@ async def _scenario(messages: list[bytes], root: Path) -> None:
         incoming=MaildirIncoming(root / "inbox"),
     )
     try:
-        await import_roster(read_roster(CSV), OutboxWriter(settings, app.secret), app.clock.now())
+        await import_roster(
+            read_roster(CSV, app.clock.now().date()),
+            OutboxWriter(settings, app.secret),
+            app.clock.now(),
+        )
         terms = (await Pairing.get()).terms
         folder = mailbox.Maildir(root / "inbox", create=True)
         for raw in messages:

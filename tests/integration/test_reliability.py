@@ -31,6 +31,7 @@ EXPECTED_ZEROS = {
     "forged_coordinator_accepted",
     "forged_import_accepted",
     "guessed_thread_accepted",
+    "date_crashes",
     "secret_disagreements_lost",
     "calendar_forged_reply_accepted",
 }

@@ -41,7 +41,7 @@ CSV = (
 async def agree_both(live: Live) -> None:
     """The pairing from the CSV, agreed by both from their own clients."""
     outbox = OutboxWriter(live.app.settings, live.app.secret)
-    await import_roster(read_roster(CSV), outbox, live.clock.now())
+    await import_roster(read_roster(CSV, live.clock.now().date()), outbox, live.clock.now())
     await live.run("send_outbox")
     for address in (SAM, ZOE):
         request = live.received(address, "agreement_request")[0]

@@ -62,7 +62,7 @@ class World:
 
 
 async def world(app: AppContext) -> World:
-    roster = read_roster(CSV)
+    roster = read_roster(CSV, app.clock.now().date())
     await import_roster(roster, OutboxWriter(app.settings, app.secret), app.clock.now())
     pairing = await activated(app)
     cast = await Cast.load(connections.get("default"), pairing)

@@ -40,7 +40,7 @@ CSV = (
 
 
 async def active(app: AppContext) -> Pairing:
-    roster = read_roster(CSV)
+    roster = read_roster(CSV, app.clock.now().date())
     await import_roster(roster, OutboxWriter(app.settings, app.secret), app.clock.now())
     await send_due(app)
     for address in (SAM, ZOE):

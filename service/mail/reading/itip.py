@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, vDDDTypes
 
+from service.mail.reading.invisible import without_invisible
+
 ANSWERS = ("REPLY", "COUNTER")
 PARTSTATS = ("ACCEPTED", "DECLINED", "TENTATIVE", "NEEDS-ACTION", "DELEGATED")
 
@@ -56,7 +58,8 @@ def _decoded(event: Any, name: str, zone: str) -> datetime | None:
             text = value.decode() if isinstance(value, bytes) else value
             value = vDDDTypes.from_ical(text)  # type: ignore[no-untyped-call]
         return _moment(value, zone)
-    except (ValueError, TypeError, KeyError):
+    except (ValueError, TypeError, KeyError, OverflowError):
+        # OverflowError: the first or the last day there is, in a zone that moves it past.
         return None
 
 
@@ -104,7 +107,7 @@ def read_answer(
         sequence=sequence,
         attendee=_address(attendee) if attendee is not None else None,
         partstat=partstat if partstat in PARTSTATS else None,
-        comment=" ".join(comment.split())[:1000] or None,
+        comment=" ".join(without_invisible(comment).split())[:1000] or None,
         recurrence_id=_decoded(event, "RECURRENCE-ID", zone),
         proposed_start=_decoded(event, "DTSTART", zone) if counter else None,
         proposed_end=_decoded(event, "DTEND", zone) if counter else None,

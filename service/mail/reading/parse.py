@@ -17,6 +17,7 @@ from typing import Literal, NamedTuple
 import html2text
 
 from service.mail.reading.bounces import Bounce, read_bounce
+from service.mail.reading.invisible import without_invisible
 from service.mail.reading.itip import CalendarAnswer, read_answer
 from service.mail.reading.quotes import split_signature, strip_quotation
 
@@ -236,6 +237,8 @@ def parse_message(raw: bytes) -> ParsedMessage:
     header = _header_reader(message, defects)
     envelope = _read_envelope(header, defects)
     text, calendar, method, report = _walk(message, defects)
+    # Whatever the writer's words become (commands, goals, notes) is echoed to others.
+    text = without_invisible(text)
     answer = read_answer(calendar, method) if calendar is not None else None
     bounce = _read_bounce(raw, message, header, defects)
     reply = strip_quotation(text)
@@ -268,7 +271,7 @@ def parse_message(raw: bytes) -> ParsedMessage:
 
 def _bare_body(raw: bytes) -> ParsedMessage:
     """Text with no header block: all of it is the reply, and nothing says who sent it."""
-    text = _decode(raw[:MAX_TEXT], "utf-8")
+    text = without_invisible(_decode(raw[:MAX_TEXT], "utf-8"))
     reply = strip_quotation(text)
     visible, signature = split_signature(reply)
     return ParsedMessage(

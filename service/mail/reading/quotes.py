@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from service.mail.reading.invisible import without_invisible
+
 # Words that end an attribution line: "… wrote:", "… schrieb:", "… написал:".
 _WROTE = (
     "wrote", "writes", "sent", "schrieb", "a écrit", "escribió", "escribio", "schreef",
@@ -108,7 +110,7 @@ _SIGNATURE_DELIMITERS = ("--", "-- ", "—")
 
 
 def _clean(line: str) -> str:
-    return line.replace("\u200e", "").replace("\u200f", "").replace("\xa0", " ").strip()
+    return without_invisible(line).replace("\xa0", " ").strip()
 
 
 def is_quoted(line: str) -> bool:
