@@ -127,7 +127,7 @@ async def _program(
     csv = roster(pairs, now.date(), program=f"Calendars {tag}").decode()
     for domain in ("@hospital.example", "@university.example"):
         csv = csv.replace(domain, f".{tag}{domain}")  # people of their own
-    await import_roster(read_roster(csv.encode()), outbox, now)
+    await import_roster(read_roster(csv.encode(), now.date()), outbox, now)
     pairings = await Pairing.filter(program__name=f"Calendars {tag}").order_by("id")
     for pairing in pairings:
         async with transaction() as connection:
