@@ -25,9 +25,10 @@ from service.secret import new_secret
 from service.storage import db
 
 SERVICE = "mentorship@bench.example"
-# One per run, shared by the benches' own processes and the workers they start: a worker
-# with servers configured starts on a strong secret only.
-SECRET = new_secret()
+# One per run, shared by the benches' own processes and the workers they start (through
+# the environment they inherit): a worker with servers configured starts on a strong
+# secret only, and one that read replies signed with another would refuse them all.
+SECRET = os.environ.setdefault("MENTORMAIL_RUN_SECRET", new_secret())
 TIMEZONES = ("America/New_York", "Europe/Berlin", "Asia/Tokyo", "America/Chicago")
 COLUMNS = (
     "program,mentor_name,mentor_email,mentor_timezone,mentee_name,mentee_email,"
