@@ -22,14 +22,15 @@ from tests.mail import parse
 from tests.servers import SmtpServer, self_signed
 
 
-async def queue(app: AppContext, count: int) -> None:
+async def queue(app: AppContext, count: int, batch: str = "test") -> None:
+    """`count` emails to person0@…, person1@…; each `batch` of them a new one."""
     writer = OutboxWriter(app.settings, app.secret)
     async with transaction() as connection:
         for number in range(count):
             await writer.add(
                 connection,
                 kind=kinds.REFUSAL,
-                dedupe_key=f"test:{number}",
+                dedupe_key=f"{batch}:{number}",
                 to=Reader(f"Person {number}", f"person{number}@example.org", "mentee", "Test"),
                 now=app.clock.now(),
                 context={"reason": "Just a test."},
@@ -236,15 +237,7 @@ async def test_an_address_refused_at_once_counts_as_a_bounce(
     )
     smtp_server.handler.unknown.add("person0@example.org")
     for day in range(3):  # as three days of bounces do, three days of refusals stop the mail
-        async with transaction() as connection:
-            await OutboxWriter(app.settings, app.secret).add(
-                connection,
-                kind=kinds.REFUSAL,
-                dedupe_key=f"test:day:{day}",
-                to=Reader("Person 0", "person0@example.org", "mentee", "Test"),
-                now=clock.now(),
-                context={"reason": "Just a test."},
-            )
+        await queue(app, 1, f"day {day}")
         await send_due(app)
         clock.advance(timedelta(days=1))
     await person.refresh_from_db()
@@ -268,12 +261,12 @@ async def test_plain_smtp_encrypts_when_offered_and_starttls_checks_the_certific
         assert server.messages[-1].encrypted
 
         app.outgoing = SmtpOutgoing(f"smtp://{url}?starttls=no")
-        await queue_more(app, "plain")
+        await queue(app, 1, "plain")
         assert await send_due(app) == 1
         assert not server.messages[-1].encrypted
 
         app.outgoing = SmtpOutgoing(f"smtp+starttls://{url}")  # checked: nobody vouches for it
-        await queue_more(app, "checked")
+        await queue(app, 1, "checked")
         assert await send_due(app) == 0
         waiting = await OutboundMessage.get(status=OutboundStatus.PENDING)
         assert waiting.attempts == 0 and str(waiting.last_error).startswith(SETTINGS_PROBLEM)
@@ -284,18 +277,6 @@ async def test_plain_smtp_encrypts_when_offered_and_starttls_checks_the_certific
         assert server.messages[-1].encrypted and len(server.messages) == 3
     finally:
         server.stop()
-
-
-async def queue_more(app: AppContext, key: str) -> None:
-    async with transaction() as connection:
-        await OutboxWriter(app.settings, app.secret).add(
-            connection,
-            kind=kinds.REFUSAL,
-            dedupe_key=f"test:{key}",
-            to=Reader("Someone", "someone@example.org", "mentee", "Test"),
-            now=app.clock.now(),
-            context={"reason": "Just a test."},
-        )
 
 
 async def test_people_are_never_needed_to_send(app: AppContext) -> None:
