@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+import unicodedata
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo, available_timezones
 
@@ -104,3 +106,12 @@ def test_no_words_in_any_zone_raise_or_name_a_day_outside_the_window(
 )
 def test_characters_nobody_sees_are_taken_out(written: str, read: str) -> None:
     assert without_invisible(written) == read
+
+
+def test_every_format_and_control_character_is_taken_out_and_nothing_else() -> None:
+    every = "".join(chr(p) for p in range(sys.maxunicode + 1) if not 0xD800 <= p <= 0xDFFF)
+    kept = "\t\n\r\u200c\u200d"
+    expected = "".join(
+        ch for ch in every if ch in kept or unicodedata.category(ch) not in ("Cf", "Cc")
+    )
+    assert without_invisible(every) == expected
