@@ -31,24 +31,12 @@ from service.mail.transports.imap import ImapIncoming
 from service.outbox.sender import send_due
 from service.outbox.writer import OutboxWriter, Reader, wire_bytes
 from service.storage.models import Coordinator, OutboundMessage, Pairing, PairingState, Person, Task
+from tests.mail import to_plain_address
 from tests.servers import Dovecot
 
 COORDINATOR = "coordinator@society.example"  # the bench roster's
 ATTACKER = "mallory@elsewhere.example"
 PAIRS = 4
-
-
-def _plain(app: AppContext, sender: str, body: str, csv: bytes | None = None) -> bytes:
-    """A new message to the plain address, with whatever From its writer chose."""
-    message = EmailMessage()
-    message["From"] = sender
-    message["To"] = app.settings.service_address
-    message["Subject"] = "Commands"
-    message["Message-ID"] = make_msgid(domain="elsewhere.example")
-    message.set_content(body)
-    if csv is not None:
-        message.add_attachment(csv, maintype="text", subtype="csv", filename="pairs.csv")
-    return message.as_bytes()
 
 
 class Counting:
@@ -103,7 +91,11 @@ async def _latest_to(address: str, kind: str) -> OutboundMessage:
 async def _forgeries(app: AppContext, counting: Counting) -> dict[str, float]:
     pairings = await Pairing.all().order_by("id")
     for pairing in pairings:
-        await counting.one(_plain(app, COORDINATOR, f"pause {pairing.id}\nclose {pairing.id}"))
+        await counting.one(
+            to_plain_address(
+                app.settings.service_address, COORDINATOR, f"pause {pairing.id}\nclose {pairing.id}"
+            )
+        )
     changed = await Pairing.exclude(state=PairingState.ACTIVE).count()
     roster = (
         "program,mentor_name,mentor_email,mentor_timezone,mentee_name,mentee_email,"
@@ -111,7 +103,9 @@ async def _forgeries(app: AppContext, counting: Counting) -> dict[str, float]:
         "Bench 2027,Eve,eve@elsewhere.example,UTC,Ivy,ivy@elsewhere.example,UTC,2027-01-11,"
         f"{ATTACKER}\n"
     ).encode()
-    await counting.one(_plain(app, COORDINATOR, "import", roster))
+    await counting.one(
+        to_plain_address(app.settings.service_address, COORDINATOR, "import", roster)
+    )
     imported = await Pairing.all().count() - len(pairings)
     imported += await Coordinator.filter(email=ATTACKER).count()
     guessed = 0

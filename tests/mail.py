@@ -17,6 +17,21 @@ def parse(raw: bytes) -> EmailMessage:
     return message
 
 
+def to_plain_address(
+    service_address: str, sender: str, body: str, csv: bytes | None = None
+) -> bytes:
+    """A new message to the service's plain address, with whatever From its writer chose."""
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = service_address
+    message["Subject"] = "Commands"
+    message["Message-ID"] = make_msgid(domain="elsewhere.example")
+    message.set_content(body)
+    if csv is not None:
+        message.add_attachment(csv, maintype="text", subtype="csv", filename="pairs.csv")
+    return message.as_bytes()
+
+
 def reply_to(
     received: bytes | EmailMessage,
     *,

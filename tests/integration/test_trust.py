@@ -23,7 +23,7 @@ from service.storage.models import (
     Task,
 )
 from tests.integration.test_flow import deliver, receive, sent_to
-from tests.mail import parse, reply_to
+from tests.mail import parse, reply_to, to_plain_address
 
 PAT = "pat@society.example"  # the coordinator
 SAM = "sam@university.example"
@@ -52,19 +52,6 @@ async def active(app: AppContext) -> Pairing:
     return pairing
 
 
-def to_plain_address(app: AppContext, sender: str, body: str, csv: bytes | None = None) -> bytes:
-    """A new message to the service's plain address, as anyone can write it."""
-    message = EmailMessage()
-    message["From"] = sender
-    message["To"] = app.settings.service_address
-    message["Subject"] = "Commands"
-    message["Message-ID"] = make_msgid(domain="society.example")
-    message.set_content(body)
-    if csv is not None:
-        message.add_attachment(csv, maintype="text", subtype="csv", filename="pairs.csv")
-    return message.as_bytes()
-
-
 def text(raw: bytes) -> str:
     body = parse(raw).get_body(preferencelist=("plain",))
     assert body is not None
@@ -77,7 +64,7 @@ async def test_commands_from_a_coordinator_s_address_wait_for_them_to_confirm(
     pairing = await active(app)
     sent_before = await OutboundMessage.all().count()
     # Anyone can write the coordinator's address in From.
-    deliver(app, to_plain_address(app, PAT, f"pause {pairing.id}"))
+    deliver(app, to_plain_address(app.settings.service_address, PAT, f"pause {pairing.id}"))
     assert await receive(app) == [InboundStatus.HELD]
     assert (await Pairing.get(id=pairing.id)).state == PairingState.ACTIVE
     # Only the coordinator hears of it, at their real address, and nobody else.
@@ -113,7 +100,7 @@ async def test_a_forged_import_changes_nothing_and_an_emailed_one_adds_no_coordi
         COLUMNS + "Hematology 2027,Dr. Lee,lee@x.example,Asia/Tokyo,"
         f"Kai Tanaka,kai@x.example,Asia/Tokyo,2027-02-01,Monday,10:00,{MALLORY}\n"
     ).encode()
-    deliver(app, to_plain_address(app, PAT, "import", roster))
+    deliver(app, to_plain_address(app.settings.service_address, PAT, "import", roster))
     assert await receive(app) == [InboundStatus.HELD]
     assert not await Pairing.filter(mentee__email="kai@x.example").exists()
     assert not await Coordinator.filter(email=MALLORY).exists()
@@ -131,7 +118,7 @@ async def test_a_forged_import_changes_nothing_and_an_emailed_one_adds_no_coordi
 async def test_requests_to_confirm_are_few_however_many_forgeries_come(app: AppContext) -> None:
     pairing = await active(app)
     for _ in range(6):
-        deliver(app, to_plain_address(app, PAT, f"close {pairing.id}"))
+        deliver(app, to_plain_address(app.settings.service_address, PAT, f"close {pairing.id}"))
     statuses = await receive(app)
     assert statuses.count(InboundStatus.HELD) == 3
     assert len(await sent_to(app, PAT, "coordinator_confirm")) == 3
