@@ -184,6 +184,8 @@ def main(argv: list[str] | None = None) -> int:
         if not ok:
             failed.append(key)
     console.print(table)
+    if failed:
+        console.print("missed: " + ", ".join(f"{key} = {figures[key]}" for key in failed))
     if args.json:
         result = {
             "date": time.strftime("%Y-%m-%d"),

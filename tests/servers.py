@@ -188,6 +188,7 @@ class Received:
     rcpt_tos: list[str]
     raw: bytes
     encrypted: bool = False  # came after STARTTLS
+    mail_options: list[str] = field(default_factory=list)  # MAIL FROM's: BODY=8BITMIME…
 
 
 @dataclass(frozen=True)
@@ -253,7 +254,11 @@ class SmtpHandler:
         raw = envelope.original_content or b""
         self.messages.append(
             Received(
-                envelope.mail_from or "", list(envelope.rcpt_tos), raw, session.ssl is not None
+                envelope.mail_from or "",
+                list(envelope.rcpt_tos),
+                raw,
+                session.ssl is not None,
+                list(envelope.mail_options),
             )
         )
         ours = [
@@ -277,10 +282,11 @@ class SmtpServer:
         domain: str,
         login: tuple[str, str] | None = None,
         certificate: tuple[Path, Path] | None = None,
+        utf8: bool = False,
     ) -> None:
         self.handler = SmtpHandler(dovecot, domain)
         self.port = free_port()
-        options: dict[str, Any] = {}
+        options: dict[str, Any] = {"enable_SMTPUTF8": utf8}
         if login is not None:
             options.update(
                 authenticator=_Authenticator(*login), auth_required=True, auth_require_tls=False

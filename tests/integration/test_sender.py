@@ -6,10 +6,13 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from service.app import AppContext
 from service.clock import ManualClock
 from service.jobs.embedded_redis import free_port
 from service.mail import kinds
+from service.mail.transports.base import SendError
 from service.mail.transports.factory import outgoing_from_url
 from service.mail.transports.smtp import SmtpOutgoing
 from service.outbox.retry_rules import WAITS, tries_in
@@ -284,3 +287,55 @@ async def test_people_are_never_needed_to_send(app: AppContext) -> None:
     await queue(app, 1)
     assert await Person.all().count() == 0
     assert await send_due(app) == 1
+
+
+async def _queue_to(app: AppContext, name: str, address: str) -> None:
+    writer = OutboxWriter(app.settings, app.secret)
+    async with transaction() as connection:
+        await writer.add(
+            connection,
+            kind=kinds.REFUSAL,
+            dedupe_key=f"to:{address}",
+            to=Reader(name, address, "mentee", "Test"),
+            now=app.clock.now(),
+            context={"reason": "Just a test."},
+        )
+
+
+def _beside_size(options: list[str]) -> list[str]:
+    return [option for option in options if not option.upper().startswith("SIZE=")]
+
+
+async def test_the_envelope_says_which_mail_is_8bit(
+    app: AppContext, smtp_server: SmtpServer
+) -> None:
+    app.outgoing = SmtpOutgoing(smtp_server.url)
+    await _queue_to(app, "Ann Lee", "ann@example.org")
+    await _queue_to(app, "Zoë Ångström", "zoe@example.org")
+    assert await send_due(app) == 2
+    await app.outgoing.close()
+    options = {m.rcpt_tos[0]: _beside_size(m.mail_options) for m in smtp_server.messages}
+    eight_bit = {m.rcpt_tos[0] for m in smtp_server.messages if not m.raw.isascii()}
+    assert "zoe@example.org" in eight_bit, "a name beyond ASCII makes 8-bit text"
+    for address, given in options.items():
+        assert given == (["BODY=8BITMIME"] if address in eight_bit else []), address
+
+
+async def test_an_address_beyond_ascii_goes_with_smtputf8_or_not_at_all() -> None:
+    raw = b"From: a@example.org\r\nTo: zo\xc3\xab@example.org\r\nSubject: hi\r\n\r\nHi\r\n"
+    for utf8 in (True, False):
+        server = SmtpServer(None, "example.org", utf8=utf8)
+        server.start()
+        outgoing = SmtpOutgoing(server.url)
+        try:
+            if utf8:
+                assert await outgoing.send(raw, "a@example.org", ["zoë@example.org"]) == {}
+                given = _beside_size(server.messages[0].mail_options)
+                assert given == ["BODY=8BITMIME", "SMTPUTF8"]
+            else:  # the server cannot take it: final, saying why
+                with pytest.raises(SendError, match="SMTPUTF8") as refused:
+                    await outgoing.send(raw, "a@example.org", ["zoë@example.org"])
+                assert refused.value.permanent and server.messages == []
+        finally:
+            await outgoing.close()
+            server.stop()

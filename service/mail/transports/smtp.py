@@ -22,6 +22,23 @@ def _option(query: str, name: str) -> str | None:
     return values[-1].lower() if values else None
 
 
+def _mail_options(client: aiosmtplib.SMTP, raw: bytes, addresses: Sequence[str]) -> list[str]:
+    """What the envelope says of the message, where the server understands it: 8-bit text
+    (`BODY=8BITMIME`) and addresses with characters beyond ASCII (`SMTPUTF8`)."""
+    options = []
+    if not raw.isascii() and client.supports_extension("8bitmime"):
+        options.append("BODY=8BITMIME")
+    if not all(address.isascii() for address in addresses):
+        if not client.supports_extension("smtputf8"):
+            raise SendError(
+                "the mail server cannot take addresses with characters beyond ASCII "
+                "(it does not offer SMTPUTF8)",
+                permanent=True,
+            )
+        options.append("SMTPUTF8")
+    return options
+
+
 def _certificate_refused(exc: BaseException) -> bool:
     """Whether the server's certificate was not trusted, anywhere in the error's causes."""
     cause: BaseException | None = exc
@@ -90,6 +107,8 @@ class SmtpOutgoing:
             local_hostname=self.helo_name,
         )
         await asyncio.wait_for(client.connect(), self.connect_timeout)
+        if client.is_ehlo_or_helo_needed:  # the extensions it offers decide the mail options
+            await client.ehlo()
         if self.username and self.password:
             try:
                 await client.login(self.username, self.password)
@@ -104,7 +123,10 @@ class SmtpOutgoing:
         try:
             try:
                 client = await self._connected(slot)
-                refused, _ = await client.sendmail(mail_from, list(rcpt_to), raw)
+                options = _mail_options(client, raw, [mail_from, *rcpt_to])
+                refused, _ = await client.sendmail(
+                    mail_from, list(rcpt_to), raw, mail_options=options
+                )
             except aiosmtplib.SMTPRecipientsRefused as exc:
                 codes = [error.code for error in exc.recipients]
                 permanent = all(500 <= code < 600 for code in codes)
