@@ -183,21 +183,26 @@ async def _outbox_summary() -> str:
 
 
 async def _sending_waits() -> str | None:
-    """Why mail waits, when the last try found the mail server refusing our settings."""
-    from service.outbox.sender import SETTINGS_PROBLEM
+    """Why mail waits, when the last try found the mail server refusing our settings or
+    not answering at all."""
+    from service.outbox.sender import SERVER_AWAY, SETTINGS_PROBLEM
     from service.storage.models import OutboundMessage, OutboundStatus
 
-    waiting = OutboundMessage.filter(
-        status=OutboundStatus.PENDING, last_error__startswith=SETTINGS_PROBLEM
-    )
-    last = await waiting.order_by("-id").limit(1).values_list("last_error", flat=True)
-    if not last:
-        return None
-    reason = str(last[0]).removeprefix(SETTINGS_PROBLEM)
-    return (
-        f"Sending waits: the mail server refuses our settings ({reason}). Mend SMTP_URL and"
-        " restart the worker; nothing is lost meanwhile."
-    )
+    for prefix, advice in (
+        (
+            SETTINGS_PROBLEM,
+            "the mail server refuses our settings ({}). Mend SMTP_URL and restart the worker",
+        ),
+        (SERVER_AWAY, "no mail server answers ({}). It is sent when one does"),
+    ):
+        waiting = OutboundMessage.filter(
+            status=OutboundStatus.PENDING, last_error__startswith=prefix
+        )
+        last = await waiting.order_by("-id").limit(1).values_list("last_error", flat=True)
+        if last:
+            reason = str(last[0]).removeprefix(prefix)
+            return f"Sending waits: {advice.format(reason)}; nothing is lost meanwhile."
+    return None
 
 
 @app.command()

@@ -26,6 +26,9 @@ log = logging.getLogger(__name__)
 
 # How a row's last error begins when it waits for the operator, not for the server.
 SETTINGS_PROBLEM = "waits for the settings: "
+# … and when it waits for a mail server to answer at all: a relay down loses nothing, and
+# the days it is down do not count against a message's days of retries.
+SERVER_AWAY = "waits for the mail server: "
 # A claimed row whose worker died is taken again after this long.
 CLAIM_TTL = timedelta(minutes=10)
 
@@ -135,7 +138,7 @@ async def send_due(ctx: AppContext, limit: int | None = None) -> int:
                 raw = open_mail(ctx.secret, row.raw, row.sealed)
                 refused = await ctx.outgoing.send(raw, row.mail_from, row.recipients)
             except SendError as exc:
-                if exc.configuration:
+                if exc.configuration or exc.unreached:
                     await _paused(ctx, row, exc)
                     halted = True
                     continue
@@ -189,16 +192,19 @@ async def _failed(ctx: AppContext, row: Claimed, exc: SendError) -> None:
 
 
 async def _paused(ctx: AppContext, row: Claimed, exc: SendError) -> None:
-    """A message the mail server would not take for a reason of our settings: it waits,
-    untried, with the reason for `mentormail status`, and the operator is told once."""
-    problem = f"{exc.code or '-'}: {str(exc)[:300]}"
+    """A message the mail server would not take for a reason of our settings, or that no
+    mail server answered for: it waits, its tries uncounted, with the reason for
+    `mentormail status`, and the operator is told once."""
+    problem = str(exc)[:300]  # the server's code leads it, where there is one
     if ctx.sending_paused != problem:
-        log.error("sending waits until the mail server's settings are mended: %s", problem)
+        if exc.configuration:
+            log.error("sending waits until the mail server's settings are mended: %s", problem)
+        else:
+            log.error("sending waits until the mail server answers: %s", problem)
         ctx.sending_paused = problem
     ctx.count("outbound_paused")
-    await OutboundMessage.filter(id=row.id).update(
-        claimed_until=None, last_error=SETTINGS_PROBLEM + problem
-    )
+    prefix = SETTINGS_PROBLEM if exc.configuration else SERVER_AWAY
+    await OutboundMessage.filter(id=row.id).update(claimed_until=None, last_error=prefix + problem)
 
 
 async def _refused_at_once(ctx: AppContext, refused: dict[str, str]) -> None:

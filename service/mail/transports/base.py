@@ -10,7 +10,8 @@ from typing import Protocol
 class SendError(Exception):
     """A message could not be handed over. `permanent` says whether trying again can help;
     `configuration` that nothing will go until the operator mends the settings (a refused
-    login, a certificate not trusted), which says nothing about the message itself."""
+    login, a certificate not trusted), and `unreached` that no mail server answered at all:
+    neither says anything about the message itself."""
 
     def __init__(
         self,
@@ -20,10 +21,12 @@ class SendError(Exception):
         code: int | None = None,
         refused: dict[str, str] | None = None,
         configuration: bool = False,
+        unreached: bool = False,
     ) -> None:
         super().__init__(message)
-        self.permanent = permanent and not configuration
+        self.permanent = permanent and not configuration and not unreached
         self.configuration = configuration
+        self.unreached = unreached
         self.code = code
         self.refused = refused or {}
 

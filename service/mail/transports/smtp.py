@@ -106,7 +106,18 @@ class SmtpOutgoing:
             timeout=COMMAND_TIMEOUT,
             local_hostname=self.helo_name,
         )
-        await asyncio.wait_for(client.connect(), self.connect_timeout)
+        try:
+            await asyncio.wait_for(client.connect(), self.connect_timeout)
+        except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+            if _certificate_refused(exc):
+                raise
+            client.close()
+            # No mail server answered: nothing is known of any message yet.
+            raise SendError(
+                f"nothing answers at {self.hostname}:{self.port} ({type(exc).__name__})",
+                permanent=False,
+                unreached=True,
+            ) from None
         if client.is_ehlo_or_helo_needed:  # the extensions it offers decide the mail options
             await client.ehlo()
         if self.username and self.password:
