@@ -35,6 +35,7 @@ class Sizes:
     imap_replies: int
     imap_kills: int
     restart_emails: int
+    outage_pairs: int
 
 
 QUICK = Sizes(
@@ -48,6 +49,7 @@ QUICK = Sizes(
     imap_replies=400,
     imap_kills=3,
     restart_emails=400,
+    outage_pairs=10,
 )
 FULL = Sizes(  # 10,000 emails in the SMTP and the kill scenarios
     smtp_pairs=1_250,
@@ -60,6 +62,7 @@ FULL = Sizes(  # 10,000 emails in the SMTP and the kill scenarios
     imap_replies=2_000,
     imap_kills=10,
     restart_emails=2_000,
+    outage_pairs=250,
 )
 
 
@@ -92,6 +95,12 @@ def bound(key: str, figures: dict[str, Any]) -> Bound | None:
         "redis_restart_worker_crashes",
         "db_restart_worker_crashes",
         "placeholder_secret_started",
+        # Outages: mail waits for the relay or the login, and every email arrives once.
+        "relay_down_failed",
+        "relay_down_duplicates",
+        "login_refused_failed",
+        "login_refused_duplicates",
+        "login_refused_tries_counted",
     ):
         return 0, "max"
     if key in ("refusals_per_address_day", "max_reminders_per_person_day"):
@@ -131,6 +140,7 @@ def scenarios(sizes: Sizes, root: Path) -> list[tuple[str, Callable[[], dict[str
         imports,
         injection,
         kills,
+        outages,
         privacy,
         restarts,
         secrets,
@@ -140,6 +150,10 @@ def scenarios(sizes: Sizes, root: Path) -> list[tuple[str, Callable[[], dict[str
 
     return [
         ("smtp faults", lambda: smtp_faults.run(root, sizes.smtp_pairs)),
+        (
+            "relay down six days, login refused an hour",
+            lambda: outages.run(root, sizes.outage_pairs),
+        ),
         ("worker killed", lambda: kills.run(root, sizes.kill_pairs, sizes.kills)),
         (
             "imap cut, worker killed, mailbox made again",

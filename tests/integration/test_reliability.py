@@ -34,6 +34,8 @@ EXPECTED_ZEROS = {
     "date_crashes",
     "secret_disagreements_lost",
     "calendar_forged_reply_accepted",
+    "relay_down_lost",
+    "login_refused_lost",
 }
 # Each calendar server's style of answer is heard: a figure of 1 each.
 EXPECTED_HEARD = {
@@ -62,6 +64,12 @@ def test_the_quick_reliability_run_loses_leaks_and_lets_in_nothing(tmp_path: Pat
     assert all(value == 0 for value in zeros.values()), zeros
     assert {key: figures.get(key) for key in EXPECTED_HEARD} == dict.fromkeys(EXPECTED_HEARD, 1)
     assert figures["smtp_duplicates"] <= figures["smtp_dropped_acks"]
+    # Six days without a relay, an hour of refused logins: nothing failed, all sent once.
+    assert figures["relay_down_days"] == 6 and figures["login_refused_logins"] > 0
+    for outage in ("relay_down", "login_refused"):
+        assert figures[f"{outage}_emails"] > 0
+        assert figures[f"{outage}_failed"] == figures[f"{outage}_duplicates"] == 0
+    assert figures["login_refused_tries_counted"] == 0
     assert figures["kill_unsettled"] == 0
     assert figures["redis_restart_worker_crashes"] == figures["db_restart_worker_crashes"] == 0
     assert figures["imap_applied_twice"] == figures["uidvalidity_applied_twice"] == 0
