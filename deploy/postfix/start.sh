@@ -6,6 +6,7 @@
 #   RELAY_HOST, RELAY_PORT, RELAY_USER, RELAY_PASSWORD
 #                                                a smarthost; unset: direct delivery, DKIM-signed
 #   DKIM_SELECTOR                                the selector of the DKIM key made in /dkim
+#   ADDRESS_DELIMITER                            the worker's MENTORMAIL_ADDRESS_DELIMITER
 # Certificates for MAIL_HOSTNAME are read from /certs/fullchain.pem and /certs/privkey.pem.
 set -eu
 : "${MAIL_DOMAIN:?set MAIL_DOMAIN in .env}" "${MAIL_HOSTNAME:?set MAIL_HOSTNAME in .env}"
@@ -32,6 +33,12 @@ postconf -e \
   "smtpd_sasl_type = dovecot" \
   "smtpd_sasl_path = inet:imap:12345" \
   "smtpd_relay_restrictions = permit_sasl_authenticated, reject_unauth_destination"
+
+# Tags after `+` always (replies to mail written before a change keep theirs), and after the
+# worker's own delimiter when it is another.
+case "${ADDRESS_DELIMITER:-+}" in
+  -|.) postconf -e "recipient_delimiter = +$ADDRESS_DELIMITER" ;;
+esac
 
 # Submission (587): the worker's way out, TLS and a login required.
 postconf -M "submission/inet=submission inet n - y - - smtpd"

@@ -73,6 +73,17 @@ def test_the_compose_file_validates_and_wires_its_parts(tmp_path: Path) -> None:
     assert environment["MENTORMAIL_ADDRESS"] == "mentorship@mentoring.example.org"
     assert environment["MENTORMAIL_SECRET"] == FILLED["MENTORMAIL_SECRET"]
     assert set(worker["depends_on"]) == {"postgres", "redis", "imap", "mta"}
+    assert worker["build"]["context"] == str(ROOT) and worker["command"] == ["mentormail", "run"]
+    # Postfix splits tags where the worker writes them.
+    delimiter = mta["environment"]["ADDRESS_DELIMITER"]
+    assert delimiter == environment["MENTORMAIL_ADDRESS_DELIMITER"] == "+"
+    # Postfix hands the service's mail to Dovecot's LMTP, and asks Dovecot who may log in.
+    start = (ROOT / "deploy/postfix/start.sh").read_text()
+    dovecot = (ROOT / "deploy/dovecot.conf").read_text()
+    assert "virtual_transport = lmtp:inet:imap:24" in start
+    assert "smtpd_sasl_path = inet:imap:12345" in start
+    for port in (24, 12345):
+        assert re.search(rf"inet_listener \w+ {{\s*port = {port}\s*}}", dovecot), port
 
 
 def test_the_compose_file_holds_no_secret_and_refuses_to_run_without_them(
