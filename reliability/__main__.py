@@ -98,6 +98,7 @@ def bound(key: str, figures: dict[str, Any]) -> Bound | None:
         # Outages: mail waits for the relay or the login, and every email arrives once.
         "relay_down_failed",
         "relay_down_duplicates",
+        "relay_down_tries_counted",
         "login_refused_failed",
         "login_refused_duplicates",
         "login_refused_tries_counted",
