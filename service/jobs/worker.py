@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import itertools
 import json
 import logging
+import time
 from datetime import date
 from typing import Any
 
@@ -19,6 +23,11 @@ from service.mail.transports.factory import incoming_from_url, outgoing_from_url
 from service.storage import db
 
 log = logging.getLogger(__name__)
+
+# A worker started with its database server, or while it restarts, waits this long for it
+# (trying again at growing intervals up to the last) before it gives up, saying why.
+DATABASE_WAIT_SECONDS = 300.0
+DATABASE_RETRY_SECONDS = (1.0, 2.0, 5.0, 10.0)
 
 FUNCTIONS = [
     poll_inbox,
@@ -43,8 +52,31 @@ def loads(data: bytes) -> Any:
     return json.loads(data)
 
 
+async def open_database(url: str, wait: float = DATABASE_WAIT_SECONDS) -> None:
+    """The database opened and brought up to date, waited for while it is away (refused
+    connections, a server starting up) rather than failing the worker's start."""
+    began = time.monotonic()
+    for tries in itertools.count():
+        try:
+            await db.init(url)
+            return
+        except Exception as exc:
+            with contextlib.suppress(Exception):
+                await db.close()
+            delay = DATABASE_RETRY_SECONDS[min(tries, len(DATABASE_RETRY_SECONDS) - 1)]
+            if not db.transient(exc) or time.monotonic() - began + delay > wait:
+                raise
+            log.warning(
+                "the database at %s does not answer (%s); trying again in %.0f s",
+                db.shown(url),
+                type(exc).__name__,
+                delay,
+            )
+            await asyncio.sleep(delay)
+
+
 async def make_app(settings: Settings) -> AppContext:
-    await db.init(settings.resolved_database_url)
+    await open_database(settings.resolved_database_url)
     return AppContext(
         settings=settings,
         clock=SystemClock(),
