@@ -11,7 +11,7 @@ import ssl
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,17 +22,25 @@ from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword, Session
 from service.jobs.embedded_redis import free_port
 
 DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
+DEPLOY = Path(__file__).resolve().parents[1] / "deploy"
+# deploy/dovecot.conf's settings that make `mentorship+<token>@domain`, delivered over
+# LMTP, the user `mentorship`: the test's Dovecot takes them from there as they are.
+SHIPPED_DOVECOT = DEPLOY / "dovecot.conf"
+USER_NAMES = ("auth_username_format", "recipient_delimiter", "lmtp_save_to_detail_mailbox")
 USER = "mentorship"
 PASSWORD = "test-password"
 
 
 @contextlib.contextmanager
-def private_dovecot(prefix: str = "mentormail-dovecot-") -> Iterator[Dovecot]:
+def private_dovecot(
+    prefix: str = "mentormail-dovecot-", *, lmtp: bool = False
+) -> Iterator[Dovecot]:
     """A Dovecot of its own, in a folder outside private temporary folders: Dovecot's own
-    users must be able to reach it."""
+    users must be able to reach it. With `lmtp`, it also takes mail over LMTP (Debian's
+    dovecot-lmtpd)."""
     root = Path(tempfile.mkdtemp(prefix=prefix))
     root.chmod(0o755)
-    server = Dovecot(root)
+    server = Dovecot(root, lmtp=lmtp)
     server.start()
     try:
         yield server
@@ -65,30 +73,68 @@ def wait_for_port(port: int, timeout: float = 20.0) -> None:
     raise RuntimeError(f"nothing answers on 127.0.0.1:{port}")
 
 
+def shipped_dovecot(names: Sequence[str]) -> str:
+    """These settings' lines from deploy/dovecot.conf (outside any section)."""
+    lines: dict[str, str] = {}
+    depth = 0
+    for line in SHIPPED_DOVECOT.read_text().splitlines():
+        text = line.partition("#")[0].strip()
+        if depth == 0 and text.partition("=")[0].strip() in names:
+            lines[text.partition("=")[0].strip()] = text
+        depth += text.count("{") - text.count("}")
+    missing = [name for name in names if name not in lines]
+    if missing:
+        raise ValueError(f"{SHIPPED_DOVECOT} does not set {', '.join(missing)}")
+    return "\n".join(lines[name] for name in names)
+
+
 @dataclass
 class Dovecot:
-    """A private Dovecot instance with one user, `mentorship`, whose mail is a Maildir."""
+    """A private Dovecot instance with one user, `mentorship`, whose mail is a Maildir, and
+    others added with `add_user`. IMAP on `port`; with `lmtp`, LMTP on `lmtp_port`, for a
+    mail server to deliver into any user's INBOX (`mentorship+<token>@domain` into
+    `mentorship`'s)."""
 
     root: Path
+    lmtp: bool = False
     port: int = 0
+    lmtp_port: int = 0
     process: subprocess.Popen[bytes] | None = None
 
     @property
     def maildir(self) -> Path:
-        return self.root / "mail" / USER / "Maildir"
+        return self.maildir_of(USER)
 
-    def imap_url(self, mailbox_name: str = "INBOX") -> str:
-        return f"imap://{USER}:{PASSWORD}@127.0.0.1:{self.port}/{mailbox_name}"
+    def maildir_of(self, user: str) -> Path:
+        return self.root / "mail" / user / "Maildir"
+
+    def imap_url(self, mailbox_name: str = "INBOX", user: str = USER) -> str:
+        return f"imap://{user}:{PASSWORD}@127.0.0.1:{self.port}/{mailbox_name}"
+
+    def add_user(self, user: str) -> None:
+        """Another user, logging in as `user` (or `user@any.domain`) with the same password,
+        and receiving mail for `user@any.domain` over LMTP."""
+        with (self.root / "users").open("a") as users:
+            users.write(f"{user}:{{PLAIN}}{PASSWORD}::::::\n")
+        self._make_maildir(user)
+
+    def _make_maildir(self, user: str) -> None:
+        for sub in ("new", "cur", "tmp"):
+            (self.maildir_of(user) / sub).mkdir(parents=True, exist_ok=True)
+        shutil.chown(self.root / "mail", "dovecot", "dovecot")
+        for path in (self.root / "mail").rglob("*"):
+            shutil.chown(path, "dovecot", "dovecot")
 
     def start(self) -> None:
         self.port = free_port()
+        self.lmtp_port = free_port() if self.lmtp else 0
         for sub in ("run", "state", "mail"):
             (self.root / sub).mkdir(parents=True, exist_ok=True)
         (self.root / "users").write_text(f"{USER}:{{PLAIN}}{PASSWORD}::::::\n")
         config = self.root / "dovecot.conf"
         config.write_text(
             f"""
-protocols = imap
+protocols = imap{" lmtp" if self.lmtp else ""}
 listen = 127.0.0.1
 base_dir = {self.root}/run
 state_dir = {self.root}/state
@@ -99,14 +145,15 @@ auth_mechanisms = plain login
 default_login_user = dovenull
 default_internal_user = dovecot
 first_valid_uid = 1
-mail_location = maildir:{self.root}/mail/%u/Maildir
+{shipped_dovecot(USER_NAMES)}
+mail_location = maildir:{self.root}/mail/%n/Maildir
 passdb {{
   driver = passwd-file
   args = scheme=PLAIN username_format=%n {self.root}/users
 }}
 userdb {{
   driver = static
-  args = uid=dovecot gid=dovecot home={self.root}/mail/%u
+  args = uid=dovecot gid=dovecot home={self.root}/mail/%n
 }}
 service imap-login {{
   inet_listener imap {{
@@ -117,7 +164,7 @@ service imap-login {{
     port = 0
   }}
 }}
-service stats {{
+{self._lmtp_service()}service stats {{
   unix_listener stats-reader {{
     mode = 0666
   }}
@@ -127,11 +174,7 @@ service stats {{
 }}
 """
         )
-        for sub in ("new", "cur", "tmp"):
-            (self.maildir / sub).mkdir(parents=True, exist_ok=True)
-        shutil.chown(self.root / "mail", "dovecot", "dovecot")
-        for path in (self.root / "mail").rglob("*"):
-            shutil.chown(path, "dovecot", "dovecot")
+        self._make_maildir(USER)
         os.chmod(self.root, 0o755)
         self.process = subprocess.Popen(
             [DOVECOT, "-F", "-c", str(config)],
@@ -140,11 +183,21 @@ service stats {{
         )
         try:
             wait_for_port(self.port)
+            if self.lmtp:
+                wait_for_port(self.lmtp_port)
         except RuntimeError:
             self.stop()
             log_file = self.root / "dovecot.log"
             log = log_file.read_text() if log_file.exists() else ""
             raise RuntimeError(f"Dovecot did not start:\n{log[-3000:]}") from None
+
+    def _lmtp_service(self) -> str:
+        if not self.lmtp:
+            return ""
+        return (
+            "service lmtp {\n  inet_listener lmtp {\n    address = 127.0.0.1\n"
+            f"    port = {self.lmtp_port}\n  }}\n}}\n"
+        )
 
     def deliver(self, raw: bytes) -> None:
         """Put a message into the user's INBOX as a local delivery agent would."""
