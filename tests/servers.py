@@ -1,4 +1,5 @@
-"""Real servers for the integration tests: a private Dovecot, an SMTP server, Redis."""
+"""Real servers for the integration tests: a private Dovecot, a private Postfix, an SMTP
+server, Redis."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import contextlib
 import mailbox
 import os
 import shutil
+import signal
 import socket
 import ssl
 import subprocess
@@ -22,7 +24,9 @@ from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword, Session
 from service.jobs.embedded_redis import free_port
 
 DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
+POSTFIX = shutil.which("postfix") or "/usr/sbin/postfix"
 DEPLOY = Path(__file__).resolve().parents[1] / "deploy"
+SHIPPED_POSTFIX = DEPLOY / "postfix-main.cf"
 # deploy/dovecot.conf's settings that make `mentorship+<token>@domain`, delivered over
 # LMTP, the user `mentorship`: the test's Dovecot takes them from there as they are.
 SHIPPED_DOVECOT = DEPLOY / "dovecot.conf"
@@ -231,6 +235,176 @@ service imap-login {{
                 self.process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 self.process.kill()
+                self.process.wait()
+        self.process = None
+
+
+def main_cf(path: Path) -> dict[str, str]:
+    """The `name = value` settings of a Postfix main.cf, continuation lines joined."""
+    settings: dict[str, str] = {}
+    name = ""
+    for line in path.read_text().splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        if line[0].isspace():  # Postfix's continuation line
+            settings[name] += " " + line.strip()
+            continue
+        name, equals, value = (part.strip() for part in line.partition("="))
+        if not equals:
+            raise ValueError(f"{path}: not a setting: {line!r}")
+        settings[name] = value
+    return settings
+
+
+@contextlib.contextmanager
+def private_postfix(
+    dovecot: Dovecot, people: Sequence[str] = (), prefix: str = "mentormail-postfix-"
+) -> Iterator[Postfix]:
+    """Debian's Postfix, an instance of its own: deploy/postfix-main.cf's lines for the
+    service's domain, delivering over LMTP to `dovecot`, which must have been started with
+    `lmtp`; `people`'s addresses are delivered there too, each to the Dovecot user named
+    by its local part."""
+    if not Path(POSTFIX).exists():
+        raise RuntimeError(f"no Postfix at {POSTFIX}: ./scripts/test installs Debian's")
+    root = Path(tempfile.mkdtemp(prefix=prefix))
+    root.chmod(0o755)  # Postfix's own user must reach its queue
+    server = Postfix(root, dovecot.lmtp_port, tuple(people))
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@dataclass
+class Postfix:
+    """A private Postfix: smtpd on loopback at `port`, its queue, data and log (`log_file`)
+    in `root`, delivering the shipped configuration's domain and `people`'s over LMTP."""
+
+    root: Path
+    lmtp_port: int
+    people: tuple[str, ...] = ()
+    port: int = 0
+    process: subprocess.Popen[bytes] | None = None
+    startup_log: str = ""  # what it logged on the way up
+
+    @property
+    def url(self) -> str:
+        return f"smtp://127.0.0.1:{self.port}"
+
+    @property
+    def config_dir(self) -> Path:
+        return self.root / "etc"
+
+    @property
+    def log_file(self) -> Path:
+        return self.root / "postfix.log"
+
+    def log(self) -> str:
+        return self.log_file.read_text() if self.log_file.exists() else ""
+
+    def settings(self) -> dict[str, str]:
+        """The shipped lines, the people's domains and mailboxes added, the LMTP address
+        made Dovecot's here; then what only a test needs."""
+        settings = main_cf(SHIPPED_POSTFIX)
+        transport = settings["virtual_transport"]
+        if not transport.startswith("lmtp:inet:"):
+            raise ValueError(f"{SHIPPED_POSTFIX}: virtual_transport is not LMTP: {transport}")
+        settings["virtual_transport"] = f"lmtp:inet:127.0.0.1:{self.lmtp_port}"
+        if self.people:
+            domains = sorted({address.partition("@")[2] for address in self.people})
+            settings["virtual_mailbox_domains"] += " " + " ".join(domains)
+            mailboxes = ", ".join(f"{a}={a.partition('@')[0]}" for a in self.people)
+            settings["virtual_mailbox_maps"] += f" inline:{{ {mailboxes} }}"
+        settings.update(
+            # Debian's own main.cf says the same; without it, Postfix warns about every
+            # default it keeps from older versions.
+            compatibility_level="3.6",
+            queue_directory=f"{self.root}/queue",
+            data_directory=f"{self.root}/data",
+            maillog_file=str(self.log_file),
+            maillog_file_prefixes=str(self.root),
+            syslog_name=f"postfix-{self.root.name}",  # its lines, should any reach syslog
+            myhostname="mx.mentormail.example",
+            mydestination="",
+            # No local users: Debian's main.cf names /etc/aliases, which `newaliases` makes.
+            alias_maps="",
+            inet_interfaces="127.0.0.1",
+            inet_protocols="ipv4",
+            smtp_dns_support_level="disabled",
+            lmtp_dns_support_level="disabled",
+        )
+        return settings
+
+    def start(self) -> None:
+        self.port = free_port()
+        self.config_dir.mkdir(parents=True, exist_ok=True)
+        (self.root / "queue").mkdir(exist_ok=True)
+        lines = [f"{name} = {value}" for name, value in self.settings().items()]
+        (self.config_dir / "main.cf").write_text("\n".join(lines) + "\n")
+        # Debian's master.cf, less what nothing here uses, and out of chroot (in one, each
+        # service would need copies of the system's files in the queue folder).
+        services = (
+            f"127.0.0.1:{self.port} inet n - n - - smtpd",
+            "pickup unix n - n 60 1 pickup",
+            "cleanup unix n - n - 0 cleanup",
+            "qmgr unix n - n 300 1 qmgr",
+            "rewrite unix - - n - - trivial-rewrite",
+            "bounce unix - - n - 0 bounce",
+            "defer unix - - n - 0 bounce",
+            "trace unix - - n - 0 bounce",
+            "verify unix - - n - 1 verify",
+            "flush unix n - n 1000? 0 flush",
+            "proxymap unix - - n - - proxymap",
+            "showq unix n - n - - showq",
+            "error unix - - n - - error",
+            "retry unix - - n - - error",
+            "discard unix - - n - - discard",
+            "smtp unix - - n - - smtp",
+            "lmtp unix - - n - - lmtp",
+            "anvil unix - - n - 1 anvil",
+            "scache unix - - n - 1 scache",
+            "postlog unix-dgram n - n - 1 postlogd",
+        )
+        (self.config_dir / "master.cf").write_text("\n".join(services) + "\n")
+        # In the foreground, in a process group of its own that `stop` can end whole.
+        self.process = subprocess.Popen(
+            [POSTFIX, "-c", str(self.config_dir), "start-fg"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        # Its log says when it listens: a connection to find out would be logged as lost.
+        deadline = time.monotonic() + 20
+        while "daemon started" not in self.log():
+            if time.monotonic() > deadline or self.process.poll() is not None:
+                self.stop()
+                raise RuntimeError(f"Postfix did not start:\n{self.log()[-3000:]}")
+            time.sleep(0.02)
+        self.startup_log = self.log()
+
+    def queued(self) -> int:
+        """Messages Postfix holds, not yet delivered."""
+        queues = ("maildrop", "incoming", "active", "deferred", "hold")
+        return sum(
+            1
+            for name in queues
+            for path in (self.root / "queue" / name).rglob("*")
+            if path.is_file()
+        )
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        if self.process.poll() is None:
+            subprocess.run(
+                [POSTFIX, "-c", str(self.config_dir), "stop"], capture_output=True, check=False
+            )
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait()
         self.process = None
 
