@@ -183,6 +183,12 @@ async def service(
         await db.close()
 
 
+def text_of(raw: bytes) -> str:
+    body = parse(raw).get_body(("plain",))
+    assert body is not None, "no text part"
+    return str(body.get_content())
+
+
 def client_reply(original: bytes, sender: str, text: str, *, raw_names: bool) -> bytes:
     """A reply as a mail client writes one: to the Reply-To, `Re:` and the thread's headers,
     the text above the original quoted with `>` under "On … wrote:", 8-bit UTF-8 body.
@@ -196,10 +202,7 @@ def client_reply(original: bytes, sender: str, text: str, *, raw_names: bool) ->
     reply["Message-ID"] = make_msgid(domain=sender.partition("@")[2])
     reply["In-Reply-To"] = str(sent["Message-ID"])
     reply["References"] = str(sent["Message-ID"])
-    reply["User-Agent"] = "Mozilla/5.0 Thunderbird/115.6.0" if not raw_names else "Mutt/2.2.9"
-    body = sent.get_body(preferencelist=("plain",))
-    assert body is not None
-    quoted = "\n".join(f"> {line}".rstrip() for line in str(body.get_content()).splitlines())
+    quoted = "\n".join(f"> {line}".rstrip() for line in text_of(original).splitlines())
     written = f"{text}\n\nOn 28/12/2026 10:00, {sent['From']} wrote:\n{quoted}\n"
     reply.set_content(written, cte="8bit")
     return reply.as_bytes()
@@ -224,12 +227,6 @@ async def submit(postfix: Postfix, raw: bytes, sender: str) -> None:
 
 def trouble(log: str) -> list[str]:
     return [line for line in log.splitlines() if any(word in line for word in TROUBLE)]
-
-
-def text_of(raw: bytes) -> str:
-    body = parse(raw).get_body(("plain",))
-    assert body is not None, "no text part"
-    return str(body.get_content())
 
 
 async def test_the_loop_through_postfix(service: Service, mail_system: MailSystem) -> None:
