@@ -1,4 +1,5 @@
-"""Real servers for the integration tests: a private Dovecot, an SMTP server, Redis."""
+"""Real servers for the integration tests: a private Dovecot, a private Postfix, an SMTP
+server, Redis."""
 
 from __future__ import annotations
 
@@ -6,12 +7,13 @@ import contextlib
 import mailbox
 import os
 import shutil
+import signal
 import socket
 import ssl
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,17 +24,27 @@ from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword, Session
 from service.jobs.embedded_redis import free_port
 
 DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
+POSTFIX = shutil.which("postfix") or "/usr/sbin/postfix"
+DEPLOY = Path(__file__).resolve().parents[1] / "deploy"
+SHIPPED_POSTFIX = DEPLOY / "postfix-main.cf"
+# deploy/dovecot.conf's settings that make `mentorship+<token>@domain`, delivered over
+# LMTP, the user `mentorship`: the test's Dovecot takes them from there as they are.
+SHIPPED_DOVECOT = DEPLOY / "dovecot.conf"
+USER_NAMES = ("auth_username_format", "recipient_delimiter", "lmtp_save_to_detail_mailbox")
 USER = "mentorship"
 PASSWORD = "test-password"
 
 
 @contextlib.contextmanager
-def private_dovecot(prefix: str = "mentormail-dovecot-") -> Iterator[Dovecot]:
+def private_dovecot(
+    prefix: str = "mentormail-dovecot-", *, lmtp: bool = False
+) -> Iterator[Dovecot]:
     """A Dovecot of its own, in a folder outside private temporary folders: Dovecot's own
-    users must be able to reach it."""
+    users must be able to reach it. With `lmtp`, it also takes mail over LMTP (Debian's
+    dovecot-lmtpd)."""
     root = Path(tempfile.mkdtemp(prefix=prefix))
     root.chmod(0o755)
-    server = Dovecot(root)
+    server = Dovecot(root, lmtp=lmtp)
     server.start()
     try:
         yield server
@@ -65,30 +77,68 @@ def wait_for_port(port: int, timeout: float = 20.0) -> None:
     raise RuntimeError(f"nothing answers on 127.0.0.1:{port}")
 
 
+def shipped_dovecot(names: Sequence[str]) -> str:
+    """These settings' lines from deploy/dovecot.conf (outside any section)."""
+    lines: dict[str, str] = {}
+    depth = 0
+    for line in SHIPPED_DOVECOT.read_text().splitlines():
+        text = line.partition("#")[0].strip()
+        if depth == 0 and text.partition("=")[0].strip() in names:
+            lines[text.partition("=")[0].strip()] = text
+        depth += text.count("{") - text.count("}")
+    missing = [name for name in names if name not in lines]
+    if missing:
+        raise ValueError(f"{SHIPPED_DOVECOT} does not set {', '.join(missing)}")
+    return "\n".join(lines[name] for name in names)
+
+
 @dataclass
 class Dovecot:
-    """A private Dovecot instance with one user, `mentorship`, whose mail is a Maildir."""
+    """A private Dovecot instance with one user, `mentorship`, whose mail is a Maildir, and
+    others added with `add_user`. IMAP on `port`; with `lmtp`, LMTP on `lmtp_port`, for a
+    mail server to deliver into any user's INBOX (`mentorship+<token>@domain` into
+    `mentorship`'s)."""
 
     root: Path
+    lmtp: bool = False
     port: int = 0
+    lmtp_port: int = 0
     process: subprocess.Popen[bytes] | None = None
 
     @property
     def maildir(self) -> Path:
-        return self.root / "mail" / USER / "Maildir"
+        return self.maildir_of(USER)
 
-    def imap_url(self, mailbox_name: str = "INBOX") -> str:
-        return f"imap://{USER}:{PASSWORD}@127.0.0.1:{self.port}/{mailbox_name}"
+    def maildir_of(self, user: str) -> Path:
+        return self.root / "mail" / user / "Maildir"
+
+    def imap_url(self, mailbox_name: str = "INBOX", user: str = USER) -> str:
+        return f"imap://{user}:{PASSWORD}@127.0.0.1:{self.port}/{mailbox_name}"
+
+    def add_user(self, user: str) -> None:
+        """Another user, logging in as `user` (or `user@any.domain`) with the same password,
+        and receiving mail for `user@any.domain` over LMTP."""
+        with (self.root / "users").open("a") as users:
+            users.write(f"{user}:{{PLAIN}}{PASSWORD}::::::\n")
+        self._make_maildir(user)
+
+    def _make_maildir(self, user: str) -> None:
+        for sub in ("new", "cur", "tmp"):
+            (self.maildir_of(user) / sub).mkdir(parents=True, exist_ok=True)
+        shutil.chown(self.root / "mail", "dovecot", "dovecot")
+        for path in (self.root / "mail").rglob("*"):
+            shutil.chown(path, "dovecot", "dovecot")
 
     def start(self) -> None:
         self.port = free_port()
+        self.lmtp_port = free_port() if self.lmtp else 0
         for sub in ("run", "state", "mail"):
             (self.root / sub).mkdir(parents=True, exist_ok=True)
         (self.root / "users").write_text(f"{USER}:{{PLAIN}}{PASSWORD}::::::\n")
         config = self.root / "dovecot.conf"
         config.write_text(
             f"""
-protocols = imap
+protocols = imap{" lmtp" if self.lmtp else ""}
 listen = 127.0.0.1
 base_dir = {self.root}/run
 state_dir = {self.root}/state
@@ -99,14 +149,15 @@ auth_mechanisms = plain login
 default_login_user = dovenull
 default_internal_user = dovecot
 first_valid_uid = 1
-mail_location = maildir:{self.root}/mail/%u/Maildir
+{shipped_dovecot(USER_NAMES)}
+mail_location = maildir:{self.root}/mail/%n/Maildir
 passdb {{
   driver = passwd-file
   args = scheme=PLAIN username_format=%n {self.root}/users
 }}
 userdb {{
   driver = static
-  args = uid=dovecot gid=dovecot home={self.root}/mail/%u
+  args = uid=dovecot gid=dovecot home={self.root}/mail/%n
 }}
 service imap-login {{
   inet_listener imap {{
@@ -117,7 +168,7 @@ service imap-login {{
     port = 0
   }}
 }}
-service stats {{
+{self._lmtp_service()}service stats {{
   unix_listener stats-reader {{
     mode = 0666
   }}
@@ -127,11 +178,7 @@ service stats {{
 }}
 """
         )
-        for sub in ("new", "cur", "tmp"):
-            (self.maildir / sub).mkdir(parents=True, exist_ok=True)
-        shutil.chown(self.root / "mail", "dovecot", "dovecot")
-        for path in (self.root / "mail").rglob("*"):
-            shutil.chown(path, "dovecot", "dovecot")
+        self._make_maildir(USER)
         os.chmod(self.root, 0o755)
         self.process = subprocess.Popen(
             [DOVECOT, "-F", "-c", str(config)],
@@ -140,11 +187,21 @@ service stats {{
         )
         try:
             wait_for_port(self.port)
+            if self.lmtp:
+                wait_for_port(self.lmtp_port)
         except RuntimeError:
             self.stop()
             log_file = self.root / "dovecot.log"
             log = log_file.read_text() if log_file.exists() else ""
             raise RuntimeError(f"Dovecot did not start:\n{log[-3000:]}") from None
+
+    def _lmtp_service(self) -> str:
+        if not self.lmtp:
+            return ""
+        return (
+            "service lmtp {\n  inet_listener lmtp {\n    address = 127.0.0.1\n"
+            f"    port = {self.lmtp_port}\n  }}\n}}\n"
+        )
 
     def deliver(self, raw: bytes) -> None:
         """Put a message into the user's INBOX as a local delivery agent would."""
@@ -178,6 +235,176 @@ service stats {{
                 self.process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 self.process.kill()
+                self.process.wait()
+        self.process = None
+
+
+def main_cf(path: Path) -> dict[str, str]:
+    """The `name = value` settings of a Postfix main.cf, continuation lines joined."""
+    settings: dict[str, str] = {}
+    name = ""
+    for line in path.read_text().splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        if line[0].isspace():  # Postfix's continuation line
+            settings[name] += " " + line.strip()
+            continue
+        name, equals, value = (part.strip() for part in line.partition("="))
+        if not equals:
+            raise ValueError(f"{path}: not a setting: {line!r}")
+        settings[name] = value
+    return settings
+
+
+@contextlib.contextmanager
+def private_postfix(
+    dovecot: Dovecot, people: Sequence[str] = (), prefix: str = "mentormail-postfix-"
+) -> Iterator[Postfix]:
+    """Debian's Postfix, an instance of its own: deploy/postfix-main.cf's lines for the
+    service's domain, delivering over LMTP to `dovecot`, which must have been started with
+    `lmtp`; `people`'s addresses are delivered there too, each to the Dovecot user named
+    by its local part."""
+    if not Path(POSTFIX).exists():
+        raise RuntimeError(f"no Postfix at {POSTFIX}: ./scripts/test installs Debian's")
+    root = Path(tempfile.mkdtemp(prefix=prefix))
+    root.chmod(0o755)  # Postfix's own user must reach its queue
+    server = Postfix(root, dovecot.lmtp_port, tuple(people))
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@dataclass
+class Postfix:
+    """A private Postfix: smtpd on loopback at `port`, its queue, data and log (`log_file`)
+    in `root`, delivering the shipped configuration's domain and `people`'s over LMTP."""
+
+    root: Path
+    lmtp_port: int
+    people: tuple[str, ...] = ()
+    port: int = 0
+    process: subprocess.Popen[bytes] | None = None
+    startup_log: str = ""  # what it logged on the way up
+
+    @property
+    def url(self) -> str:
+        return f"smtp://127.0.0.1:{self.port}"
+
+    @property
+    def config_dir(self) -> Path:
+        return self.root / "etc"
+
+    @property
+    def log_file(self) -> Path:
+        return self.root / "postfix.log"
+
+    def log(self) -> str:
+        return self.log_file.read_text() if self.log_file.exists() else ""
+
+    def settings(self) -> dict[str, str]:
+        """The shipped lines, the people's domains and mailboxes added, the LMTP address
+        made Dovecot's here; then what only a test needs."""
+        settings = main_cf(SHIPPED_POSTFIX)
+        transport = settings["virtual_transport"]
+        if not transport.startswith("lmtp:inet:"):
+            raise ValueError(f"{SHIPPED_POSTFIX}: virtual_transport is not LMTP: {transport}")
+        settings["virtual_transport"] = f"lmtp:inet:127.0.0.1:{self.lmtp_port}"
+        if self.people:
+            domains = sorted({address.partition("@")[2] for address in self.people})
+            settings["virtual_mailbox_domains"] += " " + " ".join(domains)
+            mailboxes = ", ".join(f"{a}={a.partition('@')[0]}" for a in self.people)
+            settings["virtual_mailbox_maps"] += f" inline:{{ {mailboxes} }}"
+        settings.update(
+            # Debian's own main.cf says the same; without it, Postfix warns about every
+            # default it keeps from older versions.
+            compatibility_level="3.6",
+            queue_directory=f"{self.root}/queue",
+            data_directory=f"{self.root}/data",
+            maillog_file=str(self.log_file),
+            maillog_file_prefixes=str(self.root),
+            syslog_name=f"postfix-{self.root.name}",  # its lines, should any reach syslog
+            myhostname="mx.mentormail.example",
+            mydestination="",
+            # No local users: Debian's main.cf names /etc/aliases, which `newaliases` makes.
+            alias_maps="",
+            inet_interfaces="127.0.0.1",
+            inet_protocols="ipv4",
+            smtp_dns_support_level="disabled",
+            lmtp_dns_support_level="disabled",
+        )
+        return settings
+
+    def start(self) -> None:
+        self.port = free_port()
+        self.config_dir.mkdir(parents=True, exist_ok=True)
+        (self.root / "queue").mkdir(exist_ok=True)
+        lines = [f"{name} = {value}" for name, value in self.settings().items()]
+        (self.config_dir / "main.cf").write_text("\n".join(lines) + "\n")
+        # Debian's master.cf, less what nothing here uses, and out of chroot (in one, each
+        # service would need copies of the system's files in the queue folder).
+        services = (
+            f"127.0.0.1:{self.port} inet n - n - - smtpd",
+            "pickup unix n - n 60 1 pickup",
+            "cleanup unix n - n - 0 cleanup",
+            "qmgr unix n - n 300 1 qmgr",
+            "rewrite unix - - n - - trivial-rewrite",
+            "bounce unix - - n - 0 bounce",
+            "defer unix - - n - 0 bounce",
+            "trace unix - - n - 0 bounce",
+            "verify unix - - n - 1 verify",
+            "flush unix n - n 1000? 0 flush",
+            "proxymap unix - - n - - proxymap",
+            "showq unix n - n - - showq",
+            "error unix - - n - - error",
+            "retry unix - - n - - error",
+            "discard unix - - n - - discard",
+            "smtp unix - - n - - smtp",
+            "lmtp unix - - n - - lmtp",
+            "anvil unix - - n - 1 anvil",
+            "scache unix - - n - 1 scache",
+            "postlog unix-dgram n - n - 1 postlogd",
+        )
+        (self.config_dir / "master.cf").write_text("\n".join(services) + "\n")
+        # In the foreground, in a process group of its own that `stop` can end whole.
+        self.process = subprocess.Popen(
+            [POSTFIX, "-c", str(self.config_dir), "start-fg"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        # Its log says when it listens: a connection to find out would be logged as lost.
+        deadline = time.monotonic() + 20
+        while "daemon started" not in self.log():
+            if time.monotonic() > deadline or self.process.poll() is not None:
+                self.stop()
+                raise RuntimeError(f"Postfix did not start:\n{self.log()[-3000:]}")
+            time.sleep(0.02)
+        self.startup_log = self.log()
+
+    def queued(self) -> int:
+        """Messages Postfix holds, not yet delivered."""
+        queues = ("maildrop", "incoming", "active", "deferred", "hold")
+        return sum(
+            1
+            for name in queues
+            for path in (self.root / "queue" / name).rglob("*")
+            if path.is_file()
+        )
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        if self.process.poll() is None:
+            subprocess.run(
+                [POSTFIX, "-c", str(self.config_dir), "stop"], capture_output=True, check=False
+            )
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait()
         self.process = None
 
