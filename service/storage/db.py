@@ -97,7 +97,7 @@ async def migrate(database_url: str) -> None:
 
 async def pending_migrations(database_url: str) -> list[str]:
     """The migrations the database still lacks, in order (empty: up to date). Raises what
-    connecting raised when the database does not answer; never changes anything."""
+    connecting raised when the database does not answer; applies nothing."""
     config = tortoise_config(database_url)
     await Tortoise.init(config=config)
     try:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -18,7 +19,7 @@ import pytest
 from service.jobs.embedded_redis import free_port
 from service.secret import new_secret
 from tests.conftest import SERVICE_DOMAIN, Migrated
-from tests.servers import PASSWORD, USER, Dovecot, SmtpServer
+from tests.servers import PASSWORD, USER, Dovecot, SmtpServer, private_dovecot, self_signed
 
 SMTP_USER, SMTP_PASSWORD = "mentormail", "smtp-password-42"
 SECRET = new_secret()
@@ -130,22 +131,68 @@ async def sqlite_url(tmp_path: Path, migrated: Migrated) -> str:
     return f"sqlite://{path}"
 
 
-def test_a_wrong_smtp_password_fails_with_its_fix(
+def test_wrong_passwords_fail_with_their_fixes(
     sqlite_url: str, redis_url: str, smtp: SmtpServer, mailroom: Dovecot, tmp_path: Path
 ) -> None:
-    wrong = f"smtp://{SMTP_USER}:not-the-password@127.0.0.1:{smtp.port}"
-    result = check(
-        tmp_path, **configured(sqlite_url, redis_url, smtp.port, mailroom, SMTP_URL=wrong)
-    )
+    # A Dovecot of its own: Dovecot makes every login from an address that failed one wait
+    # (its auth penalty), which would slow the other tests' logins.
+    with private_dovecot() as dovecot:
+        result = check(
+            tmp_path,
+            **configured(
+                sqlite_url,
+                redis_url,
+                smtp.port,
+                mailroom,
+                SMTP_URL=f"smtp://{SMTP_USER}:not-the-password@127.0.0.1:{smtp.port}",
+                IMAP_URL=f"imap://{USER}:not-the-password-either@127.0.0.1:{dovecot.port}/",
+            ),
+        )
     assert result.returncode == 1
     table = rows(result.stdout)
     assert table["SMTP"].status == "failed"
     assert "login refused (535" in table["SMTP"].detail
     assert "the SMTP user or password is wrong" in table["SMTP"].fix
-    assert table["Round trip"] == Row("skipped", "not tried: SMTP failed", "-")
-    assert table["IMAP"].status == "ok" and table["Database"].status == "ok"
-    assert "not-the-password" not in result.stdout
+    assert table["IMAP"].status == "failed"
+    assert "login refused" in table["IMAP"].detail
+    assert "the IMAP user or password is wrong" in table["IMAP"].fix
+    assert table["Round trip"] == Row("skipped", "not tried: SMTP and IMAP failed", "-")
+    assert table["Database"].status == "ok" and table["Redis"].status == "ok"
+    assert "not-the-password" not in result.stdout + result.stderr
     no_secret_shown(result)
+
+
+def test_an_unmigrated_database_and_an_untrusted_certificate_fail_with_their_fixes(
+    redis_url: str, mailroom: Dovecot, tmp_path: Path
+) -> None:
+    empty = tmp_path / "empty.sqlite3"
+    empty.touch()
+    certificate = self_signed(tmp_path)
+    smtp = SmtpServer(mailroom, SERVICE_DOMAIN, certificate=certificate)
+    smtp.start()
+    try:
+        result = check(
+            tmp_path,
+            **configured(
+                f"sqlite://{empty}",
+                redis_url,
+                smtp.port,
+                mailroom,
+                SMTP_URL=f"smtp+starttls://127.0.0.1:{smtp.port}",
+            ),
+        )
+    finally:
+        smtp.stop()
+    assert result.returncode == 1
+    table = rows(result.stdout)
+    assert table["Database"].status == "failed"
+    assert "migration(s) not applied (0001_initial" in table["Database"].detail
+    assert table["Database"].fix == "`mentormail migrate`"
+    with sqlite3.connect(empty) as looked_at:  # and not migrated
+        assert looked_at.execute("SELECT name FROM sqlite_master").fetchall() == []
+    assert table["SMTP"].status == "failed"
+    assert "certificate is not trusted" in table["SMTP"].detail
+    assert "set SMTP_CA_FILE" in table["SMTP"].fix
 
 
 def test_a_server_without_plus_addressing_fails_the_round_trip(
