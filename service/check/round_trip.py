@@ -16,12 +16,12 @@ import time
 from email.message import EmailMessage
 from email.utils import formatdate
 
-from service.check.results import Check, failed, ok, skipped
+from service.check.results import Check, failed, ok, redacted, skipped
 from service.check.servers import outgoing
 from service.config import Settings
 from service.mail.kinds import About, Topic
 from service.mail.reading.parse import parse_message
-from service.mail.tokens import ReplyToken, find_token, reply_address
+from service.mail.tokens import ReplyToken, find_token, make_token, reply_address
 from service.mail.transports.base import SendError
 from service.mail.transports.imap import ImapIncoming
 from service.secret import Secret, new_secret
@@ -75,6 +75,9 @@ async def round_trip(settings: Settings, timeout: float, wait: float) -> Check:
     address = reply_address(
         secret, settings.service_address, CHECK_TOKEN, delimiter=settings.delimiter
     )
+    # Shown without its signature: a reply token is a secret like any other.
+    signature = make_token(secret, CHECK_TOKEN).rpartition("-")[2]
+    shown = address.replace(signature, "…")
     nonce = secrets.token_hex(8)
     raw, message_id = check_message(settings, address, nonce)
     transport = outgoing(settings, timeout)
@@ -87,7 +90,8 @@ async def round_trip(settings: Settings, timeout: float, wait: float) -> Check:
         if exc.refused:
             return failed(
                 NAME,
-                f"the SMTP server refused {address}: {next(iter(exc.refused.values()))}",
+                f"the SMTP server refused {shown}: "
+                f"{redacted(next(iter(exc.refused.values())), signature)}",
                 plus_addressing_fix(settings),
             )
         return failed(
@@ -102,7 +106,7 @@ async def round_trip(settings: Settings, timeout: float, wait: float) -> Check:
     if refused:
         return failed(
             NAME,
-            f"the SMTP server refused {address}: {next(iter(refused.values()))}",
+            f"the SMTP server refused {shown}: {redacted(next(iter(refused.values())), signature)}",
             plus_addressing_fix(settings),
         )
     incoming = ImapIncoming(settings.imap_url)
@@ -111,7 +115,7 @@ async def round_trip(settings: Settings, timeout: float, wait: float) -> Check:
     except Exception as exc:
         return failed(
             NAME,
-            f"sent to {address}; reading {incoming.folder} failed ({type(exc).__name__})",
+            f"sent to {shown}; reading {incoming.folder} failed ({type(exc).__name__})",
             "see the IMAP row above",
         )
     finally:
@@ -119,7 +123,7 @@ async def round_trip(settings: Settings, timeout: float, wait: float) -> Check:
     if found is None:
         return failed(
             NAME,
-            f"sent to {address}, not in {incoming.folder} after {wait:g} s",
+            f"sent to {shown}, not in {incoming.folder} after {wait:g} s",
             plus_addressing_fix(settings)
             + f" (or, if delivery is slow, try again with a longer --wait than {wait:g})",
         )
@@ -133,13 +137,13 @@ async def round_trip(settings: Settings, timeout: float, wait: float) -> Check:
     if token != CHECK_TOKEN:
         return failed(
             NAME,
-            f"came back in {seconds:.1f} s, but without {address} in To, Delivered-To or "
+            f"came back in {seconds:.1f} s, but without {shown} in To, Delivered-To or "
             "X-Original-To: replies would be routed by their thread alone",
             plus_addressing_fix(settings),
         )
     return ok(
         NAME,
-        f"sent to {address}, back in {incoming.folder} in {seconds:.1f} s with its token "
+        f"sent to {shown}, back in {incoming.folder} in {seconds:.1f} s with its token "
         "intact (then removed): plus-addressing works",
     )
 
