@@ -12,6 +12,7 @@ from typing import Annotated
 from urllib.parse import urlsplit
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -415,7 +416,14 @@ def check(
     from service.check.results import Status
     from service.check.run import run_checks
 
-    settings = _settings()
+    try:
+        settings = _settings()
+    except ValidationError as exc:
+        for error in exc.errors():  # never its input: the value may be a password
+            where = ".".join(str(part) for part in error["loc"]) or "settings"
+            errors.print(f"{where}: {error['msg']}", markup=False, highlight=False)
+        errors.print("Correct these settings, then run `mentormail check` again.")
+        raise typer.Exit(1) from None
     checks = loop.run(run_checks(settings, timeout, wait))
     table = Table(title="mentormail check")
     for column in ("check", "result", "what was seen", "fix"):

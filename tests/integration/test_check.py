@@ -304,3 +304,6 @@ def test_embedded_defaults_say_what_does_not_apply(tmp_path: Path) -> None:
     assert "no database yet at" in table["Database"].detail
     assert "DNS: nothing to publish" in result.stdout
     assert not (tmp_path / "var").exists()  # a check makes nothing
+    wrong = check(tmp_path, MENTORMAIL_ADDRESS="mentorship")
+    assert wrong.returncode == 1 and "Traceback" not in wrong.stderr
+    assert "MENTORMAIL_ADDRESS: Value error, must be a plain address like" in wrong.stderr
