@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import aiosmtplib
+import asyncpg
 from imap_tools.errors import MailboxFolderSelectError, MailboxLoginError
 
 from service.check.results import Check, failed, ok, redacted, skipped
@@ -89,7 +90,9 @@ async def database(settings: Settings, timeout: float) -> Check:
         pending = await asyncio.wait_for(db.pending_migrations(url), timeout)
     except Exception as exc:
         await db.close()
-        if _unreachable(exc):
+        # The server's own answer (no such database, a wrong password), however wrapped.
+        answer = next((e for e in _causes(exc) if isinstance(e, asyncpg.PostgresError)), None)
+        if answer is None and _unreachable(exc):
             return failed(
                 name,
                 f"nothing answers for {shown} (within {timeout:g} s)",
@@ -97,8 +100,9 @@ async def database(settings: Settings, timeout: float) -> Check:
             )
         return failed(
             name,
-            f"{shown}: {_said(exc, password)}",
-            "correct DATABASE_URL (user, password, database name) or the database's access rules",
+            f"{shown}: {_said(answer or exc, password)}",
+            "correct DATABASE_URL (user, password, database name), create the database, or "
+            "mend its access rules",
         )
     if pending:
         return failed(

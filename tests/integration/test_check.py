@@ -245,8 +245,10 @@ def test_mail_accepted_but_never_delivered_fails_at_the_deadline(
 
 
 def test_a_closed_port_and_a_silent_one_fail_within_the_timeout(
-    sqlite_url: str, redis_url: str, mailroom: Dovecot, tmp_path: Path
+    postgres_available: str, redis_url: str, mailroom: Dovecot, tmp_path: Path
 ) -> None:
+    """And a database server that answers, but has no such database."""
+    missing = postgres_available.rpartition("/")[0] + "/mm_no_such_database"
     closed = free_port()  # nothing listens there
     with socket.socket() as silent:  # listens, never speaks
         silent.bind(("127.0.0.1", 0))
@@ -258,7 +260,7 @@ def test_a_closed_port_and_a_silent_one_fail_within_the_timeout(
             "--timeout",
             "2",
             **configured(
-                sqlite_url,
+                missing,
                 redis_url,
                 closed,
                 mailroom,
@@ -273,6 +275,9 @@ def test_a_closed_port_and_a_silent_one_fail_within_the_timeout(
     assert table["IMAP"].status == "failed"
     assert f"nothing answers on 127.0.0.1:{silent_port}" in table["IMAP"].fix
     assert table["Round trip"].detail == "not tried: SMTP and IMAP failed"
+    assert table["Database"].status == "failed"
+    assert 'database "mm_no_such_database" does not exist' in table["Database"].detail
+    assert "create the database" in table["Database"].fix
     assert elapsed < 15, elapsed  # start-up and two-second timeouts, not a hang
     no_secret_shown(result)
 
