@@ -65,10 +65,18 @@ def check(tmp_path: Path, *options: str, **settings: str) -> subprocess.Complete
     )
 
 
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    return self_signed(tmp_path_factory.mktemp("certificate"))
+
+
 @pytest.fixture
-def smtp(mailroom: Dovecot) -> Iterator[SmtpServer]:
-    """An SMTP server that asks for a login and delivers the service's mail into Dovecot."""
-    server = SmtpServer(mailroom, SERVICE_DOMAIN, login=(SMTP_USER, SMTP_PASSWORD))
+def smtp(mailroom: Dovecot, certificate: tuple[Path, Path]) -> Iterator[SmtpServer]:
+    """An SMTP server that asks for a login, offers STARTTLS and delivers the service's mail
+    into Dovecot."""
+    server = SmtpServer(
+        mailroom, SERVICE_DOMAIN, login=(SMTP_USER, SMTP_PASSWORD), certificate=certificate
+    )
     server.start()
     try:
         yield server
@@ -96,9 +104,16 @@ def no_secret_shown(result: subprocess.CompletedProcess[str]) -> None:
 
 
 def test_everything_passes_and_the_round_trip_leaves_nothing_behind(
-    database_url: str, redis_url: str, smtp: SmtpServer, mailroom: Dovecot, tmp_path: Path
+    database_url: str,
+    redis_url: str,
+    smtp: SmtpServer,
+    mailroom: Dovecot,
+    certificate: tuple[Path, Path],
+    tmp_path: Path,
 ) -> None:
-    result = check(tmp_path, **configured(database_url, redis_url, smtp.port, mailroom))
+    starttls = f"smtp+starttls://{SMTP_USER}:{SMTP_PASSWORD}@127.0.0.1:{smtp.port}"
+    settings = configured(database_url, redis_url, smtp.port, mailroom, SMTP_URL=starttls)
+    result = check(tmp_path, **settings, SMTP_CA_FILE=str(certificate[0]))
     assert result.returncode == 0, result.stdout + result.stderr
     table = rows(result.stdout)
     assert {name: row.status for name, row in table.items()} == {
@@ -110,7 +125,7 @@ def test_everything_passes_and_the_round_trip_leaves_nothing_behind(
         "Round trip": "ok",
     }
     assert "every migration applied" in table["Database"].detail
-    assert "logged in" in table["SMTP"].detail
+    assert "encrypted (STARTTLS); logged in" in table["SMTP"].detail
     assert "offers 8BITMIME, SMTPUTF8" in table["SMTP"].detail
     assert "IDLE offered" in table["IMAP"].detail
     assert "plus-addressing works" in table["Round trip"].detail
@@ -165,11 +180,10 @@ def test_wrong_passwords_fail_with_their_fixes(
 
 
 def test_an_unmigrated_database_and_an_untrusted_certificate_fail_with_their_fixes(
-    redis_url: str, mailroom: Dovecot, tmp_path: Path
+    redis_url: str, mailroom: Dovecot, certificate: tuple[Path, Path], tmp_path: Path
 ) -> None:
     empty = tmp_path / "empty.sqlite3"
     empty.touch()
-    certificate = self_signed(tmp_path)
     smtp = SmtpServer(mailroom, SERVICE_DOMAIN, certificate=certificate)
     smtp.start()
     try:

@@ -171,9 +171,9 @@ class ImapIncoming:
                 if not uids:
                     return None
                 status, data = box.client.uid("FETCH", ",".join(uids), "(BODY.PEEK[])")
-                if status != "OK":
+                raw = next((item[1] for item in data if isinstance(item, tuple)), None)
+                if status != "OK" or raw is None:
                     raise ConnectionError(f"FETCH failed: {status}")
-                raw = next(item[1] for item in data if isinstance(item, tuple))
                 box.delete(uids)
                 return bytes(raw)
             finally:

@@ -154,12 +154,9 @@ class SmtpOutgoing:
             client = await self._connected(slot)
             if client.is_ehlo_or_helo_needed:  # no login: nothing has greeted it yet
                 await client.ehlo()
+            encrypted = client.get_transport_info("sslcontext") is not None
             greeting = Greeting(
-                encryption=None
-                if client.get_transport_info("sslcontext") is None
-                else "TLS"
-                if self.tls
-                else "STARTTLS",
+                encryption=("TLS" if self.tls else "STARTTLS") if encrypted else None,
                 extensions=frozenset(client.esmtp_extensions),
                 logged_in=bool(self.username and self.password),
             )
