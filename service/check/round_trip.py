@@ -125,7 +125,9 @@ async def round_trip(settings: Settings, timeout: float, wait: float) -> Check:
             NAME,
             f"sent to {shown}, not in {incoming.folder} after {wait:g} s",
             plus_addressing_fix(settings)
-            + f" (or, if delivery is slow, try again with a longer --wait than {wait:g})",
+            + f"; if tagged mail is filed elsewhere (Dovecot's lmtp_save_to_detail_mailbox = "
+            f"yes, a Sieve or mailbox rule), keep it in {incoming.folder}; if delivery is "
+            f"slow, try again with a longer --wait than {wait:g}",
         )
     seconds = time.monotonic() - started
     token, _ = find_token(

@@ -255,6 +255,7 @@ def test_mail_accepted_but_never_delivered_fails_at_the_deadline(
     trip = rows(result.stdout)["Round trip"]
     assert trip.status == "failed" and "not in INBOX after 2 s" in trip.detail
     assert "turn on plus-addressing" in trip.fix and "longer --wait" in trip.fix
+    assert "lmtp_save_to_detail_mailbox = yes" in trip.fix
     assert elapsed < 20
 
 
