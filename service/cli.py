@@ -1,5 +1,5 @@
 """The `mentormail` command: import, program, coordinator, outbox, run, demo, status, inspect,
-migrate, secret, rotate-secret."""
+check, migrate, secret, rotate-secret."""
 
 from __future__ import annotations
 
@@ -9,9 +9,12 @@ import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import urlsplit
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from service.config import Settings
@@ -400,6 +403,58 @@ def outbox_retry(
             await db.close()
 
     console.print(loop.run(run()), markup=False)
+
+
+@app.command()
+def check(
+    wait: Annotated[
+        float,
+        typer.Option(min=1, help="Seconds to wait for the round trip's message to come back."),
+    ] = 60.0,
+    timeout: Annotated[
+        float, typer.Option(min=0.5, help="Seconds each server has to answer.")
+    ] = 10.0,
+) -> None:
+    """Prove the configuration works: database, Redis, secret, SMTP, IMAP and a round trip
+    through both to the service's own signed address; then the DNS records to publish."""
+    from service.check.dns import records
+    from service.check.results import Status
+    from service.check.run import run_checks
+
+    try:
+        settings = _settings()
+    except ValidationError as exc:
+        for error in exc.errors():  # never its input: the value may be a password
+            where = ".".join(str(part) for part in error["loc"]) or "settings"
+            errors.print(f"{where}: {error['msg']}", markup=False, highlight=False)
+        errors.print("Correct these settings, then run `mentormail check` again.")
+        raise typer.Exit(1) from None
+    checks = loop.run(run_checks(settings, timeout, wait))
+    table = Table(title="mentormail check")
+    for column in ("check", "result", "what was seen", "fix"):
+        table.add_column(column, overflow="fold")
+    style = {Status.OK: "green", Status.FAILED: "bold red", Status.SKIPPED: "dim"}
+    for row in checks:
+        table.add_row(
+            row.name,
+            f"[{style[row.status]}]{row.status.value}[/]",
+            escape(row.detail),
+            escape(row.fix) or "-",
+        )
+    console.print(table)
+    if settings.smtp_url:
+        relay = urlsplit(settings.smtp_url).hostname
+        domain = settings.service_address.rpartition("@")[2]
+        dns = Table(title=f"DNS records to publish for {domain} (advice, not checked)")
+        for column in ("name", "type", "value", "why"):
+            dns.add_column(column, overflow="fold")
+        for record in records(settings.service_address, relay, settings.delimiter):
+            dns.add_row(record.name, record.type, escape(record.value), escape(record.why))
+        console.print(dns)
+    else:
+        console.print("DNS: nothing to publish while mail is written to a folder.")
+    if any(row.status is Status.FAILED for row in checks):
+        raise typer.Exit(1)
 
 
 @app.command()

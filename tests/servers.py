@@ -445,12 +445,21 @@ class SmtpHandler:
     helo_names: list[str] = field(default_factory=list)
     goodbyes: int = 0  # QUITs seen
     unknown: set[str] = field(default_factory=set)  # refused at RCPT: "550 5.1.1"
+    # False: `mentorship+tag@domain` is refused as Postfix refuses it without
+    # `recipient_delimiter = +`, while the plain address is delivered.
+    plus_addressing: bool = True
 
     async def handle_RCPT(
         self, server: Any, session: Session, envelope: Envelope, address: str, options: list[str]
     ) -> str:
         if address.lower() in self.unknown:
             return "550 5.1.1 no such user here"
+        local, _, domain = address.lower().rpartition("@")
+        if not self.plus_addressing and "+" in local and domain == self.domain:
+            return (
+                f"550 5.1.1 <{address}>: Recipient address rejected: User unknown in local "
+                "recipient table"
+            )
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
@@ -501,7 +510,9 @@ class SmtpHandler:
 
 class SmtpServer:
     """aiosmtpd on loopback; with `login`, it asks for that user and password (AUTH PLAIN
-    or LOGIN, over plain text: it is loopback) and answers others 535."""
+    or LOGIN, over plain text: it is loopback) and answers others 535. Mail for the Dovecot
+    user, tagged or not, is delivered into its Maildir; without `plus_addressing`, tagged
+    addresses are refused as unknown users."""
 
     def __init__(
         self,
@@ -510,8 +521,9 @@ class SmtpServer:
         login: tuple[str, str] | None = None,
         certificate: tuple[Path, Path] | None = None,
         utf8: bool = False,
+        plus_addressing: bool = True,
     ) -> None:
-        self.handler = SmtpHandler(dovecot, domain)
+        self.handler = SmtpHandler(dovecot, domain, plus_addressing=plus_addressing)
         self.port = free_port()
         options: dict[str, Any] = {"enable_SMTPUTF8": utf8}
         if login is not None:

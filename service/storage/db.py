@@ -18,6 +18,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.backends.base.executor import EXECUTOR_CACHE
 from tortoise.exceptions import DBConnectionError
 from tortoise.migrations.api import migrate as run_migrations
+from tortoise.migrations.executor import MigrationExecutor
 from tortoise.transactions import in_transaction
 
 from service.config import PRIVATE_FILE, PRIVATE_FOLDER
@@ -92,6 +93,20 @@ async def migrate(database_url: str) -> None:
     """Bring the schema up to date; safe to call on every start and from several workers."""
     await run_migrations(config=tortoise_config(database_url))
     await close()
+
+
+async def pending_migrations(database_url: str) -> list[str]:
+    """The migrations the database still lacks, in order (empty: up to date). Raises what
+    connecting raised when the database does not answer; applies nothing."""
+    config = tortoise_config(database_url)
+    await Tortoise.init(config=config)
+    try:
+        connection = Tortoise.get_connection("default")
+        await connection.execute_query("SELECT 1")  # the plan takes an unreachable one as empty
+        steps = await MigrationExecutor(connection, config["apps"]).plan()
+    finally:
+        await close()
+    return [step.migration.name for step in steps if not step.backward]
 
 
 async def init(database_url: str, *, migrate_first: bool = True) -> None:

@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 from urllib.parse import unquote, urlsplit
 
-from imap_tools import AND, MailBox, MailBoxUnencrypted, MailMessageFlags
+from imap_tools import AND, H, MailBox, MailBoxUnencrypted, MailMessageFlags
 from imap_tools.errors import MailboxLoginError
 
 from service.mail.transports.base import Fetched
@@ -143,6 +143,44 @@ class ImapIncoming:
                 box.flag(uids, MailMessageFlags.SEEN, True)
 
         await self._run(lambda: self._with_retry(work))
+
+    async def probe(self, timeout: float) -> frozenset[str]:
+        """Log in and open the mailbox as fetching does, on a connection of its own, and
+        say what the server offers (its capabilities, upper-case). Raises imap-tools' or the
+        socket's own errors, for whoever checks the settings to explain."""
+
+        def work() -> frozenset[str]:
+            box = self._open(timeout)
+            try:
+                return frozenset(str(c).upper() for c in box.client.capabilities)
+            finally:
+                with contextlib.suppress(Exception):
+                    box.logout()
+
+        return await self._run(work)
+
+    async def take(self, message_id: str, timeout: float) -> bytes | None:
+        """The message with this Message-ID, as stored, removed from the mailbox; None when
+        it is not there. For the settings check's own message only: the mailbox is the
+        service's, so expunging what it marked deleted loses nobody's mail."""
+
+        def work() -> bytes | None:
+            box = self._open(timeout)
+            try:
+                uids = box.uids(AND(header=H("Message-ID", message_id)))
+                if not uids:
+                    return None
+                status, data = box.client.uid("FETCH", ",".join(uids), "(BODY.PEEK[])")
+                raw = next((item[1] for item in data if isinstance(item, tuple)), None)
+                if status != "OK" or raw is None:
+                    raise ConnectionError(f"FETCH failed: {status}")
+                box.delete(uids)
+                return bytes(raw)
+            finally:
+                with contextlib.suppress(Exception):
+                    box.logout()
+
+        return await self._run(work)
 
     async def wait_for_mail(self, timeout: float) -> bool:
         """Wait until the server says something arrived (IDLE), or `timeout` seconds.

@@ -6,6 +6,8 @@ import asyncio
 import contextlib
 import ssl
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import aiosmtplib
@@ -47,6 +49,15 @@ def _certificate_refused(exc: BaseException) -> bool:
             return True
         cause = cause.__cause__
     return False
+
+
+@dataclass(frozen=True)
+class Greeting:
+    """What an SMTP server showed on a connection opened as sending opens one."""
+
+    encryption: Literal["TLS", "STARTTLS"] | None
+    extensions: frozenset[str]  # as EHLO listed them, lower-case: "8bitmime", "smtputf8"…
+    logged_in: bool
 
 
 class SmtpOutgoing:
@@ -166,6 +177,26 @@ class SmtpOutgoing:
         finally:
             self._free.put_nowait(slot)
         return {address: f"{code} {message}" for address, (code, message) in refused.items()}
+
+    async def greet(self) -> Greeting:
+        """Connect and log in exactly as sending does, say what the server showed, and
+        QUIT. Raises the library's own errors (a refused login, a connection refused or
+        timed out, a certificate not trusted), for whoever checks the settings to explain."""
+        slot = await self._free.get()
+        try:
+            client = await self._connected(slot)
+            if client.is_ehlo_or_helo_needed:  # no login: nothing has greeted it yet
+                await client.ehlo()
+            encrypted = client.get_transport_info("sslcontext") is not None
+            greeting = Greeting(
+                encryption=("TLS" if self.tls else "STARTTLS") if encrypted else None,
+                extensions=frozenset(client.esmtp_extensions),
+                logged_in=bool(self.username and self.password),
+            )
+        finally:
+            self._free.put_nowait(slot)
+        await self.close()
+        return greeting
 
     def _drop(self, slot: int) -> None:
         client, self._clients[slot] = self._clients[slot], None

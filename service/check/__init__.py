@@ -1,0 +1,1 @@
+"""`mentormail check`: the configuration proved against its servers, one check a row."""
