@@ -520,7 +520,7 @@ class SmtpServer:
         domain: str,
         login: tuple[str, str] | None = None,
         certificate: tuple[Path, Path] | None = None,
-        utf8: bool = False,
+        utf8: bool = True,  # offers SMTPUTF8, as aiosmtpd's controller does unless told
         plus_addressing: bool = True,
     ) -> None:
         self.handler = SmtpHandler(dovecot, domain, plus_addressing=plus_addressing)
