@@ -16,6 +16,8 @@ from service.outbox.deliverability import NOT_SENT
 from service.outbox.sender import send_due
 from service.outbox.writer import OutboxWriter
 from service.storage.models import (
+    Coordinator,
+    DigestEvery,
     InboundMessage,
     InboundStatus,
     MailStopped,
@@ -145,6 +147,30 @@ async def test_a_forged_complaint_changes_nothing(app: AppContext) -> None:
         assert person.mail_disabled_at is None and person.mail_stopped is None, person.email
     assert await OutboundMessage.filter(kind__in=["understood", "refusal"]).count() == 0
     assert "MAIL STOPPED" not in await digest_text(app)
+
+
+async def test_a_coordinator_who_marks_the_digest_as_spam_gets_no_more_digests(
+    app: AppContext,
+) -> None:
+    await started(app)
+    await digest_text(app)
+    (digest,) = await sent_to(app, PAT, "digest")
+    deliver(app, complaint_report(digest, "someone@elsewhere.example"))
+    assert await receive(app) == [InboundStatus.IGNORED]
+    assert (await Coordinator.get(email=PAT)).digest_every == DigestEvery.WEEKLY
+    deliver(app, complaint_report(digest, PAT))
+    assert await receive(app) == [InboundStatus.IGNORED]
+    assert (await Coordinator.get(email=PAT)).digest_every == DigestEvery.OFF
+    reasons = (
+        await InboundMessage.filter(kind="complaint")
+        .order_by("id")
+        .values_list("reason", flat=True)
+    )
+    assert [str(r).split(":")[0] for r in reasons] == [
+        "spam complaint not believed",
+        "spam complaint believed (our keyed Message-ID)",
+    ]
+    assert await OutboundMessage.filter(kind__in=["understood", "refusal"]).count() == 0
 
 
 async def test_a_complaint_s_private_original_reaches_no_log_digest_or_clear_row(
