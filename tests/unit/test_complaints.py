@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from service.inbox.explain import inspect_bytes
 from service.mail.reading.parse import parse_message
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -88,3 +89,10 @@ def test_a_mangled_original_leaves_the_complaint_without_an_id() -> None:
     assert parsed.complaint is not None
     assert parsed.complaint.message_id is None
     assert parsed.complaint.recipients == ("sam@hospital.example",)
+
+
+def test_inspect_shows_a_complaint_s_identifiers() -> None:
+    shown = inspect_bytes((DATA / "arf_complaint.eml").read_bytes())
+    assert shown["kind"] == "complaint"
+    assert list(shown["complaint"]["recipients"]) == ["dana.mentee@outlook.example"]
+    assert shown["complaint"]["message_id"] == "perf-summary.3.7.k2x9q4@example.org"
