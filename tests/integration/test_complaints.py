@@ -51,6 +51,13 @@ async def started(app: AppContext) -> tuple[bytes, bytes]:
     )
 
 
+def without(raw: bytes, *fields: bytes) -> bytes:
+    """The message without the header fields named (lower case, with their colon)."""
+    head, _, body = raw.partition(b"\r\n\r\n")
+    kept = [line for line in head.split(b"\r\n") if not line.lower().startswith(fields)]
+    return b"\r\n".join(kept) + b"\r\n\r\n" + body
+
+
 async def digest_text(app: AppContext) -> str:
     clock = app.clock
     assert isinstance(clock, ManualClock)
@@ -107,8 +114,11 @@ async def test_the_digest_lists_undeliverable_and_complaining_addresses(
     app: AppContext,
 ) -> None:
     to_sam, _ = await started(app)
-    deliver(app, complaint_report(to_sam, SAM, headers_only=True))
-    await receive(app)
+    # Its headers alone, without its Message-ID: believed by our signed reply address.
+    deliver(app, complaint_report(without(to_sam, b"message-id:"), SAM, headers_only=True))
+    assert await receive(app) == [InboundStatus.IGNORED]
+    reason = await InboundMessage.get(kind="complaint").values_list("reason", flat=True)
+    assert str(reason).startswith("spam complaint believed (our signed reply address)")
     await Person.filter(email=ZOE).update(
         mail_disabled_at=datetime(2026, 11, 25, 9, tzinfo=UTC), mail_stopped=MailStopped.BOUNCES
     )
@@ -122,15 +132,11 @@ async def test_the_digest_lists_undeliverable_and_complaining_addresses(
 async def test_a_forged_complaint_changes_nothing(app: AppContext) -> None:
     to_sam, to_zoe = await started(app)
     # Our headers, but a Message-ID anybody could write and no signed reply address.
-    head, _, body = to_sam.partition(b"\r\n\r\n")
-    lines = [
-        line
-        for line in head.split(b"\r\n")
-        if not line.lower().startswith((b"message-id:", b"reply-to:"))
-    ]
-    lines.append(b"Message-ID: <agreement_request.1.2@mentormail.example>")
+    made_up = without(to_sam, b"message-id:", b"reply-to:").replace(
+        b"\r\n\r\n", b"\r\nMessage-ID: <agreement_request.1.2@mentormail.example>\r\n\r\n", 1
+    )
     forgeries = {
-        "a made-up id": complaint_report(b"\r\n".join(lines) + b"\r\n\r\n" + body, SAM),
+        "a made-up id": complaint_report(made_up, SAM),
         "another recipient": complaint_report(to_sam, "someone@elsewhere.example"),
         "Zoë's email said to be Sam's": complaint_report(to_zoe, SAM),
         "no original of ours": complaint_report(b"From: x@y.example\r\nTo: " + SAM.encode(), SAM),
