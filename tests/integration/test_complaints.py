@@ -5,7 +5,7 @@ one changes nothing; the private text a complaint carries reaches no log, digest
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -25,7 +25,7 @@ from service.storage.models import (
     Person,
 )
 from tests.integration.test_flow import deliver, import_csv, receive, sent_to
-from tests.mail import complaint_report, parse, reply_to, to_plain_address
+from tests.mail import complaint_report, delivery_report, parse, reply_to, to_plain_address
 
 SAM = "sam@university.example"
 ZOE = "zoe@hospital.example"
@@ -113,18 +113,24 @@ async def test_a_complaint_about_our_email_stops_mail_at_once_and_the_digest_say
 async def test_the_digest_lists_undeliverable_and_complaining_addresses(
     app: AppContext,
 ) -> None:
-    to_sam, _ = await started(app)
+    to_sam, to_zoe = await started(app)
+    clock = app.clock
+    assert isinstance(clock, ManualClock)
+    # Zoë's address bounces three days running (23 to 25 November): undeliverable.
+    for day in range(3):
+        deliver(app, delivery_report(to_zoe, ZOE, day=f"day {day}"))
+        assert await receive(app) == [InboundStatus.IGNORED]
+        if day < 2:
+            clock.advance(timedelta(days=1))
+    assert (await Person.get(email=ZOE)).mail_stopped == MailStopped.BOUNCES
     # Its headers alone, without its Message-ID: believed by our signed reply address.
     deliver(app, complaint_report(without(to_sam, b"message-id:"), SAM, headers_only=True))
     assert await receive(app) == [InboundStatus.IGNORED]
     reason = await InboundMessage.get(kind="complaint").values_list("reason", flat=True)
     assert str(reason).startswith("spam complaint believed (our signed reply address)")
-    await Person.filter(email=ZOE).update(
-        mail_disabled_at=datetime(2026, 11, 25, 9, tzinfo=UTC), mail_stopped=MailStopped.BOUNCES
-    )
     text = " ".join((await digest_text(app)).split())
     assert "MAIL STOPPED" in text and "Mail stopped</h2>" in text
-    assert f"{SAM} (Sam Okafor, #1): marked as spam since 23 November 2026" in text
+    assert f"{SAM} (Sam Okafor, #1): marked as spam since 25 November 2026" in text
     assert f"{ZOE} (Dr. Zoë O'Brien, #1): undeliverable since 25 November 2026" in text
     assert "mail to Dr. Zoë O'Brien has stopped: their address keeps bouncing" in text
 
