@@ -236,3 +236,50 @@ def calendar_answer(
             params={"method": method},
         )
     return answer.as_bytes()
+
+
+def complaint_report(
+    original: bytes,
+    recipient: str | None,
+    *,
+    body: str | None = None,
+    headers_only: bool = False,
+    feedback_type: str = "abuse",
+) -> bytes:
+    """A spam complaint (ARF, RFC 5965) about `original`, as a mailbox provider's feedback
+    loop sends it: the whole original as delivered (its body replaced by `body` when given),
+    or its headers alone; `recipient` as Original-Rcpt-To (None: left out)."""
+    head, _, text = original.partition(b"\r\n\r\n")
+    copy = head + b"\r\n\r\n" + (body.encode() if body is not None else text)
+    part = (
+        b"Content-Type: text/rfc822-headers\r\n\r\n" + head + b"\r\n"
+        if headers_only
+        else b"Content-Type: message/rfc822\r\nContent-Disposition: inline\r\n\r\n" + copy
+    )
+    rcpt = f"Original-Rcpt-To: {recipient}\r\n" if recipient else ""
+    return (
+        (
+            "From: Feedback Loop <fbl@feedback.mail.example>\r\n"
+            "To: mentorship@mentormail.example\r\n"
+            "Subject: Complaint about a message from mentormail.example\r\n"
+            f"Message-ID: {make_msgid(domain='feedback.mail.example')}\r\n"
+            "Date: Tue, 1 Dec 2026 10:00:00 +0000\r\n"
+            "MIME-Version: 1.0\r\n"
+            'Content-Type: multipart/report; report-type="feedback-report";\r\n'
+            ' boundary="arf-boundary"\r\n'
+            "\r\n--arf-boundary\r\n"
+            "Content-Type: text/plain\r\n\r\n"
+            "This is an email abuse report for a message received from our user.\r\n"
+            "\r\n--arf-boundary\r\n"
+            "Content-Type: message/feedback-report\r\n\r\n"
+            f"Feedback-Type: {feedback_type}\r\n"
+            "User-Agent: ExampleFBL/1.0\r\n"
+            "Version: 1\r\n"
+            "Original-Mail-From: <mentorship@mentormail.example>\r\n"
+            f"{rcpt}"
+            "Reported-Domain: mentormail.example\r\n"
+            "\r\n--arf-boundary\r\n"
+        ).encode()
+        + part
+        + b"\r\n--arf-boundary--\r\n"
+    )

@@ -27,6 +27,7 @@ from service.coordinators.digest_rules import (
     Attention,
     PairSummary,
     Period,
+    StoppedMail,
     attention_order,
     digest_period,
     needing_attention,
@@ -70,6 +71,8 @@ ACTIVE_STATES = (PairingState.ACTIVE, PairingState.REEVALUATING, PairingState.CL
 TABLE_ROWS = 60
 # The most urgent pairings named in a digest; the rest are counted ("and 140 more").
 ATTENTION_ROWS = 100
+# The addresses whose mail stopped, newest first, named in a digest; the rest are counted.
+STOPPED_ROWS = 100
 CHART_WEEKS = 12
 
 
@@ -264,6 +267,7 @@ async def program_digest(program: Program, period: Period, now: datetime) -> Dig
             "end": format_day(period.end, program.timezone),
         },
         "closed": await _closed_in(program, period),
+        **await _stopped_mail(program),
         "numbers": {
             "pairings": read.total,
             "by_state": [
@@ -371,6 +375,41 @@ async def _closed_in(program: Program, period: Period) -> list[dict[str, Any]]:
     ]
 
 
+async def _stopped_mail(program: Program) -> dict[str, Any]:
+    """The addresses in the program's pairings (closed ones aside) that get no more mail,
+    newest first: undeliverable or marked as spam, since when, and in which pairings."""
+    found: dict[str, tuple[StoppedMail, list[int]]] = {}
+    for side in ("mentor", "mentee"):
+        rows = await (
+            Pairing.filter(program_id=program.id, state__not=PairingState.CLOSED)
+            .filter(**{f"{side}__mail_disabled_at__isnull": False})
+            .order_by("id")
+            .values_list(
+                "id",
+                f"{side}__email",
+                f"{side}__name",
+                f"{side}__mail_stopped",
+                f"{side}__mail_disabled_at",
+            )
+        )
+        for number, email, name, why, since in rows:
+            stopped = StoppedMail(str(name), str(why or "bounces"), since)
+            found.setdefault(str(email), (stopped, []))[1].append(number)
+    newest = sorted(found.items(), key=lambda item: (-item[1][0].since.timestamp(), item[0]))
+    rows_shown = [
+        {
+            "address": email,
+            "name": stopped.name,
+            "kind": stopped.kind,
+            "complained": stopped.why == "complaint",
+            "since": format_day(stopped.since, program.timezone),
+            "pairings": ", ".join(f"#{n}" for n in sorted(numbers)),
+        }
+        for email, (stopped, numbers) in newest[:STOPPED_ROWS]
+    ]
+    return {"stopped": rows_shown, "stopped_more": len(found) - len(rows_shown)}
+
+
 def _attention_row(item: Attention) -> dict[str, Any]:
     pair = item.pair
     return {
@@ -446,7 +485,11 @@ async def summarise(
                 if (pairing.id, person.id) in silent
             ),
             overdue=overdue.get(pairing.id, 0),
-            disabled=tuple(p.name for p in (mentor, mentee) if p.mail_disabled_at is not None),
+            disabled=tuple(
+                StoppedMail(p.name, (p.mail_stopped or "bounces"), p.mail_disabled_at)
+                for p in (mentor, mentee)
+                if p.mail_disabled_at is not None
+            ),
             projected_end=(
                 add_months(pairing.signed_at, terms.projected_months) if pairing.signed_at else None
             ),

@@ -66,6 +66,27 @@ def _utc(when: datetime) -> datetime:
     return when.astimezone(ZoneInfo("UTC"))
 
 
+# Why mail to a person stopped, as the digest says it (the values of `Person.mail_stopped`).
+STOPPED_KINDS = {"bounces": "undeliverable", "complaint": "marked as spam"}
+_STOPPED_FLAGS = {
+    "bounces": "their address keeps bouncing",
+    "complaint": "they marked our mail as spam",
+}
+
+
+@dataclass(frozen=True)
+class StoppedMail:
+    """Someone whose mail has stopped, why ("bounces" or "complaint"), and since when."""
+
+    name: str
+    why: str
+    since: datetime
+
+    @property
+    def kind(self) -> str:
+        return STOPPED_KINDS.get(self.why, STOPPED_KINDS["bounces"])
+
+
 @dataclass(frozen=True)
 class PairSummary:
     """What the digest knows of one pairing."""
@@ -82,7 +103,7 @@ class PairSummary:
     declined: int = 0  # upcoming meetings someone declined in their calendar
     silent: tuple[tuple[str, int], ...] = ()  # (who, prompts in a row without a reply)
     overdue: int = 0  # action items past their date (private ones never counted)
-    disabled: tuple[str, ...] = ()  # who no longer gets mail: their address bounced
+    disabled: tuple[StoppedMail, ...] = ()  # who no longer gets mail, and why
     projected_end: datetime | None = None
     help_notes: tuple[str, ...] = ()  # `help:` notes written in the period
 
@@ -112,8 +133,9 @@ def digest_flags(pair: PairSummary, now: datetime) -> list[Flag]:
     """Why a pairing needs a person now, most urgent first; empty when it does not."""
     flags: list[Flag] = []
     active = pair.state in ("active", "reevaluating")
-    for who in pair.disabled:
-        flags.append(Flag(1, f"mail to {who} has stopped: their address keeps bouncing"))
+    for stopped in pair.disabled:
+        why = _STOPPED_FLAGS.get(stopped.why, _STOPPED_FLAGS["bounces"])
+        flags.append(Flag(1, f"mail to {stopped.name} has stopped: {why}"))
     for note in pair.help_notes:
         flags.append(Flag(1, f"asked for help: {note}"))
     if active:

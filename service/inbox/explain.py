@@ -36,4 +36,6 @@ def inspect_bytes(raw: bytes) -> dict[str, Any]:
         "bounce": None
         if parsed.bounce is None
         else {"recipients": [asdict(r) for r in parsed.bounce.recipients]},
+        # Its identifiers alone: the original it carries may be a private email of ours.
+        "complaint": None if parsed.complaint is None else asdict(parsed.complaint),
     }

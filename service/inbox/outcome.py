@@ -16,5 +16,8 @@ class Outcome:
     # About a private matter (a reflection, a performance conversation): the stored message
     # is sealed and its reason says no more than this.
     private: bool = False
+    # Stored sealed, its reason still shown (our own words): a spam complaint carries an
+    # email of ours, which may have been private.
+    sealed: bool = False
     # What it was handled as, once routed.
     about: About | None = None

@@ -1,6 +1,7 @@
 """What one stored message comes to: its rules in order, then its handler.
 
 bounce?                      scored per recipient, set aside
+spam complaint?              believed when about our email to that person: mail stops
 forged, automatic, no sender, our own mail     (rules.MESSAGE_RULES)
 route: signed address, else thread            tampered → refused
   a coordinator's address → that coordinator's commands
@@ -14,6 +15,7 @@ the topic's handler          (topics.HANDLERS)
 from __future__ import annotations
 
 from service.inbox import rules
+from service.inbox.complaints import complained
 from service.inbox.coordinating import hold, to_coordinator_address
 from service.inbox.inbound import Inbound
 from service.inbox.outcome import Outcome
@@ -34,6 +36,8 @@ async def decide(inbound: Inbound) -> Outcome:
     parsed = inbound.parsed
     if parsed.kind == "bounce":
         return await _bounce(inbound)
+    if parsed.kind == "complaint":
+        return await complained(inbound)
     for check in rules.MESSAGE_RULES:
         verdict = check(parsed, inbound.app.settings)
         if verdict is not None:
@@ -85,7 +89,7 @@ async def _participant(inbound: Inbound, token: ReplyToken) -> Outcome:
     if verdict is not None:
         return await inbound.refused(verdict, private=about.private)
     row.person_id, row.pairing_id = person.id, pairing.id
-    await heard_from(connection, person)
+    await heard_from(connection, person, answered=True)
     for check in rules.REPLY_RULES:
         verdict = check(routed)
         if verdict is not None:
@@ -161,5 +165,5 @@ async def _unrouted(inbound: Inbound, *, private: bool = False) -> Outcome:
     known = await Person.get_or_none(email=sender, using_db=connection)
     if known is None:
         return await inbound.refused(rules.STRANGER, private=private)
-    await heard_from(connection, known)
+    await heard_from(connection, known, answered=False)
     return await inbound.refused(rules.UNROUTED, private=private)

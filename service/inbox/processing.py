@@ -184,7 +184,7 @@ async def _apply(
     parsed = await asyncio.to_thread(parse_message, bytes(row.raw_bytes))
     outcome = await decide(Inbound(ctx, connection, outbox, row, parsed, now))
     private: dict[str, Any] = {}
-    if outcome.private:
+    if outcome.private or outcome.sealed:
         # Kept, as every message is, but readable only with the service's key.
         private = {
             "raw_bytes": seal_bytes(ctx.secret, bytes(row.raw_bytes), MAIL),

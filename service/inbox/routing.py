@@ -94,9 +94,11 @@ async def private_on_record(
 ) -> bool:
     """Whether a message is about a private matter, read from its headers alone: for a
     message whose applying failed, before anything of it is logged or kept in the clear.
-    Unreadable means private."""
+    Unreadable means private, and so is a spam complaint."""
     try:
         headers = BytesHeaderParser(policy=compat32).parsebytes(raw)
+        if str(headers.get_param("report-type") or "").lower() == "feedback-report":
+            return True  # a spam complaint carries an email of ours, perhaps a private one
         fields = [str(headers.get(h, "")) for h in ("To", "Cc", "Delivered-To", "X-Original-To")]
         addresses = [addr.lower() for _, addr in getaddresses(fields) if "@" in addr]
         token, tampered = find_token(secret, service_address, addresses, delimiter=delimiter)

@@ -330,7 +330,8 @@ REFUSAL = _kind("refusal", "a polite no to mail we cannot take", "reason", answe
 DIGEST = _kind(
     "digest",
     "a program's digest for its coordinators, with commands to reply",
-    "period closed numbers chart_text attention attention_more table table_more commands every",
+    "period closed stopped stopped_more numbers chart_text attention attention_more table "
+    "table_more commands every",
     Topic.COORDINATOR,
 )
 COORDINATOR_REPLY = _kind(

@@ -56,7 +56,8 @@ async def claim_batch(ctx: AppContext, limit: int) -> list[Claimed]:
 
 
 async def _stopped_addresses(batch: list[Claimed]) -> set[str]:
-    """The batch's recipients whose mail was stopped by bounces (one query per batch)."""
+    """The batch's recipients whose mail has stopped, by bounces or a spam complaint (one
+    query per batch)."""
     addresses = {address for row in batch for address in row.recipients}
     if not addresses:
         return set()

@@ -59,6 +59,13 @@ class DigestEvery(StrEnum):
     OFF = "off"
 
 
+class MailStopped(StrEnum):
+    """Why no more mail goes to a person's address."""
+
+    BOUNCES = "bounces"  # it kept bouncing: undeliverable
+    COMPLAINT = "complaint"  # its owner marked our mail as spam
+
+
 class Coordinator(Model):
     """Someone who looks after a program: gets its digest and may act on its pairings."""
 
@@ -92,6 +99,8 @@ class Person(Model):
     bounce_score = fields.FloatField(default=0)
     bounce_scored_on = fields.DateField(null=True)
     mail_disabled_at = fields.DatetimeField(null=True)
+    # Why it stopped: bounces, or one spam complaint (which needs no score).
+    mail_stopped = fields.CharEnumField(MailStopped, max_length=16, null=True)
 
     class Meta:
         table = "person"

@@ -21,6 +21,7 @@ from service.mail.kinds import Topic
 from service.storage.models import (
     InboundMessage,
     InboundStatus,
+    MailStopped,
     Meeting,
     OutboundMessage,
     OutboundStatus,
@@ -126,6 +127,7 @@ PERSON = Table(
         _same("bounce_score"),
         _same("bounce_scored_on", DAY),
         _same("mail_disabled_at", WHEN),
+        _same("mail_stopped", _enum(MailStopped)),
     ],
 )
 

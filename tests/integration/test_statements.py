@@ -20,6 +20,7 @@ from service.storage.models import (
     AgendaItem,
     InboundMessage,
     InboundStatus,
+    MailStopped,
     Meeting,
     OutboundMessage,
     OutboundStatus,
@@ -97,6 +98,7 @@ async def pair() -> tuple[Program, Person, Person, Pairing]:
         bounce_score=0.5,
         bounce_scored_on=date(2027, 2, 27),
         mail_disabled_at=NOW - timedelta(days=1, microseconds=250),
+        mail_stopped=MailStopped.BOUNCES,
         created_at=NOW,
     )
     mentee = await Person.create(

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from service.coordinators.digest_rules import (
     PairSummary,
+    StoppedMail,
     digest_flags,
     digest_period,
     needing_attention,
@@ -73,7 +74,12 @@ def test_each_reason_a_pairing_needs_a_person() -> None:
         ),
         "no reply from Sam to the last 4 prompts": pair(silent=(("Sam", 4),)),
         "2 action item(s) overdue": pair(overdue=2),
-        "mail to Sam has stopped: their address keeps bouncing": pair(disabled=("Sam",)),
+        "mail to Sam has stopped: their address keeps bouncing": pair(
+            disabled=(StoppedMail("Sam", "bounces", NOW),)
+        ),
+        "mail to Sam has stopped: they marked our mail as spam": pair(
+            disabled=(StoppedMail("Sam", "complaint", NOW),)
+        ),
         "asked for help: we never meet": pair(help_notes=("we never meet",)),
         "1 upcoming meeting(s) declined": pair(declined=1),
         "re-evaluation due: waiting for their answer": pair(state="reevaluating"),
@@ -93,10 +99,15 @@ def test_most_urgent_first() -> None:
     ranked = needing_attention(
         [
             pair(1, overdue=1),
-            pair(2, disabled=("Sam",)),
+            pair(2, disabled=(StoppedMail("Sam", "complaint", NOW),)),
             pair(3, last_held=NOW - timedelta(days=40)),
             pair(4),
         ],
         NOW,
     )
     assert [a.pair.number for a in ranked] == [2, 3, 1]
+
+
+def test_mail_stopped_is_named_by_its_kind() -> None:
+    assert StoppedMail("Sam", "complaint", NOW).kind == "marked as spam"
+    assert StoppedMail("Sam", "bounces", NOW).kind == "undeliverable"

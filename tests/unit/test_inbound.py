@@ -105,6 +105,7 @@ def test_inspect_shape_for_bare_bodies() -> None:
         "commands",
         "itip",
         "bounce",
+        "complaint",
     }
     assert result["from"] is None
     assert result["signature"] == "Léa Martin\nUniversity Hospital"

@@ -265,6 +265,17 @@ def context(kind: str) -> dict[str, Any]:
             "closed": [
                 {"number": 3, "names": "A and B", "what": "closed", "path": "by a participant"}
             ],
+            "stopped": [
+                {
+                    "address": "sam<x>@example.org",
+                    "name": PARTNER["name"],
+                    "kind": "marked as spam",
+                    "complained": True,
+                    "since": "3 December 2026",
+                    "pairings": "#12",
+                }
+            ],
+            "stopped_more": 2,
             "commands": [("nudge 12", "a friendly <reminder>")],
             "every": "weekly",
         },

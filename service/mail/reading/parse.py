@@ -17,11 +17,12 @@ from typing import Literal, NamedTuple
 import html2text
 
 from service.mail.reading.bounces import Bounce, read_bounce
+from service.mail.reading.complaints import Complaint, read_complaint
 from service.mail.reading.invisible import without_invisible
 from service.mail.reading.itip import CalendarAnswer, read_answer
 from service.mail.reading.quotes import split_signature, strip_quotation
 
-Kind = Literal["reply", "itip", "bounce", "auto_reply", "unknown"]
+Kind = Literal["reply", "itip", "bounce", "complaint", "auto_reply", "unknown"]
 
 MAX_TEXT = 200_000
 MAX_LINE = 5_000
@@ -54,6 +55,8 @@ class ParsedMessage:
     # The text without the quoted original, signature and all (visible_text is without them).
     reply_text: str = ""
     bounce: Bounce | None = None
+    # A spam complaint about our mail (its identifiers only, never the original's text).
+    complaint: Complaint | None = None
     answer: CalendarAnswer | None = None  # a calendar REPLY or COUNTER
     # Authentication-Results fields as written (whose they are is the reader's to check).
     authentication: list[str] = field(default_factory=list)
@@ -240,10 +243,13 @@ def parse_message(raw: bytes) -> ParsedMessage:
     # Whatever the writer's words become (commands, goals, notes) is echoed to others.
     text = without_invisible(text)
     answer = read_answer(calendar, method) if calendar is not None else None
-    bounce = _read_bounce(raw, message, header, defects)
+    complaint = _read_complaint(message, defects)
+    bounce = None if complaint is not None else _read_bounce(raw, message, header, defects)
     reply = strip_quotation(text)
     visible, signature = split_signature(reply)
     kind: Kind = "bounce" if bounce is not None else "itip" if answer is not None else "reply"
+    if complaint is not None and complaint.is_complaint:
+        kind = "complaint"
     if kind == "reply":
         kind = _classify(header, envelope.from_addr, text, report)
     return ParsedMessage(
@@ -263,6 +269,7 @@ def parse_message(raw: bytes) -> ParsedMessage:
         defects=defects,
         reply_text=reply,
         bounce=bounce,
+        complaint=complaint,
         answer=answer,
         authentication=_fields(message, "Authentication-Results", defects),
         reply_to=envelope.reply_to,
@@ -392,6 +399,15 @@ def _read_bounce(
         return read_bounce(raw, message, header("Subject"))
     except Exception as exc:
         defects.append(f"unreadable delivery report: {type(exc).__name__}")
+        return None
+
+
+def _read_complaint(message: Message, defects: list[str]) -> Complaint | None:
+    """The feedback report the message is, if it is one: one we cannot read is a defect."""
+    try:
+        return read_complaint(message)
+    except Exception as exc:
+        defects.append(f"unreadable feedback report: {type(exc).__name__}")
         return None
 
 
