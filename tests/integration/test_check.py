@@ -3,12 +3,10 @@ Dovecot over IMAP and an SMTP server that delivers into it."""
 
 from __future__ import annotations
 
-import os
 import shutil
 import socket
 import sqlite3
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,11 +17,11 @@ import pytest
 from service.jobs.embedded_redis import free_port
 from service.secret import new_secret
 from tests.conftest import SERVICE_DOMAIN, Migrated
+from tests.integration.test_cli import mentormail
 from tests.servers import PASSWORD, USER, Dovecot, SmtpServer, private_dovecot, self_signed
 
 SMTP_USER, SMTP_PASSWORD = "mentormail", "smtp-password-42"
 SECRET = new_secret()
-SERVERS = ("DATABASE_URL", "REDIS_URL", "SMTP_URL", "IMAP_URL", "MENTORMAIL_SECRET")
 
 
 @dataclass(frozen=True)
@@ -51,18 +49,8 @@ def rows(output: str) -> dict[str, Row]:
 
 
 def check(tmp_path: Path, *options: str, **settings: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k not in SERVERS}
-    env.update(settings)
-    env.update(MENTORMAIL_DATA_DIR=str(tmp_path / "var"), COLUMNS="400")
-    return subprocess.run(
-        [sys.executable, "-m", "service", "check", *options],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    secret = ("MENTORMAIL_SECRET",)  # unset unless a test sets it
+    return mentormail(tmp_path, "check", *options, columns=400, without=secret, **settings)
 
 
 @pytest.fixture(scope="module")

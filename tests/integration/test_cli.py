@@ -18,6 +18,7 @@ HEADER = (
     "program,mentor_name,mentor_email,mentor_timezone,mentee_name,mentee_email,"
     "mentee_timezone,start_date\n"
 )
+SERVERS = ("DATABASE_URL", "REDIS_URL", "SMTP_URL", "IMAP_URL")
 ROW = (
     "Hematology 2027,Dr. Zoë O'Brien,zoe@hospital.example,America/New_York,"
     "Sam Okafor,sam@university.example,Europe/Berlin,2026-12-01\n"
@@ -25,17 +26,20 @@ ROW = (
 
 
 def mentormail(
-    tmp_path: Path, *args: str, database_url: str | None = None
+    tmp_path: Path,
+    *args: str,
+    database_url: str | None = None,
+    columns: int = 200,
+    without: tuple[str, ...] = (),
+    **settings: str,
 ) -> subprocess.CompletedProcess[str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in ("DATABASE_URL", "REDIS_URL", "SMTP_URL", "IMAP_URL")
-    }
+    """`mentormail ARGS` as a user runs it in `tmp_path`: no server from the environment of
+    the tests (nor the variables named in `without`), only the `settings` given."""
+    env = {k: v for k, v in os.environ.items() if k not in (*SERVERS, *without)}
     env["MENTORMAIL_DATA_DIR"] = str(tmp_path / "var")
     if database_url:
         env["DATABASE_URL"] = database_url
-    env["COLUMNS"] = "200"
+    env.update(settings, COLUMNS=str(columns))
     return subprocess.run(
         [sys.executable, "-m", "service", *args],
         cwd=tmp_path,
