@@ -16,6 +16,7 @@ from service.clock import SystemClock
 from service.config import Settings
 from service.jobs.functions import poll_inbox, process_inbound_job, send_outbox, tick
 from service.mail.transports.factory import incoming_from_url, outgoing_from_url
+from service.mail.transports.oauth import OAuthClient, TokenSource
 from service.storage import db
 
 log = logging.getLogger(__name__)
@@ -45,6 +46,8 @@ def loads(data: bytes) -> Any:
 
 async def make_app(settings: Settings) -> AppContext:
     await db.init(settings.resolved_database_url)
+    oauth = OAuthClient.from_settings(settings)
+    tokens = TokenSource(oauth) if oauth is not None else None  # one, for SMTP and IMAP
     return AppContext(
         settings=settings,
         clock=SystemClock(),
@@ -55,8 +58,9 @@ async def make_app(settings: Settings) -> AppContext:
             settings.smtp_connections,
             settings.helo_name,
             settings.smtp_ca_file,
+            tokens,
         ),
-        incoming=incoming_from_url(settings.imap_url, settings.inbox_dir),
+        incoming=incoming_from_url(settings.imap_url, settings.inbox_dir, tokens),
     )
 
 
