@@ -195,8 +195,8 @@ async def _sending_waits() -> str | None:
         return None
     reason = str(last[0]).removeprefix(SETTINGS_PROBLEM)
     return (
-        f"Sending waits: the mail server refuses our settings ({reason}). Mend SMTP_URL and"
-        " restart the worker; nothing is lost meanwhile."
+        f"Sending waits: the mail server refuses our settings ({reason}). Mend SMTP_URL (or"
+        " the MAIL_OAUTH_ setting named) and restart the worker; nothing is lost meanwhile."
     )
 
 
