@@ -194,7 +194,8 @@ async def _sending_waits() -> str | None:
     for prefix, advice in (
         (
             SETTINGS_PROBLEM,
-            "the mail server refuses our settings ({}). Mend SMTP_URL and restart the worker",
+            "the mail server refuses our settings ({}). Mend SMTP_URL (or the"
+            " MAIL_OAUTH_ setting named) and restart the worker",
         ),
         (SERVER_AWAY, "no mail server answers ({}). It is sent when one does"),
     ):

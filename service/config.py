@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import os
 import tempfile
 from datetime import timedelta
 from pathlib import Path
 from typing import Literal, Self
+from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from service.secret import Secret, new_secret, weakness
@@ -28,6 +30,26 @@ def tag_delimiter(setting: Delimiter) -> str:
     return "+" if setting == "none" else setting
 
 
+def token_url_refusal(url: str) -> str | None:
+    """Why a token endpoint will not do, or None: it must be https, but for this machine's
+    own loopback (a test's, or a local proxy's), where http cannot be overheard."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        return "must be an https:// URL, like https://oauth2.googleapis.com/token"
+    if parts.scheme == "http" and not _loopback(parts.hostname):
+        return "must be https:// (http:// only for this machine's own 127.0.0.1 or ::1)"
+    return None
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 # Folders and files that hold people's data are the service's user's alone.
 PRIVATE_FOLDER = 0o700
 PRIVATE_FILE = 0o600
@@ -40,7 +62,8 @@ class SecretRefused(Exception):
 class Settings(BaseSettings):
     """Everything the service can be told. Unset servers mean the embedded defaults."""
 
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+    # An error names the setting and why, never the values given: they hold secrets.
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", hide_input_in_errors=True)
 
     data_dir: Path = Field(default=Path("var"), validation_alias="MENTORMAIL_DATA_DIR")
     database_url: str | None = Field(default=None, validation_alias="DATABASE_URL")
@@ -66,6 +89,20 @@ class Settings(BaseSettings):
     # Certificates to trust for the SMTP server (a private CA), instead of the system's.
     smtp_ca_file: str | None = Field(default=None, validation_alias="SMTP_CA_FILE")
     fetch_batch: int = Field(default=100, ge=1)
+
+    # Signing in to the mail provider with OAuth 2.0 (XOAUTH2), as Microsoft 365 and Google
+    # Workspace require: SMTP_URL and IMAP_URL then name the user and no password.
+    mail_oauth_token_url: str | None = Field(default=None, validation_alias="MAIL_OAUTH_TOKEN_URL")
+    mail_oauth_client_id: str | None = Field(default=None, validation_alias="MAIL_OAUTH_CLIENT_ID")
+    mail_oauth_client_secret: SecretStr | None = Field(
+        default=None, validation_alias="MAIL_OAUTH_CLIENT_SECRET"
+    )
+    # Set: the refresh-token grant (a user's consent, once); unset: client credentials.
+    mail_oauth_refresh_token: SecretStr | None = Field(
+        default=None, validation_alias="MAIL_OAUTH_REFRESH_TOKEN"
+    )
+    # Unset: the provider's usual scope, known from the token endpoint's host.
+    mail_oauth_scope: str | None = Field(default=None, validation_alias="MAIL_OAUTH_SCOPE")
     # How long a message the mail server cannot take is tried again before it is failed:
     # as long as mail servers keep theirs, so that an outage of a few days loses nothing.
     retry_days: float = Field(default=5.0, gt=0, le=30, validation_alias="MENTORMAIL_RETRY_DAYS")
@@ -98,6 +135,36 @@ class Settings(BaseSettings):
             raise ValueError(
                 f"MENTORMAIL_ADDRESS must be a plain address like mentorship@example.org "
                 f"(no {self.delimiter!r}, the address delimiter)"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _oauth_complete(self) -> Self:
+        """The OAuth settings go together; the message names what is missing, never a value."""
+        url = self.mail_oauth_token_url
+        if not url:
+            others = {
+                "MAIL_OAUTH_CLIENT_ID": self.mail_oauth_client_id,
+                "MAIL_OAUTH_CLIENT_SECRET": self.mail_oauth_client_secret,
+                "MAIL_OAUTH_REFRESH_TOKEN": self.mail_oauth_refresh_token,
+                "MAIL_OAUTH_SCOPE": self.mail_oauth_scope,
+            }
+            named = [name for name, value in others.items() if value]
+            if named:
+                raise ValueError(
+                    f"{', '.join(named)} set but MAIL_OAUTH_TOKEN_URL is not: set the "
+                    "provider's token endpoint too (docs/oauth.md)"
+                )
+            return self
+        refusal = token_url_refusal(url)
+        if refusal is not None:
+            raise ValueError(f"MAIL_OAUTH_TOKEN_URL {refusal}")
+        if not self.mail_oauth_client_id:
+            raise ValueError("MAIL_OAUTH_TOKEN_URL is set: MAIL_OAUTH_CLIENT_ID must be too")
+        if self.mail_oauth_refresh_token is None and self.mail_oauth_client_secret is None:
+            raise ValueError(
+                "MAIL_OAUTH_TOKEN_URL is set: MAIL_OAUTH_CLIENT_SECRET must be too (or "
+                "MAIL_OAUTH_REFRESH_TOKEN, for a client that has no secret)"
             )
         return self
 

@@ -3,7 +3,9 @@ server, Redis."""
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import json
 import mailbox
 import os
 import shutil
@@ -19,9 +21,10 @@ from pathlib import Path
 from typing import Any
 
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword, Session
+from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
 from service.jobs.embedded_redis import free_port
+from tests.oauth_server import OAuthServer
 
 DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
 POSTFIX = shutil.which("postfix") or "/usr/sbin/postfix"
@@ -37,14 +40,18 @@ PASSWORD = "test-password"
 
 @contextlib.contextmanager
 def private_dovecot(
-    prefix: str = "mentormail-dovecot-", *, lmtp: bool = False
+    prefix: str = "mentormail-dovecot-",
+    *,
+    lmtp: bool = False,
+    introspection_url: str | None = None,
 ) -> Iterator[Dovecot]:
     """A Dovecot of its own, in a folder outside private temporary folders: Dovecot's own
     users must be able to reach it. With `lmtp`, it also takes mail over LMTP (Debian's
-    dovecot-lmtpd)."""
+    dovecot-lmtpd); with `introspection_url`, XOAUTH2 and OAUTHBEARER sign-ins, asking that
+    OAuth server whether each token is live."""
     root = Path(tempfile.mkdtemp(prefix=prefix))
     root.chmod(0o755)
-    server = Dovecot(root, lmtp=lmtp)
+    server = Dovecot(root, lmtp=lmtp, introspection_url=introspection_url)
     server.start()
     try:
         yield server
@@ -104,6 +111,7 @@ class Dovecot:
     port: int = 0
     lmtp_port: int = 0
     process: subprocess.Popen[bytes] | None = None
+    introspection_url: str | None = None  # set: XOAUTH2 too, tokens checked there
 
     @property
     def maildir(self) -> Path:
@@ -129,6 +137,42 @@ class Dovecot:
         for path in (self.root / "mail").rglob("*"):
             shutil.chown(path, "dovecot", "dovecot")
 
+    def oauth_imap_url(self, mailbox_name: str = "INBOX") -> str:
+        """The user and no password: the service signs in with XOAUTH2."""
+        return f"imap://{USER}@127.0.0.1:{self.port}/{mailbox_name}"
+
+    def _auth_config(self) -> str:
+        users = f"{self.root}/users"
+        if self.introspection_url is None:
+            return f"""auth_mechanisms = plain login
+passdb {{
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%n {users}
+}}"""
+        oauth = self.root / "dovecot-oauth2.conf.ext"
+        oauth.write_text(
+            f"""introspection_mode = post
+introspection_url = {self.introspection_url}
+username_attribute = username
+active_attribute = active
+active_value = true
+timeout_msecs = 5000
+"""
+        )
+        # No delay after a refused sign-in: the tests refuse tokens on purpose.
+        return f"""auth_mechanisms = plain login xoauth2 oauthbearer
+auth_failure_delay = 0
+passdb {{
+  driver = passwd-file
+  mechanisms = plain login
+  args = scheme=PLAIN username_format=%n {users}
+}}
+passdb {{
+  driver = oauth2
+  mechanisms = xoauth2 oauthbearer
+  args = {oauth}
+}}"""
+
     def start(self) -> None:
         self.port = free_port()
         self.lmtp_port = free_port() if self.lmtp else 0
@@ -145,16 +189,12 @@ state_dir = {self.root}/state
 log_path = {self.root}/dovecot.log
 ssl = no
 disable_plaintext_auth = no
-auth_mechanisms = plain login
+{self._auth_config()}
 default_login_user = dovenull
 default_internal_user = dovecot
 first_valid_uid = 1
 {shipped_dovecot(USER_NAMES)}
 mail_location = maildir:{self.root}/mail/%n/Maildir
-passdb {{
-  driver = passwd-file
-  args = scheme=PLAIN username_format=%n {self.root}/users
-}}
 userdb {{
   driver = static
   args = uid=dovecot gid=dovecot home={self.root}/mail/%n
@@ -508,10 +548,44 @@ class SmtpHandler:
         return "250 OK"
 
 
+@dataclass
+class OAuthSmtpHandler(SmtpHandler):
+    """Also takes AUTH XOAUTH2, as Microsoft 365 and Gmail do, asking `oauth` whether the
+    token is live and was issued for the user named."""
+
+    oauth: OAuthServer | None = None
+    signed_in: list[str] = field(default_factory=list)  # the user of each sign-in taken
+
+    async def auth_XOAUTH2(self, server: SMTP, args: list[str]) -> AuthResult:
+        if len(args) == 2:
+            blob = args[1].encode()
+        else:
+            answer = await server.challenge_auth("")
+            if not isinstance(answer, bytes):
+                return AuthResult(success=False, handled=True)
+            blob = base64.b64encode(answer)
+        try:
+            fields = base64.b64decode(blob, validate=True).decode().split("\x01")
+        except ValueError:
+            await server.push("501 5.5.2 Can't decode base64")
+            return AuthResult(success=False, handled=True)
+        values = dict(item.split("=", 1) for item in fields if "=" in item)
+        user, auth = values.get("user", ""), values.get("auth", "")
+        token = auth.removeprefix("Bearer ") if auth.startswith("Bearer ") else ""
+        if self.oauth is not None and token and self.oauth.user_of(token) == user:
+            self.signed_in.append(user)
+            return AuthResult(success=True, auth_data=user)
+        # As Gmail and Microsoft 365 do: the reason as a JSON challenge, then 535.
+        reason = {"status": "401", "schemes": "Bearer", "scope": "https://mail.google.com/"}
+        answered = await server.challenge_auth(json.dumps(reason))
+        return AuthResult(success=False, handled=not isinstance(answered, bytes))
+
+
 class SmtpServer:
     """aiosmtpd on loopback; with `login`, it asks for that user and password (AUTH PLAIN
-    or LOGIN, over plain text: it is loopback) and answers others 535. Mail for the Dovecot
-    user, tagged or not, is delivered into its Maildir; without `plus_addressing`, tagged
+    or LOGIN, over plain text: it is loopback) and answers others 535; with `oauth`, it
+    asks for XOAUTH2 and a token that OAuth server issued. Mail for the Dovecot user,
+    tagged or not, is delivered into its Maildir; without `plus_addressing`, tagged
     addresses are refused as unknown users."""
 
     def __init__(
@@ -522,10 +596,19 @@ class SmtpServer:
         certificate: tuple[Path, Path] | None = None,
         utf8: bool = True,  # offers SMTPUTF8, as aiosmtpd's controller does unless told
         plus_addressing: bool = True,
+        oauth: OAuthServer | None = None,
     ) -> None:
-        self.handler = SmtpHandler(dovecot, domain, plus_addressing=plus_addressing)
+        handler = SmtpHandler if oauth is None else OAuthSmtpHandler
+        self.handler = handler(dovecot, domain, plus_addressing=plus_addressing)
         self.port = free_port()
         options: dict[str, Any] = {"enable_SMTPUTF8": utf8}
+        if isinstance(self.handler, OAuthSmtpHandler):
+            self.handler.oauth = oauth
+            options.update(
+                auth_required=True,
+                auth_require_tls=False,
+                auth_exclude_mechanism=["PLAIN", "LOGIN"],
+            )
         if login is not None:
             options.update(
                 authenticator=_Authenticator(*login), auth_required=True, auth_require_tls=False

@@ -24,6 +24,7 @@ from service.mail.reading.parse import parse_message
 from service.mail.tokens import ReplyToken, find_token, make_token, reply_address
 from service.mail.transports.base import SendError
 from service.mail.transports.imap import ImapIncoming
+from service.mail.transports.oauth import token_source
 from service.secret import Secret, new_secret
 
 NAME = "Round trip"
@@ -109,7 +110,7 @@ async def round_trip(settings: Settings, timeout: float, wait: float) -> Check:
             f"the SMTP server refused {shown}: {redacted(next(iter(refused.values())), signature)}",
             plus_addressing_fix(settings),
         )
-    incoming = ImapIncoming(settings.imap_url)
+    incoming = ImapIncoming(settings.imap_url, token_source(settings))
     try:
         found = await _look(incoming, message_id, timeout, started + wait)
     except Exception as exc:

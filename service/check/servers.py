@@ -19,6 +19,7 @@ from imap_tools.errors import MailboxFolderSelectError, MailboxLoginError
 from service.check.results import Check, failed, ok, redacted, skipped
 from service.config import Settings
 from service.mail.transports.imap import ImapIncoming
+from service.mail.transports.oauth import token_source
 from service.mail.transports.smtp import SmtpOutgoing
 from service.secret import weakness
 from service.storage import db
@@ -181,6 +182,7 @@ def outgoing(settings: Settings, timeout: float) -> SmtpOutgoing:
         connect_timeout=timeout,
         helo_name=settings.helo_name,
         ca_file=settings.smtp_ca_file,
+        tokens=token_source(settings),
     )
 
 
@@ -256,7 +258,7 @@ async def imap(settings: Settings, timeout: float) -> Check:
     shown = db.shown(url)
     password = _password(url)
     try:
-        incoming = ImapIncoming(url)
+        incoming = ImapIncoming(url, token_source(settings))
     except ValueError as exc:
         return failed(name, str(exc), "correct IMAP_URL")
     where = f"{incoming.hostname}:{incoming.port}"

@@ -20,6 +20,7 @@ from service.clock import SystemClock
 from service.config import Settings
 from service.jobs.functions import poll_inbox, process_inbound_job, send_outbox, tick
 from service.mail.transports.factory import incoming_from_url, outgoing_from_url
+from service.mail.transports.oauth import token_source
 from service.storage import db
 
 log = logging.getLogger(__name__)
@@ -77,6 +78,7 @@ async def open_database(url: str, wait: float = DATABASE_WAIT_SECONDS) -> None:
 
 async def make_app(settings: Settings) -> AppContext:
     await open_database(settings.resolved_database_url)
+    tokens = token_source(settings)  # one, for SMTP and IMAP
     return AppContext(
         settings=settings,
         clock=SystemClock(),
@@ -87,8 +89,9 @@ async def make_app(settings: Settings) -> AppContext:
             settings.smtp_connections,
             settings.helo_name,
             settings.smtp_ca_file,
+            tokens,
         ),
-        incoming=incoming_from_url(settings.imap_url, settings.inbox_dir),
+        incoming=incoming_from_url(settings.imap_url, settings.inbox_dir, tokens),
     )
 
 

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from service.mail.transports.base import Incoming, Outgoing
+
+if TYPE_CHECKING:
+    from service.mail.transports.oauth import TokenSource
 
 
 def outgoing_from_url(
@@ -13,6 +17,7 @@ def outgoing_from_url(
     connections: int = 1,
     helo_name: str | None = None,
     ca_file: str | None = None,
+    tokens: TokenSource | None = None,
 ) -> Outgoing:
     if not url:
         from service.mail.transports.local import DirOutgoing
@@ -20,14 +25,16 @@ def outgoing_from_url(
         return DirOutgoing(outbox_dir)
     from service.mail.transports.smtp import SmtpOutgoing
 
-    return SmtpOutgoing(url, connections, helo_name=helo_name, ca_file=ca_file)
+    return SmtpOutgoing(url, connections, helo_name=helo_name, ca_file=ca_file, tokens=tokens)
 
 
-def incoming_from_url(url: str | None, inbox_dir: Path) -> Incoming:
+def incoming_from_url(
+    url: str | None, inbox_dir: Path, tokens: TokenSource | None = None
+) -> Incoming:
     if not url:
         from service.mail.transports.local import MaildirIncoming
 
         return MaildirIncoming(inbox_dir)
     from service.mail.transports.imap import ImapIncoming
 
-    return ImapIncoming(url)
+    return ImapIncoming(url, tokens)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import imaplib
 import logging
 import re
 import time
@@ -16,6 +17,7 @@ from imap_tools import AND, H, MailBox, MailBoxUnencrypted, MailMessageFlags
 from imap_tools.errors import MailboxLoginError
 
 from service.mail.transports.base import Fetched
+from service.mail.transports.oauth import TokenRefused, TokenSource, TokenUnavailable
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -26,13 +28,24 @@ IDLE_RENEW = 25 * 60.0
 MAX_DIVISOR = 128  # after failed fetches a batch shrinks this far: one message at the least
 
 
+class SignInRefused(Exception):
+    """The IMAP server refused our access token: the message says what it answered."""
+
+
+# Refusals that another try on a new connection cannot mend.
+REFUSALS = (MailboxLoginError, SignInRefused, TokenRefused, TokenUnavailable)
+
+
 class ImapIncoming:
     """`imap://user:pass@host:port/MAILBOX` or `imaps://…`; the mailbox defaults to INBOX.
+
+    With `tokens` and no password in the URL, it signs in with XOAUTH2 (Microsoft 365,
+    Google Workspace) as the URL's user, with an access token from `tokens`.
 
     imap-tools is blocking, so every call runs on one private thread, one at a time.
     """
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, tokens: TokenSource | None = None) -> None:
         parts = urlsplit(url)
         if parts.scheme not in ("imap", "imaps") or not parts.hostname or not parts.username:
             raise ValueError("IMAP_URL must look like imap://user:pass@host:143/INBOX")
@@ -42,6 +55,7 @@ class ImapIncoming:
         self.username = unquote(parts.username)
         self.password = unquote(parts.password or "")
         self.folder = unquote(parts.path.lstrip("/")) or "INBOX"
+        self.tokens = tokens if not self.password else None
         self._box: MailBox | MailBoxUnencrypted | None = None
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="imap")
         # IDLE holds its connection: the watcher has its own, on its own thread.
@@ -62,8 +76,31 @@ class ImapIncoming:
             box = MailBox(self.hostname, self.port, timeout=timeout)
         else:
             box = MailBoxUnencrypted(self.hostname, self.port, timeout=timeout)
-        box.login(self.username, self.password, initial_folder=self.folder)
+        try:
+            if self.tokens is not None:
+                self._sign_in(box, self.tokens)
+            else:
+                box.login(self.username, self.password, initial_folder=self.folder)
+        except Exception:
+            with contextlib.suppress(Exception):
+                box.client.shutdown()  # refused: the connection is of no further use
+            raise
         return box
+
+    def _sign_in(self, box: MailBox | MailBoxUnencrypted, tokens: TokenSource) -> None:
+        """XOAUTH2, with a new token once if the server refuses one it took before."""
+        for again in (True, False):
+            token = tokens.token_now()
+            try:
+                box.xoauth2(self.username, token, initial_folder=self.folder)
+            except (imaplib.IMAP4.error, MailboxLoginError) as exc:
+                if isinstance(exc, imaplib.IMAP4.abort):
+                    raise  # the connection broke: not a refusal
+                if again and tokens.refused(token, "imap"):
+                    continue
+                raise SignInRefused(f"the IMAP server refused our access token: {exc}") from None
+            tokens.accepted(token, "imap")
+            return
 
     def _connect(self) -> MailBox | MailBoxUnencrypted:
         if self._box is None:
@@ -81,7 +118,7 @@ class ImapIncoming:
         """One reconnect on a dropped connection; a second failure goes to the caller."""
         try:
             return work(self._connect())
-        except MailboxLoginError:
+        except REFUSALS:
             self._drop()
             raise
         except Exception:

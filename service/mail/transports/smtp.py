@@ -13,6 +13,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import aiosmtplib
 
 from service.mail.transports.base import SendError
+from service.mail.transports.oauth import TokenRefused, TokenSource, TokenUnavailable
 
 CONNECT_TIMEOUT = 20.0
 COMMAND_TIMEOUT = 60.0
@@ -70,6 +71,9 @@ class SmtpOutgoing:
 
     Up to `connections` messages are handed over at once, each on a connection of its own:
     one connection waits on the server's answers most of the time.
+
+    With `tokens` and a user but no password in the URL, it signs in with XOAUTH2 (Microsoft
+    365, Google Workspace): the user, and an access token from `tokens`.
     """
 
     def __init__(
@@ -79,6 +83,7 @@ class SmtpOutgoing:
         connect_timeout: float = CONNECT_TIMEOUT,
         helo_name: str | None = None,
         ca_file: str | None = None,
+        tokens: TokenSource | None = None,
     ) -> None:
         parts = urlsplit(url)
         if parts.scheme not in ("smtp", "smtp+starttls", "smtps") or not parts.hostname:
@@ -98,6 +103,8 @@ class SmtpOutgoing:
         self.connections = max(1, connections)
         self.connect_timeout = connect_timeout
         self.helo_name = helo_name  # None: the machine's name, as the library finds it
+        # A password in the URL wins: the provider's sign-in may be for IMAP alone.
+        self.tokens = tokens if self.username and not self.password else None
         self._clients: list[aiosmtplib.SMTP | None] = [None] * self.connections
         self._free: asyncio.Queue[int] = asyncio.Queue()
         for slot in range(self.connections):
@@ -107,6 +114,35 @@ class SmtpOutgoing:
         current = self._clients[slot]
         if current is not None and current.is_connected:
             return current
+        client = await self._signed_in()
+        self._clients[slot] = client
+        return client
+
+    async def _signed_in(self, again: bool = True) -> aiosmtplib.SMTP:
+        """A new connection, signed in as the URL says."""
+        token = await self.tokens.token() if self.tokens is not None else None
+        client = await self._open()
+        try:
+            if token is not None and self.username:
+                await client.auth_xoauth2(self.username, token)
+            elif self.username and self.password:
+                await client.login(self.username, self.password)
+        except aiosmtplib.SMTPException as exc:
+            client.close()  # refused: the connection is of no further use
+            if (
+                isinstance(exc, aiosmtplib.SMTPAuthenticationError)
+                and again
+                and token is not None
+                and self.tokens is not None
+                and self.tokens.refused(token, "smtp")
+            ):
+                return await self._signed_in(again=False)  # ours was revoked or expired early
+            raise
+        if token is not None and self.tokens is not None:
+            self.tokens.accepted(token, "smtp")
+        return client
+
+    async def _open(self) -> aiosmtplib.SMTP:
         client = aiosmtplib.SMTP(
             hostname=self.hostname,
             port=self.port,
@@ -131,13 +167,6 @@ class SmtpOutgoing:
             ) from None
         if client.is_ehlo_or_helo_needed:  # the extensions it offers decide the mail options
             await client.ehlo()
-        if self.username and self.password:
-            try:
-                await client.login(self.username, self.password)
-            except aiosmtplib.SMTPException:
-                client.close()  # refused: the connection is of no further use
-                raise
-        self._clients[slot] = client
         return client
 
     async def send(self, raw: bytes, mail_from: str, rcpt_to: Sequence[str]) -> dict[str, str]:
@@ -158,6 +187,12 @@ class SmtpOutgoing:
                     code=codes[0] if codes else None,
                     refused={e.recipient: f"{e.code} {e.message}" for e in exc.recipients},
                 ) from None
+            except TokenRefused as exc:
+                self._drop(slot)
+                raise SendError(str(exc), permanent=False, configuration=True) from None
+            except TokenUnavailable as exc:
+                self._drop(slot)
+                raise SendError(str(exc), permanent=False) from None
             except aiosmtplib.SMTPResponseException as exc:
                 self._drop(slot)
                 raise SendError(
@@ -191,7 +226,7 @@ class SmtpOutgoing:
             greeting = Greeting(
                 encryption=("TLS" if self.tls else "STARTTLS") if encrypted else None,
                 extensions=frozenset(client.esmtp_extensions),
-                logged_in=bool(self.username and self.password),
+                logged_in=bool(self.username and (self.password or self.tokens)),
             )
         finally:
             self._free.put_nowait(slot)
