@@ -88,6 +88,8 @@ class Settings(BaseSettings):
     smtp_helo_name: str | None = Field(default=None, validation_alias="SMTP_HELO_NAME")
     # Certificates to trust for the SMTP server (a private CA), instead of the system's.
     smtp_ca_file: str | None = Field(default=None, validation_alias="SMTP_CA_FILE")
+    # Certificates to trust for an imaps:// server (a private CA), instead of the system's.
+    imap_ca_file: str | None = Field(default=None, validation_alias="IMAP_CA_FILE")
     fetch_batch: int = Field(default=100, ge=1)
 
     # Signing in to the mail provider with OAuth 2.0 (XOAUTH2), as Microsoft 365 and Google

@@ -44,14 +44,15 @@ def private_dovecot(
     *,
     lmtp: bool = False,
     introspection_url: str | None = None,
+    tls: bool = False,
 ) -> Iterator[Dovecot]:
     """A Dovecot of its own, in a folder outside private temporary folders: Dovecot's own
     users must be able to reach it. With `lmtp`, it also takes mail over LMTP (Debian's
     dovecot-lmtpd); with `introspection_url`, XOAUTH2 and OAUTHBEARER sign-ins, asking that
-    OAuth server whether each token is live."""
+    OAuth server whether each token is live; with `tls`, IMAP over TLS on `imaps_port`."""
     root = Path(tempfile.mkdtemp(prefix=prefix))
     root.chmod(0o755)
-    server = Dovecot(root, lmtp=lmtp, introspection_url=introspection_url)
+    server = Dovecot(root, lmtp=lmtp, introspection_url=introspection_url, tls=tls)
     server.start()
     try:
         yield server
@@ -62,7 +63,7 @@ def private_dovecot(
 
 def self_signed(folder: Path) -> tuple[Path, Path]:
     """A certificate for 127.0.0.1 that no one vouches for, and its key."""
-    certificate, key = folder / "smtp.crt", folder / "smtp.key"
+    certificate, key = folder / "server.crt", folder / "server.key"
     command = "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1"
     command += " -addext subjectAltName=IP:127.0.0.1"
     subprocess.run(
@@ -112,6 +113,8 @@ class Dovecot:
     lmtp_port: int = 0
     process: subprocess.Popen[bytes] | None = None
     introspection_url: str | None = None  # set: XOAUTH2 too, tokens checked there
+    tls: bool = False  # IMAP over TLS too, on `imaps_port`, with `certificate` (self-signed)
+    imaps_port: int = 0
 
     @property
     def maildir(self) -> Path:
@@ -173,9 +176,21 @@ passdb {{
   args = {oauth}
 }}"""
 
+    @property
+    def certificate(self) -> Path:
+        """The certificate `imaps` shows, for a client to trust (`IMAP_CA_FILE`)."""
+        return self.root / "server.crt"
+
+    def _ssl_config(self) -> str:
+        if not self.tls:
+            return "ssl = no"
+        certificate, key = self_signed(self.root)
+        return f"ssl = yes\nssl_cert = <{certificate}\nssl_key = <{key}"
+
     def start(self) -> None:
         self.port = free_port()
         self.lmtp_port = free_port() if self.lmtp else 0
+        self.imaps_port = free_port() if self.tls else 0
         for sub in ("run", "state", "mail"):
             (self.root / sub).mkdir(parents=True, exist_ok=True)
         (self.root / "users").write_text(f"{USER}:{{PLAIN}}{PASSWORD}::::::\n")
@@ -187,7 +202,7 @@ listen = 127.0.0.1
 base_dir = {self.root}/run
 state_dir = {self.root}/state
 log_path = {self.root}/dovecot.log
-ssl = no
+{self._ssl_config()}
 disable_plaintext_auth = no
 {self._auth_config()}
 default_login_user = dovenull
@@ -205,7 +220,8 @@ service imap-login {{
     port = {self.port}
   }}
   inet_listener imaps {{
-    port = 0
+    address = 127.0.0.1
+    port = {self.imaps_port}
   }}
 }}
 {self._lmtp_service()}service stats {{
@@ -229,6 +245,8 @@ service imap-login {{
             wait_for_port(self.port)
             if self.lmtp:
                 wait_for_port(self.lmtp_port)
+            if self.tls:
+                wait_for_port(self.imaps_port)
         except RuntimeError:
             self.stop()
             log_file = self.root / "dovecot.log"

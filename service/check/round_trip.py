@@ -110,7 +110,7 @@ async def round_trip(settings: Settings, timeout: float, wait: float) -> Check:
             f"the SMTP server refused {shown}: {redacted(next(iter(refused.values())), signature)}",
             plus_addressing_fix(settings),
         )
-    incoming = ImapIncoming(settings.imap_url, token_source(settings))
+    incoming = ImapIncoming(settings.imap_url, token_source(settings), settings.imap_ca_file)
     try:
         found = await _look(incoming, message_id, timeout, started + wait)
     except Exception as exc:

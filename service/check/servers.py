@@ -258,7 +258,7 @@ async def imap(settings: Settings, timeout: float) -> Check:
     shown = db.shown(url)
     password = _password(url)
     try:
-        incoming = ImapIncoming(url, token_source(settings))
+        incoming = ImapIncoming(url, token_source(settings), settings.imap_ca_file)
     except ValueError as exc:
         return failed(name, str(exc), "correct IMAP_URL")
     where = f"{incoming.hostname}:{incoming.port}"

@@ -91,7 +91,9 @@ async def make_app(settings: Settings) -> AppContext:
             settings.smtp_ca_file,
             tokens,
         ),
-        incoming=incoming_from_url(settings.imap_url, settings.inbox_dir, tokens),
+        incoming=incoming_from_url(
+            settings.imap_url, settings.inbox_dir, tokens, settings.imap_ca_file
+        ),
     )
 
 

@@ -69,7 +69,10 @@ def test_the_compose_file_validates_and_wires_its_parts(tmp_path: Path) -> None:
     # The worker sends through Postfix's submission port and reads Dovecot over TLS.
     environment = worker["environment"]
     assert re.fullmatch(r"smtp://mentorship:[^@]+@mta:587", environment["SMTP_URL"])
-    assert re.fullmatch(r"imaps://mentorship:[^@]+@imap:993/INBOX", environment["IMAP_URL"])
+    imap_url = r"imaps://mentorship:[^@]+@mail\.mentoring\.example\.org:993/INBOX"
+    assert re.fullmatch(imap_url, environment["IMAP_URL"])
+    # That name is Dovecot's in the compose network, so its certificate is checked for it.
+    assert services["imap"]["networks"]["default"]["aliases"] == [FILLED["MAIL_HOSTNAME"]]
     assert environment["MENTORMAIL_ADDRESS"] == "mentorship@mentoring.example.org"
     assert environment["MENTORMAIL_SECRET"] == FILLED["MENTORMAIL_SECRET"]
     assert set(worker["depends_on"]) == {"postgres", "redis", "imap", "mta"}

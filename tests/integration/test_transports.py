@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import ssl
 from email.message import EmailMessage
 from email.policy import SMTP
 from pathlib import Path
@@ -15,7 +16,7 @@ from service.mail.transports.base import SendError
 from service.mail.transports.imap import ImapIncoming
 from service.mail.transports.local import DirOutgoing, MaildirIncoming
 from service.mail.transports.smtp import SmtpOutgoing
-from tests.servers import Dovecot, SmtpServer
+from tests.servers import PASSWORD, USER, Dovecot, SmtpServer, private_dovecot
 
 SERVICE = "mentorship+1-2-agreement-abcdefghijklmnop@mentormail.example"
 
@@ -168,3 +169,21 @@ def test_embedded_redis_starts_answers_and_stops(tmp_path: Path) -> None:
     finally:
         server.stop()
     assert process.poll() is not None, "the server process is still running"
+
+
+async def test_imaps_checks_the_server_s_certificate_and_trusts_the_ca_it_is_given() -> None:
+    with private_dovecot(tls=True) as mailroom:
+        mailroom.deliver(message(1))
+        url = f"imaps://{USER}:{PASSWORD}@127.0.0.1:{mailroom.imaps_port}/INBOX"
+        unchecked = ImapIncoming(url)  # the system's CAs: nobody vouches for this one
+        try:
+            with pytest.raises(ssl.SSLCertVerificationError):
+                await unchecked.probe(timeout=5)
+        finally:
+            await unchecked.close()
+        trusted = ImapIncoming(url, ca_file=str(mailroom.certificate))
+        try:
+            fetched = await trusted.fetch()
+            assert len(fetched) == 1 and b"message 1" in fetched[0].raw
+        finally:
+            await trusted.close()

@@ -29,7 +29,10 @@ def outgoing_from_url(
 
 
 def incoming_from_url(
-    url: str | None, inbox_dir: Path, tokens: TokenSource | None = None
+    url: str | None,
+    inbox_dir: Path,
+    tokens: TokenSource | None = None,
+    ca_file: str | None = None,
 ) -> Incoming:
     if not url:
         from service.mail.transports.local import MaildirIncoming
@@ -37,4 +40,4 @@ def incoming_from_url(
         return MaildirIncoming(inbox_dir)
     from service.mail.transports.imap import ImapIncoming
 
-    return ImapIncoming(url, tokens)
+    return ImapIncoming(url, tokens, ca_file)

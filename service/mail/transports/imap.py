@@ -7,6 +7,7 @@ import contextlib
 import imaplib
 import logging
 import re
+import ssl
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -40,12 +41,15 @@ class ImapIncoming:
     """`imap://user:pass@host:port/MAILBOX` or `imaps://…`; the mailbox defaults to INBOX.
 
     With `tokens` and no password in the URL, it signs in with XOAUTH2 (Microsoft 365,
-    Google Workspace) as the URL's user, with an access token from `tokens`.
+    Google Workspace) as the URL's user, with an access token from `tokens`. `imaps` checks
+    the server's certificate and name, against `ca_file` when given, else the system's CAs.
 
     imap-tools is blocking, so every call runs on one private thread, one at a time.
     """
 
-    def __init__(self, url: str, tokens: TokenSource | None = None) -> None:
+    def __init__(
+        self, url: str, tokens: TokenSource | None = None, ca_file: str | None = None
+    ) -> None:
         parts = urlsplit(url)
         if parts.scheme not in ("imap", "imaps") or not parts.hostname or not parts.username:
             raise ValueError("IMAP_URL must look like imap://user:pass@host:143/INBOX")
@@ -56,6 +60,7 @@ class ImapIncoming:
         self.password = unquote(parts.password or "")
         self.folder = unquote(parts.path.lstrip("/")) or "INBOX"
         self.tokens = tokens if not self.password else None
+        self.ca_file = ca_file
         self._box: MailBox | MailBoxUnencrypted | None = None
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="imap")
         # IDLE holds its connection: the watcher has its own, on its own thread.
@@ -73,7 +78,8 @@ class ImapIncoming:
     def _open(self, timeout: float = TIMEOUT) -> MailBox | MailBoxUnencrypted:
         box: MailBox | MailBoxUnencrypted
         if self.secure:
-            box = MailBox(self.hostname, self.port, timeout=timeout)
+            context = ssl.create_default_context(cafile=self.ca_file)
+            box = MailBox(self.hostname, self.port, timeout=timeout, ssl_context=context)
         else:
             box = MailBoxUnencrypted(self.hostname, self.port, timeout=timeout)
         try:
