@@ -15,10 +15,10 @@ import ssl
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
@@ -50,9 +50,28 @@ def private_dovecot(
     users must be able to reach it. With `lmtp`, it also takes mail over LMTP (Debian's
     dovecot-lmtpd); with `introspection_url`, XOAUTH2 and OAUTHBEARER sign-ins, asking that
     OAuth server whether each token is live; with `tls`, IMAP over TLS on `imaps_port`."""
+    with _running_in_own_folder(
+        prefix, lambda root: Dovecot(root, lmtp=lmtp, introspection_url=introspection_url, tls=tls)
+    ) as server:
+        yield server
+
+
+class _Server(Protocol):
+    def start(self) -> None: ...
+    def stop(self) -> None: ...
+
+
+S = TypeVar("S", bound=_Server)
+
+
+@contextlib.contextmanager
+def _running_in_own_folder(prefix: str, make: Callable[[Path], S]) -> Iterator[S]:
+    """A server made in a temporary folder of its own, started, and stopped and removed
+    after. The folder is outside private temporary folders and open to all (0755): the
+    servers' own users must reach it."""
     root = Path(tempfile.mkdtemp(prefix=prefix))
     root.chmod(0o755)
-    server = Dovecot(root, lmtp=lmtp, introspection_url=introspection_url, tls=tls)
+    server = make(root)
     server.start()
     try:
         yield server
@@ -324,15 +343,11 @@ def private_postfix(
     by its local part."""
     if not Path(POSTFIX).exists():
         raise RuntimeError(f"no Postfix at {POSTFIX}: ./scripts/test installs Debian's")
-    root = Path(tempfile.mkdtemp(prefix=prefix))
-    root.chmod(0o755)  # Postfix's own user must reach its queue
-    server = Postfix(root, dovecot.lmtp_port, tuple(people))
-    server.start()
-    try:
+    # Postfix's own user must reach its queue.
+    with _running_in_own_folder(
+        prefix, lambda root: Postfix(root, dovecot.lmtp_port, tuple(people))
+    ) as server:
         yield server
-    finally:
-        server.stop()
-        shutil.rmtree(root, ignore_errors=True)
 
 
 @dataclass

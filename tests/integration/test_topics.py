@@ -227,62 +227,64 @@ async def test_mail_sent_before_topics_were_recorded_is_routed_by_what_it_was(
 
     await migrate(config=db.tortoise_config(url), target="models.0015_digest_asked")
     await db.close()
-    await db.init(url, migrate_first=False)
     now = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
-    client = connections.get("default")
-    # The rows as that schema holds them, written by hand: the models are today's, with
-    # columns later migrations add.
-    stamp = now.isoformat()
-    await client.execute_query(
-        'INSERT INTO "program" ("id","name","created_at","digest_hour","digest_weekday",'
-        '"timezone") VALUES (1,?,?,16,4,?)',
-        ["Older", stamp, "UTC"],
-    )
-    for number, name in ((1, "zoe"), (2, "sam")):
+    await db.init(url, migrate_first=False)
+    try:  # closed even when a row is refused: an open SQLite connection keeps pytest alive
+        client = connections.get("default")
+        # The rows as that schema holds them, written by hand: the models are today's, with
+        # columns later migrations add.
+        stamp = now.isoformat()
         await client.execute_query(
-            'INSERT INTO "person" ("id","email","name","timezone","wants_receipts",'
-            '"created_at","bounce_score") VALUES (?,?,?,?,0,?,0)',
-            [number, f"{name}@example.org", name, "UTC", stamp],
+            'INSERT INTO "program" ("id","name","created_at","digest_hour","digest_weekday",'
+            '"timezone") VALUES (1,?,?,16,4,?)',
+            ["Older", stamp, "UTC"],
         )
-    await client.execute_query(
-        'INSERT INTO "pairing" ("id","state","start_date","terms","terms_version","created_at",'
-        '"updated_at","mentee_id","mentor_id","program_id","anchor_number") '
-        "VALUES (1,?,?,?,1,?,?,2,1,1,0)",
-        ["active", now.date().isoformat(), "{}", stamp, stamp],
-    )
-    older = [
-        ("invite:meeting:7:seq:0:person:2", "invitation", 1, 2, 0),
-        ("invite:meeting:8:seq:1:person:2", "invitation", 1, 2, 1),
-        ("agenda_request:meeting:7:person:2", "agenda_request", 1, 2, 0),
-        ("after_meeting:meeting:7:person:2", "after_meeting", 1, 2, 0),
-        ("agreement_request:pairing:1:v3:person:2", "agreement_request", 1, 2, 0),
-        ("task_overdue:task:5:week1", "task_overdue", 1, 2, 0),
-        ("performance_followup_draft:conversation:4:v2", "performance_followup_draft", 1, 1, 1),
-        ("reevaluation:pairing:1:person:2", "reevaluation", 1, 2, 0),
-        ("refusal:x@example.org:tampered:2026-11-23", "refusal", None, None, 0),
-    ]
-    for key, kind, pairing_id, person_id, sealed in older:
+        for number, name in ((1, "zoe"), (2, "sam")):
+            await client.execute_query(
+                'INSERT INTO "person" ("id","email","name","timezone","wants_receipts",'
+                '"created_at","bounce_score") VALUES (?,?,?,?,0,?,0)',
+                [number, f"{name}@example.org", name, "UTC", stamp],
+            )
         await client.execute_query(
-            'INSERT INTO "outbound_message" ("dedupe_key","kind","pairing_id","person_id",'
-            '"message_id","mail_from","recipients","raw","sealed","status","attempts",'
-            '"not_before","created_at") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)',
-            [
-                key,
-                kind,
-                pairing_id,
-                person_id,
-                f"{key}@m.example",
-                "m@m.example",
-                '["s@u.example"]',
-                b"x",
-                sealed,
-                "sent",
-                1,
-                now.isoformat(),
-                now.isoformat(),
-            ],
+            'INSERT INTO "pairing" ("id","state","start_date","terms","terms_version","created_at",'
+            '"updated_at","mentee_id","mentor_id","program_id","anchor_number") '
+            "VALUES (1,?,?,?,1,?,?,2,1,1,0)",
+            ["active", now.date().isoformat(), "{}", stamp, stamp],
         )
-    await db.close()
+        older = [
+            ("invite:meeting:7:seq:0:person:2", "invitation", 1, 2, 0),
+            ("invite:meeting:8:seq:1:person:2", "invitation", 1, 2, 1),
+            ("agenda_request:meeting:7:person:2", "agenda_request", 1, 2, 0),
+            ("after_meeting:meeting:7:person:2", "after_meeting", 1, 2, 0),
+            ("agreement_request:pairing:1:v3:person:2", "agreement_request", 1, 2, 0),
+            ("task_overdue:task:5:week1", "task_overdue", 1, 2, 0),
+            ("performance_followup_draft:conversation:4:v2", "performance_followup_draft", 1, 1, 1),
+            ("reevaluation:pairing:1:person:2", "reevaluation", 1, 2, 0),
+            ("refusal:x@example.org:tampered:2026-11-23", "refusal", None, None, 0),
+        ]
+        for key, kind, pairing_id, person_id, sealed in older:
+            await client.execute_query(
+                'INSERT INTO "outbound_message" ("dedupe_key","kind","pairing_id","person_id",'
+                '"message_id","mail_from","recipients","raw","sealed","status","attempts",'
+                '"not_before","created_at") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)',
+                [
+                    key,
+                    kind,
+                    pairing_id,
+                    person_id,
+                    f"{key}@m.example",
+                    "m@m.example",
+                    '["s@u.example"]',
+                    b"x",
+                    sealed,
+                    "sent",
+                    1,
+                    now.isoformat(),
+                    now.isoformat(),
+                ],
+            )
+    finally:
+        await db.close()
     await db.migrate(url)
     await db.init(url, migrate_first=False)
     try:
