@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import shutil
 import socket
+import sys
+import threading
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -20,6 +23,35 @@ from tests.servers import Dovecot, SmtpServer, private_dovecot
 SERVICE_DOMAIN = "mentormail.example"
 
 PG_ADMIN = os.environ.get("MENTORMAIL_TEST_PG", "postgres://postgres@127.0.0.1:5432/test")
+
+
+def _open_sqlite_connections() -> list[threading.Thread]:
+    """The threads of SQLite connections nobody closed: each keeps Python from exiting."""
+    gc.collect()  # a connection nobody holds any more stops its thread when collected
+    return [
+        thread
+        for thread in threading.enumerate()
+        if thread.is_alive() and thread.name.endswith("(_connection_worker_thread)")
+    ]
+
+
+@pytest.fixture(autouse=True)
+def no_sqlite_connection_left_open() -> Iterator[None]:
+    """A test (with its fixtures) closes every database connection it opened. One left open
+    on SQLite would keep the run from ever exiting; here it fails the test that left it."""
+    before = set(_open_sqlite_connections())
+    yield
+    left = [thread for thread in _open_sqlite_connections() if thread not in before]
+    assert not left, f"{len(left)} SQLite connection(s) left open by this test"
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Should a connection still be open (the failure above names the test), end the run
+    rather than wait for it forever."""
+    if left := _open_sqlite_connections():
+        sys.stderr.write(f"\n{len(left)} SQLite connection(s) left open; exiting anyway\n")
+        sys.stderr.flush()
+        os._exit(1)
 
 
 def _pg_url(name: str) -> str:

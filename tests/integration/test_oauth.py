@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tortoise import Tortoise
+from tortoise.backends.base.client import BaseDBAsyncClient
 
 from service.app import AppContext
 from service.inbox.store import store_fetched
@@ -29,9 +31,6 @@ from tests.integration.test_sender import queue
 from tests.mail import reply_to
 from tests.oauth_server import OAuthServer
 from tests.servers import USER, Dovecot, SmtpServer, private_dovecot
-
-# The database does not matter here: PostgreSQL alone.
-pytestmark = pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
 
 CLIENT_ID = "mentormail-test-app"
 SECRET = "s3cret-value-nobody-may-see"
@@ -87,6 +86,7 @@ class Service:
         self.smtp, self.dovecot, self.oauth = smtp, dovecot, oauth
         self.database_url, self.data = database_url, data
         self.transports: list[Outgoing | Incoming] = []
+        self.connections: list[BaseDBAsyncClient] = []
 
     async def start(self, **oauth: Any) -> AppContext:
         settings = make_settings(
@@ -102,6 +102,9 @@ class Service:
         )
         app = await make_app(settings)
         self.transports += [app.outgoing, app.incoming]
+        # Opened in the test's own task: the fixture's teardown runs in another context, where
+        # the ORM does not see this connection, so it is kept here to be closed by name.
+        self.connections.append(Tortoise.get_connection("default"))
         return app
 
     def sign_in_anew(self, app: AppContext, **client: Any) -> None:
@@ -123,6 +126,8 @@ class Service:
     async def close(self) -> None:
         for transport in self.transports:
             await transport.close()
+        for connection in self.connections:
+            await connection.close()
         await db.close()
 
 
