@@ -4,7 +4,8 @@ A program's start (agreements, invitations, exercises) is queued while nothing l
 the SMTP port; the clock moves on in half hours for six days, the worker trying each time;
 then the server comes up at that port and everything is sent. Then another program's start
 meets a server that answers every login `535` for an hour before it takes them again.
-Nothing may be failed, and every email must arrive exactly once.
+Nothing may be failed, every email must arrive exactly once, and the program's coordinator
+hears once that mail waited. The sending is the worker's own job, `send_outbox`.
 """
 
 from __future__ import annotations
@@ -23,8 +24,9 @@ from bench.common import active_program, free_port, service
 from reliability.common import START
 from service.app import AppContext
 from service.clock import ManualClock
+from service.jobs.functions import send_outbox
+from service.mail import kinds
 from service.mail.transports.smtp import SmtpOutgoing
-from service.outbox.sender import send_due
 from service.storage.models import OutboundMessage, OutboundStatus
 from tests.mail import parse
 from tests.servers import SmtpHandler
@@ -66,16 +68,14 @@ async def _send_while(
     """The worker's ticks over `span` of the clock, one every `step`."""
     until = clock.now() + span
     while clock.now() < until:
-        while await send_due(app):
-            pass
+        await send_outbox({"app": app})
         clock.advance(step)
 
 
 async def _drain(app: AppContext, clock: ManualClock) -> None:
     """Everything sent, the clock moved on to mail due later (invitations, exercises)."""
     while True:
-        while await send_due(app):
-            pass
+        await send_outbox({"app": app})
         waiting = OutboundMessage.filter(status=OutboundStatus.PENDING).order_by("not_before")
         first = await waiting.first()
         if first is None:
@@ -85,13 +85,14 @@ async def _drain(app: AppContext, clock: ManualClock) -> None:
 
 
 async def _judged(handler: SmtpHandler, prefix: str) -> dict[str, float]:
-    rows = await OutboundMessage.all().values("message_id", "status", "attempts")
+    rows = await OutboundMessage.all().values("message_id", "status", "attempts", "kind")
     held = Counter(str(parse(m.raw)["Message-ID"]).strip("<>") for m in handler.messages)
     return {
         f"{prefix}_emails": len(rows),
         f"{prefix}_failed": sum(1 for r in rows if r["status"] == OutboundStatus.FAILED),
         f"{prefix}_lost": sum(1 for r in rows if r["message_id"] not in held),
         f"{prefix}_duplicates": sum(count - 1 for count in held.values()),
+        f"{prefix}_coordinators_told": sum(1 for r in rows if r["kind"] == kinds.MAIL_WAITED.name),
     }
 
 

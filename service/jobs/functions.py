@@ -10,6 +10,7 @@ from typing import Any, cast
 from service.action_items.reminders import plan_task_reminders
 from service.app import AppContext
 from service.coordinators.digest import asked_digests, digests_due
+from service.coordinators.mail_waited import tell_pauses_ended
 from service.inbox.processing import PROCESS_BATCH, process_inbound_batch
 from service.inbox.store import store_fetched
 from service.meetings.planning import plan_meetings
@@ -75,7 +76,9 @@ async def send_outbox(ctx: dict[str, Any]) -> int:
     while True:
         sent = await send_due(app)
         total += sent
-        if sent < app.settings.send_batch:
+        # Mail goes again after waiting: the coordinators' word of it goes in this loop too.
+        told = await tell_pauses_ended(app) if app.pauses_ended else 0
+        if sent < app.settings.send_batch and not told:
             return total
 
 

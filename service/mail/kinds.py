@@ -358,6 +358,13 @@ PAIRING_DETAILS = _kind(
     "pairing meetings tasks",
     Topic.COORDINATOR,
 )
+MAIL_WAITED = _kind(
+    "mail_waited",
+    "tells coordinators that mail waited for the mail server or its settings, and goes again",
+    "span waited problem settings_problem waiting",
+    Topic.COORDINATOR,
+    answer=False,
+)
 
 KINDS: dict[str, EmailKind] = {
     kind.name: kind for kind in globals().copy().values() if isinstance(kind, EmailKind)

@@ -151,9 +151,11 @@ async def send_due(ctx: AppContext, limit: int | None = None) -> int:
                 continue
             await _refused_at_once(ctx, refused)
             sent += 1
-            if ctx.sending_paused:
-                log.warning("sending again: the mail server takes mail")
-                ctx.sending_paused = None
+            if ended := ctx.resume_sending():
+                log.warning(
+                    "sending again: the mail server takes mail (it waited %s)",
+                    ended.until - ended.since,
+                )
             ctx.count(f"sent_{log_kind(row.kind)}")
             await acknowledged.add(row)
 
@@ -197,12 +199,11 @@ async def _paused(ctx: AppContext, row: Claimed, exc: SendError) -> None:
     mail server answered for: it waits, its tries uncounted, with the reason for
     `mentormail status`, and the operator is told once."""
     problem = str(exc)[:300]  # the server's code leads it, where there is one
-    if ctx.sending_paused != problem:
+    if ctx.pause_sending(problem, exc.configuration):
         if exc.configuration:
             log.error("sending waits until the mail server's settings are mended: %s", problem)
         else:
             log.error("sending waits until the mail server answers: %s", problem)
-        ctx.sending_paused = problem
     ctx.count("outbound_paused")
     prefix = SETTINGS_PROBLEM if exc.configuration else SERVER_AWAY
     await OutboundMessage.filter(id=row.id).update(claimed_until=None, last_error=prefix + problem)

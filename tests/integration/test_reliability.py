@@ -70,6 +70,7 @@ def test_the_quick_reliability_run_loses_leaks_and_lets_in_nothing(tmp_path: Pat
         assert figures[f"{outage}_emails"] > 0
         assert figures[f"{outage}_failed"] == figures[f"{outage}_duplicates"] == 0
         assert figures[f"{outage}_tries_counted"] == 0
+        assert figures[f"{outage}_coordinators_told"] == 1, "once, when mail went again"
     assert figures["kill_unsettled"] == 0
     assert figures["redis_restart_worker_crashes"] == figures["db_restart_worker_crashes"] == 0
     assert figures["imap_applied_twice"] == figures["uidvalidity_applied_twice"] == 0

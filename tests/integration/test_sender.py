@@ -11,6 +11,7 @@ import pytest
 from service.app import AppContext
 from service.clock import ManualClock
 from service.jobs.embedded_redis import free_port
+from service.jobs.functions import send_outbox
 from service.mail import kinds
 from service.mail.transports.base import SendError
 from service.mail.transports.factory import outgoing_from_url
@@ -19,7 +20,7 @@ from service.outbox.retry_rules import WAITS, tries_in
 from service.outbox.sender import SETTINGS_PROBLEM, send_due
 from service.outbox.writer import OutboxWriter, Reader
 from service.storage.db import transaction
-from service.storage.models import OutboundMessage, OutboundStatus, Person
+from service.storage.models import Coordinator, OutboundMessage, OutboundStatus, Person, Program
 from tests.integration.test_cli import mentormail
 from tests.mail import parse
 from tests.servers import SmtpServer, self_signed
@@ -212,6 +213,61 @@ async def test_a_refused_login_fails_nothing_and_says_so_until_mended(
         assert await send_due(app) == 3
         assert app.sending_paused is None
         assert len(server.messages) == 3
+        await app.outgoing.close()
+    finally:
+        server.stop()
+
+
+async def test_coordinators_hear_once_mail_goes_again_after_a_refused_login(
+    app: AppContext, tmp_path: Path
+) -> None:
+    clock = app.clock
+    assert isinstance(clock, ManualClock)
+    now = clock.now()
+    first = await Program.create(
+        name="Hematology 2027", timezone="America/New_York", created_at=now
+    )
+    second = await Program.create(name="Oncology 2027", created_at=now)
+    for program, email in ((first, "ana@hospital.example"), (second, "ana@hospital.example")):
+        await Coordinator.create(program=program, email=email, created_at=now)
+    await Coordinator.create(program=second, email="ben@hospital.example", created_at=now)
+    server = SmtpServer(None, "example.org", login=("service", "right"))
+    server.start()
+    try:
+        port = server.port
+        jobs = {"app": app}
+        app.outgoing = SmtpOutgoing(f"smtp://service:wrong@127.0.0.1:{port}")
+        await queue(app, 3)
+        for _ in range(24):  # two hours of ticks
+            assert await send_outbox(jobs) == 0
+            clock.advance(timedelta(minutes=5))
+        app.outgoing = SmtpOutgoing(f"smtp://service:right@127.0.0.1:{port}")
+        assert await send_outbox(jobs) == 5, (
+            "the three that waited, and one word to each coordinator"
+        )
+        told = {
+            message.rcpt_tos[0]: parse(message.raw)
+            for message in server.messages
+            if message.rcpt_tos[0].endswith("hospital.example")
+        }
+        assert sorted(told) == ["ana@hospital.example", "ben@hospital.example"]
+        ana = told["ana@hospital.example"]
+        assert ana["Subject"] == "Mail from mentormail waited about 2 hours; it is going out again"
+        text = ana.get_body(("plain",)).get_content()
+        assert "Monday 23 November 2026, 09:00–11:00" in text, "in the program's own time"
+        assert "refused the service's settings" in text and "535" in text
+        assert "No email was lost. The 3 emails that waited are going out now" in text
+        assert "wrong" not in text
+
+        # A server away for five minutes (a restart) is not news: nobody is told.
+        app.outgoing = SmtpOutgoing(f"smtp://127.0.0.1:{free_port()}")
+        clock.advance(timedelta(days=1))
+        await queue(app, 1, batch="later")
+        assert await send_outbox(jobs) == 0 and app.sending_paused
+        clock.advance(timedelta(minutes=5))
+        app.outgoing = SmtpOutgoing(f"smtp://service:right@127.0.0.1:{port}")
+        assert await send_outbox(jobs) == 1
+        assert len(server.messages) == 6
         await app.outgoing.close()
     finally:
         server.stop()

@@ -296,6 +296,13 @@ def context(kind: str) -> dict[str, Any]:
             "attachments": [f"pairs of {NAME} <2027>.csv"],
             "expires": "Thursday 10 December 2026",
         },
+        "mail_waited": {
+            "span": "Friday 4 December 2026, 14:02–17:10 (America/New_York)",
+            "waited": "about 3 hours",
+            "problem": f"535 5.7.8 <Authentication> credentials invalid for {NAME}",
+            "settings_problem": True,
+            "waiting": 42,
+        },
         "pairing_details": {
             "pairing": {
                 "number": 12,
