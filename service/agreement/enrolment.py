@@ -32,6 +32,7 @@ def default_terms(row: RosterRow) -> Terms:
         "meeting_minutes": row.meeting_minutes,
         "weekday": row.weekday,
         "time_of_day": row.time_of_day,
+        "location": row.location,
     }
     return replace(Terms(), **{k: v for k, v in changes.items() if v is not None})
 

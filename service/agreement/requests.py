@@ -29,6 +29,7 @@ def terms_context(terms: Terms, tzid: str, reader_tz: str, on: date) -> dict[str
         "projected_months": terms.projected_months,
         "reschedule_notice": notice_label(terms.reschedule_notice_hours),
         "reschedule_channel": terms.reschedule_channel,
+        "location": terms.location,
         "weekday_label": WEEKDAYS[terms.weekday].capitalize(),
         "time_label": terms.time_of_day.strftime("%H:%M"),
         "timezone": tzid,

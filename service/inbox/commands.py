@@ -21,13 +21,13 @@ from service.action_items.store import add_task, complete_task
 from service.coordinators import commands as coordinating
 from service.inbox.reply import Reply
 from service.meetings.pausing import pause_pairing, resume_pairing
-from service.meetings.replan import change_frequency, reschedule_meeting
+from service.meetings.replan import change_frequency, change_location, reschedule_meeting
 from service.outbox.writer import OutboxWriter
 from service.performance.conversations import request_conversation
 from service.phase_out.closing import begin_phase_out
 from service.program import grammar
 from service.program.grammar import Command, Syntax
-from service.program.terms import Change, parse_frequency
+from service.program.terms import Change, parse_frequency, parse_location
 from service.storage import statements
 from service.storage.models import Coordinator, InboundMessage
 
@@ -83,6 +83,19 @@ async def _frequency(reply: Reply, command: Command) -> None:
     reply.applied.append(
         await change_frequency(
             reply.connection, reply.outbox, reply.pairing, reply.person, frequency, reply.now
+        )
+    )
+
+
+async def _where(reply: Reply, command: Command) -> None:
+    try:
+        location = parse_location(command.args["value"])
+    except ValueError as exc:
+        reply.not_understood.append(f"{command.line} ({exc})")
+        return
+    reply.applied.append(
+        await change_location(
+            reply.connection, reply.outbox, reply.pairing, reply.person, location, reply.now
         )
     )
 
@@ -152,6 +165,7 @@ PARTICIPANTS: dict[Syntax, Handler] = {
     grammar.AGENDA: _agenda,
     grammar.RESCHEDULE: _reschedule,
     grammar.FREQUENCY: _frequency,
+    grammar.WHERE: _where,
     grammar.PAUSE: _pause,
     grammar.RESUME: _resume,
     grammar.PHASE_OUT: _phase_out,

@@ -14,7 +14,7 @@ from service.meetings.prompt_rules import meeting_prompts
 from service.outbox.writer import Mail, OutboxWriter, Prepared
 from service.program.people import Cast, who
 from service.program.schedule import Slot, format_span
-from service.program.terms import Terms, notice_label
+from service.program.terms import Terms, notice_label, web_link
 from service.storage.models import Meeting, Pairing, Person
 
 
@@ -61,7 +61,12 @@ def meeting_name(meeting: Meeting) -> str:
 
 
 def meeting_event(
-    outbox: OutboxWriter, meeting: Meeting, cast: Cast, person: Person, description: str
+    outbox: OutboxWriter,
+    meeting: Meeting,
+    cast: Cast,
+    person: Person,
+    description: str,
+    location: str = "",
 ) -> EventSpec:
     """The meeting as a calendar event for one attendee: the organiser is that attendee's
     own tokened address, so their calendar's answer comes back to us about them (or the
@@ -78,6 +83,8 @@ def meeting_event(
         summary=f"{title}: {mentor.name} and {mentee.name}",
         private=meeting.private,
         description=description,
+        location=location or None,
+        link=web_link(location),
         organizer=Participant(outbox.organizer_for(cast.reader(person), about), mentor.name),
         attendees=(Participant(mentor.email, mentor.name), Participant(mentee.email, mentee.name)),
     )
@@ -133,10 +140,13 @@ def calendar_mail(
     or a cancellation (CANCEL, `note` saying why). Every version of the event is this one,
     so the two can never describe it differently."""
     partner, partner_role = cast.partner_of(person)
+    location = Terms.from_json(pairing.terms).location
     where = {
         "label": format_span(meeting.starts_at, meeting.ends_at, person.timezone),
         "number": meeting.number,
         "name": meeting_name(meeting),
+        "location": location,
+        "link": web_link(location),
     }
     if method == "CANCEL":
         kind, key = kinds.CANCELLATION, "cancel"
@@ -146,7 +156,7 @@ def calendar_mail(
         kind, key = kinds.INVITATION, "invite"
         description = _description(meeting, cast)
         context = _invitation_context(meeting, pairing, partner, partner_role, where, note)
-    event = meeting_event(outbox, meeting, cast, person, description)
+    event = meeting_event(outbox, meeting, cast, person, description, location)
     return Mail(
         kind=kind,
         dedupe_key=f"{key}:meeting:{meeting.id}:seq:{meeting.sequence}:person:{person.id}",

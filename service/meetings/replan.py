@@ -1,4 +1,5 @@
-"""Changing how often a pair meets: keep the next meeting, cancel the rest, re-plan."""
+"""Changing how often a pair meets (keep the next meeting, cancel the rest, re-plan), where
+they meet, and when one meeting is."""
 
 from __future__ import annotations
 
@@ -58,6 +59,43 @@ async def change_frequency(
         f"; {cancelled} later meeting(s) were cancelled and will be re-issued" if cancelled else ""
     )
     return f"From now on you meet {frequency.label}{note}."
+
+
+async def change_location(
+    connection: BaseDBAsyncClient,
+    outbox: OutboxWriter,
+    pairing: Pairing,
+    writer: Person,
+    location: str,
+    now: datetime,
+) -> str:
+    """Where the pair meets from now on: the agreement says so, and every meeting still to
+    come gets an updated invitation (the same UID, a higher SEQUENCE) to both, with the new
+    LOCATION. Returns what was done, in words for the writer."""
+    terms = Terms.from_json(pairing.terms)
+    if location == terms.location:
+        return f"You keep meeting at {location}." if location else "No place was set."
+    pairing.terms = replace(terms, location=location).to_json()
+    pairing.updated_at = now
+    await pairing.save(using_db=connection)
+    upcoming = await (
+        Meeting.filter(pairing_id=pairing.id, cancelled=False, starts_at__gt=now)
+        .order_by("starts_at")
+        .using_db(connection)
+    )
+    old = terms.location or "(no place set)"
+    note = f"{writer.name} changed where you meet: {old} → {location or '(no place set)'}."
+    if upcoming:
+        cast = await Cast.load(connection, pairing)
+        for meeting in upcoming:
+            meeting.sequence += 1
+            await meeting.save(using_db=connection, update_fields=["sequence"])
+            await send_calendar(
+                connection, outbox, meeting, pairing, cast, "REQUEST", now, note=note
+            )
+    where = f"at {location}" if location else "with no place set"
+    sent = f"; {len(upcoming)} meeting(s) to come, updated in both calendars" if upcoming else ""
+    return f"From now on you meet {where} (it was {old}){sent}."
 
 
 async def move_meeting(

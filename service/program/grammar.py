@@ -201,6 +201,12 @@ FREQUENCY = Syntax(
     "changes how often you meet",
     _pattern(r"frequency\s*:\s*(?P<value>.+)", "value"),
 )
+WHERE = Syntax(
+    "where",
+    "where: https://meet.example.org/your-room",
+    "changes where you meet: a room, an address or a video link; both calendars follow",
+    _pattern(r"(?:where|location|place)\s*:\s*(?P<value>.+)", "value"),
+)
 PAUSE = Syntax(
     "pause",
     "pause",
@@ -360,6 +366,7 @@ GRAMMAR: tuple[Syntax, ...] = (
     AGENDA,
     RESCHEDULE,
     FREQUENCY,
+    WHERE,
     PAUSE,
     RESUME,
     PHASE_OUT,

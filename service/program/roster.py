@@ -15,6 +15,7 @@ from service.mail.reading.invisible import without_invisible
 from service.program.terms import (
     Frequency,
     parse_frequency,
+    parse_location,
     parse_minutes,
     parse_time_of_day,
     parse_weekday,
@@ -31,7 +32,14 @@ REQUIRED_COLUMNS = (
     "mentee_timezone",
     "start_date",
 )
-OPTIONAL_COLUMNS = ("frequency", "meeting_minutes", "weekday", "time", "coordinator_email")
+OPTIONAL_COLUMNS = (
+    "frequency",
+    "meeting_minutes",
+    "weekday",
+    "time",
+    "location",
+    "coordinator_email",
+)
 MAX_ROWS = 200_000
 T = TypeVar("T")
 MAX_FIELD = 300
@@ -69,6 +77,7 @@ class RosterRow:
     weekday: int | None
     time_of_day: time | None
     coordinator_email: str | None
+    location: str | None = None
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -192,6 +201,7 @@ def _read_row(
     minutes = check("meeting_minutes", parse_minutes)
     weekday = check("weekday", parse_weekday)
     time_of_day = check("time", parse_time_of_day)
+    location = check("location", parse_location)
     coordinator = check("coordinator_email", normalise_email)
     mentor, mentee = people["mentor"], people["mentee"]
     if mentor and mentee and mentor.email == mentee.email:
@@ -210,6 +220,7 @@ def _read_row(
             weekday=weekday,
             time_of_day=time_of_day,
             coordinator_email=coordinator,
+            location=location,
         ),
         errors,
     )

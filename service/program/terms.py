@@ -27,6 +27,7 @@ FORM_LABELS: dict[str, str] = {
     "frequency": "Frequency",
     "weekday": "Weekday",
     "time": "Time",
+    "location": "Where",
     "reevaluate_months": "Re-evaluate after",
     "projected_months": "Projected length",
     "reschedule_notice": "Reschedule notice",
@@ -152,6 +153,24 @@ def parse_channel(text: str) -> str:
     return value
 
 
+MAX_LOCATION_LENGTH = 300
+_WEB_LINK = re.compile(r"https?://[^\s<>\"]+", re.IGNORECASE)
+
+
+def parse_location(text: str) -> str:
+    """Where a pair meets, in person or by video: a room, an address, a video link."""
+    value = " ".join(text.split())
+    if len(value) > MAX_LOCATION_LENGTH:
+        raise ValueError(f"keep the place under {MAX_LOCATION_LENGTH} characters")
+    return value
+
+
+def web_link(location: str) -> str | None:
+    """The video link in a place, if it holds one (the first), for calendars to open."""
+    match = _WEB_LINK.search(location)
+    return match.group(0).rstrip(".,;:)") if match else None
+
+
 def notice_label(hours: int) -> str:
     if hours % 24 == 0:
         days = hours // 24
@@ -172,6 +191,8 @@ class Terms:
     projected_months: int = 12
     reschedule_notice_hours: int = 48
     reschedule_channel: str = "email"
+    # In person (a room, an address) or virtual (a video link); empty until they say.
+    location: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -184,6 +205,7 @@ class Terms:
             "projected_months": self.projected_months,
             "reschedule_notice_hours": self.reschedule_notice_hours,
             "reschedule_channel": self.reschedule_channel,
+            "location": self.location,
         }
 
     @classmethod
@@ -200,6 +222,7 @@ class Terms:
             projected_months=int(data["projected_months"]),
             reschedule_notice_hours=int(data["reschedule_notice_hours"]),
             reschedule_channel=str(data["reschedule_channel"]),
+            location=str(data.get("location", "")),
         )
 
     def form(self) -> list[tuple[str, str]]:
@@ -213,6 +236,7 @@ class Terms:
             "frequency": self.frequency.label,
             "weekday": WEEKDAYS[self.weekday].capitalize(),
             "time": self.time_of_day.strftime("%H:%M"),
+            "location": self.location,
             "reevaluate_months": f"{self.reevaluate_months} months",
             "projected_months": f"{self.projected_months} months",
             "reschedule_notice": notice_label(self.reschedule_notice_hours),
@@ -259,6 +283,8 @@ def apply_changes(terms: Terms, changes: Iterable[Change]) -> ChangeResult:
                 updates["weekday"] = parse_weekday(value)
             elif change.field == "time":
                 updates["time_of_day"] = parse_time_of_day(value)
+            elif change.field == "location":
+                updates["location"] = parse_location(value)
             elif change.field == "reevaluate_months":
                 updates["reevaluate_months"] = parse_months(value, low=1, high=24)
             elif change.field == "projected_months":

@@ -1,5 +1,6 @@
 // Reads calendars (one file path per argument) with ical.js and prints one JSON line each:
-// {"file", "ok", "error", "method", "uid", "sequence", "start", "tzid", "floating"}.
+// {"file", "ok", "error", "method", "uid", "sequence", "start", "tzid", "floating",
+// "location", "url"}.
 import { readFileSync } from "node:fs";
 import ICAL from "ical.js";
 
@@ -18,6 +19,8 @@ for (const file of process.argv.slice(2)) {
     result.method = root.getFirstPropertyValue("method");
     result.uid = event.uid;
     result.sequence = event.sequence;
+    result.location = event.location;
+    result.url = vevent.getFirstPropertyValue("url");
     result.tzid = start.zone ? start.zone.tzid : null;
     // A TZID without a VTIMEZONE silently becomes floating in this parser.
     result.floating = !start.zone || start.zone.tzid === "floating";

@@ -16,6 +16,7 @@ from service.program.terms import (
     parse_notice_hours,
     parse_time_of_day,
     parse_weekday,
+    web_link,
 )
 
 
@@ -89,3 +90,18 @@ def test_clearing_a_goal_and_an_impossible_reevaluation_point() -> None:
     assert result.terms.goals == ("b",)
     assert result.terms.reevaluate_months == 6
     assert any("Re-evaluate" in e for e in result.errors)
+
+
+def test_where_to_meet_is_a_line_of_the_form_and_its_video_link_is_found() -> None:
+    link = "https://meet.example.org/j/81?pwd=x"
+    result = apply_changes(Terms(), [Change("location", f"  Zoom,   please:  {link}. ")])
+    assert result.terms.location == f"Zoom, please: {link}."
+    assert dict(result.terms.form())["Where"] == f"Zoom, please: {link}."
+    assert web_link(result.terms.location) == link, "the full stop is not part of the link"
+    assert web_link("Room 4.12, Building B") is None
+    assert Terms.from_json(result.terms.to_json()) == result.terms
+    # Agreements stored before the place was a term read as "not agreed yet".
+    old = {k: v for k, v in Terms().to_json().items() if k != "location"}
+    assert Terms.from_json(old).location == ""
+    too_long = apply_changes(Terms(), [Change("location", "x" * 301)])
+    assert too_long.terms.location == "" and too_long.errors[0].startswith("Where:")

@@ -3,14 +3,21 @@ itself refuses broken ones."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import icalendar
 import pytest
 
 from service.mail.writing.calendar import PRODID, EventSpec, Participant, build_ics, calendar_body
 from service.mail.writing.compose import Rendered, build_message
-from tests.interop import check_calendar_email, check_sequence_rises, check_with_icaljs
+from tests.interop import (
+    calendar_payload,
+    check_calendar_email,
+    check_sequence_rises,
+    check_with_icaljs,
+)
 
 ORGANIZER = Participant(
     "mentorship+1-2-meeting1-abcdefghijklmnop@mentormail.example", "Dr. Zoë O'Brien, MD"
@@ -63,6 +70,25 @@ def email(spec: EventSpec, method: str = "REQUEST", to: str = MENTEE.email) -> b
 @pytest.mark.parametrize("method", ["REQUEST", "CANCEL"])
 def test_invitations_pass_every_rule_and_parser(zone: str, local: datetime, method: str) -> None:
     check_calendar_email(email(event(zone, local), method), MENTEE.email)
+
+
+def test_where_to_meet_reaches_every_parser_with_its_video_link() -> None:
+    link = "https://meet.example.org/j/81?pwd=a;b,c"
+    spec = replace(
+        event("Europe/Berlin", datetime(2026, 12, 15, 10, 0)),
+        location=f"Room 4, Haus B; or by video: {link}",
+        link=link,
+    )
+    message = email(spec)
+    check_calendar_email(message, MENTEE.email)
+    [parsed] = check_with_icaljs([calendar_payload(message)])
+    assert parsed["location"] == f"Room 4, Haus B; or by video: {link}"
+    assert parsed["url"] == link
+    vevent = icalendar.Calendar.from_ical(calendar_payload(message)).walk("VEVENT")[0]
+    assert str(vevent["URL"]) == link == str(vevent["CONFERENCE"])
+    assert vevent["CONFERENCE"].params["FEATURE"] == "VIDEO"
+    with pytest.raises(ValueError, match="URI"):
+        build_ics(replace(spec, link='https://x.example/"><b>'), "REQUEST", spec.start)
 
 
 def test_the_wall_clock_time_survives_in_the_organisers_zone() -> None:
@@ -182,7 +208,7 @@ def test_the_js_check_catches_a_zone_without_its_definition() -> None:
 
 def library_ics(spec: EventSpec, method: str, dtstamp: datetime) -> bytes:
     """The same calendar written by the calendar library's general writer (the oracle)."""
-    from icalendar import Calendar, Event, vCalAddress, vText
+    from icalendar import Calendar, Event, vCalAddress, vText, vUri
 
     from service.mail.writing.vtimezone import vtimezone_ical
 
@@ -211,6 +237,9 @@ def library_ics(spec: EventSpec, method: str, dtstamp: datetime) -> bytes:
     vevent.add("DESCRIPTION", spec.description)
     if spec.location:
         vevent.add("LOCATION", spec.location)
+    if spec.link:
+        vevent.add("URL", spec.link)
+        vevent.add("CONFERENCE", vUri(spec.link), parameters={"VALUE": "URI", "FEATURE": "VIDEO"})
     vevent.add("ORGANIZER", person(spec.organizer, False))
     for attendee in spec.attendees:
         vevent.add("ATTENDEE", person(attendee, True))
@@ -258,6 +287,7 @@ def test_the_calendar_is_byte_for_byte_what_the_library_writes(seed: int) -> Non
             Participant(f"p{n}@example.org", text(60) or "y") for n in range(rng.randint(1, 3))
         ),
         location=text(50) or None,
+        link=rng.choice([None, "https://meet.example.org/j/81?pwd=a;b,c&x=%C3%A9"]),
         private=rng.random() < 0.5,
     )
     method = rng.choice(["REQUEST", "CANCEL"])

@@ -28,6 +28,7 @@ TERMS = {
     "projected_months": 12,
     "reschedule_notice": "2 days",
     "reschedule_channel": "email",
+    "location": "Room <4> & https://meet.example.org/r?a=1",
     "weekday_label": "Tuesday",
     "time_label": "15:00",
     "timezone": "America/New_York",
@@ -82,7 +83,11 @@ def context(kind: str) -> dict[str, Any]:
         },
         "invitation": {
             "partner": PARTNER,
-            "meeting": MEETING,
+            "meeting": {
+                **MEETING,
+                "location": "Room <4> or https://meet.example.org/r?a=1&b=2",
+                "link": "https://meet.example.org/r?a=1&b=2",
+            },
             "is_update": True,
             "change_note": "Sam d'Arcy moved this meeting.",
             "agenda": ["Fellowship <options>"],

@@ -43,6 +43,10 @@ class EventSpec:
     organizer: Participant
     attendees: tuple[Participant, ...]
     location: str | None = None
+    # A video link to open the meeting by: URL (RFC 5545) and CONFERENCE (RFC 7986), beside
+    # the LOCATION every client shows. A URI value: written as it is, so it must hold no
+    # space, quote or control character.
+    link: str | None = None
     # CLASS:PRIVATE: calendars that share free/busy with colleagues show only "busy".
     private: bool = False
 
@@ -69,6 +73,9 @@ _PARAM_ESCAPES = {"^": "^^", "\r\n": "^n", "\r": "^n", "\n": "^n", '"': "^'"}
 _PARAM_SPECIAL = re.compile('\\^|\r\n|\r|\n|"')
 # A CN is quoted when it holds any of these (a space or an apostrophe included).
 _CN_QUOTED = re.compile("[,;:\u2019 ']")
+
+
+_URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s\x00-\x1f\x7f\"<>\\^`{|}]+")
 
 
 def _cn(name: str) -> str:
@@ -145,12 +152,19 @@ def build_ics(event: EventSpec, method: Method, dtstamp: datetime) -> bytes:
     vevent += [_person("ATTENDEE", who, attendee=True) for who in event.attendees]
     if event.private:
         vevent.append("CLASS:PRIVATE")
+    if event.link:
+        if not _URI.fullmatch(event.link):
+            raise ValueError("a calendar link is a URI without spaces, quotes or controls")
+        vevent.append(f"CONFERENCE;FEATURE=VIDEO;VALUE=URI:{event.link}")
     vevent.append(f"DESCRIPTION:{_text(event.description)}")
     if event.location:
         vevent.append(f"LOCATION:{_text(event.location)}")
     vevent.append(_person("ORGANIZER", event.organizer, attendee=False))
     vevent.append("STATUS:" + ("CONFIRMED" if method == "REQUEST" else "CANCELLED"))
-    vevent += ["TRANSP:OPAQUE", "END:VEVENT", "END:VCALENDAR", ""]
+    vevent.append("TRANSP:OPAQUE")
+    if event.link:
+        vevent.append(f"URL:{event.link}")
+    vevent += ["END:VEVENT", "END:VCALENDAR", ""]
     head = b"\r\n".join(_fold(line) for line in lines) + b"\r\n"
     return head + timezone + b"\r\n".join(_fold(line) for line in vevent)
 
