@@ -338,6 +338,15 @@ CONFIRM = Syntax(
     frozenset(),  # offered in the email that asks for it
     per_message=10,
 )
+REPORT = Syntax(
+    "report",
+    "report",
+    "a spreadsheet of every pairing (CSV and Excel, attached): people, agreement, meetings, "
+    "last replies, action items, flags",
+    _pattern(r"report(?P<x>)\.?", "x"),
+    _OF_COORDINATORS,
+    COORDINATORS,
+)
 COORDINATOR_HELP = Syntax(
     "help",
     "help",
@@ -375,6 +384,7 @@ GRAMMAR: tuple[Syntax, ...] = (
     DIGEST_NOW,
     DIGEST_EVERY,
     IMPORT,
+    REPORT,
     UNSUBSCRIBE,
     CONFIRM,
     COORDINATOR_HELP,
