@@ -4,6 +4,7 @@ grouped queries each, nothing private (see `report_rules`)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -147,7 +148,8 @@ async def _held(ids: list[int], now: datetime) -> dict[int, int]:
 
 
 # Pairings one emailed report holds: it is read while the coordinator's message is applied,
-# in its transaction. Larger programs' whole report is `mentormail report`'s.
+# in its transaction (as many as an emailed import makes, in a few seconds). Larger
+# programs' whole report is `mentormail report`'s.
 EMAIL_REPORT_ROWS = 5_000
 
 
@@ -162,7 +164,8 @@ async def by_email(
     its attachments."""
     programs = await Program.filter(id__in=[c.program_id for c in coordinating])
     report = await program_report(programs, now, EMAIL_REPORT_ROWS)
-    files = report.files(f"pairings-{now:%Y-%m-%d}")
+    # Writing the XLSX takes about half a second a thousand rows: off the event loop.
+    files = await asyncio.to_thread(report.files, f"pairings-{now:%Y-%m-%d}")
     names = " and ".join(name for name, _, _ in files)
     if report.total > len(report.rows):
         return (

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Sequence
 from datetime import date
 
 from service.coordinators.report_rules import COLUMNS, Cell, executable, neutral
 
+# Characters an XLSX cannot hold (XML 1.0 has no place for them): shown as U+FFFD.
+_UNWRITABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 CSV_TYPE = "text/csv"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -48,19 +51,26 @@ def as_xlsx(rows: Iterable[Sequence[Cell]], title: str = "Pairings") -> bytes:
     sheet.freeze_panes = "A2"
     bold = Font(bold=True)
 
-    def cell(value: Cell) -> WriteOnlyCell:
-        made = WriteOnlyCell(sheet, value=value)
-        if isinstance(value, str):
-            # openpyxl makes a formula of any text that begins with "=": this one is text.
-            made.data_type = "s"
-            made.quotePrefix = executable(value)
-        elif isinstance(value, date):
+    def cell(value: Cell) -> Cell | WriteOnlyCell:
+        if isinstance(value, date):
+            made = WriteOnlyCell(sheet, value=value)
             made.number_format = "yyyy-mm-dd"
+            return made
+        if not isinstance(value, str):
+            return value
+        value = _UNWRITABLE.sub("\ufffd", value)
+        if not (executable(value) or value.startswith("#")):
+            return value
+        # openpyxl would make a formula of text that begins with "=", and an error value of
+        # text such as "#N/A": stored as text, and marked as text for when it is edited.
+        made = WriteOnlyCell(sheet, value=value)
+        made.data_type = "s"
+        made.quotePrefix = True
         return made
 
     header = []
     for name in COLUMNS:
-        made = cell(name)
+        made = WriteOnlyCell(sheet, value=name)
         made.font = bold
         header.append(made)
     sheet.append(header)

@@ -341,8 +341,7 @@ CONFIRM = Syntax(
 REPORT = Syntax(
     "report",
     "report",
-    "a spreadsheet of every pairing (CSV and Excel, attached): people, agreement, meetings, "
-    "last replies, action items, flags",
+    "every pairing in a spreadsheet (CSV and Excel), nothing private",
     _pattern(r"report(?P<x>)\.?", "x"),
     _OF_COORDINATORS,
     COORDINATORS,

@@ -145,3 +145,12 @@ def test_the_xlsx_stores_formulas_as_text_never_as_formulas() -> None:
     assert cells["Pairing"].value == 12 and cells["Overdue action items"].value == 2
     assert cells["Signed on"].value == datetime(2026, 12, 15)  # a date the sheet can sort
     assert cells["Mentee's last reply"].value is None
+
+
+def test_text_an_xlsx_cannot_hold_or_would_read_as_an_error_stays_text() -> None:
+    fact = facts()
+    summary = replace(fact.summary, mentor="Ana\x07 Reyes", mentee="#N/A")
+    data = as_xlsx([report_row(replace(fact, summary=summary), NOW)])
+    cells = dict(zip(COLUMNS, load_workbook(io.BytesIO(data))["Pairings"][2], strict=True))
+    assert cells["Mentor"].value == "Ana\ufffd Reyes"
+    assert cells["Mentee"].value == "#N/A" and cells["Mentee"].data_type == "s"
