@@ -53,12 +53,19 @@ async def program_report(
 ) -> Report:
     """Every pairing of `programs` (by program name, then number), the first `limit` rows."""
     report = Report()
+
+    def full() -> bool:
+        return limit is not None and len(report.rows) >= limit
+
     for program in sorted(programs, key=lambda p: p.name):
         report.total += await Pairing.filter(program_id=program.id).count()
+        if full():
+            continue  # counted, not read
         async for chunk in pairings_by_number(program.id, "mentor", "mentee"):
             room = len(chunk) if limit is None else limit - len(report.rows)
-            if room > 0:
-                report.rows += await _rows(program, chunk[:room], now)
+            report.rows += await _rows(program, chunk[:room], now)
+            if full():
+                break  # the rest is counted, not read
     return report
 
 
