@@ -1,5 +1,5 @@
-"""The `mentormail` command: import, program, coordinator, outbox, run, demo, status, inspect,
-check, migrate, secret, rotate-secret."""
+"""The `mentormail` command: import, program, coordinator, outbox, run, demo, status, report,
+inspect, check, migrate, secret, rotate-secret."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import json
 import logging
 import sys
 from collections.abc import Awaitable, Callable
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlsplit
@@ -207,6 +208,71 @@ async def _sending_waits() -> str | None:
             reason = str(last[0]).removeprefix(prefix)
             return f"Sending waits: {advice.format(reason)}; nothing is lost meanwhile."
     return None
+
+
+class SheetFormat(StrEnum):
+    CSV = "csv"
+    XLSX = "xlsx"
+
+
+@app.command()
+def report(
+    program: Annotated[
+        str | None, typer.Option(help="One program, as the CSV names it (all when left out).")
+    ] = None,
+    sheet_format: Annotated[
+        SheetFormat | None,
+        typer.Option("--format", help="csv or xlsx (left out: as --out ends, else csv)."),
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="The file to write (left out: standard output).")
+    ] = None,
+) -> None:
+    """Every pairing as a spreadsheet: people, agreement, meetings held and planned, last
+    replies, open and overdue action items, the digest's flags. Nothing private."""
+    from service.clock import SystemClock
+    from service.coordinators.report import program_report
+    from service.coordinators.report_rules import Cell
+    from service.coordinators.spreadsheet import as_csv, as_xlsx
+    from service.storage.models import Program
+
+    if sheet_format is None:
+        as_xlsx_file = out is not None and out.suffix.lower() == ".xlsx"
+        sheet_format = SheetFormat.XLSX if as_xlsx_file else SheetFormat.CSV
+    if sheet_format == SheetFormat.XLSX and out is None and sys.stdout.isatty():
+        errors.print("An XLSX file is not for the terminal: write it with --out FILE.xlsx")
+        raise typer.Exit(2)
+    settings = _settings()
+
+    async def run() -> list[tuple[Cell, ...]] | str:
+        await _open(settings)
+        try:
+            programs = await (
+                Program.filter(name__iexact=program) if program is not None else Program.all()
+            )
+            if program is not None and not programs:
+                names = sorted(str(n) for n in await Program.all().values_list("name", flat=True))
+                return f"No program is called {program!r}; programs: {', '.join(names) or 'none'}"
+            return (await program_report(programs, SystemClock().now())).rows
+        finally:
+            await db.close()
+
+    rows = loop.run(run())
+    if isinstance(rows, str):
+        errors.print(rows, markup=False)
+        raise typer.Exit(1)
+    data = as_xlsx(rows) if sheet_format == SheetFormat.XLSX else as_csv(rows)
+    if out is None:
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return
+    try:
+        out.write_bytes(data)
+    except OSError as exc:
+        errors.print(f"Cannot write {out}: {exc.strerror}", markup=False)
+        raise typer.Exit(1) from None
+    count = f"{len(rows):,} pairing" + ("" if len(rows) == 1 else "s")
+    console.print(f"The report of {count} is in {out}.", markup=False)
 
 
 @app.command()

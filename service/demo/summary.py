@@ -10,23 +10,29 @@ from rich.console import Console
 from rich.table import Table
 
 from service.demo.mail_client import HEADERS, decoded
+from service.demo.rendering import email_page
 from service.demo.simulation import Simulation
 from service.storage.models import InboundMessage, OutboundMessage, OutboundStatus, Pairing
 
 
 def write_index(outbox: Path) -> int:
+    """The outbox's index page, and beside each .eml a page showing it as a mail client
+    would (`rendering.email_page`); the index links both."""
     rows = []
     files = sorted(outbox.glob("*.eml"))
     for path in files:
-        with path.open("rb") as handle:
-            message = HEADERS.parse(handle)
+        raw = path.read_bytes()
+        message = HEADERS.parsebytes(raw)
+        shown = path.with_suffix(".html")
+        shown.write_text(email_page(raw, path.name), encoding="utf-8")
         rows.append(
             "<tr>"
             f"<td>{html.escape(decoded(message['Date']))}</td>"
             f"<td>{html.escape(decoded(message['X-Mentormail-Kind']))}</td>"
             f"<td>{html.escape(decoded(message['To']))}</td>"
-            f'<td><a href="{html.escape(path.name)}">'
+            f'<td><a href="{html.escape(shown.name)}">'
             f"{html.escape(decoded(message['Subject']))}</a></td>"
+            f'<td><a href="{html.escape(path.name)}">.eml</a></td>'
             "</tr>"
         )
     page = (
@@ -36,9 +42,10 @@ def write_index(outbox: Path) -> int:
         "<style>body{font-family:system-ui,sans-serif;margin:1rem}table{border-collapse:"
         "collapse;width:100%}td,th{border-bottom:1px solid #ddd;padding:.3rem;text-align:left;"
         "font-size:.9rem}</style></head><body>"
-        f"<h1>Demo outbox</h1><p>{len(files)} emails, oldest first.</p>"
-        "<table><thead><tr><th>Date</th><th>Kind</th><th>To</th><th>Subject</th></tr></thead>"
-        "<tbody>" + "".join(rows) + "</tbody></table></body></html>"
+        f"<h1>Demo outbox</h1><p>{len(files)} emails, oldest first: each subject opens the "
+        "email as it looks, its raw message beside it.</p>"
+        "<table><thead><tr><th>Date</th><th>Kind</th><th>To</th><th>Subject</th><th>Raw</th>"
+        "</tr></thead><tbody>" + "".join(rows) + "</tbody></table></body></html>"
     )
     (outbox / "index.html").write_text(page, encoding="utf-8")
     return len(files)

@@ -124,6 +124,7 @@ async def coordinator_reply(mail: CoordinatorMail) -> None:
             "commands": help_text(Grammar.COORDINATOR, "coordinator"),
         },
         in_reply_to=answers_thread(mail.row),
+        attachments=mail.attachments,
     )
 
 

@@ -19,6 +19,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 
 from service.action_items.store import add_task, complete_task
 from service.coordinators import commands as coordinating
+from service.coordinators import report as reporting
 from service.inbox.reply import Reply
 from service.meetings.pausing import pause_pairing, resume_pairing
 from service.meetings.replan import change_frequency, change_location, reschedule_meeting
@@ -265,6 +266,8 @@ class CoordinatorMail:
     problems: list[str] = field(default_factory=list)
     wants_digest: bool = False
     confirmed: bool = False
+    # Files the answer carries: (name, MIME type, bytes).
+    attachments: list[tuple[str, str, bytes]] = field(default_factory=list)
 
     @property
     def program_ids(self) -> set[int]:
@@ -317,6 +320,12 @@ async def _import(mail: CoordinatorMail, command: Command) -> None:
     mail.problems += problems
 
 
+async def _report(mail: CoordinatorMail, command: Command) -> None:
+    done, files = await reporting.by_email(mail.coordinating, mail.now)
+    mail.done.append(done)
+    mail.attachments += files
+
+
 async def _unsubscribe(mail: CoordinatorMail, command: Command) -> None:
     mail.done.append(await coordinating.set_digest(mail.connection, mail.coordinating, "off"))
 
@@ -338,6 +347,7 @@ COORDINATORS: dict[Syntax, CoordinatorHandler] = {
     grammar.DIGEST_NOW: _digest_now,
     grammar.DIGEST_EVERY: _digest_every,
     grammar.IMPORT: _import,
+    grammar.REPORT: _report,
     grammar.UNSUBSCRIBE: _unsubscribe,
     grammar.CONFIRM: _confirm,
     grammar.COORDINATOR_HELP: _coordinator_help,

@@ -344,6 +344,14 @@ CONFIRM = Syntax(
     frozenset(),  # offered in the email that asks for it
     per_message=10,
 )
+REPORT = Syntax(
+    "report",
+    "report",
+    "every pairing in a spreadsheet (CSV and Excel), nothing private",
+    _pattern(r"report(?P<x>)\.?", "x"),
+    _OF_COORDINATORS,
+    COORDINATORS,
+)
 COORDINATOR_HELP = Syntax(
     "help",
     "help",
@@ -382,6 +390,7 @@ GRAMMAR: tuple[Syntax, ...] = (
     DIGEST_NOW,
     DIGEST_EVERY,
     IMPORT,
+    REPORT,
     UNSUBSCRIBE,
     CONFIRM,
     COORDINATOR_HELP,
