@@ -85,6 +85,12 @@ def import_pairs(
         )
         if result.created:
             console.print("Agreement requests are in the outbox; `mentormail run` sends them.")
+        for name, days_off in sorted(result.new_programs.items()):
+            console.print(
+                f"{name}: meetings avoid {days_off} (from its time zone); "
+                f'`mentormail holidays "{name}" --country …` changes that.',
+                markup=False,
+            )
 
     loop.run(run())
 
@@ -432,6 +438,49 @@ def coordinator_list(
         return "\n".join(f"{name}: {email}" for name, email in rows) or "No coordinators."
 
     _membership(listed)
+
+
+@app.command()
+def holidays(
+    program: Annotated[str, typer.Argument(help="The program, as the CSV names it.")],
+    country: Annotated[
+        str | None,
+        typer.Option(
+            help="Public holidays of a country, or a country and region: US, US-NY, "
+            "DE-BY; none for no public holidays."
+        ),
+    ] = None,
+    add: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="A day off of the program's own: 2026-12-24 or 2026-12-24='Office "
+            "closed'. May be given several times."
+        ),
+    ] = None,
+    remove: Annotated[
+        list[str] | None, typer.Option(help="One of the program's own days off, taken back.")
+    ] = None,
+) -> None:
+    """A program's days off: meetings that fall on one move to the nearest working day.
+    Without options, lists them for the year ahead."""
+    from service.clock import SystemClock
+    from service.coordinators.holidays import set_days_off
+
+    settings = _settings()
+
+    async def run() -> str:
+        await _open(settings)
+        try:
+            today = SystemClock().now().date()
+            return await set_days_off(program, today, country=country, add=add, remove=remove)
+        finally:
+            await db.close()
+
+    try:
+        console.print(loop.run(run()), markup=False)
+    except ValueError as exc:
+        errors.print(str(exc), markup=False)
+        raise typer.Exit(1) from None
 
 
 outbox_commands = typer.Typer(help="The mail waiting to go, and mail that failed.")

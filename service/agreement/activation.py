@@ -9,8 +9,8 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from service.agreement.requests import terms_context
 from service.mail import kinds
 from service.mail.kinds import About, Topic
-from service.meetings.cadence import add_months
-from service.meetings.invitations import add_meeting
+from service.meetings.cadence import add_months, local_day
+from service.meetings.invitations import add_meeting, off_holidays
 from service.outbox.writer import OutboxWriter
 from service.program.people import Cast, who
 from service.program.schedule import first_meeting, format_day, format_span
@@ -31,7 +31,11 @@ async def activate(
     pairing.updated_at = now
     await pairing.save(using_db=connection)
     assert pairing.mentor_agreed_at is not None and pairing.mentee_agreed_at is not None
-    slot = first_meeting(terms, mentor.timezone, pairing.start_date, now)
+    agreed = first_meeting(terms, mentor.timezone, pairing.start_date, now)
+    # The cadence counts from the agreed day, even when the first meeting moves off a
+    # holiday (to the `slot` its invitation gives).
+    pairing.anchor_day = local_day(agreed.start, agreed.tzid)
+    slot, _ = off_holidays(agreed, cast.program)
     for person, _role, partner, partner_role in cast.sides():
         await outbox.add(
             connection,
@@ -51,12 +55,14 @@ async def activate(
                 "first_meeting": format_span(slot.start, slot.end, person.timezone),
             },
         )
-    meeting = await add_meeting(connection, outbox, pairing, cast, 1, slot, now)
+    meeting = await add_meeting(connection, outbox, pairing, cast, 1, agreed, now)
     await queue_exercises(
         connection, outbox, pairing, cast, format_span(slot.start, slot.end, mentor.timezone), now
     )
     # The next tick issues the rest of the horizon; the re-evaluation is asked at its point.
     pairing.plan_at = now
     pairing.reevaluate_at = add_months(now, terms.reevaluate_months)
-    await pairing.save(using_db=connection, update_fields=["plan_at", "reevaluate_at"])
+    await pairing.save(
+        using_db=connection, update_fields=["plan_at", "reevaluate_at", "anchor_day"]
+    )
     return meeting

@@ -10,6 +10,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 
 from service.agreement.requests import request_agreement
 from service.outbox.writer import OutboxWriter
+from service.program.holidays import DaysOff, country_of_zone
 from service.program.roster import Person as RosterPerson
 from service.program.roster import Roster, RosterRow
 from service.program.terms import Terms
@@ -23,6 +24,9 @@ class ImportResult:
     unchanged: int = 0
     programs: set[str] = field(default_factory=set)
     coordinators_not_added: set[str] = field(default_factory=set)
+    # Programs made by this import, with the days off they were given: said back, so that
+    # a guess from the time zone can be mended (`mentormail holidays`).
+    new_programs: dict[str, str] = field(default_factory=dict)
 
 
 def default_terms(row: RosterRow) -> Terms:
@@ -91,8 +95,12 @@ async def _import_rows(
                 # Digests go at the program's local hour: the first mentor's zone, until
                 # someone says otherwise.
                 timezone=row.mentor.timezone,
+                # Public holidays of the country that zone lies in, until told otherwise
+                # (`mentormail holidays`); the import says which.
+                holiday_country=country_of_zone(row.mentor.timezone),
                 created_at=now,
             )
+            result.new_programs[program.name] = DaysOff(program.holiday_country).label
         if row.coordinator_email and add_coordinators:
             await Coordinator.get_or_create(
                 program=program,

@@ -372,6 +372,11 @@ async def import_attached(
             f"{name}: {len(result.created)} pairing(s) imported, {result.unchanged} already "
             "there; each new pair has been sent the agreement."
         )
+        done += [
+            f"{program}: meetings avoid {days_off} (from its time zone); whoever runs the "
+            "service may change that with `mentormail holidays`."
+            for program, days_off in sorted(result.new_programs.items())
+        ]
         if result.coordinators_not_added:
             problems.append(
                 f"{name}: coordinator_email {', '.join(sorted(result.coordinators_not_added))}"

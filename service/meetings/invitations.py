@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
@@ -12,10 +13,11 @@ from service.mail.kinds import About
 from service.mail.writing.calendar import EventSpec, Method, Participant, build_ics
 from service.meetings.prompt_rules import meeting_prompts
 from service.outbox.writer import Mail, OutboxWriter, Prepared
+from service.program.holidays import DaysOff, off_day_moved
 from service.program.people import Cast, who
-from service.program.schedule import Slot, format_span
+from service.program.schedule import Slot, format_date, format_span, local_instant
 from service.program.terms import Terms, notice_label, web_link
-from service.storage.models import Meeting, Pairing, Person
+from service.storage.models import Meeting, Pairing, Person, Program
 
 
 async def add_meeting(
@@ -30,7 +32,10 @@ async def add_meeting(
     later: list[Prepared] | None = None,
 ) -> Meeting:
     """A new meeting with its permanent UID, and an invitation to each of the two (queued
-    now, or prepared into `later` for the caller to queue with others)."""
+    now, or prepared into `later` for the caller to queue with others). One that falls on
+    a day off of the program is moved to the nearest working day, and the invitation says
+    so."""
+    slot, note = off_holidays(slot, cast.program)
     domain = outbox.settings.service_address.partition("@")[2]
     frequency = Terms.from_json(pairing.terms).frequency
     prompts = meeting_prompts(number, slot.start, slot.end, frequency)
@@ -47,12 +52,31 @@ async def add_meeting(
         created_at=now,
     )
     for person in (cast.mentor, cast.mentee):
-        mail = calendar_mail(outbox, meeting, pairing, cast, person, "REQUEST", now)
+        mail = calendar_mail(outbox, meeting, pairing, cast, person, "REQUEST", now, note)
         if later is None:
             await outbox.add(connection, **mail)
         else:
             later.append(outbox.prepare(**mail))
     return meeting
+
+
+def days_off(program: Program) -> DaysOff:
+    return DaysOff(program.holiday_country, program.holiday_region, program.own_holidays or {})
+
+
+def off_holidays(slot: Slot, program: Program) -> tuple[Slot, str | None]:
+    """The slot, moved off a day off of the program, and the words saying why."""
+    local = slot.start.astimezone(ZoneInfo(slot.tzid))
+    moved = off_day_moved(local.date(), days_off(program))
+    if moved is None:
+        return slot, None
+    start = local_instant(moved.day, local.time(), slot.tzid)
+    note = (
+        f"{format_date(local.date())} is a day off ({moved.holiday}), so this meeting is on "
+        f"{format_date(moved.day)} instead. Reply with reschedule: if another day suits you "
+        "better."
+    )
+    return Slot(start, start + (slot.end - slot.start), slot.tzid), note
 
 
 def meeting_name(meeting: Meeting) -> str:

@@ -47,6 +47,11 @@ class Program(Model):
     digest_weekday = fields.IntField(default=0)
     digest_hour = fields.IntField(default=8)
     created_at = fields.DatetimeField()
+    # Its days off (service.program.holidays): a country's public holidays (ISO code, and
+    # the holidays library's region), and its own dates {"2026-12-24": "Office closed"}.
+    holiday_country = fields.CharField(max_length=8, null=True)
+    holiday_region = fields.CharField(max_length=16, null=True)
+    own_holidays: dict[str, str] | None = fields.JSONField(null=True)
 
     class Meta:
         table = "program"
