@@ -264,7 +264,8 @@ def ask(written: Written, command: str, tzid: str, after: str = "") -> str:
     a line to send back ("reschedule: Sunday 3 January 2027 10:00"), in the writer's zone."""
     lines = [f"'{command}{spelled_out(day, written.at)}{after}'" for day in written.readings]
     which = "If so, write " if len(lines) == 1 else "Which did you mean? Write "
-    return f"{written.problem}. Nothing was done. {which}{' or '.join(lines)} ({zone_label(tzid)})"
+    asked = written.problem if (written.problem or "").endswith("?") else f"{written.problem}."
+    return f"{asked} Nothing was done. {which}{' or '.join(lines)} ({zone_label(tzid)})"
 
 
 def example_day(today: date) -> date:
