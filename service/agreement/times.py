@@ -17,7 +17,14 @@ from zoneinfo import ZoneInfo
 
 from service.program.locales import zone_label
 from service.program.schedule import local_instant
-from service.program.terms import WEEKDAYS, Change, Terms, parse_time_of_day, parse_weekday
+from service.program.terms import (
+    FORM_LABELS,
+    WEEKDAYS,
+    Change,
+    Terms,
+    parse_time_of_day,
+    parse_weekday,
+)
 
 _CLOCK = re.compile(
     r"(?P<clock>\d{1,2}(?:[:.]\d{2})?\s*(?:[ap]\.?\s?m\.?)?)\s*(?P<zone>.*)", re.IGNORECASE
@@ -93,8 +100,8 @@ def _zone_meant(words: str, zones: Zones) -> str | None:
 def in_agreement_zone(terms: Terms, changes: Sequence[Change], zones: Zones) -> ReadTimes:
     """The changes with Weekday and Time read in the zone the writer meant (their own unless
     they name their partner's) and written in the agreement's; asked about when the zone is
-    neither of theirs. Lines that do not read as a weekday or a time are left for the
-    agreement's own rules to refuse."""
+    neither of theirs. A line that does not read as a weekday or a time is left for the
+    agreement's own rules to refuse, and the other of the two is not changed without it."""
     days = [c for c in changes if c.field == "weekday"]
     clocks = [c for c in changes if c.field == "time"]
     if not days and not clocks:
@@ -105,7 +112,7 @@ def in_agreement_zone(terms: Terms, changes: Sequence[Change], zones: Zones) -> 
     if clocks:
         match = _CLOCK.fullmatch(clocks[-1].value.strip())
         if match is None:
-            return ReadTimes(list(changes))  # refused by the agreement's rules, in its words
+            return _unread(rest, days[-1:], clocks[-1])
         meant = _zone_meant(match.group("zone"), zones)
         if meant is None:
             yours, theirs = zone_label(zones.writer), zone_label(zones.partner)
@@ -122,13 +129,16 @@ def in_agreement_zone(terms: Terms, changes: Sequence[Change], zones: Zones) -> 
             )
         frame, clock_text = meant, match.group("clock")
     weekday, at = seen_from(terms, zones.agreement, frame, zones.on)
-    try:
-        if days:
+    if days:
+        try:
             weekday = parse_weekday(days[-1].value)
-        if clock_text is not None:
+        except ValueError:
+            return _unread(rest, clocks[-1:], days[-1])
+    if clock_text is not None:
+        try:
             at = parse_time_of_day(clock_text)
-    except ValueError:
-        return ReadTimes(list(changes))  # refused by the agreement's rules, in its words
+        except ValueError:
+            return _unread(rest, days[-1:], clocks[-1])
     day = _first(weekday, zones.on)
     start = local_instant(day, at, frame)
     there = start.astimezone(ZoneInfo(zones.agreement))
@@ -138,6 +148,17 @@ def in_agreement_zone(terms: Terms, changes: Sequence[Change], zones: Zones) -> 
         Change("time", f"{there:%H:%M}"),
     ]
     return ReadTimes(converted, said=_both(start, zones))
+
+
+def _unread(rest: list[Change], other: list[Change], bad: Change) -> ReadTimes:
+    """A Weekday or Time that cannot be read: refused by the agreement's own rules, in their
+    words; the other of the two, read in the same zone, is kept as it was."""
+    kept = [
+        f"{FORM_LABELS[c.field]}: {c.value!r} was not changed: the weekday and time change "
+        f"together, and the {FORM_LABELS[bad.field]} line could not be read."
+        for c in other
+    ]
+    return ReadTimes([*rest, bad], problems=kept)
 
 
 def _both(start: datetime, zones: Zones) -> str:

@@ -219,3 +219,36 @@ async def test_a_date_that_could_be_two_days_is_asked_about_and_the_answer_is_ap
     moved = await Meeting.get(id=meeting.id)
     assert moved.starts_at == datetime(2027, 1, 8, 14, 0, tzinfo=UTC)
     assert len(live.received(ZOE, "invitation")) == 2
+
+
+APART = (
+    "program,mentor_name,mentor_email,mentor_timezone,mentee_name,mentee_email,"
+    "mentee_timezone,start_date,weekday,time\n"
+    f"Hematology 2027,Dr. Zoë O'Brien,{ZOE},Europe/Paris,"
+    f"Ben Carter,{SAM},America/Los_Angeles,2026-12-01,Tuesday,15:00\n"
+).encode()
+
+
+async def test_an_agreement_time_is_read_where_its_writer_lives(app: AppContext) -> None:
+    """A mentee in Los Angeles and a mentor in Paris: "Time: 4:30pm" is half past four in Los
+    Angeles, said in both zones; a zone neither lives in is asked about."""
+    await import_csv(app, APART)
+    await send_due(app)
+    request = (await sent_to(app, SAM, "agreement_request"))[0]
+    form = plain(request).replace("\r\n", "\n")
+    assert "\nWeekday: Tuesday\n" in form and "\nTime: 06:00 (Los Angeles time)\n" in form
+
+    text = await answered(app, SAM, request, "Time: 4:30pm")
+    assert (
+        "Changed the meeting time: Tuesdays at 16:30 Los Angeles time "
+        "(Wednesdays at 01:30 Paris time)"
+    ) in text
+    terms = (await Pairing.get()).terms
+    assert (terms["weekday"], terms["time"]) == (2, "01:30")
+    await send_due(app)
+    to_zoe = plain((await sent_to(app, ZOE, "agreement_request"))[-1]).replace("\r\n", "\n")
+    assert "\nWeekday: Wednesday\n" in to_zoe and "\nTime: 01:30 (Paris time)\n" in to_zoe
+
+    text = await answered(app, SAM, request, "Time: 9am EST")
+    assert "Time: '9am EST' was not changed: it names a zone that is not yours" in text
+    assert (await Pairing.get()).terms == terms

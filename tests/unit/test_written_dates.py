@@ -271,3 +271,14 @@ def test_the_form_shows_each_person_the_time_where_they_are_and_reads_back_uncha
     assert (rows["Weekday"], rows["Time"]) == ("Tuesday", "06:00 (Los Angeles time)")
     terms, applied, _ = _mentee_writes(Change("weekday", "Tuesday"), Change("time", rows["Time"]))
     assert terms == TERMS and applied == []
+
+
+def test_a_weekday_is_not_changed_alone_when_its_time_cannot_be_read() -> None:
+    # Read alone it would be a Monday in Paris, not the Monday in Los Angeles meant.
+    terms, applied, problems = _mentee_writes(Change("weekday", "Monday"), Change("time", "noon"))
+    assert terms == TERMS and applied == []
+    assert problems == [
+        "Weekday: 'Monday' was not changed: the weekday and time change together, and the "
+        "Time line could not be read.",
+        "Time: 'noon' was not changed: use a time such as 15:00 or 3pm.",
+    ]
