@@ -111,7 +111,7 @@ async def _queue_day(
             "partner": {"name": partner.name, "email": partner.email},
             "soon": [_listed(tasks[i], outbox.secret) for i in day.soon],
             "late": [_listed(tasks[i], outbox.secret) for i in day.late],
-            "help_text": help_text(Grammar.EVERYDAY, role),
+            "help_text": help_text(Grammar.EVERYDAY, role, today=day.day),
         },
         private=day.private,
     )

@@ -6,12 +6,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from service.program.schedule import format_date, local_instant, next_after, within_waking_hours
-from service.program.when import read_when
+from service.program.when import Written, read_when
 
 # The deadline runs to the end of the line; a comma ends it, but for a year ("Jan 12, 2027").
 _DEADLINE = re.compile(
@@ -31,6 +31,10 @@ class TaskText:
     due: date | None
     # Why the deadline written was not taken, for the writer (the task is kept without one).
     problem: str | None = None
+    # A deadline the words leave open ("by 3/1", "by Dec 20" on Dec 22): asked about, and
+    # the task is not added until the writer says which day; `when` is the words read.
+    asked: Written | None = None
+    when: str = ""
 
 
 @dataclass(frozen=True)
@@ -77,39 +81,42 @@ class DayReminder:
         return f"{prefix}:pairing:{pairing_id}:person:{person_id}:{self.day.isoformat()}"
 
 
-def read_task(text: str, today: date) -> TaskText:
+def read_task(text: str, today: date, tzid: str) -> TaskText:
     """`send CV to Dr. Lee by Dec 3` -> ("send CV to Dr. Lee", 2026-12-03), dates in words
-    read as the next such date from `today` (in the writer's own zone)."""
+    read as the next such date from `today`, numeric ones in the order of the writer's zone
+    `tzid` (where `today` is their own day)."""
     text = " ".join(_FOR_MENTOR.sub(" ", text).split())
     match = _DEADLINE.match(text)
     if match:
-        due, problem = deadline(match.group("when"), today)
-        if due is not None:
-            return TaskText(match.group("text").strip(" .,"), due)
-        if problem is not None:
-            return TaskText(text.strip(" ."), None, problem)
+        when = match.group("when")
+        written = deadline(when, today, tzid)
+        if written.asks:
+            return TaskText(match.group("text").strip(" .,"), None, asked=written, when=when)
+        if written.day is not None:
+            return TaskText(match.group("text").strip(" .,"), written.day)
+        if written.problem is not None:
+            return TaskText(text.strip(" ."), None, written.problem)
     return TaskText(text.strip(" ."), None)
 
 
 # A day's replies say "by Friday" and "next week" over and over, and reading one takes the
 # date reader about a millisecond: the answer depends on nothing but the words and the day.
 @lru_cache(maxsize=2048)
-def deadline(when: str, today: date) -> tuple[date | None, str | None]:
-    """The day `when` names, seen from `today`, or why it cannot be a deadline (it is gone,
-    or more than two years ahead); (None, None) when the words name no day."""
+def deadline(when: str, today: date, tzid: str) -> Written:
+    """The day `when` names, seen from `today` in `tzid`; or why it cannot be a deadline (it
+    is gone, or more than two years ahead); or the days it could be, to ask which. Nothing
+    read (no day, no problem) when the words name no day."""
     end = _END_OF.fullmatch(when.strip())
     if end is not None:
         if end.group("span").lower() == "week":
             # The working week's end: this Friday, or today from Friday on.
-            return today + timedelta(days=max(0, 4 - today.weekday())), None
+            return Written(today + timedelta(days=max(0, 4 - today.weekday())))
         following = (today.replace(day=28) + timedelta(days=4)).replace(day=1)
-        return following - timedelta(days=1), None
-    written = read_when(when, datetime.combine(today, time(12), tzinfo=UTC))
-    if written.day is None:
-        return None, written.problem
-    if written.day < today - timedelta(days=1):
-        return None, f"{format_date(written.day)} has passed"
-    return written.day, None
+        return Written(following - timedelta(days=1))
+    written = read_when(when, datetime.combine(today, time(12), tzinfo=ZoneInfo(tzid)))
+    if written.day is not None and written.day < today - timedelta(days=1):
+        return Written(problem=f"{format_date(written.day)} has passed")
+    return written
 
 
 def _local(day: date, tzid: str) -> datetime:

@@ -9,6 +9,9 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 
 from service.action_items.rules import read_task, task_reminders
 from service.program.grammar import Command
+from service.program.locales import zone_label
+from service.program.schedule import format_date
+from service.program.when import ask
 from service.storage import statements
 from service.storage.models import Pairing, Person, Task, TaskState
 from service.storage.sealing import TASK, seal, unseal
@@ -21,8 +24,10 @@ def task_text(task: Task, secret: bytes) -> str:
     return task.text
 
 
-def describe(task: Task, secret: bytes) -> str:
-    due = f" (due {task.due_date:%a %d %b %Y})" if task.due_date else ""
+def describe(task: Task, secret: bytes, tzid: str | None = None) -> str:
+    """ "3. send CV (due Friday 11 December 2026)", and the zone of that day when given."""
+    zone = f", {zone_label(tzid)}" if tzid else ""
+    due = f" (due {format_date(task.due_date)}{zone})" if task.due_date else ""
     return f"{task.number}. {task_text(task, secret)}{due}"
 
 
@@ -70,17 +75,24 @@ async def add_task(
     writer: Person,
     command: Command,
     now: datetime,
-) -> str:
-    """Record a `task:` line; returns what was understood, in words."""
+) -> tuple[str | None, str | None]:
+    """Record a `task:` line; returns (what was understood, what was not), in words. A
+    deadline that could be more than one day is asked about and the task is not added."""
     today = now.astimezone(ZoneInfo(writer.timezone)).date()
-    parsed = read_task(command.args["text"], today)
+    parsed = read_task(command.args["text"], today, writer.timezone)
+    if parsed.asked is not None:
+        line = command.line
+        at = line.rfind(parsed.when)
+        before, after = (line[:at], line[at + len(parsed.when) :]) if at >= 0 else (line, "")
+        return None, f"{line} ({ask(parsed.asked, before, writer.timezone, after)})"
     owner_id = pairing.mentor_id if command.args.get("for") == "mentor" else writer.id
     owner = writer if owner_id == writer.id else await Person.get(id=owner_id, using_db=connection)
     task = await create_task(connection, pairing, owner, parsed.text, parsed.due, now)
     whose = "your mentor's" if owner_id != writer.id else "yours"
     if parsed.problem is not None:
-        return f"New task {describe(task, secret)}, {whose}, without a due date: {parsed.problem}."
-    return f"New task {describe(task, secret)}, {whose}."
+        described = describe(task, secret)
+        return f"New task {described}, {whose}, without a due date: {parsed.problem}.", None
+    return f"New task {describe(task, secret, writer.timezone)}, {whose}.", None
 
 
 async def complete_task(

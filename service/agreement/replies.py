@@ -11,6 +11,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from service.agreement.activation import activate
 from service.agreement.requests import request_agreement
 from service.agreement.rules import Agreement, answer
+from service.agreement.times import Zones
 from service.outbox.writer import OutboxWriter
 from service.program.terms import Change, Terms
 from service.storage.models import Pairing, Person, Program
@@ -35,7 +36,11 @@ async def answer_agreement(
         pairing.mentor_agreed_at is not None,
         pairing.mentee_agreed_at is not None,
     )
-    answered = answer(before, role, changes, agrees, answered_version)
+    partner_id = pairing.mentee_id if role == "mentor" else pairing.mentor_id
+    partner = await Person.get(id=partner_id, using_db=connection)
+    mentor_zone = person.timezone if role == "mentor" else partner.timezone
+    zones = Zones(mentor_zone, person.timezone, partner.timezone, pairing.start_date)
+    answered = answer(before, role, changes, agrees, answered_version, zones)
     after = answered.agreement
     pairing.terms = after.terms.to_json()
     pairing.terms_version = after.version
@@ -50,8 +55,6 @@ async def answer_agreement(
             pairing.mentee_agreed_at = now
     pairing.updated_at = now
     await pairing.save(using_db=connection)
-    partner_id = pairing.mentee_id if role == "mentor" else pairing.mentor_id
-    partner = await Person.get(id=partner_id, using_db=connection)
     applied = list(answered.applied)
     if after.signed:
         await activate(connection, outbox, pairing, now)

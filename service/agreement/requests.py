@@ -8,9 +8,11 @@ from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
+from service.agreement.times import Zones, form_rows
 from service.mail import kinds
 from service.mail.kinds import About, Topic
 from service.outbox.writer import OutboxWriter, Reader
+from service.program.locales import zone_label
 from service.program.people import who
 from service.program.schedule import local_view
 from service.program.terms import GROUND_RULES, WEEKDAYS, Terms, notice_label
@@ -32,8 +34,8 @@ def terms_context(terms: Terms, tzid: str, reader_tz: str, on: date) -> dict[str
         "location": terms.location,
         "weekday_label": WEEKDAYS[terms.weekday].capitalize(),
         "time_label": terms.time_of_day.strftime("%H:%M"),
-        "timezone": tzid,
-        "local": None if local is None else asdict(local),
+        "timezone": zone_label(tzid),
+        "local": None if local is None else {**asdict(local), "zone": zone_label(local.tzid)},
     }
 
 
@@ -72,7 +74,15 @@ async def request_agreement(
                 "partner": who(partner, partner_role),
                 "terms": terms_context(terms, mentor.timezone, person.timezone, pairing.start_date),
                 "ground_rules": list(GROUND_RULES),
-                "form": [{"label": label, "value": value} for label, value in terms.form()],
+                "form": [
+                    {"label": label, "value": value}
+                    for label, value in form_rows(
+                        terms,
+                        Zones(
+                            mentor.timezone, person.timezone, partner.timezone, pairing.start_date
+                        ),
+                    )
+                ],
                 "partner_agreed": partner_agreed,
             },
         )

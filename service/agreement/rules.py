@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from service.program.terms import Change, Terms, apply_changes
+from service.agreement.times import Zones, in_agreement_zone
+from service.program.terms import FORM_LABELS, Change, Terms, apply_changes
 
 NOT_COUNTED = (
     'Your "I agree" was not counted: it answered an earlier version of the agreement, which '
@@ -47,29 +48,41 @@ def answer(
     changes: Sequence[Change],
     agrees: bool,
     answered_version: int,
+    zones: Zones | None = None,
 ) -> Answered:
     """One person's reply to the agreement form: changed lines and, perhaps, "I agree".
 
     A change asks the other person to agree again; agreeing counts only for the version of
     the form it answered (the current one), so nobody agrees to terms they have not seen.
+    Weekday and Time are read in the writer's own zone, given `zones`, and the change said
+    in both people's.
     """
     applied: list[str] = []
     outdated = answered_version < current.version
     if agrees and outdated:
         agrees = False
         applied.append(NOT_COUNTED)
-    result = apply_changes(current.terms, changes)
+    times = in_agreement_zone(current.terms, changes, zones) if zones is not None else None
+    result = apply_changes(current.terms, times.changes if times is not None else changes)
     changed = result.terms != current.terms
     mentor, mentee = current.mentor_agreed, current.mentee_agreed
+    lines = result.applied
+    if times is not None and times.said is not None:
+        # The agreement's own zone is not the writer's: their words, in both zones, instead.
+        own = tuple(f"{FORM_LABELS[key]}:" for key in ("weekday", "time"))
+        lines = [line for line in lines if not line.startswith(own)]
+        old, new = current.terms, result.terms
+        if (old.weekday, old.time_of_day) != (new.weekday, new.time_of_day):
+            lines.append(f"the meeting time: {times.said}")
     if changed:
-        applied.extend(f"Changed {line}" for line in result.applied)
+        applied.extend(f"Changed {line}" for line in lines)
         # The partner agreed to different terms.
         mentee, mentor = (False, mentor) if role == "mentor" else (mentee, False)
     if agrees:
         mentor, mentee = (True, mentee) if role == "mentor" else (mentor, True)
         applied.append("You agreed to the agreement" + (" as changed above." if changed else "."))
-    problems = list(result.errors)
-    if not agrees and not changed and not outdated:
+    problems = [*(times.problems if times is not None else ()), *result.errors]
+    if not agrees and not changed and not outdated and not (times and times.problems):
         problems.append(NOTHING_FOUND)
     after = Agreement(result.terms, current.version + changed, mentor, mentee)
     return Answered(after, applied, problems, changed, outdated, agrees)

@@ -39,7 +39,7 @@ from service.meetings.cadence import add_months
 from service.outbox.writer import OutboxWriter, Reader
 from service.program.grammar import Grammar, help_text
 from service.program.pairings import pairings_by_number
-from service.program.schedule import format_day
+from service.program.schedule import format_day, local_today
 from service.program.terms import Terms
 from service.storage.db import transaction
 from service.storage.models import (
@@ -285,7 +285,9 @@ async def program_digest(program: Program, period: Period, now: datetime) -> Dig
         "attention_more": read.flagged - len(read.attention),
         "table": read.table,
         "table_more": read.total - len(read.table),
-        "commands": help_text(Grammar.COORDINATOR, "coordinator"),
+        "commands": help_text(
+            Grammar.COORDINATOR, "coordinator", today=local_today(now, program.timezone)
+        ),
     }
     # Drawing takes tens of milliseconds of CPU: the event loop goes on meanwhile.
     return DigestContent(context, await asyncio.to_thread(render_chart, chart))

@@ -3,7 +3,7 @@ refusal (one a day at most), never quoting what was written."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
@@ -17,6 +17,7 @@ from service.mail.kinds import About, Topic
 from service.mail.reading.parse import ParsedMessage
 from service.outbox.writer import OutboxWriter, Reader
 from service.program.grammar import Grammar, help_text
+from service.program.schedule import local_today
 from service.storage.models import InboundMessage, InboundStatus, Program, Refusal
 
 
@@ -44,10 +45,15 @@ async def understood(reply: Reply) -> None:
         context={
             "applied": reply.applied,
             "not_understood": reply.not_understood,
-            "help_text": help_text(grammar, reply.role),
+            "help_text": help_text(grammar, reply.role, today=_today(reply)),
         },
         private=reply.private,
     )
+
+
+def _today(reply: Reply) -> date:
+    """The writer's own day, which the examples in their answer are made from."""
+    return local_today(reply.now, reply.person.timezone)
 
 
 def _answering(reply: Reply) -> About:
@@ -97,7 +103,7 @@ async def send_help(reply: Reply) -> Outcome:
         about=About(Topic.PRIVATE if reply.private else Topic.GENERAL),
         now=reply.now,
         context={
-            "help_text": help_text(Grammar.EVERYDAY, reply.role),
+            "help_text": help_text(Grammar.EVERYDAY, reply.role, today=_today(reply)),
             "note_received": forwarded,
             # A note was written, but the program has no coordinator address to take it.
             "note_unsent": bool(notes) and not forwarded,
@@ -121,7 +127,9 @@ async def coordinator_reply(mail: CoordinatorMail) -> None:
         context={
             "done": mail.done,
             "problems": mail.problems,
-            "commands": help_text(Grammar.COORDINATOR, "coordinator"),
+            "commands": help_text(
+                Grammar.COORDINATOR, "coordinator", today=local_today(mail.now, program.timezone)
+            ),
         },
         in_reply_to=answers_thread(mail.row),
         attachments=mail.attachments,

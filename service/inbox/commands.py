@@ -44,8 +44,8 @@ async def _done(reply: Reply, command: Command) -> None:
 
 
 async def _task(reply: Reply, command: Command) -> None:
-    reply.applied.append(
-        await add_task(
+    reply.record(
+        *await add_task(
             reply.connection, reply.outbox.secret, reply.pairing, reply.person, command, reply.now
         )
     )

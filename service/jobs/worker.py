@@ -103,7 +103,7 @@ def warm_up() -> None:
     from matplotlib.backends import backend_agg  # noqa: F401
     from matplotlib.figure import Figure  # noqa: F401
 
-    read_task("warm up by Friday", date.today())
+    read_task("warm up by Friday", date.today(), "UTC")
 
 
 async def on_startup(ctx: dict[str, Any]) -> None:

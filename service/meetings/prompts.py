@@ -4,7 +4,7 @@ questions and the mentor's check-in, each once, in the reader's daytime."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -20,7 +20,12 @@ from service.outbox.writer import OutboxWriter, Prepared
 from service.program import guide
 from service.program.grammar import Grammar, help_text
 from service.program.people import Cast
-from service.program.schedule import format_span, next_after, within_waking_hours
+from service.program.schedule import (
+    format_span,
+    local_today,
+    next_after,
+    within_waking_hours,
+)
 from service.program.terms import Terms
 from service.storage import statements
 from service.storage.db import transaction
@@ -152,6 +157,7 @@ def _prompts(
                         partner,
                         open_items,
                         [item.text for item in loaded.agenda[meeting.id]],
+                        today=local_today(send_at, person.timezone),
                     ),
                 )
             )
@@ -177,6 +183,8 @@ def prompt_context(
     partner: Person,
     open_items: list[str],
     agenda_items: list[str],
+    *,
+    today: date,
 ) -> dict[str, Any]:
     context: dict[str, Any] = {
         "partner": {"name": partner.name, "email": partner.email},
@@ -185,7 +193,7 @@ def prompt_context(
             "number": meeting.number,
             "name": meeting_name(meeting),
         },
-        "help_text": help_text(Grammar.EVERYDAY, role),
+        "help_text": help_text(Grammar.EVERYDAY, role, today=today),
     }
     if kind == "agenda_request":
         first = meeting.number == 1

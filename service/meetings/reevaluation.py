@@ -16,7 +16,7 @@ from service.meetings.replan import change_frequency
 from service.outbox.writer import OutboxWriter
 from service.program.grammar import Grammar, help_text
 from service.program.people import Cast
-from service.program.schedule import within_waking_hours
+from service.program.schedule import local_today, within_waking_hours
 from service.program.terms import Terms
 from service.storage.db import transaction
 from service.storage.models import Meeting, Pairing, PairingState, Person
@@ -86,7 +86,13 @@ async def plan_reevaluations(app: AppContext) -> int:
                         "frequency": terms.frequency.label,
                         "held": held,
                         "goals": list(terms.goals),
-                        "help_text": help_text(Grammar.EVERYDAY, role),
+                        "help_text": help_text(
+                            Grammar.EVERYDAY,
+                            role,
+                            today=local_today(
+                                within_waking_hours(now, person.timezone), person.timezone
+                            ),
+                        ),
                     },
                 )
     app.count("reevaluations_queued", queued)

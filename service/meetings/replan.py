@@ -14,7 +14,7 @@ from service.meetings.invitations import cancel_meeting, send_calendar
 from service.meetings.reschedule_rules import check_move, read_new_time
 from service.outbox.writer import OutboxWriter
 from service.program.people import Cast
-from service.program.schedule import first_meeting, format_span
+from service.program.schedule import first_meeting, format_moment, format_span
 from service.program.terms import Frequency, Terms, notice_label
 from service.storage.models import Meeting, MeetingAnswer, Pairing, Person
 
@@ -155,7 +155,7 @@ async def reschedule_meeting(
         notice_hours=terms.reschedule_notice_hours,
     )
     if check.problem is not None:
-        when = format_span(new_time.start, new_time.start, writer.timezone).rpartition("–")[0]
+        when = format_moment(new_time.start, writer.timezone)
         return None, f"meeting {meeting.number} was not moved to {when}: {check.problem}"
     length = meeting.ends_at - meeting.starts_at
     note = f"{writer.name} moved this meeting."

@@ -7,10 +7,9 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from service.program.schedule import local_instant
-from service.program.when import read_when
+from service.program.when import ask, example_when, read_when
 
 MAX_AHEAD = timedelta(days=120)
-EXAMPLE = "reschedule: Dec 9 3pm"
 
 
 @dataclass(frozen=True)
@@ -19,16 +18,24 @@ class NewTime:
     problem: str | None = None
 
 
-def read_new_time(text: str, now: datetime, tzid: str, keep: time) -> NewTime:
+def read_new_time(
+    text: str, now: datetime, tzid: str, keep: time, command: str = "reschedule: "
+) -> NewTime:
     """`Dec 9 3pm`, `Thursday at 10`, `tomorrow at noon` in the writer's own zone.
 
     A day without a time (`Dec 9`) keeps the meeting's time of day, `keep`, in that zone.
+    Words that leave the day open ("3/1", "Tue Dec 9" when the 9th is a Wednesday) are asked
+    about: the problem offers each reading as a `command` line to send back.
     """
-    written = read_when(text, now.astimezone(ZoneInfo(tzid)))
+    local_now = now.astimezone(ZoneInfo(tzid))
+    written = read_when(text, local_now)
+    if written.asks:
+        return NewTime(None, ask(written, command, tzid))
     if written.problem is not None:
         return NewTime(None, written.problem)
     if written.day is None or written.span not in ("time", "day"):
-        return NewTime(None, f"give a day and a time, as in '{EXAMPLE}'")
+        example = f"{command}{example_when(local_now.date(), '3pm')}"
+        return NewTime(None, f"give a day and a time, as in '{example}'")
     return NewTime(local_instant(written.day, written.at if written.at is not None else keep, tzid))
 
 

@@ -173,7 +173,7 @@ def _asked_start(when: str | None, terms: Terms, tzid: str, now: datetime) -> da
     a string, why the time given cannot be used."""
     if not when:
         return _default_start(terms, tzid, now)
-    read = read_new_time(when, now, tzid, terms.time_of_day)
+    read = read_new_time(when, now, tzid, terms.time_of_day, "performance conversation: ")
     if read.start is None:
         return f"performance conversation: {when} ({read.problem})"
     if read.start < now + timedelta(hours=1) or read.start > now + MAX_AHEAD:
@@ -433,7 +433,7 @@ async def mentor_reply(
     send = any(_SEND.match(line) for line in lines)
     follow_up = before
     if has_form(text):
-        follow_up = read_summary(text, local_today, before=before)
+        follow_up = read_summary(text, local_today, before=before, tzid=person.timezone)
     elif not send:
         return [], [
             "No summary was found in your reply: please fill in the form's lines "

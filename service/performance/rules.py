@@ -137,7 +137,9 @@ class _Reading:
     items: list[str] = field(default_factory=list)
 
 
-def read_summary(text: str, today: date, *, before: FollowUp | None = None) -> FollowUp:
+def read_summary(
+    text: str, today: date, *, before: FollowUp | None = None, tzid: str = "UTC"
+) -> FollowUp:
     """The mentor's form: `Summary:`, `Expectation not met:`, `Incidents:` (lines below a
     label continue it) and one `Action item:` per step, each with a date in words.
 
@@ -169,7 +171,7 @@ def read_summary(text: str, today: date, *, before: FollowUp | None = None) -> F
             reading.fields[current].append(line)
     base = before or FollowUp()
     joined = {key: " ".join(lines)[:MAX_FIELD] for key, lines in reading.fields.items()}
-    items = tuple(_item(text, today) for text in reading.items[:MAX_ITEMS] if text.strip())
+    items = tuple(_item(text, today, tzid) for text in reading.items[:MAX_ITEMS] if text.strip())
     return replace(
         base,
         summary=joined.get("summary", base.summary),
@@ -179,8 +181,8 @@ def read_summary(text: str, today: date, *, before: FollowUp | None = None) -> F
     )
 
 
-def _item(text: str, today: date) -> ActionItem:
-    read = read_task(text, today)
+def _item(text: str, today: date, tzid: str) -> ActionItem:
+    read = read_task(text, today, tzid)
     return ActionItem(read.text[:500], read.due)
 
 

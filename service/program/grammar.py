@@ -11,9 +11,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from enum import StrEnum
 
 from service.program.terms import FORM_LABELS
+from service.program.when import example_when
 
 
 class Grammar(StrEnum):
@@ -46,6 +48,12 @@ class Syntax:
     # How many of it one message applies; those beyond are listed back, not applied. What
     # one email can cause is bounded by these.
     per_message: int = 1
+    # The example when it names a day: made from the reader's own today, so its weekday and
+    # date agree and the day is still ahead when the email is read.
+    dated: Callable[[date], str] | None = None
+
+    def example_on(self, today: date) -> str:
+        return self.dated(today) if self.dated is not None else self.example
 
     def beyond(self) -> str:
         """Why one of it beyond `per_message` was not applied, in words for the writer."""
@@ -177,10 +185,11 @@ DONE = Syntax(
 )
 TASK = Syntax(
     "task",
-    "task: send CV to Dr. Lee by Dec 3",
+    "task: send CV to Dr. Lee by <day>",
     "adds a task for you (add 'for mentor' to give it to your mentor)",
     _task,
     per_message=20,
+    dated=lambda today: f"task: send CV to Dr. Lee by {example_when(today)}",
 )
 AGENDA = Syntax(
     "agenda",
@@ -191,9 +200,10 @@ AGENDA = Syntax(
 )
 RESCHEDULE = Syntax(
     "reschedule",
-    "reschedule: Dec 9 3pm",
+    "reschedule: <day and time>",
     "moves the next meeting (or the one this email is about) to that day and time",
     _pattern(r"reschedule\s*:\s*(?P<when>.+)", "when"),
+    dated=lambda today: f"reschedule: {example_when(today, '3pm')}",
 )
 FREQUENCY = Syntax(
     "frequency",
@@ -226,7 +236,7 @@ PERFORMANCE = Syntax(
     "performance",
     "performance conversation",
     "plans a private conversation with your mentee about how things are going, then "
-    "helps you follow it up in writing; add ': Dec 9 3pm' to pick the time",
+    "helps you follow it up in writing; add ': ' and a day and time to pick the time",
     _pattern(r"performance\s+(?:conversation|talk)(?:\s*:\s*(?P<when>.+?))?\.?", "when"),
     roles=frozenset({"mentor"}),
     private=True,
@@ -462,11 +472,12 @@ class CommandHelp:
         return iter(self.entries)
 
 
-def help_text(grammar: Grammar = Grammar.EVERYDAY, role: str | None = None) -> CommandHelp:
-    """The commands the reader (in `role`, when known) may write here, from the grammar."""
+def help_text(grammar: Grammar, role: str | None, *, today: date) -> CommandHelp:
+    """The commands the reader (in `role`, when known) may write here, from the grammar, the
+    examples that name a day made from `today`, the reader's own."""
     return CommandHelp(
         tuple(
-            (spec.example, spec.help)
+            (spec.example_on(today), spec.help)
             for spec in GRAMMAR
             if grammar in spec.grammars and (role is None or role in spec.roles)
         )

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from service.program.locales import zone_label
 from service.program.terms import Terms
 
 # The first invitation should not ask for a meeting the day after it arrives.
@@ -72,19 +73,30 @@ def first_meeting(terms: Terms, tzid: str, start_date: date, now: datetime) -> S
 
 
 def format_span(start: datetime, end: datetime, tzid: str) -> str:
-    """ "Tuesday 9 December 2026, 15:00–16:00 (America/New_York)" in the given zone."""
+    """ "Tuesday 9 December 2026, 15:00–16:00 New York time" in the given zone."""
     zone = ZoneInfo(tzid)
     local_start, local_end = start.astimezone(zone), end.astimezone(zone)
     day = format_date(local_start.date())
     if local_end.date() != local_start.date():
-        return f"{day}, {local_start:%H:%M}–{local_end:%A %H:%M} ({tzid})"
-    return f"{day}, {local_start:%H:%M}–{local_end:%H:%M} ({tzid})"
+        return f"{day}, {local_start:%H:%M}–{local_end:%A %H:%M} {zone_label(tzid)}"
+    return f"{day}, {local_start:%H:%M}–{local_end:%H:%M} {zone_label(tzid)}"
+
+
+def format_moment(when: datetime, tzid: str) -> str:
+    """ "Tuesday 9 December 2026, 15:00 New York time" in the given zone."""
+    local = when.astimezone(ZoneInfo(tzid))
+    return f"{format_date(local.date())}, {local:%H:%M} {zone_label(tzid)}"
 
 
 def format_date(day: date) -> str:
     """ "Tuesday 8 December 2026": how every email names a day."""
     # The year as a number: strftime pads years before 1000 on some systems and not others.
     return f"{day:%A} {day.day} {day:%B} {day.year}"
+
+
+def local_today(when: datetime, tzid: str) -> date:
+    """The day it is at `when` where `tzid` is."""
+    return when.astimezone(ZoneInfo(tzid)).date()
 
 
 def format_day(when: datetime, tzid: str) -> str:

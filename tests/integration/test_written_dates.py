@@ -4,7 +4,8 @@ answered with its reason, and the message is processed, not failed."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+import re
+from datetime import UTC, date, datetime, timedelta
 from email import message_from_bytes, policy
 from zoneinfo import ZoneInfo
 
@@ -17,10 +18,12 @@ from service.storage.models import (
     Pairing,
     PerformanceConversation,
     Person,
+    Task,
 )
 from tests.integration.conftest import Live
 from tests.integration.test_coordinators import COLUMNS, PAT, confirmed, start, text_of, with_csv
 from tests.integration.test_flow import activated, deliver, import_csv, plain, receive, sent_to
+from tests.integration.test_replies_end_to_end import agree_both
 from tests.mail import calendar_answer, reply_to
 
 ZOE = "zoe@hospital.example"  # the mentor, in New York: behind UTC
@@ -48,7 +51,7 @@ async def test_a_reschedule_no_calendar_or_clock_has_is_answered_and_moves_nothi
         (SAM, "reschedule: Jan 1 0001 12:30am", "Monday 1 January 1 is more than a year ago"),
         (ZOE, "reschedule: tomorrow at 25", "there is no hour 25: hours run from 0 to 23"),
         (SAM, "reschedule: 3:75pm", "there is no minute 75"),
-        (ZOE, "reschedule: Tuesday Dec 9", "9 December 2026 is a Wednesday"),
+        (ZOE, "reschedule: Tuesday Dec 9", "Tuesday was written, but 9 December 2026 is a Wed"),
     ]
     for sender, body, reason in cases:
         text = await answered(app, sender, invite[sender], body)
@@ -149,3 +152,103 @@ def last_day_proposed(raw: bytes, start: datetime, zone: str | None) -> bytes:
         del part["Content-Transfer-Encoding"]
         part["Content-Transfer-Encoding"] = "8bit"
     return message.as_bytes()
+
+
+async def test_a_date_that_could_be_two_days_is_asked_about_and_the_answer_is_applied(
+    live: Live,
+) -> None:
+    """Through SMTP, Dovecot, Redis and the database: Sam, in Berlin, writes on Monday 28
+    December 2026 a deadline already gone this year and a slashed date Germany does not
+    write; both are asked about and nothing is done. Sent back as offered, both are applied
+    and said in full."""
+    await agree_both(live)
+    await live.run("poll_inbox")
+    meeting = await Meeting.get(number=1)
+    invitations = len(live.received(SAM, "invitation"))
+    await live.send(
+        reply_to(
+            live.received(SAM, "invitation")[0],
+            sender=SAM,
+            body="task: send my CV by Dec 20\nreschedule: 8/1 15:00",
+        ),
+        SAM,
+    )
+    await live.run("poll_inbox")
+    asked = " ".join(text_of(live.received(SAM, "understood")[-1]).split())
+    assert (
+        "task: send my CV by Dec 20 (Sunday 20 December 2026 has passed; did you mean next "
+        "year? Nothing was done. If so, write 'task: send my CV by Monday 20 December 2027' "
+        "(Berlin time))"
+    ) in asked
+    assert (
+        "reschedule: 8/1 15:00 (8/1 could be Friday 8 January 2027 or Sunday 1 August 2027. "
+        "Nothing was done. Which did you mean? Write 'reschedule: Friday 8 January 2027 "
+        "15:00' or 'reschedule: Sunday 1 August 2027 15:00' (Berlin time))"
+    ) in asked
+    assert await Task.all().count() == 0
+    assert (await Meeting.get(id=meeting.id)).starts_at == meeting.starts_at
+    assert len(live.received(SAM, "invitation")) == invitations
+
+    # The answer's own example is a real day ahead on this calendar, its weekday right.
+    example = re.search(r"reschedule: (\w{3}) (\w{3}) (\d{1,2}) 3pm", asked)
+    assert example is not None
+    day = next(
+        d
+        for d in (date(2026, 12, 29) + timedelta(days=n) for n in range(14))
+        if f"{d:%b} {d.day}" == f"{example[2]} {example[3]}"
+    )
+    assert f"{day:%a}" == example[1]
+
+    await live.send(
+        reply_to(
+            live.received(SAM, "understood")[-1],
+            sender=SAM,
+            body="task: send my CV by Monday 20 December 2027\n"
+            "reschedule: Friday 8 January 2027 15:00",
+        ),
+        SAM,
+    )
+    await live.run("poll_inbox")
+    done = " ".join(text_of(live.received(SAM, "understood")[-1]).split())
+    assert "New task 1. send my CV (due Monday 20 December 2027, Berlin time), yours." in done
+    assert (
+        "Meeting 1 is moved to Friday 8 January 2027, 15:00–16:00 Berlin time; you both get "
+        "an updated invitation."
+    ) in done
+    assert (await Task.get()).due_date == date(2027, 12, 20)
+    moved = await Meeting.get(id=meeting.id)
+    assert moved.starts_at == datetime(2027, 1, 8, 14, 0, tzinfo=UTC)
+    assert len(live.received(ZOE, "invitation")) == 2
+
+
+APART = (
+    "program,mentor_name,mentor_email,mentor_timezone,mentee_name,mentee_email,"
+    "mentee_timezone,start_date,weekday,time\n"
+    f"Hematology 2027,Dr. Zoë O'Brien,{ZOE},Europe/Paris,"
+    f"Ben Carter,{SAM},America/Los_Angeles,2026-12-01,Tuesday,15:00\n"
+).encode()
+
+
+async def test_an_agreement_time_is_read_where_its_writer_lives(app: AppContext) -> None:
+    """A mentee in Los Angeles and a mentor in Paris: "Time: 4:30pm" is half past four in Los
+    Angeles, said in both zones; a zone neither lives in is asked about."""
+    await import_csv(app, APART)
+    await send_due(app)
+    request = (await sent_to(app, SAM, "agreement_request"))[0]
+    form = plain(request).replace("\r\n", "\n")
+    assert "\nWeekday: Tuesday\n" in form and "\nTime: 06:00 (Los Angeles time)\n" in form
+
+    text = await answered(app, SAM, request, "Time: 4:30pm")
+    assert (
+        "Changed the meeting time: Tuesdays at 16:30 Los Angeles time "
+        "(Wednesdays at 01:30 Paris time)"
+    ) in text
+    terms = (await Pairing.get()).terms
+    assert (terms["weekday"], terms["time"]) == (2, "01:30")
+    await send_due(app)
+    to_zoe = plain((await sent_to(app, ZOE, "agreement_request"))[-1]).replace("\r\n", "\n")
+    assert "\nWeekday: Wednesday\n" in to_zoe and "\nTime: 01:30 (Paris time)\n" in to_zoe
+
+    text = await answered(app, SAM, request, "Time: 9am EST")
+    assert "Time: '9am EST' was not changed: it names a zone that is not yours" in text
+    assert (await Pairing.get()).terms == terms

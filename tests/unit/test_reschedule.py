@@ -38,7 +38,8 @@ def test_new_times_are_read_in_the_writers_zone(text: str, tzid: str, local: dat
 def test_vague_times_ask_for_a_day_and_a_time(text: str) -> None:
     result = read_new_time(text, NOW, "Europe/Berlin", KEEP)
     assert result.start is None
-    assert result.problem is not None and "reschedule: Dec 9 3pm" in result.problem
+    # The example is a real day ahead, its weekday right: Monday 7 December 2026.
+    assert result.problem is not None and "'reschedule: Mon Dec 7 3pm'" in result.problem
 
 
 OLD = datetime(2026, 12, 10, 9, 0, tzinfo=UTC)

@@ -59,9 +59,12 @@ def test_times_are_shown_in_each_persons_zone() -> None:
     start = datetime(2026, 12, 1, 20, tzinfo=UTC)
     end = datetime(2026, 12, 1, 21, tzinfo=UTC)
     assert format_span(start, end, "America/New_York") == (
-        "Tuesday 1 December 2026, 15:00–16:00 (America/New_York)"
+        "Tuesday 1 December 2026, 15:00–16:00 New York time"
     )
-    assert format_span(start, end, "Asia/Tokyo").startswith("Wednesday 2 December 2026, 05:00")
+    assert format_span(start, end, "Asia/Tokyo") == (
+        "Wednesday 2 December 2026, 05:00–06:00 Tokyo time"
+    )
+    assert format_span(start, end, "UTC").endswith("20:00–21:00 UTC")
 
 
 @pytest.mark.parametrize(

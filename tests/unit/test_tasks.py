@@ -35,15 +35,15 @@ TODAY = date(2026, 11, 25)  # a Wednesday
     ],
 )
 def test_reading_tasks(text: str, expected_text: str, expected_due: date | None) -> None:
-    task = read_task(text, TODAY)
+    task = read_task(text, TODAY, "America/New_York")
     assert (task.text, task.due) == (expected_text, expected_due)
 
 
 def test_end_of_week_and_month_from_any_day() -> None:
     saturday, december_31 = date(2026, 11, 28), date(2026, 12, 31)
-    assert read_task("a by end of week", saturday).due == saturday
-    assert read_task("a by the end of the month", december_31).due == december_31
-    assert read_task("a by end of this month", date(2027, 2, 3)).due == date(2027, 2, 28)
+    assert read_task("a by end of week", saturday, "UTC").due == saturday
+    assert read_task("a by the end of the month", december_31, "UTC").due == december_31
+    assert read_task("a by end of this month", date(2027, 2, 3), "UTC").due == date(2027, 2, 28)
 
 
 def test_reminders_before_and_weekly_after() -> None:

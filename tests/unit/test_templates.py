@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from typing import Any
@@ -13,10 +13,10 @@ from markupsafe import escape
 
 from service.mail.kinds import KINDS
 from service.mail.writing.compose import Rendered, build_message, render
-from service.program.grammar import help_text
+from service.program.grammar import Grammar, help_text
 from service.program.terms import GROUND_RULES, Terms
 
-HELP = help_text()
+HELP = help_text(Grammar.EVERYDAY, None, today=date(2026, 12, 1))
 NAME = "Zoë O'Brien-Ñúñez"
 LONG_GOAL = "Publish " + "a very careful multi-centre cohort study " * 5
 TERMS = {
@@ -31,14 +31,14 @@ TERMS = {
     "location": "Room <4> & https://meet.example.org/r?a=1",
     "weekday_label": "Tuesday",
     "time_label": "15:00",
-    "timezone": "America/New_York",
-    "local": {"weekday": "Wednesday", "time_label": "04:00", "tzid": "Asia/Tokyo", "unusual": True},
+    "timezone": "New York time",
+    "local": {"weekday": "Wednesday", "time_label": "04:00", "zone": "Tokyo time", "unusual": True},
 }
 PERSON = {"name": NAME, "email": "zoe@hospital.example", "role": "mentor"}
 PARTNER = {"name": "Sam d'Arcy", "email": "sam@university.example", "role": "mentee"}
 MEETING = {
-    "label": "Tuesday 1 December 2026, 15:00–16:00 (America/New_York)",
-    "organiser_label": "Tuesday 1 December 2026, 15:00–16:00 (America/New_York)",
+    "label": "Tuesday 1 December 2026, 15:00–16:00 New York time",
+    "organiser_label": "Tuesday 1 December 2026, 15:00–16:00 New York time",
     "minutes": 60,
     "number": 1,
     "name": "mentoring meeting 1",
@@ -110,7 +110,7 @@ def context(kind: str) -> dict[str, Any]:
             "frequency": "monthly",
             "signed_on": "Tuesday 1 December 2026",
             "closed_on": "Friday 3 December 2027",
-            "meetings": ["Tuesday 9 December 2026, 15:00–16:00 (America/New_York)"],
+            "meetings": ["Tuesday 9 December 2026, 15:00–16:00 New York time"],
             "done": [{"number": 1, "text": "Send <CV>"}],
             "open": [],
         },
@@ -139,7 +139,7 @@ def context(kind: str) -> dict[str, Any]:
         "time_proposed": {
             "partner": PARTNER,
             "meeting": MEETING,
-            "proposed": {"label": "Thursday 11 December 2026, 15:00–16:00 (Europe/Berlin)"},
+            "proposed": {"label": "Thursday 11 December 2026, 15:00–16:00 Berlin time"},
             "comment": None,
         },
         "understood": {
@@ -372,7 +372,8 @@ def test_every_command_on_offer_is_shown_in_both_parts(kind: str) -> None:
 def test_the_agreement_names_the_time_where_the_reader_is() -> None:
     rendered = render("agreement_request", context("agreement_request"))
     for part in (rendered.text, rendered.html):
-        assert "For you in Asia/Tokyo, that is" in part and "outside usual working hours" in part
+        assert "Wednesdays at 04:00 Tokyo time" in part
+        assert "outside usual working hours" in part
 
 
 def test_the_agreement_form_can_be_copied_into_a_reply() -> None:

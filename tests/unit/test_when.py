@@ -27,8 +27,6 @@ NOW = datetime(2026, 12, 3, 7, 0, tzinfo=ZoneInfo("America/New_York"))  # a Thur
         ("Dec 9 25:00", "there is no hour 25: hours run from 0 to 23"),
         ("3:75pm", "there is no minute 75: minutes run from 0 to 59"),
         ("13pm tomorrow", "there is no 13pm: with am or pm, hours run from 1 to 12"),
-        ("Tuesday Dec 9", "9 December 2026 is a Wednesday"),
-        ("Tue Dec 9 3pm", "9 December 2026 is a Wednesday"),
         ("x" * 200, "that is too long to be a day and a time (120 at most)"),
     ],
 )
