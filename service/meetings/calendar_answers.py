@@ -263,9 +263,17 @@ async def answer_proposal(
     if proposal.starts_at <= now:
         return None, "accept (the proposed time has passed)"
     proposer = await Person.get(id=proposal.proposer_id, using_db=connection)
-    note = f"Moved to the time {proposer.name} proposed; {person.name} accepted."
     await move_meeting(
-        connection, outbox, pairing, meeting, proposal.starts_at, proposal.ends_at, note, now
+        connection,
+        outbox,
+        pairing,
+        meeting,
+        proposal.starts_at,
+        proposal.ends_at,
+        f"Moved to the time you proposed; {person.name} accepted.",
+        now,
+        mover=person,
+        own_note=f"Moved to the time {proposer.name} proposed, as you accepted.",
     )
     proposal.state = ProposalState.ACCEPTED
     await proposal.save(using_db=connection)

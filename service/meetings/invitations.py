@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -124,12 +125,20 @@ async def send_calendar(
     now: datetime,
     *,
     note: str | None = None,
+    notes: Mapping[int, str] | None = None,
 ) -> None:
-    """The meeting's calendar email to each of the two, as it stands now."""
+    """The meeting's calendar email to each of the two, as it stands now; `notes` by
+    person id, where each reads their own (the one who moved it reads "You moved…")."""
     for person in (cast.mentor, cast.mentee):
+        said = (notes or {}).get(person.id, note)
         await outbox.add(
-            connection, **calendar_mail(outbox, meeting, pairing, cast, person, method, now, note)
+            connection, **calendar_mail(outbox, meeting, pairing, cast, person, method, now, said)
         )
+
+
+def own_notes(cast: Cast, actor: Person, theirs: str, own: str) -> dict[int, str]:
+    """What each of the two reads of a change one of them made: `own` for its maker."""
+    return {p.id: own if p.id == actor.id else theirs for p in (cast.mentor, cast.mentee)}
 
 
 async def cancel_meeting(

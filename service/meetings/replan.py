@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from service.meetings.cadence import local_day, meeting_day
-from service.meetings.invitations import cancel_meeting, send_calendar
+from service.meetings.invitations import cancel_meeting, own_notes, send_calendar
 from service.meetings.reschedule_rules import check_move, read_new_time
 from service.outbox.writer import OutboxWriter
 from service.program.people import Cast
@@ -84,14 +84,15 @@ async def change_location(
         .using_db(connection)
     )
     old = terms.location or "(no place set)"
-    note = f"{writer.name} changed where you meet: {old} → {location or '(no place set)'}."
+    change = f"changed where you meet: {old} → {location or '(no place set)'}."
     if upcoming:
         cast = await Cast.load(connection, pairing)
+        notes = own_notes(cast, writer, f"{writer.name} {change}", f"You {change}")
         for meeting in upcoming:
             meeting.sequence += 1
             await meeting.save(using_db=connection, update_fields=["sequence"])
             await send_calendar(
-                connection, outbox, meeting, pairing, cast, "REQUEST", now, note=note
+                connection, outbox, meeting, pairing, cast, "REQUEST", now, notes=notes
             )
     where = f"at {location}" if location else "with no place set"
     sent = f"; {len(upcoming)} meeting(s) to come, updated in both calendars" if upcoming else ""
@@ -107,8 +108,13 @@ async def move_meeting(
     end: datetime,
     note: str,
     now: datetime,
+    *,
+    mover: Person,
+    own_note: str,
 ) -> Cast:
-    """Give a meeting a new time: the same UID with a higher SEQUENCE, to both."""
+    """Give a meeting a new time: the same UID with a higher SEQUENCE, to both, each told
+    what it was in their own zone; `mover` reads `own_note`, the other `note`."""
+    old_start, old_end = meeting.starts_at, meeting.ends_at
     meeting.starts_at, meeting.ends_at = start, end
     meeting.sequence += 1
     # The prompts follow the meeting; the next tick queues what is due at the new time.
@@ -117,7 +123,12 @@ async def move_meeting(
     # Calendar answers were about the old time: both are asked again (attendees are reset).
     await MeetingAnswer.filter(meeting_id=meeting.id).using_db(connection).delete()
     cast = await Cast.load(connection, pairing)
-    await send_calendar(connection, outbox, meeting, pairing, cast, "REQUEST", now, note=note)
+    notes = {
+        person.id: f"{own_note if person.id == mover.id else note} It was "
+        f"{format_span(old_start, old_end, person.timezone)}."
+        for person in (cast.mentor, cast.mentee)
+    }
+    await send_calendar(connection, outbox, meeting, pairing, cast, "REQUEST", now, notes=notes)
     return cast
 
 
@@ -158,13 +169,23 @@ async def reschedule_meeting(
         when = format_moment(new_time.start, writer.timezone)
         return None, f"meeting {meeting.number} was not moved to {when}: {check.problem}"
     length = meeting.ends_at - meeting.starts_at
-    note = f"{writer.name} moved this meeting."
+    note, own = f"{writer.name} moved this meeting.", "You moved this meeting."
     if check.late:
-        note += (
+        late = (
             f" This is less notice than the agreed {notice_label(terms.reschedule_notice_hours)}."
         )
+        note, own = note + late, own + late
     cast = await move_meeting(
-        connection, outbox, pairing, meeting, new_time.start, new_time.start + length, note, now
+        connection,
+        outbox,
+        pairing,
+        meeting,
+        new_time.start,
+        new_time.start + length,
+        note,
+        now,
+        mover=writer,
+        own_note=own,
     )
     partner, _ = cast.partner_of(writer)
     label = format_span(meeting.starts_at, meeting.ends_at, writer.timezone)

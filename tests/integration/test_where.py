@@ -79,10 +79,11 @@ async def test_where_they_meet_is_in_every_invitation_and_either_may_change_it(
         invitations = live.received(address, "invitation")
         assert len(invitations) == 4, "each of the two meetings, then each updated"
         check_sequence_rises([parse(m) for m in invitations])
+        who = "You" if address == ZOE else "Dr. Zoë O'Brien"
         for update in invitations[2:]:
             check_calendar_email(update, address)
             assert location_of(update) == "Room 4.12"
-            assert f"Dr. Zoë O'Brien changed where you meet: {LINK} → Room 4.12." in plain(update)
+            assert f"{who} changed where you meet: {LINK} → Room 4.12." in plain(update)
     answer = live.received(ZOE, "understood")[-1]
     assert "From now on you meet at Room 4.12" in plain(answer)
     assert [m.sequence for m in await Meeting.all().order_by("number")] == [1, 1]
