@@ -37,6 +37,7 @@ class Held:
     line: str
     why: str
     write: tuple[str, ...]
+    names: tuple[str, ...] = ()  # the commands it named
 
     def as_context(self) -> dict[str, object]:
         return {"line": self.line, "why": self.why, "write": list(self.write)}
@@ -128,7 +129,14 @@ class Reply:
     def hold(self) -> None:
         """Ask about the lines that wrote a command and were not acted on."""
         for line in self.read.held:
-            self.held.append(Held(line.text, line.held, tuple(as_written(c) for c in line.asks)))
+            self.held.append(
+                Held(
+                    line.text,
+                    line.held,
+                    tuple(as_written(c) for c in line.asks),
+                    tuple(c.name for c in line.asks),
+                )
+            )
 
     def not_understood_lines(self, lines: list[str]) -> None:
         """Lines nothing was done with, each with the commands it comes closest to."""

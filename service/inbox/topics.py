@@ -61,6 +61,9 @@ async def _everyday(reply: Reply, free_text: FreeText | None = None) -> Outcome:
     return await answered(reply, f"{reply.about.topic.value} reply")
 
 
+_RECORDS_ONLY = frozenset({"done", "task", "agenda", "agree", "set", "help", "share"})
+
+
 async def _free_lines(reply: Reply, free: list[str]) -> None:
     """Lines that are no command and answer nothing asked: in a conversation the two share,
     passed on to the partner (with the questions asked about, which are theirs too); in a
@@ -68,7 +71,13 @@ async def _free_lines(reply: Reply, free: list[str]) -> None:
     if reply.private:
         reply.not_understood_lines(free)
         return
-    questions = [held.line for held in reply.held if "question" in held.why]
+    # "Could we reschedule to Friday?" is asked of the partner too; "should I mark 2 done?"
+    # is about our records alone.
+    questions = [
+        held.line
+        for held in reply.held
+        if "question" in held.why and not set(held.names) & _RECORDS_ONLY
+    ]
     await pass_on(reply, [*free, *questions] if questions else free)
 
 

@@ -412,6 +412,11 @@ _ATTEMPT[Grammar.AGREEMENT] = _ATTEMPT[Grammar.EVERYDAY]
 _BULLET = re.compile(r"^(?:[-*•·]|\d+[.)])\s+")
 MAX_LINES = 500
 MAX_LINE = 1000
+# Sentences are read for natural phrasings only this long, this many to a line and to a
+# reply: no one writes a command in a longer one, and a hostile message stays cheap to read.
+NATURAL_SENTENCE = 300
+NATURAL_PER_LINE = 12
+NATURAL_PER_REPLY = 200
 
 
 def _clean(line: str) -> str:
@@ -442,6 +447,7 @@ def parse(text: str, grammar: Grammar = Grammar.EVERYDAY) -> ParseResult:
     lines: list[Line] = []
     every = text.splitlines()
     heading: str | None = None
+    budget = NATURAL_PER_REPLY
     for index, raw_line in enumerate(every[:MAX_LINES]):
         written = raw_line[:MAX_LINE].strip()
         line = _clean(written)
@@ -463,7 +469,11 @@ def parse(text: str, grammar: Grammar = Grammar.EVERYDAY) -> ParseResult:
             lines.append(Line(written, line, index=index, pleasantry=True))
             continue
         heading = None
-        read = _read_sentences(written, line, specs, grammar, index)
+        if budget > 0 and len(line) <= NATURAL_PER_LINE * NATURAL_SENTENCE:
+            read = _read_sentences(written, line, specs, grammar, index)
+            budget -= len(read)
+        else:
+            read = [Line(written, line, index=index)]
         if all(one.command is None and not one.held for one in read):
             looks = attempt is not None and bool(attempt.match(line)) and len(line) < 200
             if looks:
@@ -498,13 +508,25 @@ def _read_sentences(
     by_name = {spec.name: spec for spec in specs}
     examples = tuple(spec.help.lower() for spec in specs)
     read: list[Line] = []
-    for sentence in natural.sentences(line):
+    every = natural.sentences(line)
+    if len(every) > NATURAL_PER_LINE:
+        every = [*every[: NATURAL_PER_LINE - 1], " ".join(every[NATURAL_PER_LINE - 1 :])]
+    for sentence in every:
+        if len(sentence) > NATURAL_SENTENCE:
+            read.append(Line(written, sentence, index=index))
+            continue
         if natural.pleasantry(sentence):
             read.append(Line(written, sentence, index=index, pleasantry=True))
             continue
         found = _written(sentence, specs, grammar)
         commands = [
-            Command(by_name[one.name], one.args, sentence) for one in found if one.name in by_name
+            Command(
+                one.syntax if isinstance(one.syntax, Syntax) else by_name[one.name],
+                one.args,
+                sentence,
+            )
+            for one in found
+            if isinstance(one.syntax, Syntax) or one.name in by_name
         ]
         if commands:
             why = natural.held(sentence, found, examples)
@@ -523,6 +545,9 @@ def _read_sentences(
             read.append(Line(written, sentence, held=why, asks=tuple(loose), index=index))
             continue
         read.append(Line(written, sentence, index=index))
+    if all(one.command is None and not one.held for one in read):
+        # Free text stays the line it was written as: an agenda topic, an answer, a note.
+        return [Line(written, line, index=index, pleasantry=all(one.pleasantry for one in read))]
     return read
 
 
@@ -534,14 +559,14 @@ def _written(sentence: str, specs: list[Syntax], grammar: Grammar) -> list[natur
     for text in (sentence, core, natural.unled(sentence)):
         command = _match(text, specs)
         if command is not None:
-            return [natural.Found(command.name, command.args, _span(command))]
+            return [natural.Found(command.name, command.args, _span(command), command.syntax)]
     found = natural.read(sentence, grammar.value)
     if found:
         return found
     for clause in natural.clauses(core):
         command = _match(natural.core(clause), specs)
         if command is not None:
-            return [natural.Found(command.name, command.args, _span(command))]
+            return [natural.Found(command.name, command.args, _span(command), command.syntax)]
         found = natural.read(clause, grammar.value)
         if found:
             return found

@@ -75,7 +75,7 @@ def sentences(line: str) -> list[str]:
     found: list[str] = []
     start = 0
     for end in _END.finditer(head):
-        word = head[start : end.start()].split()[-1:] or [""]
+        word = head[max(start, end.start() - 12) : end.start()].split()[-1:] or [""]
         last = word[0].lower().rstrip(".")
         # "Dr." and "e.g." do not end a sentence; nor does a single letter ("J. Smith").
         if end.group() == "." and (last in _ABBREVIATIONS or len(last) == 1):
@@ -97,7 +97,7 @@ _PLEASANTRY = re.compile(
     r"no worries|no problem|sent from my \w+(?: \w+)?|get outlook for \w+|with thanks|"
     r"have a (?:good|great|nice) (?:day|week|weekend)|looking forward(?: to it)?)"
     r"(?:[ ,]+(?:so much|a lot|again|very much|for (?:the|your) \w+(?: \w+)?|everyone|all|"
-    r"both|you|\S+))?[\s!.,:;)(-]*",
+    r"both|you|for (?:a|all|everything)(?: \w+){0,3}|\S+))?[\s!.,:;)(-]*",
     re.IGNORECASE,
 )
 # A name alone, as a signature: "Alice", "Sam Okafor", "Dr. Zoë O'Brien", "-- Sam".
@@ -110,7 +110,11 @@ _NAME = re.compile(
 def pleasantry(text: str) -> bool:
     """Whether a line or sentence is a greeting, a thanks, a sign-off or a name alone."""
     text = text.strip()
-    return bool(_PLEASANTRY.fullmatch(text) or (_NAME.fullmatch(text) and len(text) <= 40))
+    if _PLEASANTRY.fullmatch(text) or (_NAME.fullmatch(text) and len(text) <= 40):
+        return True
+    # "Thanks, looks good." is two of them.
+    parts = [part for part in re.split(r"[,;.!]+\s*", text) if part.strip()]
+    return len(parts) > 1 and all(_PLEASANTRY.fullmatch(part.strip()) for part in parts)
 
 
 @dataclass(frozen=True)
@@ -121,6 +125,8 @@ class Found:
     name: str
     args: dict[str, str]
     span: str = ""
+    # The command's own definition, when it was read as written (two may share a name).
+    syntax: object = None
 
 
 _POLITE_START = re.compile(
@@ -131,7 +137,7 @@ _POLITE_START = re.compile(
 )
 _POLITE_END = re.compile(
     r"(?:[\s,!.;:—–-]+(?:please|thanks|thank you|thanks a lot|many thanks|cheers|"
-    r"for me|for now|now|today))*[\s!.,;:]*$",
+    r"for me))*[\s!.,;:]*$",
     re.IGNORECASE,
 )
 
@@ -149,6 +155,7 @@ def clauses(sentence: str) -> list[str]:
 
 _REFS = r"(?P<refs>#?\d+(?:\s*(?:,|and|&|\+)\s*#?\d+)*)"
 _ITEM = r"(?:(?:the\s+)?(?:task|item|action\s+item|to-?do|number|no\.?)\s*)?"
+_LATELY = r"(?:\s+(?:now|today|already|this\s+week|yesterday|at\s+last|finally))?"
 _DONE_WORD = r"(?:done|finished|complete|completed|closed|ticked\s+off|sorted|handled|✓|✔)"
 
 
@@ -160,12 +167,12 @@ _DONE_PATTERNS = (
     re.compile(
         r"(?:i(?:'ve|’ve| have)?\s+|we(?:'ve|’ve| have)?\s+)?(?:just\s+|now\s+|already\s+)?"
         r"(?:done|finished|completed|did|closed|ticked\s+off|wrapped\s+up|sorted)\s+"
-        r"(?:with\s+)?" + _ITEM + r"#?\s*" + _REFS,
+        r"(?:with\s+)?" + _ITEM + r"#?\s*" + _REFS + _LATELY,
         re.IGNORECASE,
     ),
     re.compile(
         _ITEM + r"#?\s*" + _REFS + r"\s*(?:is|are|has been|have been|:|-|–|—)?\s*"
-        r"(?:now\s+|all\s+|also\s+)?" + _DONE_WORD,
+        r"(?:now\s+|all\s+|also\s+)?" + _DONE_WORD + _LATELY,
         re.IGNORECASE,
     ),
     re.compile(
@@ -224,8 +231,8 @@ _RESCHEDULE_PATTERNS = (
     ),
 )
 _PAUSE = re.compile(
-    r"(?:please\s+|let'?s\s+|let\s+us\s+)?pause\s+(?:(?:our|the|my|all)\s+)?"
-    r"(?:meetings|mentoring|sessions|reminders|everything)?(?:\s+(?:for\s+now|please))?",
+    r"(?:please\s+|let'?s\s+|let\s+us\s+)?pause(?:\s+(?:(?:our|the|my|all)\s+)?"
+    r"(?:meetings|mentoring|sessions|reminders|everything))?(?:\s+(?:for\s+now|please))?",
     re.IGNORECASE,
 )
 _RESUME = re.compile(
@@ -342,7 +349,7 @@ _LOOSE = (
     (
         "done",
         re.compile(
-            r"\b(?:done|finished|completed?)\b.*?\b(?P<refs>\d+)\b|\b(?P<refs2>\d+)\b.*?"
+            r"\b(?:done|finished|completed?)\b.{0,40}?\b(?P<refs>\d+)\b|\b(?P<refs2>\d+)\b.{0,40}?"
             r"\b(?:done|finished|complete)",
             re.IGNORECASE,
         ),

@@ -94,6 +94,7 @@ async def test_a_line_for_the_partner_reaches_them_and_the_writer_is_told(live: 
     assert "Also can we meet on zoom instead?" in note_text
     # Greetings, thanks and the signature are nobody's business; the task is not a note.
     assert "Best, Sam" not in note_text and "read the two papers" not in note_text
+    assert "mark 1 done" not in note_text  # a question about our records, not for Zoë
 
     # Zoë answers the note: Sam gets her answer the same way.
     await live.send(reply_to(note, sender=ZOE, body="Zoom works for me, see you Thursday."), ZOE)

@@ -68,6 +68,7 @@ ACTS: list[tuple[str, Grammar, list[str]]] = [
     # Pausing, resuming, phasing out, written plainly.
     ("Pause", E, ["pause"]),
     ("Please pause our meetings for now.", E, ["pause"]),
+    ("Pause for now, thanks", E, ["pause"]),
     ("resume please", E, ["resume"]),
     ("I'm back, resume our meetings", E, ["resume"]),
     ("Let's resume.", E, ["resume"]),
@@ -76,6 +77,7 @@ ACTS: list[tuple[str, Grammar, list[str]]] = [
     # A coordinator's, politely.
     ("Please nudge 12, thanks", C, ["nudge 12"]),
     ("details 4 please", C, ["details 4"]),
+    ("Please, digest now. Thanks", C, ["digest now"]),
 ]
 
 # (what was written, where, the commands it should be asked about; [] when there is nothing
@@ -133,8 +135,7 @@ def acted(result: ParseResult) -> list[str]:
 def test_what_people_write_is_acted_on(text: str, grammar: Grammar, commands: list[str]) -> None:
     result = parse(text, grammar)
     if grammar is C:
-        assert [c.line for c in result.commands] and len(result.commands) == 1
-        assert result.commands[0].name == commands[0].split()[0]
+        assert acted(result) == commands
     else:
         assert acted(result) == commands
     assert result.held == [] and result.unknown == []
@@ -156,7 +157,8 @@ def test_negations_questions_conditions_and_quotations_are_never_acted_on(
 def test_free_text_stays_free_text(text: str, grammar: Grammar) -> None:
     result = parse(text, grammar)
     assert result.commands == [] and result.held == []
-    assert [line for line in result.free_text if "Thanks" not in line]
+    # Kept whole, as written: passed on, or answered with the closest commands.
+    assert result.free_text == [text] and not result.lines[0].pleasantry
 
 
 def test_pleasantries_and_signatures_are_marked_as_such() -> None:
