@@ -96,12 +96,9 @@ class ParseResult:
 
     @property
     def free_text(self) -> list[str]:
-        """Lines that are not commands: a prompt's answer."""
-        return [
-            line.text
-            for line in self.lines
-            if line.command is None and not line.attempt and not line.held
-        ]
+        """Lines that are not commands: a prompt's answer (a line held back is the writer's
+        words too: "I have not done 4 yet" answers a follow-up)."""
+        return [line.text for line in self.lines if line.command is None and not line.attempt]
 
     @property
     def held(self) -> list[Line]:

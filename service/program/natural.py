@@ -95,7 +95,8 @@ _PLEASANTRY = re.compile(
     r"warmly|cheers|sincerely|yours|yours sincerely|take care|see you|talk soon|speak soon|"
     r"looks good|sounds good|great|perfect|wonderful|excellent|ok|okay|sure|yes|yep|yeah|"
     r"no worries|no problem|sent from my \w+(?: \w+)?|get outlook for \w+|with thanks|"
-    r"have a (?:good|great|nice) (?:day|week|weekend)|looking forward(?: to it)?)"
+    r"have a (?:good|great|nice) (?:day|week|weekend)|looking forward(?: to it)?|sorry|"
+    r"so sorry|apologies|my apologies|something came up|sorry for the (?:delay|late reply))"
     r"(?:[ ,]+(?:so much|a lot|again|very much|for (?:the|your) \w+(?: \w+)?|everyone|all|"
     r"both|you|for (?:a|all|everything)(?: \w+){0,3}|\S+))?[\s!.,:;)(-]*",
     re.IGNORECASE,

@@ -149,6 +149,7 @@ def test_negations_questions_conditions_and_quotations_are_never_acted_on(
     assert result.commands == [], f"acted on {text!r}"
     (held,) = result.held
     assert held.held  # why, in words for the writer
+    assert result.free_text == [held.text]  # and still the writer's words, for a form's answer
     if grammar is not C:
         assert [as_written(command) for command in held.asks] == asks
 
@@ -162,7 +163,11 @@ def test_free_text_stays_free_text(text: str, grammar: Grammar) -> None:
 
 
 def test_pleasantries_and_signatures_are_marked_as_such() -> None:
-    result = parse("Hi Zoë,\nThanks so much!\nBest,\nSam Okafor\nDr. Zoë O'Brien, MD", E)
+    result = parse(
+        "Hi Zoë,\nThanks so much!\nSomething came up, sorry.\nBest,\nSam Okafor\n"
+        "Dr. Zoë O'Brien, MD",
+        E,
+    )
     assert all(line.pleasantry for line in result.lines)
 
 
