@@ -366,6 +366,13 @@ _LOOSE = (
 )
 
 
+_WHEN = re.compile(
+    r"(?:reschedul\w*|move\w*\s+(?:\w+\s+){0,3}?)\s*(?::|\bto\b|\bfor\b)\s*"
+    r"(?P<when>[^?!'\"“”‘’`]{2,60}?)\s*[?.!'\"“”‘’`]*$",
+    re.IGNORECASE,
+)
+
+
 def loosely(sentence: str) -> list[Found]:
     """The commands a sentence touches on without writing them: what to ask about."""
     found: list[Found] = []
@@ -377,7 +384,8 @@ def loosely(sentence: str) -> list[Found]:
             ref = match.group("refs") or match.group("refs2")
             found.append(Found("done", {"ref": ref}))
         elif name == "reschedule":
-            found.append(Found("reschedule", {}))
+            when = _WHEN.search(sentence)
+            found.append(Found("reschedule", {"when": when.group("when")} if when else {}))
         else:
             found.append(Found(name, {}))
         break

@@ -113,6 +113,10 @@ HOLDS: list[tuple[str, Grammar, list[str]]] = [
     ('The email says to write "I agree" here', A, ["I agree"]),
     ("e.g. done 2", E, ["done 2"]),
     ("Should I write `pause`?", E, ["pause"]),
+    ("You wrote: done 2", E, ["done 2"]),
+    ("The email says reschedule: Dec 10 4pm", E, ["reschedule: Dec 10 4pm"]),
+    ("Do you think we should move our meeting to Friday 9am?", E, ["reschedule: Friday 9am"]),
+    ("Like it says, I agree agrees to the agreement as it stands", A, ["I agree"]),
     # Loose sentences for what cannot be undone: asked, not acted on.
     ("I need to pause things for a bit during my rotation.", E, ["pause"]),
     ("I think it's time to end our mentorship.", E, ["phase out"]),
