@@ -14,6 +14,7 @@ from service.agreement.replies import answer_agreement
 from service.agreement.rules import NOTHING_FOUND
 from service.inbox.answers import answered, pass_on, send_help, understood
 from service.inbox.commands import apply_commands
+from service.inbox.confirming import confirm_asked
 from service.inbox.outcome import Outcome
 from service.inbox.reply import Reply, small_talk
 from service.mail.kinds import Topic
@@ -36,6 +37,7 @@ FreeText = Callable[[Reply, list[str]], Awaitable[list[str] | None]]
 
 async def _everyday(reply: Reply, free_text: FreeText | None = None) -> Outcome:
     """The flow of every everyday topic, on a reply read with the everyday grammar."""
+    await confirm_asked(reply)
     helps = reply.read.named(grammar.HELP)
     if helps:
         await apply_commands(reply, helps)
@@ -215,7 +217,9 @@ async def agreement(reply: Reply) -> Outcome:
         return Outcome(
             InboundStatus.PROCESSED, "agreement already signed", reply.applied, about=reply.about
         )
-    read = reply.parse(Grammar.AGREEMENT)
+    reply.parse(Grammar.AGREEMENT)
+    await confirm_asked(reply)
+    read = reply.read
     await apply_commands(reply, read.named(grammar.SET, grammar.AGREE))
     reply.hold()
     reply.not_understood_lines(read.unknown)

@@ -96,6 +96,12 @@ async def test_a_line_for_the_partner_reaches_them_and_the_writer_is_told(live: 
     assert "Best, Sam" not in note_text and "read the two papers" not in note_text
     assert "mark 1 done" not in note_text  # a question about our records, not for Zoë
 
+    # Sam says yes to what was asked back: task 1 is done, as if "done 1" had been written.
+    asked_back = live.received(SAM, "understood")[-1]
+    text = await answer(live, asked_back, SAM, "Yes please, thanks!", "outlook")
+    assert await Task.filter(state=TaskState.DONE).count() == 1
+    assert "Task 1" in text or "task 1" in text, text
+
     # Zoë answers the note: Sam gets her answer the same way.
     await live.send(reply_to(note, sender=ZOE, body="Zoom works for me, see you Thursday."), ZOE)
     await live.run("poll_inbox", "send_outbox")

@@ -9,6 +9,7 @@ from email.message import EmailMessage
 
 import pytest
 
+from service.inbox.confirming import says_yes
 from service.mail.reading.parse import parse_message
 from service.program.grammar import Grammar, ParseResult, as_written, closest, parse
 from tests.mail import reply_to
@@ -247,3 +248,20 @@ def test_in_each_client_s_quoting_only_what_was_written_counts(
     text = parse_message(raw).visible_text
     grammar = A if "agree" in body else E
     assert acted(parse(text, grammar)) == commands, text
+
+
+@pytest.mark.parametrize(
+    ("text", "grammar", "yes"),
+    [
+        ("Yes please, thanks!", E, True),
+        ("Hi,\nyes, go ahead\nBest, Sam", E, True),
+        ("Confirm.", A, True),
+        ("ok", E, True),
+        ("Yes, I agree", A, False),  # a command of its own
+        ("Yes, much better.", E, False),  # an answer, not a yes to our asking
+        ("Yes\nAlso can we meet on zoom instead?", E, False),
+        ("Yes? Should I pause?", E, False),
+    ],
+)
+def test_a_bare_yes_answers_what_we_asked(text: str, grammar: Grammar, yes: bool) -> None:
+    assert says_yes(parse(text, grammar)) is yes
