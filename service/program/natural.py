@@ -442,7 +442,10 @@ def held(sentence: str, found: list[Found], helps: tuple[str, ...] = ()) -> str 
         return "it repeats our own email's example"
     if _QUOTED.search(text) or _QUOTING.search(text):
         return "it quotes a command rather than giving one"
-    if "?" in text or _QUESTION_START.match(core(text)):
+    if "?" in text or (
+        _QUESTION_START.match(core(text))
+        and not re.match(r"(?:do|does|did)\s+not\b", core(text), re.I)
+    ):
         return "it is a question"
     if _CONDITION.search(text):
         return "it depends on something first"
