@@ -220,13 +220,13 @@ _MEETING = (
 _RESCHEDULE_PATTERNS = (
     re.compile(
         r"(?:let'?s\s+|let\s+us\s+|please\s+|we\s+need\s+to\s+|i\s+need\s+to\s+)?"
-        r"(?:reschedule|move|push|shift|change)\s+(?:" + _MEETING + r"\s+)?"
-        r"(?:to|for|until)\s+(?P<when>.+)",
+        r"(?:reschedule(?:\s+" + _MEETING + r")?|(?:move|push|shift|change)\s+" + _MEETING + r")"
+        r"\s+(?:to|for|until)\s+(?P<when>.+)",
         re.IGNORECASE,
     ),
     re.compile(r"reschedule\s*(?:[–—]|\s-\s)\s*(?P<when>.+)", re.IGNORECASE),
     re.compile(
-        r"(?:let'?s\s+|let\s+us\s+|please\s+)?(?:reschedule|move)\s+(?P<when>(?:mon|tue|wed|thu|"
+        r"(?:let'?s\s+|let\s+us\s+|please\s+)?reschedule\s+(?P<when>(?:mon|tue|wed|thu|"
         r"fri|sat|sun|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|tomorrow|next)\w*\b.*)",
         re.IGNORECASE,
     ),

@@ -134,6 +134,8 @@ HOLDS: list[tuple[str, Grammar, list[str]]] = [
 FREE: list[tuple[str, Grammar]] = [
     ("Also can we meet on zoom instead? Thanks!", E),
     ("The abstract went in last night.", E),
+    ("Can we change to zoom?", E),
+    ("Move to the next point: the grant.", E),
     ("please send me a list of everyone who has not signed", C),
     ("Looking forward to working with you, Zoë!", A),
 ]
