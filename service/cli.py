@@ -311,6 +311,13 @@ def inspect(
             console.print(f"  {command['name']} {command['args']}", markup=False)
         if not commands:
             console.print("  (none)")
+        held = result.get("held") or []
+        assert isinstance(held, list)
+        if held:
+            console.print("not acted on (the writer is asked):", style="bold")
+            for line in held:
+                write = " / ".join(line["write"])
+                console.print(f"  {line['line']}: {line['why']}; write {write}", markup=False)
     if failed:
         raise typer.Exit(1)
 

@@ -17,6 +17,7 @@ from service.mail.kinds import About, Topic
 from service.mail.reading.parse import ParsedMessage
 from service.outbox.writer import OutboxWriter, Reader
 from service.program.grammar import Grammar, help_text
+from service.program.people import Cast
 from service.program.schedule import local_today
 from service.storage.models import InboundMessage, InboundStatus, Program, Refusal
 
@@ -31,7 +32,7 @@ async def understood(reply: Reply) -> None:
     was not understood. A reply to it goes on where the answered reply was, and it is as
     private as that reply."""
     person = reply.person
-    if not person.wants_receipts and not reply.not_understood:
+    if not person.wants_receipts and not (reply.not_understood or reply.held or reply.notes):
         return
     grammar = Grammar.AGREEMENT if reply.grammar == Grammar.AGREEMENT else Grammar.EVERYDAY
     await reply.outbox.add_answer(
@@ -45,6 +46,11 @@ async def understood(reply: Reply) -> None:
         context={
             "applied": reply.applied,
             "not_understood": reply.not_understood,
+            "held": [held.as_context() for held in reply.held],
+            "passed_on": {"to": reply.passed_to, "lines": reply.passed_on}
+            if reply.passed_on
+            else None,
+            "notes": reply.notes,
             "help_text": help_text(grammar, reply.role, today=_today(reply)),
         },
         private=reply.private,
@@ -54,6 +60,36 @@ async def understood(reply: Reply) -> None:
 def _today(reply: Reply) -> date:
     """The writer's own day, which the examples in their answer are made from."""
     return local_today(reply.now, reply.person.timezone)
+
+
+# What a note passed on may answer: the shared conversations (a reply to it goes on there).
+_PASSED_ON_ABOUT = frozenset(kinds.PARTNER_NOTE.topics)
+
+
+async def pass_on(reply: Reply, lines: list[str]) -> None:
+    """The writer's lines that are meant for their partner ("can we meet on zoom
+    instead?"), passed on to them in one email; the writer is told, in their answer, what
+    went and to whom. Never from a private conversation."""
+    assert not reply.private
+    if not lines:
+        return
+    cast = await Cast.load(reply.connection, reply.pairing)
+    partner, _role = cast.partner_of(reply.person)
+    about = reply.about if reply.about.topic in _PASSED_ON_ABOUT else About(Topic.GENERAL)
+    await reply.outbox.add(
+        reply.connection,
+        kind=kinds.PARTNER_NOTE,
+        dedupe_key=f"partner_note:inbound:{reply.row.id}",
+        to=cast.reader(partner),
+        about=about,
+        now=reply.now,
+        context={
+            "partner": {"name": reply.person.name, "email": reply.person.email},
+            "lines": lines,
+        },
+    )
+    reply.passed_on += lines
+    reply.passed_to = partner.name
 
 
 def _answering(reply: Reply) -> About:
@@ -67,7 +103,7 @@ def _answering(reply: Reply) -> About:
 async def answered(reply: Reply, what: str) -> Outcome:
     """The reply's outcome once applied, with its answer queued when there is anything to
     say."""
-    if not reply.applied and not reply.not_understood:
+    if not reply.answered_anything:
         return Outcome(
             InboundStatus.PROCESSED, "empty reply", private=reply.private, about=reply.about
         )

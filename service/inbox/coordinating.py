@@ -18,7 +18,7 @@ from service.mail.reading.parse import parse_message
 from service.mail.tokens import ReplyToken
 from service.outbox.writer import Reader
 from service.program import grammar
-from service.program.grammar import Command, Grammar, parse
+from service.program.grammar import Command, Grammar, as_written, closest, parse
 from service.program.schedule import format_date
 from service.storage import statements
 from service.storage.models import (
@@ -52,7 +52,21 @@ async def apply_coordinator_mail(
     connection = inbound.connection
     mail = await _mail(inbound, coordinator)
     read = parse(inbound.parsed.visible_text, Grammar.COORDINATOR)
-    mail.problems += [f"{line} (not understood)" for line in read.unknown]
+    # Every line is answered: a command not acted on says why and what to write; a line
+    # that asks for something no command does gets the commands nearest to it (the whole
+    # list closes the answer).
+    for line in read.held:
+        write = " / ".join(as_written(command) for command in line.asks)
+        mail.problems.append(f"{line.text} (not done: {line.held}; to do it, write {write})")
+    for text in read.unknown + [
+        line.text
+        for line in read.lines
+        if line.command is None and not line.attempt and not line.held and not line.pleasantry
+    ]:
+        near = " / ".join(closest(text, Grammar.COORDINATOR, "coordinator"))
+        mail.problems.append(
+            f"{text} (not something we can do by email; the closest commands: {near})"
+        )
     if unsubscribe or (not read.commands and "unsubscribe" in inbound.parsed.subject.lower()):
         mail.done.append(await set_digest(connection, mail.coordinating, "off"))
 

@@ -3,7 +3,6 @@ commands read, and what they add to the answer its writer gets."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -12,12 +11,36 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from service.mail.kinds import About
 from service.mail.reading.parse import ParsedMessage
 from service.outbox.writer import OutboxWriter
-from service.program.grammar import MAX_LINES, Command, Grammar, ParseResult, parse
+from service.program.grammar import (
+    MAX_LINES,
+    Command,
+    Grammar,
+    ParseResult,
+    as_written,
+    closest,
+    parse,
+)
+from service.program.natural import pleasantry
 from service.program.terms import Change
 from service.storage.models import InboundMessage, Pairing, Person, Program
 
-# "Hi Zoë," or "Thanks!" is not an answer to anything.
-SMALL_TALK = re.compile(r"^(?:hi|hello|dear|hey|thanks|thank you|best|cheers)\b.{0,40}$", re.I)
+
+def small_talk(text: str) -> bool:
+    """ "Hi Zoë,", "Thanks!" or a signature is not an answer to anything."""
+    return pleasantry(text)
+
+
+@dataclass(frozen=True)
+class Held:
+    """A line that wrote a command and was not acted on: why, and what to write to do it."""
+
+    line: str
+    why: str
+    write: tuple[str, ...]
+    names: tuple[str, ...] = ()  # the commands it named
+
+    def as_context(self) -> dict[str, object]:
+        return {"line": self.line, "why": self.why, "write": list(self.write)}
 
 
 @dataclass
@@ -34,7 +57,16 @@ class Reply:
     read: ParseResult = field(default_factory=lambda: ParseResult(()))
     grammar: Grammar = Grammar.EVERYDAY
     applied: list[str] = field(default_factory=list)
+    # The writer's own lines not understood, each with why or the closest commands.
     not_understood: list[str] = field(default_factory=list)
+    # Lines that wrote a command and were not acted on: the writer is asked.
+    held: list[Held] = field(default_factory=list)
+    # The writer's lines passed on to their partner, and to whom.
+    passed_on: list[str] = field(default_factory=list)
+    passed_to: str = ""
+    # What the service has to say about the reply as a whole, in its own words (never
+    # shown as a line the writer wrote).
+    notes: list[str] = field(default_factory=list)
     # What the commands gathered for the topic's handler to act on together.
     agenda: list[str] = field(default_factory=list)
     changes: list[Change] = field(default_factory=list)
@@ -51,7 +83,7 @@ class Reply:
         self.grammar = grammar
         self.read = parse(self.parsed.visible_text, grammar)
         if self.read.unread:
-            self.not_understood.append(
+            self.notes.append(
                 f"The last {self.read.unread} line(s) of your message were not read: "
                 f"{MAX_LINES} lines a message at most."
             )
@@ -70,13 +102,53 @@ class Reply:
 
     @property
     def free_lines(self) -> list[str]:
-        """Free text that says something: greetings and thanks left out."""
-        return [line for line in self.read.free_text if not SMALL_TALK.match(line)]
+        """Free text that says something: greetings, thanks and signatures left out."""
+        return [
+            line.text
+            for line in self.read.lines
+            if line.command is None and not line.attempt and not line.held and not line.pleasantry
+        ]
 
     @property
     def own_words(self) -> list[str]:
-        """The writer's lines as written ("3. no" keeps its number), commands left out."""
-        return [line.written for line in self.read.lines if line.command is None]
+        """The writer's lines as written ("3. no" keeps its number), commands left out; a
+        line that also held a command keeps its other sentences."""
+        words: dict[int, list[str]] = {}
+        whole: dict[int, str] = {}
+        commands: set[int] = set()
+        for line in self.read.lines:
+            whole[line.index] = line.written
+            if line.command is not None:
+                commands.add(line.index)
+            else:
+                words.setdefault(line.index, []).append(line.text)
+        return [
+            " ".join(words[index]) if index in commands else whole[index] for index in sorted(words)
+        ]
+
+    def hold(self) -> None:
+        """Ask about the lines that wrote a command and were not acted on."""
+        for line in self.read.held:
+            self.held.append(
+                Held(
+                    line.text,
+                    line.held,
+                    tuple(as_written(c) for c in line.asks),
+                    tuple(c.name for c in line.asks),
+                )
+            )
+
+    def not_understood_lines(self, lines: list[str]) -> None:
+        """Lines nothing was done with, each with the commands it comes closest to."""
+        for line in lines:
+            near = " / ".join(closest(line, self.grammar, self.role))
+            self.not_understood.append(f"{line} (the closest commands: {near})")
+
+    @property
+    def answered_anything(self) -> bool:
+        return bool(
+            self.applied or self.not_understood or self.held or self.passed_on or self.notes
+        )
 
     def record(self, done: str | None, problem: str | None) -> None:
         """What a step did, or could not do, in words for the writer."""

@@ -11,10 +11,12 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from service.agreement.replies import answer_agreement
-from service.inbox.answers import answered, send_help, understood
+from service.agreement.rules import NOTHING_FOUND
+from service.inbox.answers import answered, pass_on, send_help, understood
 from service.inbox.commands import apply_commands
+from service.inbox.confirming import confirm_asked
 from service.inbox.outcome import Outcome
-from service.inbox.reply import SMALL_TALK, Reply
+from service.inbox.reply import Reply, small_talk
 from service.mail.kinds import Topic
 from service.meetings.agenda import add_to_agenda
 from service.meetings.calendar_answers import ACCEPT, answer_proposal
@@ -35,14 +37,16 @@ FreeText = Callable[[Reply, list[str]], Awaitable[list[str] | None]]
 
 async def _everyday(reply: Reply, free_text: FreeText | None = None) -> Outcome:
     """The flow of every everyday topic, on a reply read with the everyday grammar."""
+    await confirm_asked(reply)
     helps = reply.read.named(grammar.HELP)
     if helps:
         await apply_commands(reply, helps)
         return await send_help(reply)
     await apply_commands(reply)
+    reply.hold()
     free = reply.free_lines if free_text is None else await free_text(reply, reply.free_lines)
     if free is not None:
-        reply.not_understood += reply.read.unknown
+        reply.not_understood_lines(reply.read.unknown)
     if reply.agenda:
         added, not_added = await add_to_agenda(
             reply.connection,
@@ -55,8 +59,28 @@ async def _everyday(reply: Reply, free_text: FreeText | None = None) -> Outcome:
         reply.applied += added
         reply.not_understood += not_added
     elif free:
-        reply.applied.append("Your message was received.")
+        await _free_lines(reply, free)
     return await answered(reply, f"{reply.about.topic.value} reply")
+
+
+_RECORDS_ONLY = frozenset({"done", "task", "agenda", "agree", "set", "help", "share"})
+
+
+async def _free_lines(reply: Reply, free: list[str]) -> None:
+    """Lines that are no command and answer nothing asked: in a conversation the two share,
+    passed on to the partner (with the questions asked about, which are theirs too); in a
+    private one, said back with the closest commands."""
+    if reply.private:
+        reply.not_understood_lines(free)
+        return
+    # "Could we reschedule to Friday?" is asked of the partner too; "should I mark 2 done?"
+    # is about our records alone.
+    questions = [
+        held.line
+        for held in reply.held
+        if "question" in held.why and not set(held.names) & _RECORDS_ONLY
+    ]
+    await pass_on(reply, [*free, *questions] if questions else free)
 
 
 async def everyday(reply: Reply) -> Outcome:
@@ -68,7 +92,7 @@ async def everyday(reply: Reply) -> Outcome:
 async def agenda(reply: Reply) -> Outcome:
     """In answer to an agenda request, plain lines are topics too, in the order written."""
     read = reply.parse(Grammar.EVERYDAY)
-    reply.read = read.free_lines_as(grammar.AGENDA, "text", lambda text: not SMALL_TALK.match(text))
+    reply.read = read.free_lines_as(grammar.AGENDA, "text", lambda text: not small_talk(text))
     return await _everyday(reply)
 
 
@@ -170,7 +194,7 @@ async def agreement(reply: Reply) -> Outcome:
     """The agreement form's lines and "I agree", while the pair is agreeing; an old thread
     used for everyday commands once it is signed."""
     if reply.pairing.state == PairingState.CLOSED:
-        reply.not_understood.append(
+        reply.notes.append(
             "This mentoring pair was closed by your program coordinator before it began, "
             "so nothing was changed. Please contact them with any question."
         )
@@ -186,14 +210,19 @@ async def agreement(reply: Reply) -> Outcome:
         reply.applied.append(
             "Your agreement is already signed by both of you; nothing was changed."
         )
-        reply.not_understood += read.unknown
+        reply.hold()
+        # The agreement's thread is over: nothing written here is passed on.
+        reply.not_understood_lines(read.unknown + reply.free_lines)
         await understood(reply)
         return Outcome(
             InboundStatus.PROCESSED, "agreement already signed", reply.applied, about=reply.about
         )
-    read = reply.parse(Grammar.AGREEMENT)
+    reply.parse(Grammar.AGREEMENT)
+    await confirm_asked(reply)
+    read = reply.read
     await apply_commands(reply, read.named(grammar.SET, grammar.AGREE))
-    reply.not_understood += read.unknown
+    reply.hold()
+    reply.not_understood_lines(read.unknown)
     version = reply.about.ref or reply.pairing.terms_version
     applied, problems = await answer_agreement(
         reply.connection,
@@ -206,7 +235,13 @@ async def agreement(reply: Reply) -> Outcome:
         reply.now,
     )
     reply.applied += applied
-    reply.not_understood += problems
+    # "No change and no I agree" is ours to say, not a line of theirs; and only when the
+    # reply held nothing else we answer.
+    nothing = NOTHING_FOUND in problems
+    reply.not_understood += [problem for problem in problems if problem != NOTHING_FOUND]
+    await pass_on(reply, reply.free_lines)
+    if nothing and not reply.held:
+        reply.notes.append(NOTHING_FOUND)
     await understood(reply)
     return Outcome(InboundStatus.PROCESSED, "agreement reply", reply.applied, about=reply.about)
 

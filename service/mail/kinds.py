@@ -271,6 +271,17 @@ REFLECTION_SHARED = _kind(
     answer=False,
     sealed=True,
 )
+PARTNER_NOTE = _kind(
+    "partner_note",
+    "the lines of a reply meant for the partner (a question, an offer), passed on",
+    "partner lines",
+    Topic.GENERAL,
+    Topic.MEETING,
+    Topic.AGREEMENT,
+    Topic.TASK,
+    Topic.REEVALUATION,
+    Topic.PROPOSAL,
+)
 PERFORMANCE_SUMMARY_REQUEST = _kind(
     "performance_summary_request",
     "after a performance conversation: the guide's steps and the mentor's summary form",
@@ -310,7 +321,7 @@ PERFORMANCE_CHECKBACK = _kind(
 UNDERSTOOD = _kind(
     "understood",
     "what a reply was understood to say; a reply to it goes on where that reply was",
-    "applied not_understood help_text",
+    "applied not_understood held passed_on notes help_text",
     *_PARTICIPANTS,
 )
 HELP = _kind(

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
+from service.program import natural
 from service.program.terms import FORM_LABELS
 from service.program.when import example_when
 
@@ -79,9 +80,16 @@ class Line:
     command and is not one (shown back as not understood)."""
 
     written: str  # as the writer wrote it, stripped ("3. no" keeps its number)
-    text: str  # without a list's bullet or number
+    text: str  # without a list's bullet or number; one sentence of it, when it has several
     command: Command | None = None
     attempt: bool = False
+    # Why a line that writes a command was not acted on (a question, a negation, a
+    # condition, a quotation, a loose sentence for something that cannot be undone), and
+    # the commands to write to do it: the writer is asked.
+    held: str = ""
+    asks: tuple[Command, ...] = ()
+    index: int = 0  # which line of the reply it is (a line may give several)
+    pleasantry: bool = False  # a greeting, thanks or signature: nothing to do or pass on
 
 
 @dataclass(frozen=True)
@@ -96,8 +104,14 @@ class ParseResult:
 
     @property
     def free_text(self) -> list[str]:
-        """Lines that are not commands: a prompt's answer."""
+        """Lines that are not commands: a prompt's answer (a line held back is the writer's
+        words too: "I have not done 4 yet" answers a follow-up)."""
         return [line.text for line in self.lines if line.command is None and not line.attempt]
+
+    @property
+    def held(self) -> list[Line]:
+        """Lines that write a command but were not acted on, with why."""
+        return [line for line in self.lines if line.held]
 
     @property
     def unknown(self) -> list[str]:
@@ -113,7 +127,7 @@ class ParseResult:
         return ParseResult(
             tuple(
                 Line(line.written, line.text, Command(syntax, {arg: line.text}, line.text))
-                if line.command is None and not line.attempt and keep(line.text)
+                if line.command is None and not line.attempt and not line.held and keep(line.text)
                 else line
                 for line in self.lines
             ),
@@ -421,6 +435,11 @@ _ATTEMPT[Grammar.AGREEMENT] = _ATTEMPT[Grammar.EVERYDAY]
 _BULLET = re.compile(r"^(?:[-*•·]|\d+[.)])\s+")
 MAX_LINES = 500
 MAX_LINE = 1000
+# Sentences are read for natural phrasings only this long, this many to a line and to a
+# reply: no one writes a command in a longer one, and a hostile message stays cheap to read.
+NATURAL_SENTENCE = 300
+NATURAL_PER_LINE = 12
+NATURAL_PER_REPLY = 200
 
 
 def _clean(line: str) -> str:
@@ -431,24 +450,216 @@ def _clean(line: str) -> str:
     return line.strip()
 
 
+# A list's heading: the bulleted lines under it are its commands ("Action items:", then
+# "- read the papers by Friday").
+_HEADING = re.compile(
+    r"(?:my\s+|our\s+|new\s+|the\s+)?(?:(?P<task>tasks|action\s+items|to-?dos?|to\s+do|"
+    r"next\s+steps)|(?P<done>done|completed|finished)|(?P<agenda>agenda|agenda\s+items|"
+    r"topics))\s*:",
+    re.IGNORECASE,
+)
+
+
 def parse(text: str, grammar: Grammar = Grammar.EVERYDAY) -> ParseResult:
-    """Read one command per line, case-insensitive; the rest is free text or shown back."""
+    """Read a reply line by line, case-insensitive: a line is a command as written ("done 2"),
+    or sentences, each a command written naturally ("Yes, I agree.", "I've finished 2 and
+    3"), a command held back and asked about ("should I mark 2 done?"), free text, or a line
+    that looks like a command and is not one (shown back)."""
     specs = [spec for spec in GRAMMAR if grammar in spec.grammars]
     attempt = _ATTEMPT.get(grammar)
     lines: list[Line] = []
     every = text.splitlines()
-    for raw_line in every[:MAX_LINES]:
+    heading: str | None = None
+    budget = NATURAL_PER_REPLY
+    for index, raw_line in enumerate(every[:MAX_LINES]):
         written = raw_line[:MAX_LINE].strip()
         line = _clean(written)
         if not line:
+            heading = None
+            continue
+        bulleted = line != written
+        if heading is not None and bulleted and grammar is Grammar.EVERYDAY:
+            lines += _read_item(written, line, heading, specs, index)
             continue
         command = _match(line, specs)
         if command is not None:
-            lines.append(Line(written, line, command))
+            lines.append(Line(written, line, command, index=index))
+            heading = None
+            continue
+        found = _HEADING.fullmatch(line)
+        if found is not None and grammar is Grammar.EVERYDAY:
+            heading = next(name for name, value in found.groupdict().items() if value)
+            lines.append(Line(written, line, index=index, pleasantry=True))
+            continue
+        heading = None
+        if budget > 0 and len(line) <= NATURAL_PER_LINE * NATURAL_SENTENCE:
+            read = _read_sentences(written, line, specs, grammar, index)
+            budget -= len(read)
         else:
+            read = [Line(written, line, index=index)]
+        if all(one.command is None and not one.held for one in read):
             looks = attempt is not None and bool(attempt.match(line)) and len(line) < 200
-            lines.append(Line(written, line, attempt=looks))
+            if looks:
+                read = [Line(written, line, attempt=True, index=index)]
+        lines += read
     return ParseResult(tuple(lines), max(0, len(every) - MAX_LINES))
+
+
+def _read_item(
+    written: str, line: str, heading: str, specs: list[Syntax], index: int
+) -> list[Line]:
+    """One bulleted line under a list's heading, read as that list's command."""
+    as_command = {"task": f"task: {line}", "agenda": f"agenda: {line}"}.get(heading)
+    if heading == "done":
+        as_command = f"done {line}" if re.fullmatch(r"#?\d+\.?", line) else f"done: {line}"
+    assert as_command is not None
+    command = _match(as_command, specs)
+    if command is None:
+        return [Line(written, line, index=index)]
+    command = Command(command.syntax, command.args, written)
+    # A done item is read for what holds it back ("- not 3 yet"); a task's words are its own.
+    why = natural.held(line, []) if heading == "done" else None
+    if why is not None:
+        return [Line(written, line, held=why, asks=(command,), index=index)]
+    return [Line(written, line, command, index=index)]
+
+
+def _read_sentences(
+    written: str, line: str, specs: list[Syntax], grammar: Grammar, index: int
+) -> list[Line]:
+    """A line that is not a command as written, sentence by sentence."""
+    by_name = {spec.name: spec for spec in specs}
+    examples = tuple(spec.help.lower() for spec in specs)
+    read: list[Line] = []
+    every = natural.sentences(line)
+    if len(every) > NATURAL_PER_LINE:
+        every = [*every[: NATURAL_PER_LINE - 1], " ".join(every[NATURAL_PER_LINE - 1 :])]
+    for sentence in every:
+        if len(sentence) > NATURAL_SENTENCE:
+            read.append(Line(written, sentence, index=index))
+            continue
+        if natural.pleasantry(sentence):
+            read.append(Line(written, sentence, index=index, pleasantry=True))
+            continue
+        found = _written(sentence, specs, grammar)
+        commands = [
+            Command(
+                one.syntax if isinstance(one.syntax, Syntax) else by_name[one.name],
+                one.args,
+                sentence,
+            )
+            for one in found
+            if isinstance(one.syntax, Syntax) or one.name in by_name
+        ]
+        if commands:
+            why = natural.held(sentence, found, examples)
+            if why is None:
+                read += [Line(written, sentence, command, index=index) for command in commands]
+            else:
+                read.append(Line(written, sentence, held=why, asks=tuple(commands), index=index))
+            continue
+        loose = [
+            Command(by_name[one.name], one.args, sentence)
+            for one in natural.loosely(sentence)
+            if one.name in by_name and (one.name != "done" or one.args.get("ref"))
+        ]
+        if loose:
+            why = natural.held(sentence, [], examples) or "it does not say it plainly"
+            read.append(Line(written, sentence, held=why, asks=tuple(loose), index=index))
+            continue
+        read.append(Line(written, sentence, index=index))
+    if all(one.command is None and not one.held for one in read):
+        # Free text stays the line it was written as: an agenda topic, an answer, a note.
+        return [Line(written, line, index=index, pleasantry=all(one.pleasantry for one in read))]
+    return read
+
+
+def _written(sentence: str, specs: list[Syntax], grammar: Grammar) -> list[natural.Found]:
+    """The commands a sentence writes: as written, once what surrounds them politely is left
+    out ("Yes, I agree."), naturally ("I've finished 2"), or in one of its clauses ("Looks
+    good, I agree")."""
+    core = natural.core(sentence)
+    for text in (sentence, core, natural.unled(sentence)):
+        command = _match(text, specs)
+        if command is not None:
+            return [natural.Found(command.name, command.args, _span(command), command.syntax)]
+    found = natural.read(sentence, grammar.value)
+    if found:
+        return found
+    for clause in natural.clauses(core):
+        command = _match(natural.core(clause), specs)
+        if command is not None:
+            return [natural.Found(command.name, command.args, _span(command), command.syntax)]
+        found = natural.read(clause, grammar.value)
+        if found:
+            return found
+    return []
+
+
+def _span(command: Command) -> str:
+    """The words a command's arguments were read from: not read for what holds it back."""
+    return next(
+        (command.args[key] for key in ("text", "when", "value") if command.args.get(key)), ""
+    )
+
+
+def as_written(command: Command) -> str:
+    """The line that writes `command` as the lists of commands show it: what to write to do
+    what a held sentence asked."""
+    args = command.args
+    if command.syntax is DONE:
+        return f"done {args['ref']}" if args.get("ref") else f"done: {args.get('text', '')}"
+    if command.syntax in (TASK, AGENDA):
+        return f"{command.name}: {args['text']}"
+    if command.syntax is RESCHEDULE:
+        return f"reschedule: {args['when']}" if args.get("when") else RESCHEDULE.example
+    if command.syntax is SET:
+        return command.line
+    if args.get("number"):
+        return f"{command.name} {args['number']}"
+    if args.get("every"):
+        return f"digest {args['every'].lower()}"
+    return command.syntax.example
+
+
+# Words that point to a command, for "the closest commands" to a line not understood.
+_NEAR: tuple[tuple[str, tuple[Syntax, ...]], ...] = (
+    (r"done|finish|complet|tick|mark", (DONE,)),
+    (r"task|to-?do|action|remind me", (TASK,)),
+    (r"agenda|discuss|talk about|topic", (AGENDA,)),
+    (
+        r"reschedul|move|postpone|another time|earlier|later|zoom|teams|in person|call",
+        (RESCHEDULE,),
+    ),
+    (r"often|weekly|monthly|frequen", (FREQUENCY,)),
+    (r"pause|break|hold|busy|leave|vacation|holiday", (PAUSE, RESUME)),
+    (r"resume|back|restart", (RESUME,)),
+    (r"end|stop|phase|finish the mentor|wrap", (PHASE_OUT,)),
+    (r"agree|accept|sign|fine with|happy with", (AGREE,)),
+    (r"help|coordinator|problem|issue|question", (HELP,)),
+    (r"share|send (?:it|this) to", (SHARE,)),
+    (r"list|everyone|who|status|signed|overview|report|all pair|summary", (DIGEST_NOW, DETAILS)),
+    (r"remind|chase|nudge|follow up", (NUDGE,)),
+    (r"close|end", (CLOSE_PAIRING,)),
+    (r"pause|hold|resume", (PAUSE_PAIRING,)),
+    (r"csv|import|add|new pair", (IMPORT,)),
+    (r"less|fewer|daily|weekly|monthly|digest|stop", (DIGEST_EVERY,)),
+)
+
+
+def closest(text: str, grammar: Grammar, role: str | None = None) -> list[str]:
+    """The commands a line not understood comes nearest to, as written in the lists; the
+    first ones of the list when nothing is near."""
+    offered = [
+        spec
+        for spec in GRAMMAR
+        if grammar in spec.grammars and (role is None or role in spec.roles)
+    ]
+    near: list[Syntax] = []
+    for words, syntaxes in _NEAR:
+        if re.search(rf"\b(?:{words})", text, re.IGNORECASE):
+            near += [spec for spec in syntaxes if spec in offered and spec not in near]
+    return [spec.example for spec in (near or offered)[:3]]
 
 
 def _match(line: str, specs: list[Syntax]) -> Command | None:

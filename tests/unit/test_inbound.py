@@ -103,6 +103,7 @@ def test_inspect_shape_for_bare_bodies() -> None:
         "visible_text",
         "signature",
         "commands",
+        "held",
         "itip",
         "bounce",
         "complaint",
@@ -110,6 +111,7 @@ def test_inspect_shape_for_bare_bodies() -> None:
     assert result["from"] is None
     assert result["signature"] == "Léa Martin\nUniversity Hospital"
     assert result["commands"] == [{"name": "done", "args": {"ref": "2"}}]
+    assert result["held"] == []
 
 
 def test_only_our_servers_dmarc_verdict_is_believed() -> None:

@@ -130,6 +130,7 @@ def context(kind: str) -> dict[str, Any]:
             "note": "We have not met <since> October.",
         },
         "reflection_shared": {"partner": PARTNER, "text": "We <did> well.\nNext: the grant."},
+        "partner_note": {"partner": PARTNER, "lines": ["Can we meet on <zoom> instead?"]},
         "meeting_declined": {
             "partner": PARTNER,
             "meeting": MEETING,
@@ -145,6 +146,9 @@ def context(kind: str) -> dict[str, Any]:
         "understood": {
             "applied": ["Changed Frequency: every 2 weeks"],
             "not_understood": ["Frequency: <whenever>"],
+            "held": [{"line": "can we <pause>?", "why": "it is a question", "write": ["pause"]}],
+            "passed_on": {"to": PARTNER["name"], "lines": ["Can we meet on <zoom>?"]},
+            "notes": ['No change and no "I agree" was found in your reply.'],
             "help_text": HELP,
         },
         "help": {"help_text": HELP, "note_received": True, "note_unsent": False},
