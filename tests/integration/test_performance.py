@@ -127,6 +127,12 @@ async def test_a_performance_conversation_from_request_to_check_back(live: Live)
     tasks = await Task.filter(private=True).order_by("number")
     assert [t.due_date.isoformat() for t in tasks if t.due_date] == ["2027-01-15", "2027-01-29"]
     assert all(t.text == "" and t.sealed for t in tasks)  # the words are sealed
+    # The steps are numbered alike in the draft and in what Sam reads, which names the
+    # action item each became (done by that number).
+    for message in (second, to_sam):
+        assert "  1. share a writing timeline with me" in text_of(message)
+        assert "  2. block two writing mornings a week" in text_of(message)
+    assert f": action item {tasks[1].number}" in text_of(to_sam)
 
     # Sam confirms, then corrects a detail: both reach Zoë, and Zoë alone.
     await reply(live, to_sam, SAM, "confirm")
