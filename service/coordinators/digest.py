@@ -286,7 +286,10 @@ async def program_digest(program: Program, period: Period, now: datetime) -> Dig
         "table": read.table,
         "table_more": read.total - len(read.table),
         "commands": help_text(
-            Grammar.COORDINATOR, "coordinator", today=local_today(now, program.timezone)
+            Grammar.COORDINATOR,
+            "coordinator",
+            today=local_today(now, program.timezone),
+            pairing=_example_pairing(read),
         ),
     }
     # Drawing takes tens of milliseconds of CPU: the event loop goes on meanwhile.
@@ -420,6 +423,12 @@ def _attention_row(item: Attention) -> dict[str, Any]:
         "mentee": pair.mentee,
         "reasons": [f.reason for f in item.flags],
     }
+
+
+def _example_pairing(read: _ProgramReading) -> int | None:
+    """A pairing of the program for the commands' examples: the first needing attention."""
+    rows = [_attention_row(a) for a in read.attention[:1]] or read.table[:1]
+    return int(rows[0]["number"]) if rows else None
 
 
 def _table_row(summary: PairSummary, pairing: Pairing) -> dict[str, Any]:

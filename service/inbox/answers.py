@@ -19,7 +19,7 @@ from service.outbox.writer import OutboxWriter, Reader
 from service.program.grammar import Grammar, help_text
 from service.program.people import Cast
 from service.program.schedule import local_today
-from service.storage.models import InboundMessage, InboundStatus, Program, Refusal
+from service.storage.models import InboundMessage, InboundStatus, Pairing, Program, Refusal
 
 
 def answers_thread(row: InboundMessage) -> str | None:
@@ -164,12 +164,27 @@ async def coordinator_reply(mail: CoordinatorMail) -> None:
             "done": mail.done,
             "problems": mail.problems,
             "commands": help_text(
-                Grammar.COORDINATOR, "coordinator", today=local_today(mail.now, program.timezone)
+                Grammar.COORDINATOR,
+                "coordinator",
+                today=local_today(mail.now, program.timezone),
+                pairing=await _first_pairing(mail),
             ),
         },
         in_reply_to=answers_thread(mail.row),
         attachments=mail.attachments,
     )
+
+
+async def _first_pairing(mail: CoordinatorMail) -> int | None:
+    """A pairing the coordinator has, for their commands' examples."""
+    first = (
+        await Pairing.filter(program_id__in=list(mail.program_ids))
+        .order_by("id")
+        .using_db(mail.connection)
+        .only("id")
+        .first()
+    )
+    return None if first is None else first.id
 
 
 async def refuse(

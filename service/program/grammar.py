@@ -683,12 +683,28 @@ class CommandHelp:
         return iter(self.entries)
 
 
-def help_text(grammar: Grammar, role: str | None, *, today: date) -> CommandHelp:
+# The pairing the coordinators' examples name, until a real one of theirs is known.
+EXAMPLE_PAIRING = "12"
+
+
+def _about_pairing(text: str, pairing: int | None) -> str:
+    return text if pairing is None else text.replace(EXAMPLE_PAIRING, str(pairing))
+
+
+def help_text(
+    grammar: Grammar, role: str | None, *, today: date, pairing: int | None = None
+) -> CommandHelp:
     """The commands the reader (in `role`, when known) may write here, from the grammar, the
-    examples that name a day made from `today`, the reader's own."""
+    examples that name a day made from `today`, the reader's own, and those that name a
+    pairing one of the coordinator's own (`pairing`), not a number they do not have."""
     return CommandHelp(
         tuple(
-            (spec.example_on(today), spec.help)
+            (
+                _about_pairing(spec.example_on(today), pairing),
+                _about_pairing(spec.help, pairing),
+            )
+            if spec in PAIRING_COMMANDS
+            else (spec.example_on(today), spec.help)
             for spec in GRAMMAR
             if grammar in spec.grammars and (role is None or role in spec.roles)
         )

@@ -106,10 +106,13 @@ async def test_the_digest_and_the_commands_a_coordinator_replies_with(live: Live
     assert f"#{ana_grace.id} Dr. Ana Reyes and Grace Kim" in text  # not signed: flagged
     assert "agreement not signed" in text
     assert f"#{zoe_sam.id}  Dr. Zoë O'Brien / Sam Okafor: active" in text
+    # The commands' examples name a pairing of theirs (the first needing attention).
+    assert f"nudge {ana_grace.id}" in text and "pairing 12" not in text
 
     # nudge, pause, details in one reply; what was done comes back.
     await command(live, digest, f"nudge {ana_grace.id}\npause {zoe_sam.id}\ndetails {zoe_sam.id}")
     answer = text_of(live.received(PAT, "coordinator_reply")[-1])
+    assert f"details {zoe_sam.id}" in answer and "details 12" not in answer
     assert "got a friendly nudge" in answer and "is paused" in answer
     nudge = text_of(live.received("grace@university.example", "nudge")[0])
     assert "agreement is waiting to be signed" in nudge
