@@ -20,6 +20,7 @@ from rich.table import Table
 
 from service.config import Settings
 from service.jobs import loop
+from service.mail.writing.words import counted
 from service.storage import db
 
 app = typer.Typer(
@@ -80,8 +81,9 @@ def import_pairs(
         finally:
             await db.close()
         console.print(
-            f"Imported {len(result.created)} new pairing(s) in {len(result.programs)} "
-            f"program(s); {result.unchanged} already there were left unchanged."
+            f"Imported {counted(len(result.created), 'new pairing')} in "
+            f"{counted(len(result.programs), 'program')}; {result.unchanged} already there "
+            "were left unchanged."
         )
         if result.created:
             console.print("Agreement requests are in the outbox; `mentormail run` sends them.")

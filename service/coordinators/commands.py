@@ -18,6 +18,7 @@ from service.agreement.enrolment import import_roster
 from service.coordinators.digest import summarise, to_coordinator
 from service.coordinators.digest_rules import Period, digest_flags
 from service.mail import kinds
+from service.mail.writing.words import counted
 from service.meetings.pausing import pause_pairing, resume_pairing
 from service.outbox.writer import OutboxWriter
 from service.phase_out.closing import begin_phase_out
@@ -369,8 +370,8 @@ async def import_attached(
             roster, outbox, now, connection=connection, add_coordinators=False
         )
         done.append(
-            f"{name}: {len(result.created)} pairing(s) imported, {result.unchanged} already "
-            "there; each new pair has been sent the agreement."
+            f"{name}: {counted(len(result.created), 'pairing')} imported, "
+            f"{result.unchanged} already there; each new pair has been sent the agreement."
         )
         done += [
             f"{program}: meetings avoid {days_off} (from its time zone); whoever runs the "

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from service.mail.writing.words import counted
+
 EVERY = ("daily", "weekly", "monthly", "off")
 # The mentee's prompts left unanswered in a row before the pairing is flagged: two meeting
 # cycles (each brings an agenda request and an after-meeting prompt).
@@ -144,14 +146,14 @@ def digest_flags(pair: PairSummary, now: datetime) -> list[Flag]:
         if since is not None and quiet > 2 * pair.interval_days:
             flags.append(Flag(2, f"no meeting held for {_weeks(quiet)} (agreed: {pair.cadence})"))
     if pair.declined:
-        flags.append(Flag(3, f"{pair.declined} upcoming meeting(s) declined"))
+        flags.append(Flag(3, f"{counted(pair.declined, 'upcoming meeting')} declined"))
     for who, count in pair.silent:
         if count >= SILENT_PROMPTS:
             flags.append(Flag(3, f"no reply from {who} to the last {count} prompts"))
     if pair.state == "agreeing" and now - pair.created_at > SIGN_WITHIN:
         flags.append(Flag(3, f"agreement not signed after {_weeks((now - pair.created_at).days)}"))
     if pair.overdue:
-        flags.append(Flag(4, f"{pair.overdue} action item(s) overdue"))
+        flags.append(Flag(4, f"{counted(pair.overdue, 'action item')} overdue"))
     if pair.state == "reevaluating":
         flags.append(Flag(5, "re-evaluation due: waiting for their answer"))
     ending = pair.projected_end

@@ -10,6 +10,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 
 from service.mail.kinds import About
 from service.mail.reading.parse import ParsedMessage
+from service.mail.writing.words import counted
 from service.outbox.writer import OutboxWriter
 from service.program.grammar import (
     MAX_LINES,
@@ -84,7 +85,7 @@ class Reply:
         self.read = parse(self.parsed.visible_text, grammar)
         if self.read.unread:
             self.notes.append(
-                f"The last {self.read.unread} line(s) of your message were not read: "
+                f"The last {counted(self.read.unread, 'line')} of your message were not read: "
                 f"{MAX_LINES} lines a message at most."
             )
         # A reply that starts a private matter is as private as the matter.

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
+from service.mail.writing.words import counted
 from service.meetings.cadence import local_day
 from service.meetings.invitations import cancel_meeting
 from service.outbox.writer import OutboxWriter
@@ -40,7 +41,7 @@ async def pause_pairing(
     await pairing.save(using_db=connection)
     return (
         f"Pairing {pairing.id} ({cast.mentor.name} and {cast.mentee.name}) is paused; "
-        f"{len(upcoming)} upcoming meeting(s) cancelled in both calendars."
+        f"{counted(len(upcoming), 'upcoming meeting')} cancelled in both calendars."
     )
 
 

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
+from service.mail.writing.words import counted
 from service.meetings.cadence import local_day, meeting_day
 from service.meetings.invitations import cancel_meeting, own_notes, send_calendar
 from service.meetings.reschedule_rules import check_move, read_new_time
@@ -56,7 +57,9 @@ async def change_frequency(
     await pairing.save(using_db=connection)
     cancelled = len(upcoming) - 1 if upcoming else 0
     note = (
-        f"; {cancelled} later meeting(s) were cancelled and will be re-issued" if cancelled else ""
+        f"; {counted(cancelled, 'later meeting')} cancelled, to be issued again"
+        if cancelled
+        else ""
     )
     return f"From now on you meet {frequency.label}{note}."
 
@@ -95,7 +98,11 @@ async def change_location(
                 connection, outbox, meeting, pairing, cast, "REQUEST", now, notes=notes
             )
     where = f"at {location}" if location else "with no place set"
-    sent = f"; {len(upcoming)} meeting(s) to come, updated in both calendars" if upcoming else ""
+    sent = (
+        f"; {counted(len(upcoming), 'meeting')} to come, updated in both calendars"
+        if upcoming
+        else ""
+    )
     return f"From now on you meet {where} (it was {old}){sent}."
 
 

@@ -26,6 +26,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from service.action_items.store import create_task, task_text
 from service.mail import kinds
 from service.mail.kinds import About, Topic
+from service.mail.writing.words import counted
 from service.meetings.invitations import send_calendar
 from service.meetings.planning import PROMPT_STATES
 from service.meetings.reschedule_rules import MAX_AHEAD, read_new_time
@@ -405,7 +406,7 @@ async def _send_followup(
         )
     return (
         f"The follow-up went to {mentee.name}, with you in copy. Their "
-        f"{len(tasks)} action item(s) get reminders; on {format_date(last_due)} you both "
+        f"{counted(len(tasks), 'action item')} with reminders; on {format_date(last_due)} you both "
         "are asked whether things have improved."
     )
 

@@ -56,9 +56,9 @@ def test_import_then_status_then_reimport(tmp_path: Path) -> None:
     csv.write_text(HEADER + ROW, encoding="utf-8")
     first = mentormail(tmp_path, "import", str(csv))
     assert first.returncode == 0, first.stderr
-    assert "Imported 1 new pairing(s) in 1 program(s)" in first.stdout
+    assert "Imported 1 new pairing in 1 program" in first.stdout
     second = mentormail(tmp_path, "import", str(csv))
-    assert "Imported 0 new pairing(s)" in second.stdout and "1 already there" in second.stdout
+    assert "Imported 0 new pairings" in second.stdout and "1 already there" in second.stdout
     status = mentormail(tmp_path, "status")
     assert status.returncode == 0, status.stderr
     assert "Hematology 2027" in status.stdout and "agreeing" in status.stdout

@@ -226,7 +226,7 @@ async def test_an_import_by_email_and_strangers_who_try(live: Live) -> None:
         "Kai Tanaka,kai@x.example,Asia/Tokyo,2027-02-01,monthly,Monday,10:00,\n"
     ).encode()
     await confirmed(live, with_csv(good, PAT))
-    assert "1 pairing(s) imported" in text_of(live.received(PAT, "coordinator_reply")[-1])
+    assert "1 pairing imported" in text_of(live.received(PAT, "coordinator_reply")[-1])
     assert live.received("kai@x.example", "agreement_request")
     # A national roster is too large for one email: nothing is imported, and the answer says
     # what to do instead.

@@ -174,4 +174,4 @@ async def test_one_reply_adds_twenty_action_items_and_moves_a_meeting_once(
         "the rest apart), and 469 more like it" in answer
     )
     assert "reschedule: next Wednesday 3pm (not applied: one reschedule a message" in answer
-    assert "The last 110 line(s) of your message were not read: 500 lines" in answer
+    assert "The last 110 lines of your message were not read: 500 lines" in answer

@@ -73,7 +73,7 @@ def test_each_reason_a_pairing_needs_a_person() -> None:
             last_held=NOW - timedelta(days=35)
         ),
         "no reply from Sam to the last 4 prompts": pair(silent=(("Sam", 4),)),
-        "2 action item(s) overdue": pair(overdue=2),
+        "2 action items overdue": pair(overdue=2),
         "mail to Sam has stopped: their address keeps bouncing": pair(
             disabled=(StoppedMail("Sam", "bounces", NOW),)
         ),
@@ -81,7 +81,7 @@ def test_each_reason_a_pairing_needs_a_person() -> None:
             disabled=(StoppedMail("Sam", "complaint", NOW),)
         ),
         "asked for help: we never meet": pair(help_notes=("we never meet",)),
-        "1 upcoming meeting(s) declined": pair(declined=1),
+        "1 upcoming meeting declined": pair(declined=1),
         "re-evaluation due: waiting for their answer": pair(state="reevaluating"),
         "projected end on 01 Apr 2027": pair(projected_end=datetime(2027, 4, 1, tzinfo=UTC)),
         "agreement not signed after 2 weeks": pair(
