@@ -8,26 +8,78 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
-MENTORS = (
-    ("Dr. Zoë O'Brien", "America/New_York"),
-    ("Prof. Kwame Mensah", "Europe/London"),
-    ("Dr. Ana Sofía Reyes", "America/Mexico_City"),
-    ("Dr. Henrik Løvås", "Europe/Oslo"),
-    ("Dr. Mei-Ling Chen", "Asia/Taipei"),
-    ("Dr. Rahul Iyer", "Asia/Kolkata"),
-    ("Prof. Claire Dubois", "Europe/Paris"),
-    ("Dr. James Whitfield", "Australia/Sydney"),
+# Each place's people: given names and family names, combined so that no two people of a
+# demo share a name (8 places × 4 × 4: 128 of each role before any repeats).
+MENTOR_PLACES = (
+    (
+        "America/New_York",
+        ("Zoë", "Daniel", "Rachel", "Marcus"),
+        ("O'Brien", "Levine", "Brooks", "Hale"),
+    ),
+    (
+        "Europe/London",
+        ("Kwame", "Fiona", "Oliver", "Hannah"),
+        ("Mensah", "Clarke", "Patel", "Hughes"),
+    ),
+    (
+        "America/Mexico_City",
+        ("Ana Sofía", "Diego", "Lucía", "Mateo"),
+        ("Reyes", "Ortega", "Vargas", "Soto"),
+    ),
+    ("Europe/Oslo", ("Henrik", "Ingrid", "Sigrid", "Erik"), ("Løvås", "Berg", "Dahl", "Haugen")),
+    ("Asia/Taipei", ("Mei-Ling", "Wei", "Yu-Ting", "Jun"), ("Chen", "Lin", "Huang", "Tsai")),
+    ("Asia/Kolkata", ("Rahul", "Ananya", "Vikram", "Meera"), ("Iyer", "Menon", "Rao", "Bose")),
+    (
+        "Europe/Paris",
+        ("Claire", "Hugo", "Élise", "Louis"),
+        ("Dubois", "Lefèvre", "Moreau", "Girard"),
+    ),
+    (
+        "Australia/Sydney",
+        ("James", "Chloe", "Liam", "Ruby"),
+        ("Whitfield", "Nguyen", "Walsh", "Cooper"),
+    ),
 )
-MENTEES = (
-    ("Sam Okafor", "America/Chicago"),
-    ("Léa Martin", "Europe/Berlin"),
-    ("Tomás García", "America/Los_Angeles"),
-    ("Aiko Tanaka", "Asia/Tokyo"),
-    ("Priya Nair", "Asia/Kolkata"),
-    ("Jonas Weber", "Europe/Berlin"),
-    ("Fatima Al-Sayed", "Asia/Dubai"),
-    ("Grace Kim", "America/New_York"),
+MENTEE_PLACES = (
+    ("America/Chicago", ("Sam", "Maya", "Jordan", "Ellie"), ("Okafor", "Schmidt", "Reed", "Novak")),
+    ("Europe/Berlin", ("Léa", "Jonas", "Mia", "Felix"), ("Martin", "Weber", "Krüger", "Voß")),
+    (
+        "America/Los_Angeles",
+        ("Tomás", "Nina", "Ethan", "Sofia"),
+        ("García", "Park", "Flores", "Ito"),
+    ),
+    ("Asia/Tokyo", ("Aiko", "Haruto", "Yui", "Ren"), ("Tanaka", "Sato", "Suzuki", "Mori")),
+    ("Asia/Kolkata", ("Priya", "Arjun", "Kavya", "Rohan"), ("Nair", "Das", "Kulkarni", "Pillai")),
+    (
+        "Asia/Dubai",
+        ("Fatima", "Omar", "Layla", "Yusuf"),
+        ("Al-Sayed", "Haddad", "Mansour", "Khalil"),
+    ),
+    (
+        "America/New_York",
+        ("Grace", "Noah", "Ava", "Caleb"),
+        ("Kim", "Rivera", "Shapiro", "Brennan"),
+    ),
+    (
+        "Africa/Lagos",
+        ("Chiamaka", "Tunde", "Ifeoma", "Emeka"),
+        ("Adeyemi", "Okonkwo", "Balogun", "Eze"),
+    ),
 )
+MENTOR_TITLES = ("Dr.", "Prof.", "Dr.", "Dr.")
+
+
+def _person_of(
+    places: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...], index: int
+) -> tuple[str, str]:
+    """The `index`th person of these places: a name of its own, and where they live."""
+    zone, givens, families = places[index % len(places)]
+    rest = index // len(places)
+    given = givens[rest % len(givens)]
+    family = families[(rest // len(givens) + rest) % len(families)]
+    return f"{given} {family}", zone
+
+
 FREQUENCIES = ("monthly", "every 2 weeks", "monthly", "every 3 weeks", "weekly")
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday")
 STYLES = ("gmail", "outlook", "apple")
@@ -44,9 +96,13 @@ class Person:
     persona: str  # "prompt", "changes_terms", "slow", "silent" (agrees, then never answers)
 
 
+# Letters that have no accent to strip, spelt as their owners spell them in ASCII.
+_SPELT = str.maketrans({"ø": "o", "Ø": "O", "æ": "ae", "Æ": "Ae", "ß": "ss", "ł": "l", "đ": "d"})
+
+
 def _slug(name: str) -> str:
-    # "Léa" -> "lea": strip the accents rather than the letters.
-    decomposed = unicodedata.normalize("NFKD", name)
+    # "Léa" -> "lea", "Løvås" -> "lovas": strip the accents rather than the letters.
+    decomposed = unicodedata.normalize("NFKD", name.translate(_SPELT))
     ascii_name = decomposed.encode("ascii", "ignore").decode().lower()
     words = [
         w for w in ascii_name.replace("'", "").replace(".", " ").split() if w not in ("dr", "prof")
@@ -56,10 +112,12 @@ def _slug(name: str) -> str:
 
 def make_people(pairs: int, rng: random.Random) -> list[tuple[Person, Person]]:
     result = []
+    unique = len(MENTOR_PLACES) * 4 * 4
     for index in range(pairs):
-        mentor_name, mentor_tz = MENTORS[index % len(MENTORS)]
-        mentee_name, mentee_tz = MENTEES[(index * 3 + 1) % len(MENTEES)]
-        suffix = "" if index < len(MENTORS) else str(index // len(MENTORS) + 1)
+        mentor_name, mentor_tz = _person_of(MENTOR_PLACES, index)
+        mentor_name = f"{MENTOR_TITLES[index % len(MENTOR_TITLES)]} {mentor_name}"
+        mentee_name, mentee_tz = _person_of(MENTEE_PLACES, index * 3 + 1)
+        suffix = "" if index < unique else str(index // unique + 1)
         mentor = Person(
             mentor_name,
             f"{_slug(mentor_name)}{suffix}@hospital.example",
