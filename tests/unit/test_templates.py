@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -353,6 +354,14 @@ def test_every_kind_renders_with_awkward_data(kind: str) -> None:
     if kind == "agreement_request":
         assert "<script>alert" in rendered.text  # text parts are not HTML-escaped
         assert "&lt;script&gt;" in rendered.html
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_preformatted_text_wraps_on_a_phone(kind: str) -> None:
+    # At 375 px a line of the form or an example that does not wrap runs out of its box.
+    html = render(kind, context(kind)).html
+    for tag in re.findall(r"<pre\b[^>]*>", html):
+        assert "white-space:pre-wrap" in tag and ("break-word" in tag or "anywhere" in tag), tag
 
 
 @pytest.mark.parametrize("kind", sorted(k for k, v in KINDS.items() if v.expects_answer))
