@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from arq.worker import Worker
 from rich.console import Console
@@ -28,7 +29,7 @@ from service.mail.transports.local import DirOutgoing, MaildirIncoming
 from service.outbox.writer import OutboxWriter, wire_bytes
 from service.program.roster import read_roster
 from service.storage import db
-from service.storage.models import OutboundMessage, OutboundStatus
+from service.storage.models import OutboundMessage, OutboundStatus, Program
 
 PROGRAM = "Hematology Mentorship 2027"
 
@@ -130,7 +131,9 @@ async def _simulate(demo: _Demo, start: datetime, end: datetime, console: Consol
         while clock.now() < end:
             step += 1
             await _step(demo, step)
-            clock.set(min(_next_stop(demo.simulation, clock.now()), end))
+            stops = [_next_stop(demo.simulation, clock.now()), end]
+            stops += await _service_stops(clock.now())
+            clock.set(min(stops))
             progress.update(
                 task,
                 completed=(clock.now() - start).total_seconds(),
@@ -155,6 +158,27 @@ async def _step(demo: _Demo, step: int) -> None:
     ).order_by("id")
     for row in sent:
         simulation.receive(wire_bytes(row, demo.app.secret), clock.now(), row.recipients[0])
+
+
+async def _service_stops(now: datetime) -> list[datetime]:
+    """When the service itself has work, as a worker's cron running every minute would find
+    it: the programs' digest hours (not up to half a day late) and mail held until then."""
+    stops = []
+    for zone, hour in await Program.all().values_list("timezone", "digest_hour"):
+        local = now.astimezone(ZoneInfo(str(zone)))
+        at = local.replace(hour=int(hour), minute=1, second=0, microsecond=0)
+        if at <= local:
+            at = (at + timedelta(days=1)).replace(hour=int(hour), minute=1)
+        stops.append(at.astimezone(UTC))
+    held = (
+        await OutboundMessage.filter(status=OutboundStatus.PENDING, not_before__gt=now)
+        .order_by("not_before")
+        .only("id", "not_before")
+        .first()
+    )
+    if held is not None:
+        stops.append(max(held.not_before, now + timedelta(minutes=5)))
+    return stops
 
 
 def _next_stop(simulation: Simulation, now: datetime) -> datetime:

@@ -10,6 +10,7 @@ import sys
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -98,6 +99,10 @@ def test_a_year_of_twenty_pairs_sends_every_kind_and_every_calendar_reads_well(
         if kind == "digest":
             assert any(p.get_content_type() == "image/png" for p in message.walk())
             digests.append(_text(message))
+            # At the program's digest hour (08:00 in its zone, its first mentor's), not
+            # whenever the worker next looked.
+            sent = message["Date"].datetime.astimezone(ZoneInfo("America/New_York"))
+            assert (sent.hour, sent.minute < 10) == (8, True), sent
         if kind in CALENDAR_KINDS:
             check_calendar_email(raw, message["To"].addresses[0].addr_spec)
             calendars.append(raw)
