@@ -48,6 +48,7 @@ async def _person(connection: BaseDBAsyncClient, row_person: RosterPerson, now: 
             using_db=connection,
             email=row_person.email,
             name=row_person.name,
+            greeting=row_person.greeting,
             timezone=row_person.timezone,
             created_at=now,
         )

@@ -15,6 +15,7 @@ from service.config import Settings
 from service.mail.kinds import About, EmailKind, Topic
 from service.mail.tokens import ReplyToken, reply_address
 from service.mail.writing.compose import build_message, render
+from service.mail.writing.greeting import greeting_of
 from service.secret import keys_of
 from service.storage import statements
 from service.storage.models import Coordinator, OutboundMessage, OutboundStatus, Person
@@ -55,10 +56,13 @@ class Reader:
     pairing_id: int | None = None
     person_id: int | None = None
     coordinator_id: int | None = None
+    greeting: str | None = None  # the name to greet by, where not the first given name
 
     @classmethod
     def participant(cls, person: Person, role: str, program: str, pairing_id: int) -> Reader:
-        return cls(person.name, person.email, role, program, pairing_id, person.id)
+        return cls(
+            person.name, person.email, role, program, pairing_id, person.id, None, person.greeting
+        )
 
     @classmethod
     def coordinator(cls, coordinator: Coordinator, program: str) -> Reader:
@@ -69,7 +73,12 @@ class Reader:
     def context(self) -> dict[str, Any]:
         """What every template is given about its reader and program."""
         return {
-            "recipient": {"name": self.name, "email": self.email, "role": self.role},
+            "recipient": {
+                "name": self.name,
+                "greeting": greeting_of(self.name, self.greeting),
+                "email": self.email,
+                "role": self.role,
+            },
             "program": {"name": self.program},
         }
 

@@ -26,6 +26,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from service.action_items.store import create_task, task_text
 from service.mail import kinds
 from service.mail.kinds import About, Topic
+from service.mail.writing.greeting import greeting_of
 from service.mail.writing.words import counted
 from service.meetings.invitations import send_calendar
 from service.meetings.planning import PROMPT_STATES
@@ -332,7 +333,10 @@ async def _send_draft(
         context={
             "partner": {"name": mentee.name, "email": mentee.email},
             "mentor": {"name": mentor.name},
-            "mentee": {"name": mentee.name},
+            "mentee": {
+                "name": mentee.name,
+                "greeting": greeting_of(mentee.name, mentee.greeting),
+            },
             "sent": False,
             "version": conversation.draft_version,
             "follow_up": _followup_context(follow_up, terms),
@@ -399,7 +403,10 @@ async def _send_followup(
             now=now,
             context={
                 "mentor": {"name": mentor.name},
-                "mentee": {"name": mentee.name},
+                "mentee": {
+                    "name": mentee.name,
+                    "greeting": greeting_of(mentee.name, mentee.greeting),
+                },
                 "sent": True,
                 "follow_up": context,
             },

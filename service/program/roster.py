@@ -39,6 +39,8 @@ OPTIONAL_COLUMNS = (
     "time",
     "location",
     "coordinator_email",
+    "mentor_greeting",
+    "mentee_greeting",
 )
 MAX_ROWS = 200_000
 T = TypeVar("T")
@@ -63,6 +65,7 @@ class Person:
     name: str
     email: str
     timezone: str
+    greeting: str | None = None  # "Dear <greeting>": the roster's, else their first name
 
 
 @dataclass(frozen=True)
@@ -195,7 +198,8 @@ def _read_row(
         name = need(f"{role}_name")
         email = check(f"{role}_email", normalise_email) if need(f"{role}_email") else None
         zone = check(f"{role}_timezone", check_timezone) if need(f"{role}_timezone") else None
-        people[role] = Person(name, email, zone) if name and email and zone else None
+        greeting = check(f"{role}_greeting", _greeting)
+        people[role] = Person(name, email, zone, greeting) if name and email and zone else None
     start = check("start_date", lambda v: _start_date(v, today)) if need("start_date") else None
     frequency = check("frequency", parse_frequency)
     minutes = check("meeting_minutes", parse_minutes)
@@ -224,6 +228,12 @@ def _read_row(
         ),
         errors,
     )
+
+
+def _greeting(value: str) -> str:
+    if len(value) > 100:
+        raise ValueError("keep a greeting under 100 characters")
+    return value
 
 
 def _start_date(value: str, today: date) -> date:

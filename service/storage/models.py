@@ -96,6 +96,8 @@ class Person(Model):
     id = fields.IntField(primary_key=True)
     email = fields.CharField(max_length=254, unique=True)
     name = fields.CharField(max_length=300)
+    # The name emails greet them by, where the roster gave one (else their first given name).
+    greeting = fields.CharField(max_length=100, null=True)
     timezone = fields.CharField(max_length=64)
     wants_receipts = fields.BooleanField(default=True)
     created_at = fields.DatetimeField()

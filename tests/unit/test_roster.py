@@ -51,14 +51,17 @@ def test_a_good_row_is_read_with_normalised_addresses() -> None:
 
 
 def test_optional_columns_are_validated_and_used() -> None:
-    header = HEADER + ",frequency,meeting_minutes,weekday,time,location"
-    roster = read(csv_of(GOOD + ",every 2 weeks,45,Thursday,3pm,Room  4.12", header=header))
+    header = HEADER + ",frequency,meeting_minutes,weekday,time,location,mentee_greeting"
+    roster = read(
+        csv_of(GOOD + ",every 2 weeks,45,Thursday,3pm,Room  4.12,Dr. Okafor", header=header)
+    )
     assert roster.errors == []
     row = roster.rows[0]
     assert row.frequency is not None and row.frequency.label == "every 2 weeks"
     assert (row.meeting_minutes, row.weekday, str(row.time_of_day)) == (45, 3, "15:00:00")
     assert row.location == "Room 4.12"
-    far = read(csv_of(GOOD + "," * 5 + "x" * 301, header=header))
+    assert (row.mentee.greeting, row.mentor.greeting) == ("Dr. Okafor", None)
+    far = read(csv_of(GOOD + "," * 5 + "x" * 301 + ",", header=header))
     assert [(e.line, e.field) for e in far.errors] == [(2, "location")]
 
 

@@ -35,7 +35,7 @@ TERMS = {
     "timezone": "New York time",
     "local": {"weekday": "Wednesday", "time_label": "04:00", "zone": "Tokyo time", "unusual": True},
 }
-PERSON = {"name": NAME, "email": "zoe@hospital.example", "role": "mentor"}
+PERSON = {"name": NAME, "greeting": NAME, "email": "zoe@hospital.example", "role": "mentor"}
 PARTNER = {"name": "Sam d'Arcy", "email": "sam@university.example", "role": "mentee"}
 MEETING = {
     "label": "Tuesday 1 December 2026, 15:00–16:00 New York time",
@@ -77,7 +77,7 @@ def context(kind: str) -> dict[str, Any]:
             "terms": TERMS,
             "ground_rules": list(GROUND_RULES),
             "mentor": {"name": NAME},
-            "mentee": {"name": PARTNER["name"]},
+            "mentee": {"name": PARTNER["name"], "greeting": "Sam"},
             "mentor_signed_on": "1 December 2026",
             "mentee_signed_on": "2 December 2026",
             "first_meeting": MEETING["label"],
@@ -208,7 +208,7 @@ def context(kind: str) -> dict[str, Any]:
         "performance_followup_draft": {
             "partner": PARTNER,
             "mentor": {"name": NAME},
-            "mentee": {"name": PARTNER["name"]},
+            "mentee": {"name": PARTNER["name"], "greeting": "Sam"},
             "sent": False,
             "version": 2,
             "follow_up": FOLLOW_UP,
@@ -219,7 +219,7 @@ def context(kind: str) -> dict[str, Any]:
         "performance_followup": {
             "partner": PARTNER,
             "mentor": {"name": NAME},
-            "mentee": {"name": PARTNER["name"]},
+            "mentee": {"name": PARTNER["name"], "greeting": "Sam"},
             "sent": True,
             "follow_up": FOLLOW_UP,
         },
