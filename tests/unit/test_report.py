@@ -161,4 +161,7 @@ def test_text_an_xlsx_cannot_hold_or_would_read_as_an_error_stays_text() -> None
 def test_a_coordinator_asks_for_the_report_in_a_line_of_its_own(line: str) -> None:
     assert parse(line, Grammar.COORDINATOR).commands[0].syntax is REPORT
     assert parse(line).commands == []  # not a participant's command
-    assert "report" in [example for example, _ in help_text(Grammar.COORDINATOR, "coordinator")]
+    assert "report" in [
+        example
+        for example, _ in help_text(Grammar.COORDINATOR, "coordinator", today=date(2026, 12, 4))
+    ]

@@ -196,10 +196,18 @@ def test_the_examples_are_real_days_ahead_whose_weekday_is_right(today: date) ->
 def test_an_email_rendered_on_a_fixed_day_gives_an_example_of_that_calendar() -> None:
     context = {
         "service_name": "mentormail",
-        "recipient": {"name": "Sam", "email": "sam@university.example", "role": "mentee"},
+        "recipient": {
+            "name": "Sam",
+            "greeting": "Sam",
+            "email": "sam@university.example",
+            "role": "mentee",
+        },
         "program": {"name": "Hematology 2027"},
         "applied": ["Task 1 added."],
         "not_understood": [],
+        "held": [],
+        "passed_on": None,
+        "notes": [],
         "help_text": help_text(Grammar.EVERYDAY, "mentee", today=date(2026, 12, 4)),
     }
     rendered = render("understood", context)
