@@ -206,7 +206,9 @@ async def agreement(reply: Reply) -> Outcome:
         read = reply.parse(Grammar.EVERYDAY)
         if any(c.syntax not in (grammar.HELP, grammar.FREQUENCY) for c in read.commands):
             return await _everyday(reply)
-        reply.grammar = Grammar.AGREEMENT
+        # What may be written now is the everyday commands: the answer offers those, not
+        # the form's lines it says are over.
+        reply.grammar = Grammar.EVERYDAY
         reply.applied.append(
             "Your agreement is already signed by both of you; nothing was changed."
         )

@@ -126,6 +126,15 @@ async def test_both_agree_then_signed_agreement_and_invitations_go_out(app: AppC
             or "mentorship+" in text.replace("\r\n ", "").split("ORGANIZER")[1].splitlines()[0]
         )
 
+    # "I agree" again on the old form: nothing changes, and the answer offers what may be
+    # written now, not the form's lines it just said were over.
+    deliver(app, reply_to(newest, sender="zoe@hospital.example", body="I agree"))
+    assert await receive(app) == [InboundStatus.PROCESSED]
+    answer = plain((await sent_to(app, "zoe@hospital.example", "understood"))[-1])
+    assert "already signed by both of you; nothing was changed" in answer
+    assert "I agree" not in answer.split("HOW TO ANSWER")[1]
+    assert "Frequency: every 2 weeks" not in answer and "reschedule:" in answer
+
 
 async def test_a_reply_is_applied_once_even_when_fetched_again(app: AppContext) -> None:
     await import_csv(app)
