@@ -15,9 +15,20 @@ from service.inbox.reply import Reply
 from service.mail import kinds
 from service.mail.kinds import About, Topic
 from service.mail.reading.parse import ParsedMessage
+from service.mail.writing.compose import reply_subject, thread_references
 from service.outbox.writer import OutboxWriter, Reader
 from service.program.grammar import Grammar, help_text
 from service.storage.models import InboundMessage, InboundStatus, Program, Refusal
+
+# Mail that is itself the answer to a reply when applying it sends one to its writer: the
+# agreement form as it now stands, the agreement as both signed it, the performance
+# follow-up as drafted or as sent.
+ANSWERING_KINDS = (
+    kinds.AGREEMENT_REQUEST.name,
+    kinds.AGREEMENT_SIGNED.name,
+    kinds.PERFORMANCE_FOLLOWUP_DRAFT.name,
+    kinds.PERFORMANCE_FOLLOWUP.name,
+)
 
 
 def answers_thread(row: InboundMessage) -> str | None:
@@ -26,13 +37,18 @@ def answers_thread(row: InboundMessage) -> str | None:
 
 
 async def understood(reply: Reply) -> None:
-    """The short "here is what I understood" answer; skipped on request unless something
-    was not understood. A reply to it goes on where the answered reply was, and it is as
-    private as that reply."""
+    """The short "here is what I understood" answer, in the reply's own thread ("Re:" its
+    subject, In-Reply-To and References naming it); skipped on request, or when applying
+    the reply sent its writer an email that says it all, unless something was not
+    understood. A reply to it goes on where the answered reply was, and it is as private
+    as that reply."""
     person = reply.person
-    if not person.wants_receipts and not reply.not_understood:
+    if not reply.not_understood and (
+        not person.wants_receipts or reply.sent_writer(ANSWERING_KINDS)
+    ):
         return
     grammar = Grammar.AGREEMENT if reply.grammar == Grammar.AGREEMENT else Grammar.EVERYDAY
+    thread = answers_thread(reply.row)
     await reply.outbox.add_answer(
         reply.connection,
         kind=kinds.UNDERSTOOD,
@@ -40,8 +56,10 @@ async def understood(reply: Reply) -> None:
         to=Reader.participant(person, reply.role, reply.program.name, reply.pairing.id),
         about=_answering(reply),
         now=reply.now,
-        in_reply_to=answers_thread(reply.row),
+        in_reply_to=thread,
+        references=None if thread is None else thread_references(reply.parsed.references, thread),
         context={
+            "subject": reply_subject(reply.parsed.subject),
             "applied": reply.applied,
             "not_understood": reply.not_understood,
             "help_text": help_text(grammar, reply.role),

@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from service.mail import kinds
 from service.mail.kinds import About
 from service.mail.writing.calendar import EventSpec, Method, Participant, build_ics
-from service.meetings.prompt_rules import meeting_prompts
+from service.meetings.prompt_rules import AGENDA_REQUEST_BEFORE, meeting_prompts
+from service.outbox.pacing import Pacer
 from service.outbox.writer import Mail, OutboxWriter, Prepared
 from service.program.people import Cast, who
 from service.program.schedule import Slot, format_span
 from service.program.terms import Terms, notice_label
-from service.storage.models import Meeting, Pairing, Person
+from service.storage.models import Meeting, OutboundMessage, OutboundStatus, Pairing, Person
+
+# A new meeting's invitation may wait for a quieter day, but comes before its agenda request.
+INVITE_BEFORE = AGENDA_REQUEST_BEFORE + timedelta(days=1)
 
 
 async def add_meeting(
@@ -28,9 +32,12 @@ async def add_meeting(
     now: datetime,
     *,
     later: list[Prepared] | None = None,
+    pacer: Pacer | None = None,
 ) -> Meeting:
     """A new meeting with its permanent UID, and an invitation to each of the two (queued
-    now, or prepared into `later` for the caller to queue with others)."""
+    now, or prepared into `later` for the caller to queue with others). A later meeting
+    weeks ahead is no news that cannot wait: its invitation goes on a day that brings its
+    reader less mail, before the agenda is asked for (`pacer` counts a batch's mail)."""
     domain = outbox.settings.service_address.partition("@")[2]
     frequency = Terms.from_json(pairing.terms).frequency
     prompts = meeting_prompts(number, slot.start, slot.end, frequency)
@@ -46,8 +53,12 @@ async def add_meeting(
         prompt_at=min(p.due for p in prompts),
         created_at=now,
     )
+    pacer = pacer or Pacer(connection, now)
+    # The first comes with the signed agreement, which says it is on its way.
+    until = now if number == 1 else slot.start - INVITE_BEFORE
     for person in (cast.mentor, cast.mentee):
         mail = calendar_mail(outbox, meeting, pairing, cast, person, "REQUEST", now)
+        mail["not_before"] = await pacer.when(person, now, until)
         if later is None:
             await outbox.add(connection, **mail)
         else:
@@ -94,7 +105,20 @@ async def send_calendar(
     *,
     note: str | None = None,
 ) -> None:
-    """The meeting's calendar email to each of the two, as it stands now."""
+    """The meeting's calendar email to each of the two, as it stands now: an invitation
+    still waiting for a quieter day goes now too, so that calendars read the versions in
+    order."""
+    await (
+        OutboundMessage.filter(
+            pairing_id=pairing.id,
+            kind__in=(kinds.INVITATION.name, kinds.CANCELLATION.name),
+            topic_ref=meeting.id,
+            status=OutboundStatus.PENDING,
+            not_before__gt=now,
+        )
+        .using_db(connection)
+        .update(not_before=now)
+    )
     for person in (cast.mentor, cast.mentee):
         await outbox.add(
             connection, **calendar_mail(outbox, meeting, pairing, cast, person, method, now, note)

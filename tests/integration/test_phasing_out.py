@@ -38,7 +38,8 @@ async def test_a_participant_phases_out_and_each_gets_their_own_record(app: AppC
     await plan_meetings(app)  # two meetings issued ahead
     first, second = await Meeting.filter(pairing_id=pairing.id).order_by("number")
     # Zoë writes a private reflection after the first meeting; it must never reach Sam.
-    checkin = (await sent_to(app, ZOE, "understood"))[-1]
+    # (Her "I agree" signed the agreement: the signed agreement is its only answer.)
+    checkin = (await sent_to(app, ZOE, "agreement_signed"))[-1]
     deliver(app, reply_to(checkin, sender=ZOE, body="MARKER-ZOE-PRIVATE my own thoughts"))
     # Sam asks to phase out.
     invitation = (await sent_to(app, SAM, "invitation"))[-1]

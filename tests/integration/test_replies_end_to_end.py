@@ -104,8 +104,11 @@ async def test_replies_answers_and_machine_mail_through_real_servers(live: Live)
     # Machine mail and strangers: nothing is applied, nothing answers a machine, and a
     # forged sender hears once a day however often it tries.
     before = len(live.ours())
-    away = reply_to(live.received(ZOE, "understood")[-1], sender=ZOE, body="I am away until 4 Jan.")
-    away = away.replace(b"Subject: ", b"Auto-Submitted: auto-replied\r\nSubject: Out of Office ", 1)
+    # (Zoë's "I agree" signed the agreement: the signed agreement was its only answer.)
+    signed = live.received(ZOE, "agreement_signed")[-1]
+    away = reply_to(signed, sender=ZOE, body="I am away until 4 Jan.")
+    # (Its long subject is folded onto the next line: "Subject:" and no space.)
+    away = away.replace(b"Subject:", b"Auto-Submitted: auto-replied\r\nSubject: Out of Office", 1)
     await live.send(away, ZOE)
     for _ in range(2):
         forged = reply_to(
@@ -148,7 +151,7 @@ async def test_replies_answers_and_machine_mail_through_real_servers(live: Live)
     assert await InboundMessage.filter(kind="bounce").exclude(from_addr=SAM).count() == 3
     # Zoë moves the next meeting: the updated invitation reaches her, not Sam.
     before = len(live.ours())
-    last = live.received(ZOE, "understood")[-1]
+    last = live.received(ZOE, "agreement_signed")[-1]
     await live.send(reply_to(last, sender=ZOE, body="reschedule: Jan 12 11am"), ZOE)
     await live.run("poll_inbox")
     assert sorted(live.ours()[before:]) == [([ZOE], "invitation"), ([ZOE], "understood")]
