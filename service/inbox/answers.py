@@ -29,6 +29,16 @@ ANSWERING_KINDS = (
     kinds.PERFORMANCE_FOLLOWUP_DRAFT.name,
     kinds.PERFORMANCE_FOLLOWUP.name,
 )
+# A meeting's calendar, moved or cancelled: the answer to a reply that did nothing else.
+CALENDAR_KINDS = (kinds.INVITATION.name, kinds.CANCELLATION.name)
+
+
+def answered_by_other_mail(reply: Reply) -> bool:
+    """Whether applying the reply sent its writer an email that says all it did: one
+    email for one event, never two."""
+    if reply.sent_writer(ANSWERING_KINDS):
+        return True
+    return len(reply.applied) == 1 and reply.sent_writer(CALENDAR_KINDS)
 
 
 def answers_thread(row: InboundMessage) -> str | None:
@@ -43,9 +53,7 @@ async def understood(reply: Reply) -> None:
     understood. A reply to it goes on where the answered reply was, and it is as private
     as that reply."""
     person = reply.person
-    if not reply.not_understood and (
-        not person.wants_receipts or reply.sent_writer(ANSWERING_KINDS)
-    ):
+    if not reply.not_understood and (not person.wants_receipts or answered_by_other_mail(reply)):
         return
     grammar = Grammar.AGREEMENT if reply.grammar == Grammar.AGREEMENT else Grammar.EVERYDAY
     thread = answers_thread(reply.row)

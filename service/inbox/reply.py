@@ -51,10 +51,11 @@ class Reply:
         self.queued_from = len(self.outbox.queued)
 
     def sent_writer(self, kinds: Sequence[str]) -> bool:
-        """Whether applying this reply has queued its writer an email of one of `kinds`."""
+        """Whether applying this reply has queued its writer an email of one of `kinds`
+        that goes now (not one waiting for a quieter day)."""
         return any(
-            person_id == self.person.id and kind in kinds
-            for person_id, kind in self.outbox.queued[self.queued_from :]
+            person_id == self.person.id and kind in kinds and at <= self.now
+            for person_id, kind, at in self.outbox.queued[self.queued_from :]
         )
 
     def parse(self, grammar: Grammar) -> ParseResult:

@@ -35,9 +35,10 @@ async def add_meeting(
     pacer: Pacer | None = None,
 ) -> Meeting:
     """A new meeting with its permanent UID, and an invitation to each of the two (queued
-    now, or prepared into `later` for the caller to queue with others). A later meeting
-    weeks ahead is no news that cannot wait: its invitation goes on a day that brings its
-    reader less mail, before the agenda is asked for (`pacer` counts a batch's mail)."""
+    now, or prepared into `later` for the caller to queue with others). A meeting a week
+    or more ahead is no news that cannot wait: its invitation goes on a day that brings its
+    reader less mail (the first one's, after the signed agreement that says it is on its
+    way), before the agenda is asked for (`pacer` counts a batch's mail)."""
     domain = outbox.settings.service_address.partition("@")[2]
     frequency = Terms.from_json(pairing.terms).frequency
     prompts = meeting_prompts(number, slot.start, slot.end, frequency)
@@ -54,11 +55,9 @@ async def add_meeting(
         created_at=now,
     )
     pacer = pacer or Pacer(connection, now)
-    # The first comes with the signed agreement, which says it is on its way.
-    until = now if number == 1 else slot.start - INVITE_BEFORE
     for person in (cast.mentor, cast.mentee):
         mail = calendar_mail(outbox, meeting, pairing, cast, person, "REQUEST", now)
-        mail["not_before"] = await pacer.when(person, now, until)
+        mail["not_before"] = await pacer.when(person, now, slot.start - INVITE_BEFORE)
         if later is None:
             await outbox.add(connection, **mail)
         else:

@@ -152,9 +152,9 @@ class OutboxWriter:
     def __init__(self, settings: Settings, secret: bytes) -> None:
         self.settings = settings
         self.secret = secret
-        # (person, kind) of each email this writer queued, in order: what a reply being
-        # applied has already sent its writer.
-        self.queued: list[tuple[int | None, str]] = []
+        # (person, kind, when it goes) of each email this writer queued, in order: what a
+        # reply being applied has already sent its writer.
+        self.queued: list[tuple[int | None, str, datetime]] = []
 
     def address_for(self, to: Reader, about: About | None) -> str:
         """The address a reply to `to` about `about` comes back to: signed for that person
@@ -195,7 +195,7 @@ class OutboxWriter:
 
     async def _store(self, connection: BaseDBAsyncClient, rows: Sequence[Prepared]) -> None:
         await statements.insert(connection, OutboundMessage, [row._asdict() for row in rows])
-        self.queued += [(row.person_id, row.kind) for row in rows]
+        self.queued += [(row.person_id, row.kind, row.not_before) for row in rows]
 
     async def add_many(self, connection: BaseDBAsyncClient, rows: Sequence[Prepared]) -> int:
         """Queue prepared emails in one statement; a dedupe key already queued (before, or
