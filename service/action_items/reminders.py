@@ -1,5 +1,5 @@
 """Reminders for action items: the day before they are due, then weekly while late, each
-person's of one day in one email."""
+person's of one day in one email, and their late ones together in one notice a week."""
 
 from __future__ import annotations
 
@@ -11,9 +11,12 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from service.action_items.rules import (
     DayReminder,
     OpenTask,
+    after_notice,
     day_reminders,
+    joins_weekly_notice,
     next_day,
     next_reminder,
+    reminder_day,
 )
 from service.action_items.store import task_text
 from service.app import AppContext
@@ -73,16 +76,46 @@ async def _remind_owner(
             task.remind_at = next_reminder(task.due_date, owner.timezone, now)
             open_tasks.append(OpenTask(task.id, task.due_date, task.private))
     by_id = {task.id: task for task in tasks}
+    waiting = await _waiting(connection, pairing_id, owner, now)
     queued = 0
     for day in day_reminders(open_tasks, owner.timezone, now):
-        if await _queue_day(connection, outbox, day, pairing, owner, by_id, now):
+        joins = joins_weekly_notice(day, waiting[day.private], now)
+        if joins is not None:
+            for task_id in day.tasks:
+                by_id[task_id].remind_at = joins
+        elif await _queue_day(connection, outbox, day, pairing, owner, by_id, now):
             queued += 1
+            for task_id in day.late:
+                task = by_id[task_id]
+                assert task.due_date is not None
+                task.remind_at = after_notice(task.due_date, owner.timezone, now)
         else:
             # That day's email went before this reminder came: it waits for the next day's.
             for task_id in day.tasks:
                 by_id[task_id].remind_at = next_day(now, owner.timezone)
     await Task.bulk_update(tasks, fields=["remind_at"], using_db=connection)
     return queued
+
+
+async def _waiting(
+    connection: BaseDBAsyncClient, pairing_id: int, owner: Person, now: datetime
+) -> dict[bool, list[datetime]]:
+    """When the owner's other late items, private and not, are next looked at."""
+    today = reminder_day(now, owner.timezone)
+    found: dict[bool, list[datetime]] = {False: [], True: []}
+    for at, private in await (
+        Task.filter(
+            pairing_id=pairing_id,
+            owner_id=owner.id,
+            state=TaskState.OPEN,
+            remind_at__gt=now,
+            due_date__lt=today,
+        )
+        .using_db(connection)
+        .values_list("remind_at", "private")
+    ):
+        found[bool(private)].append(at)
+    return found
 
 
 async def _queue_day(

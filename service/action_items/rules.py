@@ -22,7 +22,9 @@ _DEADLINE = re.compile(
 _END_OF = re.compile(r"(?:the\s+)?end\s+of\s+(?:the\s+|this\s+)?(?P<span>week|month)", re.I)
 _FOR_MENTOR = re.compile(r"\s*\(?\bfor (?:the |my )?mentor\b\)?\s*", re.IGNORECASE)
 REMIND_AT = time(9, 0)
-OVERDUE_NUDGES = 4  # weekly, then the coordinator's digest takes over
+# Weekly while each item's first four weeks late last, then the coordinator's digest takes
+# over; a person's late items are listed together, in one notice a week.
+OVERDUE_NUDGES = 4
 
 
 @dataclass(frozen=True)
@@ -164,6 +166,27 @@ def day_reminders(tasks: Iterable[OpenTask], tzid: str, now: datetime) -> list[D
 def next_reminder(due: date, tzid: str, now: datetime) -> datetime | None:
     """When a task reminded now (or whose reminders have all gone stale) is looked at again."""
     return next_after((r.due for r in task_reminders(due, tzid)), now)
+
+
+def joins_weekly_notice(
+    day: DayReminder, waiting: Iterable[datetime], now: datetime
+) -> datetime | None:
+    """When an email of late items only waits to go with the person's next notice of their
+    other late items (of the same pairing and privacy), `waiting` being when those are
+    looked at again: their overdue notices come together, once a week. None: it goes now
+    (it holds an item due soon, or no such notice comes within the week)."""
+    if day.soon:
+        return None
+    return min((at for at in waiting if now < at < now + timedelta(days=7)), default=None)
+
+
+def after_notice(due: date, tzid: str, now: datetime) -> datetime | None:
+    """When a late item listed in an email now is looked at again: its next weekly nudge,
+    and never sooner than a week on (it may have joined another item's notice)."""
+    following = next_reminder(due, tzid, now)
+    if following is None:
+        return None
+    return max(following, _local(reminder_day(now, tzid) + timedelta(days=7), tzid))
 
 
 def next_day(now: datetime, tzid: str) -> datetime:

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
-from service.agreement.requests import terms_context
+from service.agreement.requests import drop_waiting_forms, terms_context
 from service.mail import kinds
 from service.mail.kinds import About, Topic
 from service.meetings.cadence import add_months, local_day
@@ -30,6 +30,7 @@ async def activate(
     pairing.signed_at = now
     pairing.updated_at = now
     await pairing.save(using_db=connection)
+    await drop_waiting_forms(connection, pairing.id)
     assert pairing.mentor_agreed_at is not None and pairing.mentee_agreed_at is not None
     agreed = first_meeting(terms, mentor.timezone, pairing.start_date, now)
     # The cadence counts from the agreed day, even when the first meeting moves off a

@@ -67,7 +67,7 @@ async def answer_agreement(
     mentor, mentee = (person, partner) if role == "mentor" else (partner, person)
     if answered.changed:
         await request_agreement(
-            connection, outbox, pairing, program, mentor, mentee, now, only=partner
+            connection, outbox, pairing, program, mentor, mentee, now, only=partner, may_wait=True
         )
         applied.append(f"{partner.name} has been sent the changed agreement to agree to.")
     if answered.outdated:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -11,12 +11,16 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from service.agreement.times import Zones, form_rows
 from service.mail import kinds
 from service.mail.kinds import About, Topic
+from service.outbox.pacing import Pacer
 from service.outbox.writer import OutboxWriter, Reader
 from service.program.locales import zone_label
 from service.program.people import who
 from service.program.schedule import local_view
 from service.program.terms import GROUND_RULES, WEEKDAYS, Terms, notice_label
-from service.storage.models import Pairing, Person, Program
+from service.storage.models import OutboundMessage, OutboundStatus, Pairing, Person, Program
+
+# How long a partner's change to the agreement may wait for its reader's quieter day.
+FORM_MAY_WAIT = timedelta(days=1)
 
 
 def terms_context(terms: Terms, tzid: str, reader_tz: str, on: date) -> dict[str, Any]:
@@ -49,9 +53,14 @@ async def request_agreement(
     now: datetime,
     *,
     only: Person | None = None,
+    may_wait: bool = False,
 ) -> None:
-    """Send the agreement form (of the current terms version) to both, or to `only`."""
+    """Send the agreement form (of the current terms version) to both, or to `only`. A
+    form still waiting to go is replaced by this newer one. `may_wait`: a partner's change,
+    which waits for the next morning when the reader's day already brought them mail (a
+    second change that day then replaces it: one form, not two)."""
     terms = Terms.from_json(pairing.terms)
+    pacer = Pacer(connection, now)
     for person, role, partner, partner_role in (
         (mentor, "mentor", mentee, "mentee"),
         (mentee, "mentee", mentor, "mentor"),
@@ -61,6 +70,7 @@ async def request_agreement(
         partner_agreed = (
             pairing.mentee_agreed_at if role == "mentor" else pairing.mentor_agreed_at
         ) is not None
+        await drop_waiting_forms(connection, pairing.id, person.id)
         await outbox.add(
             connection,
             kind=kinds.AGREEMENT_REQUEST,
@@ -70,6 +80,7 @@ async def request_agreement(
             # The version tells an answer to an older form from one to this.
             about=About(Topic.AGREEMENT, pairing.terms_version),
             now=now,
+            not_before=await pacer.when(person, now, now + FORM_MAY_WAIT) if may_wait else now,
             context={
                 "partner": who(partner, partner_role),
                 "terms": terms_context(terms, mentor.timezone, person.timezone, pairing.start_date),
@@ -86,3 +97,16 @@ async def request_agreement(
                 "partner_agreed": partner_agreed,
             },
         )
+
+
+async def drop_waiting_forms(
+    connection: BaseDBAsyncClient, pairing_id: int, person_id: int | None = None
+) -> None:
+    """Forms of the pairing (to one person, or to both) that have not gone yet: a newer
+    version, or the signed agreement, makes them moot, and nobody has read them."""
+    waiting = OutboundMessage.filter(
+        pairing_id=pairing_id, kind=kinds.AGREEMENT_REQUEST.name, status=OutboundStatus.PENDING
+    )
+    if person_id is not None:
+        waiting = waiting.filter(person_id=person_id)
+    await waiting.using_db(connection).delete()

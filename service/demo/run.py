@@ -61,7 +61,7 @@ async def run_demo(
     demo = _Demo(app, clock, simulation, maildir, worker, worker.pool)
     try:
         await _simulate(demo, start, end, console)
-        result = await summary(out / "outbox", simulation)
+        result = await summary(out / "outbox", simulation, start, end)
     finally:
         await worker.close()
         await app.outgoing.close()

@@ -15,11 +15,32 @@ from service.inbox.reply import Reply
 from service.mail import kinds
 from service.mail.kinds import About, Topic
 from service.mail.reading.parse import ParsedMessage
+from service.mail.writing.compose import reply_subject, thread_references
 from service.outbox.writer import OutboxWriter, Reader
 from service.program.grammar import Grammar, help_text
 from service.program.people import Cast
 from service.program.schedule import local_today
 from service.storage.models import InboundMessage, InboundStatus, Pairing, Program, Refusal
+
+# Mail that is itself the answer to a reply when applying it sends one to its writer: the
+# agreement form as it now stands, the agreement as both signed it, the performance
+# follow-up as drafted or as sent.
+ANSWERING_KINDS = (
+    kinds.AGREEMENT_REQUEST.name,
+    kinds.AGREEMENT_SIGNED.name,
+    kinds.PERFORMANCE_FOLLOWUP_DRAFT.name,
+    kinds.PERFORMANCE_FOLLOWUP.name,
+)
+# A meeting's calendar, moved or cancelled: the answer to a reply that did nothing else.
+CALENDAR_KINDS = (kinds.INVITATION.name, kinds.CANCELLATION.name)
+
+
+def answered_by_other_mail(reply: Reply) -> bool:
+    """Whether applying the reply sent its writer an email that says all it did: one
+    email for one event, never two."""
+    if reply.sent_writer(ANSWERING_KINDS):
+        return True
+    return len(reply.applied) == 1 and reply.sent_writer(CALENDAR_KINDS)
 
 
 def answers_thread(row: InboundMessage) -> str | None:
@@ -28,13 +49,19 @@ def answers_thread(row: InboundMessage) -> str | None:
 
 
 async def understood(reply: Reply) -> None:
-    """The short "here is what I understood" answer; skipped on request unless something
-    was not understood. A reply to it goes on where the answered reply was, and it is as
-    private as that reply."""
+    """The short "here is what I understood" answer, in the reply's own thread ("Re:" its
+    subject, In-Reply-To and References naming it); skipped on request, or when applying
+    the reply sent its writer an email that says it all, unless something was not
+    understood. A reply to it goes on where the answered reply was, and it is as private
+    as that reply."""
     person = reply.person
-    if not person.wants_receipts and not (reply.not_understood or reply.held or reply.notes):
+    # Something the writer must hear of (a line not understood, a question, a note, lines
+    # passed on) is always answered.
+    needs = reply.not_understood or reply.held or reply.notes or reply.passed_on
+    if not needs and (not person.wants_receipts or answered_by_other_mail(reply)):
         return
     grammar = Grammar.AGREEMENT if reply.grammar == Grammar.AGREEMENT else Grammar.EVERYDAY
+    thread = answers_thread(reply.row)
     await reply.outbox.add_answer(
         reply.connection,
         kind=kinds.UNDERSTOOD,
@@ -42,8 +69,10 @@ async def understood(reply: Reply) -> None:
         to=Reader.participant(person, reply.role, reply.program.name, reply.pairing.id),
         about=_answering(reply),
         now=reply.now,
-        in_reply_to=answers_thread(reply.row),
+        in_reply_to=thread,
+        references=None if thread is None else thread_references(reply.parsed.references, thread),
         context={
+            "subject": reply_subject(reply.parsed.subject),
             "applied": reply.applied,
             "not_understood": reply.not_understood,
             "held": [held.as_context() for held in reply.held],

@@ -3,6 +3,7 @@ commands read, and what they add to the answer its writer gets."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -75,9 +76,20 @@ class Reply:
     agrees: bool = False
     share: bool = False
     private: bool = False
+    # Where the outbox writer's list of queued mail stood when this reply began.
+    queued_from: int = 0
 
     def __post_init__(self) -> None:
         self.private = self.private or self.about.private
+        self.queued_from = len(self.outbox.queued)
+
+    def sent_writer(self, kinds: Sequence[str]) -> bool:
+        """Whether applying this reply has queued its writer an email of one of `kinds`
+        that goes now (not one waiting for a quieter day)."""
+        return any(
+            person_id == self.person.id and kind in kinds and at <= self.now
+            for person_id, kind, at in self.outbox.queued[self.queued_from :]
+        )
 
     def parse(self, grammar: Grammar) -> ParseResult:
         """Read the reply once, for the commands `grammar` allows."""

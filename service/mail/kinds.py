@@ -194,7 +194,7 @@ TIME_PROPOSED = _kind(
 AGENDA_REQUEST = _kind(
     "agenda_request",
     "asks the mentee for the next meeting's topics",
-    "partner meeting help_text goals open_items checklist talking_points",
+    "partner meeting help_text goals open_items checklist talking_points unanswered",
     Topic.AGENDA,
 )
 AGENDA = _kind(
@@ -206,7 +206,7 @@ AGENDA = _kind(
 AFTER_MEETING = _kind(
     "after_meeting",
     "asks the mentee for action items and a reflection",
-    "partner meeting help_text questions stock_from",
+    "partner meeting help_text questions stock_from unanswered",
     Topic.AFTER_MEETING,
 )
 MENTOR_CHECKIN = _kind(
@@ -320,8 +320,8 @@ PERFORMANCE_CHECKBACK = _kind(
 )
 UNDERSTOOD = _kind(
     "understood",
-    "what a reply was understood to say; a reply to it goes on where that reply was",
-    "applied not_understood held passed_on notes help_text",
+    "what a reply was understood to say, in its thread; a reply to it goes on where that reply was",
+    "subject applied not_understood held passed_on notes help_text",
     *_PARTICIPANTS,
 )
 HELP = _kind(

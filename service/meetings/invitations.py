@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -12,13 +12,24 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from service.mail import kinds
 from service.mail.kinds import About
 from service.mail.writing.calendar import EventSpec, Method, Participant, build_ics
-from service.meetings.prompt_rules import meeting_prompts
+from service.meetings.prompt_rules import AGENDA_REQUEST_BEFORE, meeting_prompts
+from service.outbox.pacing import Pacer
 from service.outbox.writer import Mail, OutboxWriter, Prepared
 from service.program.holidays import DaysOff, off_day_moved
 from service.program.people import Cast, who
 from service.program.schedule import Slot, format_date, format_span, local_instant
 from service.program.terms import Terms, notice_label, web_link
-from service.storage.models import Meeting, Pairing, Person, Program
+from service.storage.models import (
+    Meeting,
+    OutboundMessage,
+    OutboundStatus,
+    Pairing,
+    Person,
+    Program,
+)
+
+# A new meeting's invitation may wait for a quieter day, but comes before its agenda request.
+INVITE_BEFORE = AGENDA_REQUEST_BEFORE + timedelta(days=1)
 
 
 async def add_meeting(
@@ -31,11 +42,15 @@ async def add_meeting(
     now: datetime,
     *,
     later: list[Prepared] | None = None,
+    pacer: Pacer | None = None,
 ) -> Meeting:
     """A new meeting with its permanent UID, and an invitation to each of the two (queued
     now, or prepared into `later` for the caller to queue with others). One that falls on
     a day off of the program is moved to the nearest working day, and the invitation says
-    so."""
+    so. A meeting a week or more ahead is no news that cannot wait: its invitation goes on
+    a day that brings its reader less mail (the first one's, after the signed agreement
+    that says it is on its way), before the agenda is asked for (`pacer` counts a batch's
+    mail)."""
     slot, note = off_holidays(slot, cast.program)
     domain = outbox.settings.service_address.partition("@")[2]
     frequency = Terms.from_json(pairing.terms).frequency
@@ -52,8 +67,10 @@ async def add_meeting(
         prompt_at=min(p.due for p in prompts),
         created_at=now,
     )
+    pacer = pacer or Pacer(connection, now)
     for person in (cast.mentor, cast.mentee):
         mail = calendar_mail(outbox, meeting, pairing, cast, person, "REQUEST", now, note)
+        mail["not_before"] = await pacer.when(person, now, slot.start - INVITE_BEFORE)
         if later is None:
             await outbox.add(connection, **mail)
         else:
@@ -128,7 +145,20 @@ async def send_calendar(
     notes: Mapping[int, str] | None = None,
 ) -> None:
     """The meeting's calendar email to each of the two, as it stands now; `notes` by
-    person id, where each reads their own (the one who moved it reads "You moved…")."""
+    person id, where each reads their own (the one who moved it reads "You moved…"). An
+    invitation still waiting for a quieter day goes now too, so that calendars read the
+    versions in order."""
+    await (
+        OutboundMessage.filter(
+            pairing_id=pairing.id,
+            kind__in=(kinds.INVITATION.name, kinds.CANCELLATION.name),
+            topic_ref=meeting.id,
+            status=OutboundStatus.PENDING,
+            not_before__gt=now,
+        )
+        .using_db(connection)
+        .update(not_before=now)
+    )
     for person in (cast.mentor, cast.mentee):
         said = (notes or {}).get(person.id, note)
         await outbox.add(

@@ -16,6 +16,7 @@ from service.meetings.cadence import (
     numbers_to_plan,
 )
 from service.meetings.invitations import add_meeting
+from service.outbox.pacing import Pacer
 from service.outbox.writer import OutboxWriter, Prepared
 from service.program.people import Cast
 from service.program.terms import Terms
@@ -96,6 +97,8 @@ async def _plan_chunk(
     invitations: list[Prepared] = []
     planned: list[Pairing] = []
     issued = 0
+    pacer = Pacer(connection, now)
+    await pacer.preload([p for pairing in pairings for p in (pairing.mentor, pairing.mentee)])
     for pairing in pairings:
         cast = Cast(pairing.id, pairing.program, pairing.mentor, pairing.mentee)
         count = await _plan_pairing(
@@ -105,7 +108,7 @@ async def _plan_chunk(
             cast,
             (firsts.get(pairing.id), numbers[pairing.id]),
             now,
-            invitations,
+            (invitations, pacer),
         )
         if count is not None:
             issued += count
@@ -123,11 +126,12 @@ async def _plan_pairing(
     cast: Cast,
     meetings: tuple[tuple[datetime, str] | None, set[int]],
     now: datetime,
-    invitations: list[Prepared],
+    batch: tuple[list[Prepared], Pacer],
 ) -> int | None:
-    """Meetings issued, their invitations prepared into `invitations`, `plan_at` set on the
-    object for the caller to store; None when the pairing reached its projected end instead
-    (phasing out takes it from there, and it stays due until then).
+    """Meetings issued, their invitations prepared into the batch's list (its pacer counting
+    them), `plan_at` set on the object for the caller to store; None when the pairing
+    reached its projected end instead (phasing out takes it from there, and it stays due
+    until then).
     `meetings`: the first meeting's start and zone, and the numbers already issued."""
     first, numbers = meetings
     if first is None or pairing.signed_at is None:
@@ -151,7 +155,9 @@ async def _plan_pairing(
     )
     for number in wanted:
         slot = meeting_slot(terms, tzid, anchor_day, number, pairing.anchor_number)
-        await add_meeting(connection, outbox, pairing, cast, number, slot, now, later=invitations)
+        await add_meeting(
+            connection, outbox, pairing, cast, number, slot, now, later=batch[0], pacer=batch[1]
+        )
     pairing.plan_at = next_planning_at(
         terms, tzid, anchor_day, now, until=end, first_number=pairing.anchor_number
     )

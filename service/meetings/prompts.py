@@ -1,8 +1,10 @@
 """The prompts around each meeting: the agenda request, the agenda, the after-meeting
-questions and the mentor's check-in, each once, in the reader's daytime."""
+questions and the mentor's check-in, each once, in the reader's daytime; a question on a
+quieter day of theirs when it can wait, and held after several went unanswered."""
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -15,7 +17,15 @@ from service.mail import kinds
 from service.mail.kinds import About, Topic
 from service.meetings.invitations import meeting_name
 from service.meetings.planning import PLAN_CHUNK, PROMPT_STATES
-from service.meetings.prompt_rules import Prompt, meeting_prompts, takes_stock
+from service.meetings.prompt_rules import (
+    ASKING_KINDS,
+    PROMPT_MARGIN,
+    Prompt,
+    backing_off,
+    meeting_prompts,
+    takes_stock,
+)
+from service.outbox.pacing import Pacer
 from service.outbox.writer import OutboxWriter, Prepared
 from service.program import guide
 from service.program.grammar import Grammar, help_text
@@ -29,7 +39,18 @@ from service.program.schedule import (
 from service.program.terms import Terms
 from service.storage import statements
 from service.storage.db import transaction
-from service.storage.models import AgendaItem, Meeting, Pairing, Person, Task, TaskState
+from service.storage.models import (
+    AgendaItem,
+    InboundMessage,
+    InboundStatus,
+    Meeting,
+    OutboundMessage,
+    OutboundStatus,
+    Pairing,
+    Person,
+    Task,
+    TaskState,
+)
 
 
 async def plan_prompts(app: AppContext) -> int:
@@ -60,6 +81,8 @@ class _Loaded:
     casts: dict[int, Cast]
     open_tasks: dict[int, list[Task]]
     agenda: dict[int, list[AgendaItem]]
+    # (pairing, person): the questions they left unanswered in a row (see `_unanswered`).
+    unanswered: Counter[tuple[int, int]]
 
     @classmethod
     async def load(cls, connection: BaseDBAsyncClient, meetings: list[Meeting]) -> _Loaded:
@@ -84,7 +107,42 @@ class _Loaded:
             await AgendaItem.filter(meeting_id__in=list(agenda)).order_by("id").using_db(connection)
         ):
             agenda[item.meeting_id].append(item)
-        return cls(pairings, casts, tasks, agenda)
+        unanswered = await _unanswered(connection, pairing_ids)
+        return cls(pairings, casts, tasks, agenda, unanswered)
+
+
+async def _unanswered(
+    connection: BaseDBAsyncClient, pairing_ids: set[int]
+) -> Counter[tuple[int, int]]:
+    """(pairing, person): the questions queued for the person in the pairing since they
+    last wrote in it (anything they wrote, as the digest counts silence). A pairing has a
+    few of each a month: read whole."""
+    last: dict[tuple[int, int], datetime] = {}
+    for pairing_id, person_id, received in await (
+        InboundMessage.filter(
+            pairing_id__in=pairing_ids,
+            status=InboundStatus.PROCESSED,
+            person_id__isnull=False,
+        )
+        .using_db(connection)
+        .values_list("pairing_id", "person_id", "received_at")
+    ):
+        key = (int(pairing_id), int(person_id))
+        last[key] = max(received, last.get(key, received))
+    counts: Counter[tuple[int, int]] = Counter()
+    for pairing_id, person_id, created in await (
+        OutboundMessage.filter(
+            pairing_id__in=pairing_ids,
+            kind__in=ASKING_KINDS,
+            status__in=(OutboundStatus.PENDING, OutboundStatus.SENT),
+        )
+        .using_db(connection)
+        .values_list("pairing_id", "person_id", "created_at")
+    ):
+        key = (int(pairing_id), int(person_id))
+        if key not in last or created > last[key]:
+            counts[key] += 1
+    return counts
 
 
 async def _prompt_chunk(
@@ -99,6 +157,8 @@ async def _prompt_chunk(
     if not meetings:
         return 0  # handled by another worker meanwhile
     loaded = await _Loaded.load(connection, meetings)
+    pacer = Pacer(connection, now)
+    await pacer.preload([p for cast in loaded.casts.values() for p in (cast.mentor, cast.mentee)])
     queued = 0
     rows: list[Prepared] = []
     for meeting in meetings:
@@ -110,15 +170,16 @@ async def _prompt_chunk(
         if meeting.cancelled or pairing.state not in PROMPT_STATES:
             meeting.prompt_at = None
         else:
-            rows += _prompts(outbox, meeting, pairing, terms, prompts, loaded, now)
+            rows += await _prompts(outbox, pacer, meeting, pairing, terms, prompts, loaded, now)
             meeting.prompt_at = next_after((p.due for p in prompts), now)
     queued += await outbox.add_many(connection, rows)
     await Meeting.bulk_update(meetings, fields=["prompt_at"], using_db=connection)
     return queued
 
 
-def _prompts(
+async def _prompts(
     outbox: OutboxWriter,
+    pacer: Pacer,
     meeting: Meeting,
     pairing: Pairing,
     terms: Terms,
@@ -139,6 +200,18 @@ def _prompts(
             send_at = within_waking_hours(now, person.timezone)
             if send_at >= prompt.stale:
                 continue
+            silence = (pairing.id, person.id)
+            unanswered = 0
+            if prompt.kind in ASKING_KINDS:
+                going = backing_off(loaded.unanswered[silence])
+                if going == "hold":
+                    continue
+                unanswered = loaded.unanswered[silence] if going == "ask" else 0
+                loaded.unanswered[silence] += 1
+            if prompt.may_wait:
+                send_at = await pacer.when(person, send_at, prompt.stale - PROMPT_MARGIN)
+            else:
+                await pacer.note(person, send_at)
             rows.append(
                 outbox.prepare(
                     kind=kinds.KINDS[prompt.kind],
@@ -157,6 +230,7 @@ def _prompts(
                         partner,
                         open_items,
                         [item.text for item in loaded.agenda[meeting.id]],
+                        unanswered,
                         today=local_today(send_at, person.timezone),
                     ),
                 )
@@ -183,9 +257,12 @@ def prompt_context(
     partner: Person,
     open_items: list[str],
     agenda_items: list[str],
+    unanswered: int = 0,
     *,
     today: date,
 ) -> dict[str, Any]:
+    """What a prompt's template is given; a question's `unanswered`, when it asks whether
+    its reader still wants these, says how many went unanswered (0: it does not ask)."""
     context: dict[str, Any] = {
         "partner": {"name": partner.name, "email": partner.email},
         "meeting": {
@@ -195,6 +272,8 @@ def prompt_context(
         },
         "help_text": help_text(Grammar.EVERYDAY, role, today=today),
     }
+    if kind in ASKING_KINDS:
+        context["unanswered"] = unanswered
     if kind == "agenda_request":
         first = meeting.number == 1
         context |= {

@@ -99,6 +99,7 @@ class Mail(TypedDict, total=False):
     not_before: datetime | None
     calendar: tuple[bytes, str] | None
     in_reply_to: str | None
+    references: Sequence[str] | None
     attachments: Sequence[tuple[str, str, bytes]]
     cc: tuple[str, str] | None
     shown_to: tuple[str, str] | None
@@ -160,6 +161,9 @@ class OutboxWriter:
     def __init__(self, settings: Settings, secret: bytes) -> None:
         self.settings = settings
         self.secret = secret
+        # (person, kind, when it goes) of each email this writer queued, in order: what a
+        # reply being applied has already sent its writer.
+        self.queued: list[tuple[int | None, str, datetime]] = []
 
     def address_for(self, to: Reader, about: About | None) -> str:
         """The address a reply to `to` about `about` comes back to: signed for that person
@@ -200,6 +204,7 @@ class OutboxWriter:
 
     async def _store(self, connection: BaseDBAsyncClient, rows: Sequence[Prepared]) -> None:
         await statements.insert(connection, OutboundMessage, [row._asdict() for row in rows])
+        self.queued += [(row.person_id, row.kind, row.not_before) for row in rows]
 
     async def add_many(self, connection: BaseDBAsyncClient, rows: Sequence[Prepared]) -> int:
         """Queue prepared emails in one statement; a dedupe key already queued (before, or
@@ -231,6 +236,7 @@ class OutboxWriter:
         not_before: datetime | None = None,
         calendar: tuple[bytes, str] | None = None,
         in_reply_to: str | None = None,
+        references: Sequence[str] | None = None,
         attachments: Sequence[tuple[str, str, bytes]] = (),
         cc: tuple[str, str] | None = None,
         shown_to: tuple[str, str] | None = None,
@@ -265,7 +271,8 @@ class OutboxWriter:
             message_id=message_id,
             date=not_before or now,
             in_reply_to=in_reply_to,
-            references=[in_reply_to] if in_reply_to else (),
+            # The thread as the caller knows it, or the one message answered.
+            references=references or ([in_reply_to] if in_reply_to else ()),
             calendar=calendar,
             attachments=attachments,
             cc=cc,

@@ -2,7 +2,8 @@
 
 Both are queued when the pairing becomes active: the mentor's reflection at once (it is
 about the first meeting), the mentoring map a week later (once the mentee has met their
-mentor). Answers are kept sealed like any reflection.
+mentor), each a day or two later when that day already brings its reader other mail.
+Answers are kept sealed like any reflection.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 
 from service.mail import kinds
 from service.mail.kinds import About, Topic
+from service.outbox.pacing import Pacer
 from service.outbox.writer import OutboxWriter
 from service.program.guide import (
     MENTOR_REFLECTION,
@@ -28,6 +30,8 @@ if TYPE_CHECKING:
     from service.program.people import Cast
 
 MAP_AFTER = timedelta(days=7)
+# Neither is urgent: each waits this long at most for a day with less mail.
+MAY_WAIT = timedelta(days=2)
 
 
 async def queue_exercises(
@@ -39,6 +43,9 @@ async def queue_exercises(
     now: datetime,
 ) -> None:
     mentor, mentee = cast.mentor, cast.mentee
+    pacer = Pacer(connection, now)
+    reflection_at = within_waking_hours(now, mentor.timezone)
+    map_at = within_waking_hours(now + MAP_AFTER, mentee.timezone)
     await outbox.add(
         connection,
         kind=kinds.MENTOR_REFLECTION,
@@ -46,7 +53,7 @@ async def queue_exercises(
         to=cast.reader(mentor),
         about=About(Topic.MENTOR_REFLECTION, pairing.id),
         now=now,
-        not_before=within_waking_hours(now, mentor.timezone),
+        not_before=await pacer.when(mentor, reflection_at, reflection_at + MAY_WAIT),
         context={
             "partner": {"name": mentee.name, "email": mentee.email},
             "first_meeting": first_meeting_label,
@@ -60,7 +67,7 @@ async def queue_exercises(
         to=cast.reader(mentee),
         about=About(Topic.MENTORING_MAP, pairing.id),
         now=now,
-        not_before=within_waking_hours(now + MAP_AFTER, mentee.timezone),
+        not_before=await pacer.when(mentee, map_at, map_at + MAY_WAIT),
         context={
             "partner": {"name": mentor.name, "email": mentor.email},
             "categories": [{"name": name, "about": about} for name, about in MENTORING_MAP],

@@ -86,6 +86,11 @@ async def test_a_complaint_about_our_email_stops_mail_at_once_and_the_digest_say
     assert await OutboundMessage.filter(kind__in=["understood", "refusal"]).count() == 0
     deliver(app, reply_to(to_zoe, sender=ZOE, body="Frequency: every 2 weeks"))
     assert await receive(app) == [InboundStatus.PROCESSED]
+    # Zoë's change reaches Sam the next morning (Sam's day brought mail already), or would.
+    (waiting,) = await OutboundMessage.filter(kind="agreement_request", status="pending")
+    clock = app.clock
+    assert isinstance(clock, ManualClock)
+    clock.set(waiting.not_before)
     await send_due(app)
     to_sam_again = await OutboundMessage.filter(kind="agreement_request", status="failed")
     assert [r.recipients for r in to_sam_again] == [[SAM]]

@@ -145,6 +145,7 @@ def context(kind: str) -> dict[str, Any]:
             "comment": None,
         },
         "understood": {
+            "subject": "Re: Your mentoring agreement",
             "applied": ["Changed Frequency: every 2 weeks"],
             "not_understood": ["Frequency: <whenever>"],
             "held": [{"line": "can we <pause>?", "why": "it is a question", "write": ["pause"]}],
@@ -155,6 +156,7 @@ def context(kind: str) -> dict[str, Any]:
         "help": {"help_text": HELP, "note_received": True, "note_unsent": False},
         "refusal": {"reason": "This conversation belongs to another address."},
         "agenda_request": {
+            "unanswered": 3,
             "partner": PARTNER,
             "meeting": MEETING,
             "goals": TERMS["goals"],
@@ -172,6 +174,7 @@ def context(kind: str) -> dict[str, Any]:
             "help_text": HELP,
         },
         "after_meeting": {
+            "unanswered": 3,
             "partner": PARTNER,
             "meeting": MEETING,
             "questions": ["Am I still learning and growing?", "Are my needs being met?"],

@@ -59,6 +59,28 @@ def header_text(value: str, limit: int = 200) -> str:
     return " ".join(_UNSAFE.sub(" ", value).split())[:limit]
 
 
+# "Re:" as mail clients write it in several languages, stacked or numbered ("Re[2]:").
+_REPLY_PREFIX = re.compile(r"^(?:\s*(?:re|aw|sv|antw|vs|odp|res)\s*(?:\[\d+\])?\s*:)+\s*", re.I)
+# How many of a thread's Message-IDs an answer's References keeps (the first and the latest).
+MAX_REFERENCES = 20
+
+
+def reply_subject(subject: str) -> str | None:
+    """The subject of an answer to a message: "Re: " and its own, once however many
+    prefixes its mail client stacked; None when it had none to answer."""
+    base = _REPLY_PREFIX.sub("", header_text(subject, 240))
+    return f"Re: {base}" if base else None
+
+
+def thread_references(references: Sequence[str], message_id: str) -> list[str]:
+    """An answer's References: the answered message's, then its own Message-ID (RFC 5322
+    §3.6.4), the thread's first kept when a long one is trimmed to its latest."""
+    chain = [ref for ref in references if ref != message_id] + [message_id]
+    if len(chain) > MAX_REFERENCES:
+        chain = chain[:1] + chain[-(MAX_REFERENCES - 1) :]
+    return chain
+
+
 def render(kind: str, context: Mapping[str, Any]) -> Rendered:
     if kind not in KINDS:
         raise KeyError(f"unknown email kind {kind!r}")
