@@ -194,7 +194,7 @@ TIME_PROPOSED = _kind(
 AGENDA_REQUEST = _kind(
     "agenda_request",
     "asks the mentee for the next meeting's topics",
-    "partner meeting help_text goals open_items checklist talking_points unanswered",
+    "partner meeting help_text goals open_items checklist during talking_points unanswered",
     Topic.AGENDA,
 )
 AGENDA = _kind(
@@ -206,7 +206,7 @@ AGENDA = _kind(
 AFTER_MEETING = _kind(
     "after_meeting",
     "asks the mentee for action items and a reflection",
-    "partner meeting help_text questions stock_from unanswered",
+    "partner meeting help_text questions stock_from between unanswered",
     Topic.AFTER_MEETING,
 )
 MENTOR_CHECKIN = _kind(

@@ -280,6 +280,7 @@ def prompt_context(
             "goals": list(terms.goals),
             "open_items": open_items,
             "checklist": list(guide.FIRST_MEETING_CHECKLIST) if first else [],
+            "during": list(guide.DURING_FIRST_MEETING) if first else [],
             "talking_points": list(guide.FIRST_MEETING_TALKING_POINTS) if first else [],
         }
     elif kind == "agenda":
@@ -290,6 +291,9 @@ def prompt_context(
         context["questions"] = list(questions) + (list(guide.ONGOING_SUCCESS) if stock else [])
         # Where the taking-stock questions start in the numbered list (0: not this time).
         context["stock_from"] = len(questions) + 1 if stock else 0
+        # The guide's "between meetings" checklist, for the mentee, after the first one.
+        first_for_mentee = meeting.number == 1 and role == "mentee"
+        context["between"] = list(guide.BETWEEN_MEETINGS) if first_for_mentee else []
     elif kind == "mentor_checkin":
         context["questions"] = list(guide.MENTOR_CHECKIN)
     return context

@@ -1,27 +1,89 @@
-"""The guide's checklists and questions that mentormail puts into its emails, in our words."""
+"""The guide's checklists and questions that mentormail puts into its emails.
+
+Where the guide speaks (its step-by-step mentee guide, Section 6), its own words are carried,
+shortened only where it points at pages an email does not have; the emails say "the guide"
+only of those. The mentoring map's kinds of help, the mentor's reflection questions and the
+advice on a mentoring team are ours, and the emails say so."""
 
 from __future__ import annotations
 
 import re
 
+# Section 6, "Preparing for the first meeting", in the guide's words.
 FIRST_MEETING_CHECKLIST = (
     "Clarify your values: what motivates you?",
-    "Note the knowledge and skill gaps your mentor could help with.",
-    "Define your goals, and a timeline to reach them.",
-    "If you hope to do research together: what interests you, what question do you have, "
-    "and what have you already done?",
-    "If this is a career mentor: which part of their career interests you, and why?",
-    "Refresh your CV and send it to your mentor before the meeting.",
-    "Turn all of this into an agenda: that is what this email asks you for.",
+    "Identify knowledge and skill gaps: what are you struggling with professionally that your "
+    "mentor can help? Jot these down.",
+    "Define your goals and a timeline to make it happen.",
+    "If you are hoping to start research projects with your mentor, what are you interested "
+    "in? Do you already have a research question? What have you already done? Be sure you "
+    "are well prepared to discuss.",
+    "If this is someone who you are considering as a career mentor, what aspect of their "
+    "career interests you? What have you already done? Be sure you are well prepared to "
+    "discuss.",
+    "Take the initiative to set up the first meeting and \u201cmanage up.\u201d Be responsive to "
+    "communication (in most cases, this will be email).",
+    "Spruce up your CV and share with your mentor.",
+    "Use the questions above to create an agenda for the meeting.",
 )
 
+# Section 6, "During the first meeting", in the guide's words.
+DURING_FIRST_MEETING = (
+    "Be punctual and be cognizant of the time set aside for the meeting.",
+    "Follow your agenda, but be flexible in case the conversation shifts.",
+    "Share your background, values, and needs; share your CV in advance of the meeting.",
+    "Ask questions, actively listen, avoid distractions (from phones, watches, email).",
+    "Create a plan for future meetings: how often will you meet? Set a date for the next "
+    "meeting. Will you correspond in between and how (email, text, Teams/Zoom, etc.)?",
+    "Send a thank you message after the meeting.",
+)
+
+# Section 6, "Example talking points during your first meeting (depending on your level of
+# training)", every one, in the guide's words.
 FIRST_MEETING_TALKING_POINTS = (
-    "What led you to your specialty or research focus?",
-    "How did you build your network when you were at my stage?",
-    "What advice do you have on starting a research project?",
-    "Are there ongoing projects I could take part in?",
-    "How often should we meet, and in what setting?",
-    "What do you expect regarding publications and authorship?",
+    "What led you to this specialty or research focus? How did you decide this field was the "
+    "right one for you? If you could go back in time, is there anything that you know now "
+    "that might have influenced your decision one way or another?",
+    "When you were in medical school/residency/fellowship/postdoc/junior faculty, what did "
+    "you do to engage faculty at your institution to build your network?",
+    "When you were a medical student/resident/fellow/postdoc/junior faculty, what kinds of "
+    "research projects did you develop and/or participate in? How did you arrange these "
+    "opportunities?",
+    "What advice do you have about how to start a research project?",
+    "Do you have ongoing projects with opportunities that I can partake in?",
+    "Do you recommend putting all efforts into forging a single research project or to "
+    "simultaneously develop a secondary project?",
+    "What is the best way to write a personal statement?",
+    "When considering fellowship or postdoctoral research programs, what factors should I "
+    "consider? How do I select a program?",
+    'Are you a "hands-on" mentor? If not, who would provide me with direct supervision and '
+    "teaching in the laboratory or clinical research setting?",
+    "How often would we meet and in what setting?",
+    "How many other trainees do you mentor?",
+    "Would I be able to have input and/or choose between ongoing projects, or would I be "
+    "expected or allowed to develop an independent project?",
+    "Regarding an independent project, would you facilitate the development of the project, "
+    "or would I develop it without substantial input from you?",
+    "What are examples of trainees that you have mentored that have progressed into "
+    "independent academic research, pharma/biotech, or clinical positions?",
+    "What are examples of awards and grants that your mentees have competed for?",
+    "What is your thinking and expectations regarding peer-reviewed publications, review "
+    "articles, and book chapters? Do you anticipate potential authorship opportunities? How "
+    "would this be determined?",
+    "Will there be opportunities to participate in peer-review?",
+)
+
+# Section 6, "Between meetings", in the guide's words.
+BETWEEN_MEETINGS = (
+    "Follow through on assigned tasks.",
+    "Establish future meetings.",
+    "Be flexible, as issues may arise, and the timeline you set may not work. Your mentor "
+    "will help you navigate the process.",
+    "Set the agenda for future meetings.",
+    "Keep your mentor updated on progress: reaching out regularly will stimulate them to "
+    "think about you and your project(s).",
+    "Continue to \u201cmanage up.\u201d",
+    "Ask for feedback, reflect, and implement feedback.",
 )
 
 AFTER_FIRST_MEETING = (

@@ -162,6 +162,7 @@ def context(kind: str) -> dict[str, Any]:
             "goals": TERMS["goals"],
             "open_items": ["Draft <aims>"],
             "checklist": ["Refresh your CV"],
+            "during": ["Be punctual <and> present."],
             "talking_points": ["What led you here?"],
             "help_text": HELP,
         },
@@ -179,6 +180,7 @@ def context(kind: str) -> dict[str, Any]:
             "meeting": MEETING,
             "questions": ["Am I still learning and growing?", "Are my needs being met?"],
             "stock_from": 2,
+            "between": ["Follow through on assigned tasks."],
             "help_text": HELP,
         },
         "reevaluation": {
