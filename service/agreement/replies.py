@@ -11,7 +11,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from service.agreement.activation import activate
 from service.agreement.requests import request_agreement
 from service.agreement.rules import Agreement, answer
-from service.agreement.times import Zones
+from service.agreement.times import Zones, form_changes
 from service.outbox.writer import OutboxWriter
 from service.program.terms import Change, Terms
 from service.storage.models import Pairing, Person, Program
@@ -66,8 +66,19 @@ async def answer_agreement(
     program = await Program.get(id=pairing.program_id, using_db=connection)
     mentor, mentee = (person, partner) if role == "mentor" else (partner, person)
     if answered.changed:
+        # The partner reads what changed, and who changed it, in their own zone.
+        theirs = Zones(mentor_zone, partner.timezone, person.timezone, pairing.start_date)
         await request_agreement(
-            connection, outbox, pairing, program, mentor, mentee, now, only=partner, may_wait=True
+            connection,
+            outbox,
+            pairing,
+            program,
+            mentor,
+            mentee,
+            now,
+            only=partner,
+            may_wait=True,
+            changed=(person.name, form_changes(before.terms, after.terms, theirs)),
         )
         applied.append(f"{partner.name} has been sent the changed agreement to agree to.")
     if answered.outdated:

@@ -54,11 +54,13 @@ async def request_agreement(
     *,
     only: Person | None = None,
     may_wait: bool = False,
+    changed: tuple[str, list[str]] | None = None,
 ) -> None:
     """Send the agreement form (of the current terms version) to both, or to `only`. A
     form still waiting to go is replaced by this newer one. `may_wait`: a partner's change,
     which waits for the next morning when the reader's day already brought them mail (a
-    second change that day then replaces it: one form, not two)."""
+    second change that day then replaces it: one form, not two). `changed`: who changed the
+    terms and each change as "Label: old → new", said at the top instead of the welcome."""
     terms = Terms.from_json(pairing.terms)
     pacer = Pacer(connection, now)
     for person, role, partner, partner_role in (
@@ -95,6 +97,8 @@ async def request_agreement(
                     )
                 ],
                 "partner_agreed": partner_agreed,
+                "changed_by": changed[0] if changed else None,
+                "changes": changed[1] if changed else [],
             },
         )
 

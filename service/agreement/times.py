@@ -82,6 +82,17 @@ def form_rows(terms: Terms, zones: Zones) -> list[tuple[str, str]]:
     return [(label, mine.get(label, value)) for label, value in terms.form()]
 
 
+def form_changes(before: Terms, after: Terms, zones: Zones) -> list[str]:
+    """What changed between two versions, a line each as the reader's form shows them:
+    "Frequency: monthly → every 2 weeks"."""
+    old = dict(form_rows(before, zones))
+    return [
+        f"{label}: {old.get(label) or '(empty)'} → {value or '(empty)'}"
+        for label, value in form_rows(after, zones)
+        if old.get(label) != value
+    ]
+
+
 def _zone_meant(words: str, zones: Zones) -> str | None:
     """Which of the two zones the words after a time name: none said is the writer's own."""
     said = " ".join(words.strip(" ()[],.").lower().split())

@@ -155,7 +155,7 @@ _PARTICIPANTS = tuple(t for t in Topic if not t.for_coordinators)
 AGREEMENT_REQUEST = _kind(
     "agreement_request",
     "the mentor/mentee agreement, pre-filled, to agree to",
-    "partner terms ground_rules form partner_agreed",
+    "partner terms ground_rules form partner_agreed changed_by changes",
     Topic.AGREEMENT,
 )
 AGREEMENT_SIGNED = _kind(

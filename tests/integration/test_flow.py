@@ -96,8 +96,15 @@ async def test_both_agree_then_signed_agreement_and_invitations_go_out(app: AppC
     pairing = await Pairing.get()
     assert pairing.state == PairingState.AGREEING
     assert pairing.terms["goals"] == ["Submit an abstract to the annual meeting"]
-    # The mentee changed a goal: the mentor is asked to agree to the new version.
-    assert len(await sent_to(app, "zoe@hospital.example", "agreement_request")) == 2
+    # The mentee changed a goal: the mentor is asked to agree to the new version, told what
+    # changed and by whom rather than welcomed again.
+    forms = await sent_to(app, "zoe@hospital.example", "agreement_request")
+    assert len(forms) == 2
+    changed = plain(forms[-1])
+    assert "Sam Okafor changed the agreement:" in changed
+    assert "  - Goal 1: (empty) → Submit an abstract to the annual meeting" in changed
+    assert "Sam Okafor has agreed to the agreement as it now stands" in changed
+    assert "Thank you for mentoring" not in changed
 
     app.clock.advance(timedelta(hours=3))  # type: ignore[attr-defined]
     deliver(app, reply_to(mentor_request, sender="zoe@hospital.example", body="I agree"))

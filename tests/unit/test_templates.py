@@ -71,6 +71,8 @@ def context(kind: str) -> dict[str, Any]:
                 for label, value in Terms(goals=(TERMS["goals"][0],)).form()
             ],
             "partner_agreed": True,
+            "changed_by": "Sam d'Arcy",
+            "changes": ["Frequency: monthly → every 2 weeks", "Goal 1: (empty) → <b>Publish</b>"],
         },
         "agreement_signed": {
             "partner": PARTNER,
