@@ -451,8 +451,13 @@ async def summarise(
     ids = [p.id for p in pairings]
     if not ids:
         return {}
+    # A meeting one of the two declined was not held, whatever its time.
+    declined_ids = await MeetingAnswer.filter(
+        meeting__pairing_id__in=ids, meeting__ends_at__lte=now, partstat="DECLINED"
+    ).values_list("meeting_id", flat=True)
     last_held = dict(
         await Meeting.filter(pairing_id__in=ids, private=False, cancelled=False, ends_at__lte=now)
+        .exclude(id__in=list(declined_ids))
         .annotate(last=Max("ends_at"))
         .group_by("pairing_id")
         .values_list("pairing_id", "last")
@@ -537,11 +542,12 @@ async def _unanswered_prompts(ids: list[int]) -> dict[tuple[int, int], int]:
 
 @dataclass(frozen=True)
 class HeldMeetings:
-    """Some pairings' held meetings over a stretch of time, read once, and each active
-    pairing's agreed interval: enough to count held against planned for any part of it."""
+    """Some pairings' meetings over a stretch of time, read once: those planned (issued,
+    not cancelled) and those held (planned, and declined by neither), enough to count held
+    against planned for any part of it. Held never exceeds planned."""
 
     ends: list[datetime]
-    cadences: list[tuple[datetime, int]]  # (signed at, days between meetings)
+    planned_ends: list[datetime]
 
     @classmethod
     async def load(cls, pairings: list[Pairing], start: datetime, end: datetime) -> HeldMeetings:
@@ -558,24 +564,17 @@ class HeldMeetings:
                 **{f"meeting__{key}": value for key, value in where.items()}, partstat="DECLINED"
             ).values_list("meeting_id", flat=True)
         )
-        cadences = [
-            (pairing.signed_at, Terms.from_json(pairing.terms).frequency.approx_days)
-            for pairing in pairings
-            if pairing.signed_at is not None and pairing.state in ACTIVE_STATES
-        ]
-        return cls([ends for id_, ends in rows if id_ not in declined], cadences)
+        return cls(
+            [ends for id_, ends in rows if id_ not in declined], [ends for _, ends in rows]
+        )
 
     def count(self, start: datetime, end: datetime) -> tuple[int, float]:
-        """Meetings held in [start, end) against those the agreed cadences plan for it."""
+        """Meetings held in [start, end) against those planned for it (by their end)."""
         if end <= start:
             return 0, 0.0
         held = sum(1 for ends in self.ends if start <= ends < end)
-        planned = sum(
-            (end - max(start, signed)).total_seconds() / 86400 / days
-            for signed, days in self.cadences
-            if max(start, signed) < end
-        )
-        return held, planned
+        planned = sum(1 for ends in self.planned_ends if start <= ends < end)
+        return held, float(planned)
 
 
 class MeetingTally:
