@@ -564,9 +564,7 @@ class HeldMeetings:
                 **{f"meeting__{key}": value for key, value in where.items()}, partstat="DECLINED"
             ).values_list("meeting_id", flat=True)
         )
-        return cls(
-            [ends for id_, ends in rows if id_ not in declined], [ends for _, ends in rows]
-        )
+        return cls([ends for id_, ends in rows if id_ not in declined], [ends for _, ends in rows])
 
     def count(self, start: datetime, end: datetime) -> tuple[int, float]:
         """Meetings held in [start, end) against those planned for it (by their end)."""
