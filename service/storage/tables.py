@@ -111,6 +111,9 @@ PROGRAM = Table(
         _same("digest_weekday"),
         _same("digest_hour"),
         _same("created_at", WHEN),
+        _same("holiday_country"),
+        _same("holiday_region"),
+        _same("own_holidays", JSON),
     ],
 )
 
@@ -128,6 +131,7 @@ PERSON = Table(
         _same("bounce_scored_on", DAY),
         _same("mail_disabled_at", WHEN),
         _same("mail_stopped", _enum(MailStopped)),
+        _same("greeting"),
     ],
 )
 

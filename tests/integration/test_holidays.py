@@ -65,17 +65,23 @@ async def test_a_meeting_on_new_years_day_moves_to_the_day_before_and_both_are_t
             "Friday 1 January 2027 is a day off (New Year's Day), so this meeting is on "
             "Thursday 31 December 2026 instead." in plain(invitation)
         )
-    # The cadence goes on from the agreed Friday; that meeting's invitation (which may wait
-    # for a quieter day, but not past a week ahead of it) says nothing of days off.
+    # The program closes for a retreat on the next Friday: the meeting the planning tick
+    # issues for it (not the activation's) moves to the Thursday, and says why.
+    program = await Program.get()
+    program.own_holidays = {"2027-01-08": "Faculty retreat"}
+    await program.save()
     await live.run("tick", "send_outbox")
     second = await Meeting.get(number=2)
-    assert second.starts_at == datetime(2027, 1, 8, 15, 0, tzinfo=UTC)
+    assert second.starts_at == datetime(2027, 1, 7, 15, 0, tzinfo=UTC)
     live.clock.set(second.starts_at - timedelta(days=6))
     await live.run("send_outbox")
     [invitation] = [
         raw for raw in live.received(ZOE, "invitation") if second.uid in calendar_text(raw)
     ]
-    assert "day off" not in plain(invitation)
+    assert (
+        "Friday 8 January 2027 is a day off (Faculty retreat), so this meeting is on "
+        "Thursday 7 January 2027 instead." in plain(invitation)
+    )
 
 
 async def test_a_coordinator_sets_the_days_off_and_sees_the_year_ahead(
