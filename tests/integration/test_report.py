@@ -65,11 +65,13 @@ async def test_a_coordinator_writes_report_and_gets_every_pairing_as_csv_and_xls
     await live.run("poll_inbox", "send_outbox")
     # Two days on: Sam adds an action item; Zoë asks for a performance conversation, a
     # private matter: its meeting and her reply stay out of the report.
+    # (Each answers the signed agreement: the first invitation may still wait for a
+    # quieter day.)
     live.clock.set(live.clock.now() + timedelta(days=2))
-    invitation = live.received(SAM, "invitation")[0]
-    await live.send(reply_to(invitation, sender=SAM, body="task: send my CV by Jan 20"), SAM)
-    invitation = live.received(ZOE, "invitation")[0]
-    await live.send(reply_to(invitation, sender=ZOE, body="performance conversation"), ZOE)
+    signed = live.received(SAM, "agreement_signed")[0]
+    await live.send(reply_to(signed, sender=SAM, body="task: send my CV by Jan 20"), SAM)
+    signed = live.received(ZOE, "agreement_signed")[0]
+    await live.send(reply_to(signed, sender=ZOE, body="performance conversation"), ZOE)
     await live.run("poll_inbox", "send_outbox")
     zoe_sam = await Pairing.get(mentor__email=ZOE)
     assert await Meeting.filter(pairing_id=zoe_sam.id, private=True).exists()
