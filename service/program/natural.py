@@ -102,16 +102,21 @@ _PLEASANTRY = re.compile(
     re.IGNORECASE,
 )
 # A name alone, as a signature: "Alice", "Sam Okafor", "Dr. Zoë O'Brien", "-- Sam".
+# Letters only: "SHARED-91bc" is no name.
 _NAME = re.compile(
     r"(?:--?\s*|—\s*)?(?:(?:dr|prof|mr|mrs|ms)\.?\s+)?"
-    r"[A-ZÀ-Þ][\w'’.-]*(?:\s+[A-ZÀ-Þ][\w'’.-]*){0,3}(?:,?\s+(?i:md|phd|mbbs|do|rn|msc|facp))*\.?",
+    r"[A-ZÀ-Þ](?:[^\W\d_]|['’.-])*(?:\s+[A-ZÀ-Þ](?:[^\W\d_]|['’.-])*){0,3}"
+    r"(?:,?\s+(?i:md|phd|mbbs|do|rn|msc|facp))*\.?",
 )
 
 
 def pleasantry(text: str) -> bool:
     """Whether a line or sentence is a greeting, a thanks, a sign-off or a name alone."""
     text = text.strip()
-    if _PLEASANTRY.fullmatch(text) or (_NAME.fullmatch(text) and len(text) <= 40):
+    if _PLEASANTRY.fullmatch(text):
+        return True
+    # A name alone signs a message; one word ending a sentence ("Proud.") says something.
+    if _NAME.fullmatch(text) and len(text) <= 40 and not re.fullmatch(r"\w+\.", text):
         return True
     # "Thanks, looks good." is two of them.
     parts = [part for part in re.split(r"[,;.!]+\s*", text) if part.strip()]

@@ -274,3 +274,12 @@ def test_in_each_client_s_quoting_only_what_was_written_counts(
 )
 def test_a_bare_yes_answers_what_we_asked(text: str, grammar: Grammar, yes: bool) -> None:
     assert says_yes(parse(text, grammar)) is yes
+
+
+def test_a_word_that_ends_a_sentence_is_said_not_signed() -> None:
+    # In a private reflection "Proud." is the answer; "Sam Okafor" alone signs the message.
+    from service.program.natural import pleasantry
+
+    assert not pleasantry("Proud.") and not pleasantry("Exhausted.")
+    assert not pleasantry("SHARED-91bc Proud."), "a name has no digits"
+    assert pleasantry("Sam Okafor") and pleasantry("-- Sam") and pleasantry("Dr. Zoë O'Brien, MD")
