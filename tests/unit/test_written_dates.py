@@ -203,8 +203,9 @@ def test_an_email_rendered_on_a_fixed_day_gives_an_example_of_that_calendar() ->
             "role": "mentee",
         },
         "program": {"name": "Hematology 2027"},
+        "subject": "Re: Your next meeting",
         "applied": ["Task 1 added."],
-        "not_understood": [],
+        "not_understood": ["could we move it?"],  # the commands are listed then
         "held": [],
         "passed_on": None,
         "notes": [],
