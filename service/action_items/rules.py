@@ -22,6 +22,10 @@ _DEADLINE = re.compile(
 _END_OF = re.compile(r"(?:the\s+)?end\s+of\s+(?:the\s+|this\s+)?(?P<span>week|month)", re.I)
 _FOR_MENTOR = re.compile(r"\s*\(?\bfor (?:the |my )?mentor\b\)?\s*", re.IGNORECASE)
 REMIND_AT = time(9, 0)
+# A day's reminder may wait for a quieter day of its reader's: one of items due soon until
+# the morning they fall due, one of late items only for two days.
+DUE_MORNING = time(8, 0)
+LATE_MAY_WAIT = timedelta(days=2)
 # Weekly while each item's first four weeks late last, then the coordinator's digest takes
 # over; a person's late items are listed together, in one notice a week.
 OVERDUE_NUDGES = 4
@@ -75,6 +79,13 @@ class DayReminder:
     @property
     def tasks(self) -> tuple[int, ...]:
         return self.soon + self.late
+
+    def until(self, due: dict[int, date], tzid: str, now: datetime) -> datetime:
+        """The latest this email may wait for a quieter day (`due`: each task's due date):
+        the morning the first of its items due soon falls due, or two days for late ones."""
+        if self.soon:
+            return local_instant(min(due[i] for i in self.soon), DUE_MORNING, tzid)
+        return now + LATE_MAY_WAIT
 
     def dedupe_key(self, pairing_id: int, person_id: int) -> str:
         """One key a person, pairing and local day (and privacy): a tick run again that day,
@@ -161,6 +172,20 @@ def day_reminders(tasks: Iterable[OpenTask], tzid: str, now: datetime) -> list[D
         DayReminder(day, private, tuple(soon), tuple(late))
         for private, (soon, late) in sorted(found.items())
     ]
+
+
+def in_answer(tasks: Iterable[OpenTask], today: date) -> tuple[list[int], list[int]]:
+    """What an answer that takes a waiting reminder's place lists, read from the items open
+    now: those due today or tomorrow, and those late for no more than the weeks their
+    reminders run (the digest has the older ones)."""
+    soon: list[int] = []
+    late: list[int] = []
+    for task in tasks:
+        if today <= task.due <= today + timedelta(days=1):
+            soon.append(task.id)
+        elif today - timedelta(days=7 * OVERDUE_NUDGES) <= task.due < today:
+            late.append(task.id)
+    return soon, late
 
 
 def next_reminder(due: date, tzid: str, now: datetime) -> datetime | None:

@@ -13,16 +13,27 @@ from service.meetings.cadence import add_months, local_day
 from service.meetings.invitations import add_meeting, off_holidays
 from service.outbox.writer import OutboxWriter
 from service.program.people import Cast, who
-from service.program.schedule import first_meeting, format_day, format_span
+from service.program.schedule import (
+    first_meeting,
+    format_day,
+    format_span,
+    within_waking_hours,
+)
 from service.program.terms import GROUND_RULES, Terms
 from service.reflections.exercises import queue_exercises
-from service.storage.models import Meeting, Pairing, PairingState
+from service.storage.models import Meeting, Pairing, PairingState, Person
 
 
 async def activate(
-    connection: BaseDBAsyncClient, outbox: OutboxWriter, pairing: Pairing, now: datetime
+    connection: BaseDBAsyncClient,
+    outbox: OutboxWriter,
+    pairing: Pairing,
+    now: datetime,
+    writer: Person | None = None,
 ) -> Meeting:
-    """Both have agreed: sign, plan the first meeting and invite both, in one transaction."""
+    """Both have agreed: sign, plan the first meeting and invite both, in one transaction.
+    The signed agreement answers the `writer`'s "I agree" at once, and reaches the other in
+    their own daytime."""
     cast = await Cast.load(connection, pairing)
     mentor, mentee = cast.mentor, cast.mentee
     terms = Terms.from_json(pairing.terms)
@@ -45,6 +56,9 @@ async def activate(
             to=cast.reader(person),
             about=About(Topic.AGREEMENT),
             now=now,
+            not_before=now
+            if writer is not None and person.id == writer.id
+            else within_waking_hours(now, person.timezone),
             context={
                 "partner": who(partner, partner_role),
                 "terms": terms_context(terms, mentor.timezone, person.timezone, pairing.start_date),

@@ -57,7 +57,7 @@ async def answer_agreement(
     await pairing.save(using_db=connection)
     applied = list(answered.applied)
     if after.signed:
-        await activate(connection, outbox, pairing, now)
+        await activate(connection, outbox, pairing, now, writer=person)
         applied.append(
             f"You have both agreed: the signed agreement and the first meeting's "
             f"invitation are on their way to you and {partner.name}."

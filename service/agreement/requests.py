@@ -15,12 +15,12 @@ from service.outbox.pacing import Pacer
 from service.outbox.writer import OutboxWriter, Reader
 from service.program.locales import zone_label
 from service.program.people import who
-from service.program.schedule import local_view
+from service.program.schedule import local_view, within_waking_hours
 from service.program.terms import GROUND_RULES, WEEKDAYS, Terms, notice_label
 from service.storage.models import OutboundMessage, OutboundStatus, Pairing, Person, Program
 
 # How long a partner's change to the agreement may wait for its reader's quieter day.
-FORM_MAY_WAIT = timedelta(days=1)
+FORM_MAY_WAIT = timedelta(hours=36)
 
 
 def terms_context(terms: Terms, tzid: str, reader_tz: str, on: date) -> dict[str, Any]:
@@ -82,7 +82,11 @@ async def request_agreement(
             # The version tells an answer to an older form from one to this.
             about=About(Topic.AGREEMENT, pairing.terms_version),
             now=now,
-            not_before=await pacer.when(person, now, now + FORM_MAY_WAIT) if may_wait else now,
+            not_before=await pacer.when(
+                person, within_waking_hours(now, person.timezone), now + FORM_MAY_WAIT
+            )
+            if may_wait
+            else now,
             context={
                 "partner": who(partner, partner_role),
                 "terms": terms_context(terms, mentor.timezone, person.timezone, pairing.start_date),

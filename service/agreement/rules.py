@@ -11,7 +11,8 @@ from service.program.terms import FORM_LABELS, Change, Terms, apply_changes
 
 NOT_COUNTED = (
     'Your "I agree" was not counted: it answered an earlier version of the agreement, which '
-    "has changed since. The current version is on its way to you; please agree to that one."
+    "has changed since. Please agree to it as it now stands, in the latest agreement email "
+    "from us."
 )
 NOTHING_FOUND = 'No change and no "I agree" was found in your reply.'
 

@@ -96,6 +96,10 @@ class Answers:
         found = re.search(r"reply with done (\d+)", plain_text(message))
         return f"done {found.group(1)}" if found else None
 
+    def understood(self, person: Person, message: EmailMessage) -> str | None:
+        # An answer that brought the day's reminder along is read as the reminder.
+        return self.task_reminder(person, message)
+
     def reevaluation(self, person: Person, message: EmailMessage) -> str | None:
         if person.role != "mentee":
             return None
@@ -181,6 +185,7 @@ _WRITERS: dict[str, Callable[[Answers, Person, EmailMessage], str | None]] = {
     "agenda_request": Answers.agenda_request,
     "after_meeting": Answers.after_meeting,
     "task_reminder": Answers.task_reminder,
+    "understood": Answers.understood,
     "reevaluation": Answers.reevaluation,
     "mentoring_map": Answers.mentoring_map,
     "mentor_checkin": Answers.mentor_checkin,

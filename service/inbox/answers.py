@@ -7,10 +7,12 @@ from datetime import date, datetime
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
+from service.action_items.reminders import take_waiting_reminder
 from service.coordinators.digest import to_coordinator
 from service.coordinators.help_notes import pass_help_note
 from service.inbox.commands import CoordinatorMail
 from service.inbox.outcome import Outcome
+from service.inbox.receipts import day_is_full, gather
 from service.inbox.reply import Reply
 from service.mail import kinds
 from service.mail.kinds import About, Topic
@@ -20,6 +22,7 @@ from service.outbox.writer import OutboxWriter, Reader
 from service.program.grammar import Grammar, help_text
 from service.program.people import Cast
 from service.program.schedule import local_today
+from service.reflections.checkins import KEPT
 from service.storage.models import InboundMessage, InboundStatus, Pairing, Program, Refusal
 
 # Mail that is itself the answer to a reply when applying it sends one to its writer: the
@@ -40,7 +43,9 @@ def answered_by_other_mail(reply: Reply) -> bool:
     email for one event, never two."""
     if reply.sent_writer(ANSWERING_KINDS):
         return True
-    return len(reply.applied) == 1 and reply.sent_writer(CALENDAR_KINDS)
+    # A private reflection kept, besides, was promised by the email that asked for it.
+    said = [line for line in reply.applied if line != KEPT]
+    return len(said) == 1 and reply.sent_writer(CALENDAR_KINDS)
 
 
 def answers_thread(row: InboundMessage) -> str | None:
@@ -60,6 +65,15 @@ async def understood(reply: Reply) -> None:
     needs = reply.not_understood or reply.held or reply.notes or reply.passed_on
     if not needs and (not person.wants_receipts or answered_by_other_mail(reply)):
         return
+    # Their action items' reminder of today, not gone yet, goes inside this answer.
+    reminders = None
+    if not reply.private:
+        reminders = await take_waiting_reminder(
+            reply.connection, reply.pairing.id, person, reply.now, reply.outbox.secret
+        )
+        if not needs and reminders is None and await day_is_full(reply):
+            await gather(reply, _answering(reply))
+            return
     grammar = Grammar.AGREEMENT if reply.grammar == Grammar.AGREEMENT else Grammar.EVERYDAY
     thread = answers_thread(reply.row)
     await reply.outbox.add_answer(
@@ -80,6 +94,8 @@ async def understood(reply: Reply) -> None:
             if reply.passed_on
             else None,
             "notes": reply.notes,
+            "reminders": reminders,
+            "gathered": None,
             "help_text": help_text(grammar, reply.role, today=_today(reply)),
         },
         private=reply.private,

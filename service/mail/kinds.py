@@ -320,8 +320,10 @@ PERFORMANCE_CHECKBACK = _kind(
 )
 UNDERSTOOD = _kind(
     "understood",
-    "what a reply was understood to say, in its thread; a reply to it goes on where that reply was",
-    "subject applied not_understood held passed_on notes help_text",
+    "what a reply was understood to say, in its thread, with the day's action-item reminder"
+    " that had not gone (or a full day's replies, the next morning); a reply to it goes on"
+    " where that reply was",
+    "subject applied not_understood held passed_on notes reminders gathered help_text",
     *_PARTICIPANTS,
 )
 HELP = _kind(

@@ -17,7 +17,13 @@ from service.outbox.pacing import Pacer
 from service.outbox.writer import Mail, OutboxWriter, Prepared
 from service.program.holidays import DaysOff, off_day_moved
 from service.program.people import Cast, who
-from service.program.schedule import Slot, format_date, format_span, local_instant
+from service.program.schedule import (
+    Slot,
+    format_date,
+    format_span,
+    local_instant,
+    within_waking_hours,
+)
 from service.program.terms import Terms, notice_label, web_link
 from service.storage.models import (
     Meeting,
@@ -28,8 +34,25 @@ from service.storage.models import (
     Program,
 )
 
-# A new meeting's invitation may wait for a quieter day, but comes before its agenda request.
+# A new meeting's invitation may wait for a quieter day, but comes before its agenda request;
+# one whose meeting is three days or more away may always wait for the next day's morning.
 INVITE_BEFORE = AGENDA_REQUEST_BEFORE + timedelta(days=1)
+NEAR = timedelta(days=3)
+NEXT_MORNING = timedelta(hours=36)
+
+
+def invitation_wanted(start: datetime, now: datetime, tzid: str) -> datetime:
+    """The earliest a new meeting's invitation goes: in its reader's daytime, unless the
+    meeting is too near for the night to pass first."""
+    waking = within_waking_hours(now, tzid)
+    return waking if waking <= start - NEAR else now
+
+
+def invitation_may_wait(start: datetime, now: datetime) -> datetime:
+    """Until when a new meeting's invitation may wait for a quieter day of its reader's: the
+    day before the agenda is asked for; and the next day, when the meeting is not near (the
+    first meeting's, which comes with the signed agreement's email that day)."""
+    return max(start - INVITE_BEFORE, min(now + NEXT_MORNING, start - NEAR))
 
 
 async def add_meeting(
@@ -70,7 +93,11 @@ async def add_meeting(
     pacer = pacer or Pacer(connection, now)
     for person in (cast.mentor, cast.mentee):
         mail = calendar_mail(outbox, meeting, pairing, cast, person, "REQUEST", now, note)
-        mail["not_before"] = await pacer.when(person, now, slot.start - INVITE_BEFORE)
+        mail["not_before"] = await pacer.when(
+            person,
+            invitation_wanted(slot.start, now, person.timezone),
+            invitation_may_wait(slot.start, now),
+        )
         if later is None:
             await outbox.add(connection, **mail)
         else:

@@ -28,7 +28,7 @@ from service.mail import kinds
 from service.mail.kinds import About, Topic
 from service.mail.writing.greeting import greeting_of
 from service.mail.writing.words import counted
-from service.meetings.invitations import send_calendar
+from service.meetings.invitations import days_off, send_calendar
 from service.meetings.planning import PROMPT_STATES
 from service.meetings.reschedule_rules import MAX_AHEAD, read_new_time
 from service.outbox.writer import OutboxWriter
@@ -41,6 +41,7 @@ from service.performance.rules import (
     improved,
     read_summary,
 )
+from service.program.holidays import DaysOff
 from service.program.people import Cast
 from service.program.schedule import format_date, format_span, local_instant, within_waking_hours
 from service.program.terms import Terms
@@ -87,10 +88,11 @@ def _opened(secret: bytes, conversation: PerformanceConversation) -> FollowUp:
     return FollowUp.from_json(unseal(secret, bytes(conversation.sealed), PURPOSE))
 
 
-def _default_start(terms: Terms, tzid: str, now: datetime) -> datetime:
-    """The first working day at least two days ahead, at the pair's agreed time."""
+def _default_start(terms: Terms, tzid: str, now: datetime, off: DaysOff) -> datetime:
+    """The first working day at least two days ahead (no weekend, no day off of the
+    program's), at the pair's agreed time."""
     day = now.astimezone(ZoneInfo(tzid)).date() + NOTICE
-    while day.weekday() >= 5:
+    while day.weekday() >= 5 or off.name_of(day) is not None:
         day += timedelta(days=1)
     return local_instant(day, terms.time_of_day, tzid)
 
@@ -123,10 +125,10 @@ async def request_conversation(
         return None, refused
     terms = Terms.from_json(pairing.terms)
     tzid = writer.timezone
-    start = _asked_start(when, terms, tzid, now)
+    cast = await Cast.load(connection, pairing)
+    start = _asked_start(when, terms, tzid, now, days_off(cast.program))
     if isinstance(start, str):
         return None, start
-    cast = await Cast.load(connection, pairing)
     meeting = await _private_meeting(connection, outbox, pairing, terms, start, tzid, now)
     await send_calendar(connection, outbox, meeting, pairing, cast, "REQUEST", now)
     await PerformanceConversation.create(
@@ -170,11 +172,13 @@ async def _refusal(
     return "performance conversation (one is already under way; its emails say what comes next)"
 
 
-def _asked_start(when: str | None, terms: Terms, tzid: str, now: datetime) -> datetime | str:
+def _asked_start(
+    when: str | None, terms: Terms, tzid: str, now: datetime, off: DaysOff
+) -> datetime | str:
     """When the private meeting starts: the time the mentor gave, or the default one; or, as
     a string, why the time given cannot be used."""
     if not when:
-        return _default_start(terms, tzid, now)
+        return _default_start(terms, tzid, now, off)
     read = read_new_time(when, now, tzid, terms.time_of_day, "performance conversation: ")
     if read.start is None:
         return f"performance conversation: {when} ({read.problem})"

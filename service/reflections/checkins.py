@@ -70,6 +70,12 @@ async def _later_meeting(connection: BaseDBAsyncClient, topic: str) -> bool:
     return meeting is not None and meeting.number > 1
 
 
+THANKS = "Thank you for your reflection."
+# Said to a reflection kept as every one is, as the email asking for it promised: a courtesy,
+# which alone is no reason for an email of its own.
+KEPT = f"{THANKS} It is kept for you alone."
+
+
 async def keep_reflection(
     connection: BaseDBAsyncClient,
     outbox: OutboxWriter,
@@ -93,12 +99,12 @@ async def keep_reflection(
         shared=share,
         created_at=now,
     )
-    said = "Thank you for your reflection."
+    said = THANKS
     if topic.startswith("after"):
         for question in await _twice_no(connection, outbox.secret, pairing, person, topic, text):
             said += " " + TWICE_NO.format(question=question)
     if not share:
-        return said + " It is kept for you alone."
+        return KEPT if said == THANKS else said + " It is kept for you alone."
     cast = await Cast.load(connection, pairing)
     partner, _role = cast.partner_of(person)
     await outbox.add(

@@ -231,6 +231,7 @@ OUTBOUND_MESSAGE = Table(
         _same("last_error"),
         _same("created_at", WHEN),
         _same("sent_at", WHEN),
+        _same("gathered", JSON),
     ],
 )
 

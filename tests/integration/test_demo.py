@@ -85,6 +85,9 @@ def test_a_year_of_twenty_pairs_sends_every_kind_and_every_calendar_reads_well(
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert "emails in" in result.stdout and "pairings active" in result.stdout
+    # Nobody got more than three emails from us on any of their days, all year.
+    load = re.search(r"most to one person on one day: (\d+)", " ".join(result.stdout.split()))
+    assert load is not None and int(load.group(1)) <= 3, result.stdout[-600:]
     files = sorted((out / "outbox").glob("*.eml"))  # numbered in the order they were sent
     kinds: dict[str, int] = {}
     digests: list[str] = []

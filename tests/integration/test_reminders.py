@@ -10,10 +10,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from arq.worker import Worker
+from tortoise import connections
 
 from service.app import AppContext
 from service.clock import ManualClock
+from service.jobs.functions import plan
 from service.jobs.runner import build_worker
+from service.outbox.pacing import mail_of_day
+from service.outbox.pacing_rules import DAILY_LIMIT
 from service.outbox.writer import wire_bytes
 from service.storage.models import InboundMessage, OutboundMessage, Person, Task, TaskState
 from tests.integration.test_flow import activated, deliver, sent_to
@@ -98,17 +102,16 @@ async def test_a_day_s_reminders_come_in_one_email_per_person_and_never_twice(
     assert await Task.filter(due_date__isnull=False).count() == 27
 
     # Four ticks a day (09:30 in Berlin among them). Right after the 13th's morning tick a
-    # reply adds a task due the next day: its reminder has come, but that day's email has gone.
+    # reply adds a task due the next day: its reminder has come, but that day has had its
+    # email, so it waits for the morning the task falls due.
     start = datetime(2026, 12, 4, 2, 30, tzinfo=UTC)
-    sams = 0
     for step in range(4 * 10):  # up to the 13th, 20:30 UTC
         await ticks.at(start + timedelta(hours=6 * step))
         if ticks.clock.now() == datetime(2026, 12, 13, 8, 30, tzinfo=UTC):
             assert len((await reminders_by_day(app))[SAM, date(2026, 12, 13)]) == 1
-            sams = len(await reminders_to(app, SAM))
             await write(app, ticks, SAM, ["task: send the slides by Dec 14"])
-    # The ticks of the 13th after its morning sent Sam nothing more.
-    assert len(await reminders_to(app, SAM)) == sams
+    # The ticks of the 13th after its morning sent Sam nothing more that day.
+    assert len((await reminders_by_day(app))[SAM, date(2026, 12, 13)]) == 1
     for step in range(4 * 15):
         await ticks.at(datetime(2026, 12, 14, 2, 30, tzinfo=UTC) + timedelta(hours=6 * step))
 
@@ -124,11 +127,12 @@ async def test_a_day_s_reminders_come_in_one_email_per_person_and_never_twice(
     assert "send the slides" in fourteenth and "read chapter" not in fourteenth
     (mentor,) = by_day[ZOE, date(2026, 12, 13)]
     assert "book room 1" in mentor and "book room 2" in mentor and "chapter" not in mentor
-    # Sam's days: the five's reminder (4th), their first nudge (6th), the 13th, the slides
-    # (14th), then every late one together, once a week: the twenty's and the slides' first
-    # nudge waits for the five's (20th), and all of them again a week on (27th).
+    # Sam's days: the five's reminder (the 5th, the morning they fall due: the 4th brought
+    # an invitation and the meeting's follow-up), their first nudge (6th), the 13th, the
+    # slides (14th), then every late one together, once a week: the twenty's and the slides'
+    # first nudge waits for the five's (20th), and all of them again a week on (27th).
     assert sorted(day.isoformat() for address, day in by_day if address == SAM) == [
-        "2026-12-04",
+        "2026-12-05",
         "2026-12-06",
         "2026-12-13",
         "2026-12-14",
@@ -188,3 +192,84 @@ async def test_private_action_items_are_reminded_apart_and_sealed(
     assert [t.state.value for t in await Task.all().order_by("number")] == ["open", "done"]
     answered = await InboundMessage.all().order_by("-id").first()
     assert answered is not None and answered.sealed and answered.topic == Topic.PRIVATE
+
+
+async def test_a_reminder_not_gone_yet_goes_inside_the_answer_to_a_reply(
+    app: AppContext, worker: Worker
+) -> None:
+    await activated(app)
+    ticks = Ticks(app, worker)
+    ticks.clock.set(datetime(2026, 12, 3, 18, tzinfo=UTC))
+    await write(app, ticks, SAM, [f"task: read chapter {n} by Dec 10" for n in (1, 2, 3)])
+    # The 9th, 09:30 in Berlin: the day's reminder of the three is queued, and before the
+    # sender takes it Sam writes that the first is done.
+    ticks.clock.set(datetime(2026, 12, 9, 8, 30, tzinfo=UTC))
+    await plan(app)
+    (waiting,) = await OutboundMessage.filter(kind="task_reminder", status="pending")
+    assert waiting.not_before == ticks.clock.now()
+    await write(app, ticks, SAM, ["done 1"])
+
+    # One email: the answer, listing what the reminder would have, read again now.
+    assert not await OutboundMessage.filter(kind__in=REMINDERS).exists()
+    answer = await OutboundMessage.filter(kind="understood").order_by("-id").first()
+    assert answer is not None and answer.not_before == ticks.clock.now()
+    text = plain(app, answer)
+    assert "Task 1. read chapter 1 (due Thursday 10 December 2026) is done" in text
+    due = text.split("A reminder: these action items are due soon.", 1)[1]
+    assert "2. read chapter 2 (due Thursday 10 December 2026)" in due
+    assert "3. read chapter 3" in due and "1. read chapter 1" not in due
+    assert "reply with done 2" in text
+
+    # A reply that closes the last of them takes the next reminder back with nothing to say.
+    ticks.clock.set(datetime(2026, 12, 11, 8, 30, tzinfo=UTC))
+    await plan(app)
+    assert await OutboundMessage.filter(kind="task_overdue", status="pending").count() == 1
+    await write(app, ticks, SAM, ["done 2", "done 3"])
+    assert not await OutboundMessage.filter(kind__in=REMINDERS).exists()
+    last = await OutboundMessage.filter(kind="understood").order_by("-id").first()
+    assert last is not None and "A reminder" not in plain(app, last)
+    assert "Still open" not in plain(app, last) and "reply with done" not in plain(app, last)
+
+
+async def test_answers_that_ask_nothing_wait_for_the_morning_on_a_day_already_full(
+    app: AppContext, worker: Worker
+) -> None:
+    await activated(app)
+    ticks = Ticks(app, worker)
+    ticks.clock.set(datetime(2026, 12, 9, 10, tzinfo=UTC))  # Wednesday, 11:00 in Berlin
+    sam = await Person.get(email=SAM)
+
+    async def answers() -> list[OutboundMessage]:
+        return await OutboundMessage.filter(kind="understood", person_id=sam.id).order_by("id")
+
+    # Each reply is answered at once while the day has room.
+    written = 0
+    while await mail_of_day(connections.get("default"), sam, ticks.clock.now()) < DAILY_LIMIT:
+        written += 1
+        await write(app, ticks, SAM, [f"task: read chapter {written}"])
+        assert (await answers())[-1].status == "sent"
+    answered = len(await answers())
+
+    # The day is full: two more replies that ask for nothing more are answered together,
+    # the next morning; one with a line not understood is answered at once.
+    ticks.clock.set(datetime(2026, 12, 9, 14, tzinfo=UTC))
+    await write(app, ticks, SAM, ["task: book the seminar room"])
+    ticks.clock.set(datetime(2026, 12, 9, 17, tzinfo=UTC))
+    await write(app, ticks, SAM, ["done 1"])
+    ticks.clock.set(datetime(2026, 12, 9, 18, tzinfo=UTC))
+    await write(app, ticks, SAM, ["please frobnicate the slides"])
+    rows = await answers()
+    assert len(rows) == answered + 2
+    at_once, gathered = rows[-1], rows[-2]
+    assert at_once.status == "sent" and "frobnicate" in plain(app, at_once)
+    assert gathered.status == "pending" and gathered.dedupe_key.startswith("receipts:")
+    assert gathered.not_before == datetime(2026, 12, 10, 7, 0, tzinfo=UTC)  # 08:00 in Berlin
+    text = plain(app, gathered)
+    assert "You wrote to us 2 times on Wednesday 9 December 2026" in text
+    assert "Your reply of 15:00" in text and "Your reply of 18:00" in text
+    assert "book the seminar room" in text and "Task 1. read chapter 1" in text
+    assert await Task.filter(state=TaskState.DONE).count() == 1  # done at once, told later
+
+    await ticks.at(datetime(2026, 12, 10, 7, 5, tzinfo=UTC))
+    await ticks.run("send_outbox")
+    assert (await OutboundMessage.get(id=gathered.id)).status == "sent"

@@ -7,8 +7,10 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from service.action_items.rules import OVERDUE_NUDGES, DayReminder, OpenTask, in_answer
 from service.demo.summary import mail_load
 from service.mail.writing.compose import MAX_REFERENCES, reply_subject, thread_references
+from service.meetings.invitations import invitation_may_wait, invitation_wanted
 from service.meetings.prompt_rules import BACK_OFF_AFTER, backing_off, meeting_prompts
 from service.outbox.pacing_rules import paced
 from service.program.terms import Frequency
@@ -116,3 +118,55 @@ def test_the_demo_counts_every_person_s_weeks_and_their_busiest_local_day() -> N
     load = mail_load(sent, zones, start, end)
     # Six person-weeks: 4, 0 (person 1), 2, 0 (person 2), 0, 0 (person 3).
     assert (load.week_median, load.week_max, load.day_max, load.days_over_3) == (0, 4, 4, 1)
+
+
+def test_a_day_s_reminder_may_wait_until_the_morning_its_first_item_falls_due() -> None:
+    soon = DayReminder(date(2026, 12, 8), False, soon=(1, 2), late=())
+    due = {1: date(2026, 12, 11), 2: date(2026, 12, 10)}
+    # 08:00 in Berlin on the 10th, the earlier of the two.
+    assert soon.until(due, BERLIN, TUESDAY) == morning(10)
+    late = DayReminder(date(2026, 12, 8), False, soon=(), late=(3,))
+    assert late.until({3: date(2026, 12, 1)}, BERLIN, TUESDAY) == TUESDAY + timedelta(days=2)
+    # On a busy Tuesday, an item due Thursday is reminded on Wednesday morning.
+    at = paced(TUESDAY, soon.until(due, BERLIN, TUESDAY), BERLIN, {date(2026, 12, 8): 1})
+    assert at == morning(9)
+
+
+def test_an_answer_lists_the_items_due_today_or_tomorrow_and_the_recently_late() -> None:
+    today = date(2026, 12, 8)
+    tasks = [
+        OpenTask(1, today),
+        OpenTask(2, today + timedelta(days=1)),
+        OpenTask(3, today + timedelta(days=2)),  # not yet
+        OpenTask(4, today - timedelta(days=1)),
+        OpenTask(5, today - timedelta(days=7 * OVERDUE_NUDGES + 1)),  # the digest's now
+    ]
+    assert in_answer(tasks, today) == ([1, 2], [4])
+
+
+@pytest.mark.parametrize(
+    ("start", "expected"),
+    [
+        # Six days or more ahead: until the day before its agenda is asked for.
+        (TUESDAY + timedelta(days=10), TUESDAY + timedelta(days=4)),
+        # Four days ahead: the next day, three days before the meeting.
+        (TUESDAY + timedelta(days=4), TUESDAY + timedelta(days=1)),
+        # A week ahead: the next day's morning, after the signed agreement's day.
+        (TUESDAY + timedelta(days=6), TUESDAY + timedelta(hours=36)),
+        # Two days ahead: no waiting.
+        (TUESDAY + timedelta(days=2), TUESDAY - timedelta(days=1)),
+    ],
+)
+def test_an_invitation_whose_meeting_is_not_near_may_wait_a_day(
+    start: datetime, expected: datetime
+) -> None:
+    assert invitation_may_wait(start, TUESDAY) == expected
+    busy = {date(2026, 12, 8): 2}
+    at = paced(TUESDAY, invitation_may_wait(start, TUESDAY), BERLIN, busy)
+    assert (at == morning(9)) == (start - TUESDAY > timedelta(days=3))
+
+
+def test_an_invitation_goes_in_its_reader_s_daytime_unless_the_meeting_is_near() -> None:
+    night = datetime(2026, 12, 8, 2, 30, tzinfo=UTC)  # 03:30 in Berlin
+    assert invitation_wanted(night + timedelta(days=7), night, BERLIN) == morning(8)
+    assert invitation_wanted(night + timedelta(days=1), night, BERLIN) == night

@@ -153,6 +153,16 @@ def context(kind: str) -> dict[str, Any]:
             "held": [{"line": "can we <pause>?", "why": "it is a question", "write": ["pause"]}],
             "passed_on": {"to": PARTNER["name"], "lines": ["Can we meet on <zoom>?"]},
             "notes": ['No change and no "I agree" was found in your reply.'],
+            "reminders": {
+                "soon": [{"number": 2, "text": "Read <papers>", "due": "Friday 11 December 2026"}],
+                "late": [{"number": 1, "text": "Draft <aims>", "due": "Monday 7 December 2026"}],
+            },
+            "gathered": {
+                "day": "Tuesday 8 December 2026",
+                "replies": [
+                    {"subject": "Re: Due <soon>", "at": "14:37", "applied": ["Task 1 is <done>."]}
+                ],
+            },
             "help_text": HELP,
         },
         "help": {"help_text": HELP, "note_received": True, "note_unsent": False},

@@ -209,6 +209,8 @@ def test_an_email_rendered_on_a_fixed_day_gives_an_example_of_that_calendar() ->
         "held": [],
         "passed_on": None,
         "notes": [],
+        "reminders": None,
+        "gathered": None,
         "help_text": help_text(Grammar.EVERYDAY, "mentee", today=date(2026, 12, 4)),
     }
     rendered = render("understood", context)

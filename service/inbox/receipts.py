@@ -1,0 +1,84 @@
+"""Answers that ask nothing of their reader, on a day that already brought them as much mail
+as a day should: they wait for the next morning, the day's together in one email."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from tortoise.expressions import Q
+
+from service.inbox.reply import Reply
+from service.mail import kinds
+from service.mail.kinds import About
+from service.mail.writing.compose import reply_subject
+from service.outbox.pacing import Pacer, mail_of_day
+from service.outbox.pacing_rules import DAILY_LIMIT, MORNING
+from service.outbox.writer import Reader
+from service.program.schedule import format_date, local_instant, local_today
+from service.storage.models import OutboundMessage, OutboundStatus
+
+# Gathered answers wait no longer than this past the morning after.
+MAY_WAIT = timedelta(days=1)
+
+
+async def day_is_full(reply: Reply) -> bool:
+    """Whether the writer's own day already brings them DAILY_LIMIT emails (sent, or going
+    later that day, this reply's besides)."""
+    return await mail_of_day(reply.connection, reply.person, reply.now) >= DAILY_LIMIT
+
+
+async def gather(reply: Reply, about: About) -> None:
+    """Keep this reply's answer, a receipt, for the morning after, in one email with the
+    answers to the writer's other replies of the day gathered the same way; the email
+    waits no longer than a day more for a quieter one. Never a private reply's: its answer
+    goes at once, as it is kept sealed only."""
+    person = reply.person
+    day = local_today(reply.now, person.timezone)
+    key = f"receipts:pairing:{reply.pairing.id}:person:{person.id}:{day.isoformat()}"
+    waiting = await (
+        OutboundMessage.filter(
+            Q(claimed_until__isnull=True) | Q(claimed_until__lt=reply.now),
+            dedupe_key=key,
+            status=OutboundStatus.PENDING,
+        )
+        .using_db(reply.connection)
+        .select_for_update()
+        .first()
+    )
+    gathered: list[dict[str, Any]] = list(waiting.gathered or []) if waiting else []
+    gathered.append(
+        {
+            "subject": reply_subject(reply.parsed.subject) or "",
+            "at": f"{reply.now.astimezone(ZoneInfo(person.timezone)):%H:%M}",
+            "applied": list(reply.applied),
+        }
+    )
+    if waiting is not None:
+        await waiting.delete(using_db=reply.connection)
+    morning = local_instant(day + timedelta(days=1), MORNING, person.timezone)
+    at = await Pacer(reply.connection, reply.now).when(person, morning, morning + MAY_WAIT)
+    await reply.outbox.add_answer(
+        reply.connection,
+        kind=kinds.UNDERSTOOD,
+        dedupe_key=key,
+        to=Reader.participant(person, reply.role, reply.program.name, reply.pairing.id),
+        about=about,
+        now=reply.now,
+        not_before=at,
+        context={
+            "subject": f"What we did with your replies of {format_date(day)}",
+            "applied": [],
+            "not_understood": [],
+            "held": [],
+            "passed_on": None,
+            "notes": [],
+            "reminders": None,
+            "gathered": {"day": format_date(day), "replies": gathered},
+            "help_text": "",
+        },
+    )
+    await (
+        OutboundMessage.filter(dedupe_key=key).using_db(reply.connection).update(gathered=gathered)
+    )
