@@ -12,7 +12,7 @@ from service.coordinators.digest import to_coordinator
 from service.coordinators.help_notes import pass_help_note
 from service.inbox.commands import CoordinatorMail
 from service.inbox.outcome import Outcome
-from service.inbox.receipts import day_is_full, gather
+from service.inbox.receipts import gather, may_wait
 from service.inbox.reply import Reply
 from service.mail import kinds
 from service.mail.kinds import About, Topic
@@ -34,8 +34,9 @@ ANSWERING_KINDS = (
     kinds.PERFORMANCE_FOLLOWUP_DRAFT.name,
     kinds.PERFORMANCE_FOLLOWUP.name,
 )
-# A meeting's calendar, moved or cancelled: the answer to a reply that did nothing else.
-CALENDAR_KINDS = (kinds.INVITATION.name, kinds.CANCELLATION.name)
+# A meeting's calendar, moved or cancelled, or the letter that the relationship is phasing
+# out: the answer to a reply that did nothing else.
+ONE_EVENT_KINDS = (kinds.INVITATION.name, kinds.CANCELLATION.name, kinds.CLOSURE.name)
 
 
 def answered_by_other_mail(reply: Reply) -> bool:
@@ -45,7 +46,7 @@ def answered_by_other_mail(reply: Reply) -> bool:
         return True
     # A private reflection kept, besides, was promised by the email that asked for it.
     said = [line for line in reply.applied if line != KEPT]
-    return len(said) == 1 and reply.sent_writer(CALENDAR_KINDS)
+    return len(said) == 1 and reply.sent_writer(ONE_EVENT_KINDS)
 
 
 def answers_thread(row: InboundMessage) -> str | None:
@@ -71,7 +72,13 @@ async def understood(reply: Reply) -> None:
         reminders = await take_waiting_reminder(
             reply.connection, reply.pairing.id, person, reply.now, reply.outbox.secret
         )
-        if not needs and reminders is None and await day_is_full(reply):
+    if not needs and reminders is None and await may_wait(reply):
+        # A day already full: a reflection kept, as the email asking for it promised, is
+        # no reason for another email; other answers wait for the morning, together (a
+        # private one's lines are never kept outside its sealed email: it goes now).
+        if all(line == KEPT for line in reply.applied):
+            return
+        if not reply.private:
             await gather(reply, _answering(reply))
             return
     grammar = Grammar.AGREEMENT if reply.grammar == Grammar.AGREEMENT else Grammar.EVERYDAY

@@ -23,10 +23,18 @@ from service.storage.models import OutboundMessage, OutboundStatus
 MAY_WAIT = timedelta(days=1)
 
 
-async def day_is_full(reply: Reply) -> bool:
-    """Whether the writer's own day already brings them DAILY_LIMIT emails (sent, or going
-    later that day, this reply's besides)."""
-    return await mail_of_day(reply.connection, reply.person, reply.now) >= DAILY_LIMIT
+async def may_wait(reply: Reply) -> bool:
+    """Whether the answer to this reply, one that asks nothing, waits for the morning: the
+    writer's own day already brings them DAILY_LIMIT emails (sent, or going later that day,
+    this reply's besides), and the reply is not one to an answer of ours (a conversation
+    under way, such as their answer to a question we asked, is answered at once)."""
+    if await mail_of_day(reply.connection, reply.person, reply.now) < DAILY_LIMIT:
+        return False
+    answered = reply.parsed.in_reply_to
+    if answered is None:
+        return True
+    ours = OutboundMessage.filter(message_id=answered, kind=kinds.UNDERSTOOD.name)
+    return not await ours.using_db(reply.connection).exists()
 
 
 async def gather(reply: Reply, about: About) -> None:

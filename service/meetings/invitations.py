@@ -172,21 +172,20 @@ async def send_calendar(
     notes: Mapping[int, str] | None = None,
 ) -> None:
     """The meeting's calendar email to each of the two, as it stands now; `notes` by
-    person id, where each reads their own (the one who moved it reads "You moved…"). An
-    invitation still waiting for a quieter day goes now too, so that calendars read the
-    versions in order."""
-    await (
-        OutboundMessage.filter(
-            pairing_id=pairing.id,
-            kind__in=(kinds.INVITATION.name, kinds.CANCELLATION.name),
-            topic_ref=meeting.id,
-            status=OutboundStatus.PENDING,
-            not_before__gt=now,
-        )
-        .using_db(connection)
-        .update(not_before=now)
-    )
+    person id, where each reads their own (the one who moved it reads "You moved…"). A
+    version still waiting for a quieter day is replaced by this one (one email, not two);
+    nobody is sent the cancellation of a meeting they were never told of."""
+    versions = OutboundMessage.filter(
+        pairing_id=pairing.id,
+        kind__in=(kinds.INVITATION.name, kinds.CANCELLATION.name),
+        topic_ref=meeting.id,
+    ).using_db(connection)
+    await versions.filter(status=OutboundStatus.PENDING, not_before__gt=now).delete()
+    sent = versions.filter(status__in=(OutboundStatus.PENDING, OutboundStatus.SENT))
+    told = {int(row[0]) for row in await sent.values_list("person_id")}
     for person in (cast.mentor, cast.mentee):
+        if method == "CANCEL" and person.id not in told:
+            continue
         said = (notes or {}).get(person.id, note)
         await outbox.add(
             connection, **calendar_mail(outbox, meeting, pairing, cast, person, method, now, said)

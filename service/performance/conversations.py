@@ -41,7 +41,7 @@ from service.performance.rules import (
     improved,
     read_summary,
 )
-from service.program.holidays import DaysOff
+from service.program.holidays import DaysOff, first_working_day
 from service.program.people import Cast
 from service.program.schedule import format_date, format_span, local_instant, within_waking_hours
 from service.program.terms import Terms
@@ -91,9 +91,7 @@ def _opened(secret: bytes, conversation: PerformanceConversation) -> FollowUp:
 def _default_start(terms: Terms, tzid: str, now: datetime, off: DaysOff) -> datetime:
     """The first working day at least two days ahead (no weekend, no day off of the
     program's), at the pair's agreed time."""
-    day = now.astimezone(ZoneInfo(tzid)).date() + NOTICE
-    while day.weekday() >= 5 or off.name_of(day) is not None:
-        day += timedelta(days=1)
+    day = first_working_day(now.astimezone(ZoneInfo(tzid)).date() + NOTICE, off)
     return local_instant(day, terms.time_of_day, tzid)
 
 

@@ -51,6 +51,13 @@ class Moved:
     holiday: str  # what the planned day was off for
 
 
+def first_working_day(day: date, off: DaysOff) -> date:
+    """`day`, or the first day after it that is no weekend and no day off."""
+    while day.weekday() in WEEKEND or off.name_of(day) is not None:
+        day += timedelta(days=1)
+    return day
+
+
 def off_day_moved(day: date, off: DaysOff) -> Moved | None:
     """The nearest working day to `day` when `day` is a holiday: the day before first, then
     the day after, and so on (weekends and other holidays skipped); None when `day` is a

@@ -9,12 +9,20 @@ from pathlib import Path
 import aiosmtplib
 
 from service.agreement.enrolment import import_roster
+from service.clock import ManualClock
 from service.jobs.runner import build_worker
 from service.jobs.worker import make_app
 from service.outbox.writer import OutboxWriter
 from service.program.roster import read_roster
 from service.storage import db
-from service.storage.models import InboundMessage, InboundStatus, Meeting, Pairing, PairingState
+from service.storage.models import (
+    InboundMessage,
+    InboundStatus,
+    Meeting,
+    OutboundMessage,
+    Pairing,
+    PairingState,
+)
 from tests.conftest import SERVICE_DOMAIN
 from tests.integration.conftest import make_settings
 from tests.interop import check_calendar_email
@@ -107,6 +115,14 @@ async def test_csv_to_invitations_through_real_servers(
         assert pairing.terms["goals"] == ["Submit an abstract by June"]
 
         meeting = await Meeting.get(pairing_id=pairing.id)
+        # The first invitations follow the signed agreement on each reader's next morning
+        # with room for them: the clock moves on to then.
+        waiting = await OutboundMessage.filter(kind="invitation", status="pending").values_list(
+            "not_before", flat=True
+        )
+        assert len(waiting) == 2
+        app.clock = ManualClock(max(app.clock.now(), *waiting))
+        await run("send_outbox")
         invitations = [m for m in smtp_server.messages if kind_of(m.raw) == "invitation"]
         assert sorted(m.rcpt_tos[0] for m in invitations) == [
             "sam@university.example",

@@ -15,6 +15,7 @@ from service.storage import db
 from service.storage.models import Meeting, Program
 from tests.integration.conftest import Live
 from tests.integration.test_cli import mentormail
+from tests.integration.test_replies_end_to_end import invitations_come
 from tests.interop import calendar_payload, check_calendar_email, check_with_icaljs
 from tests.mail import parse, reply_to
 
@@ -52,6 +53,7 @@ async def test_a_meeting_on_new_years_day_moves_to_the_day_before_and_both_are_t
         request = live.received(address, "agreement_request")[0]
         await live.send(reply_to(request, sender=address, body="I agree"), address)
     await live.run("poll_inbox", "send_outbox")
+    await invitations_come(live)
 
     first = await Meeting.get(number=1)
     # Friday 1 January 2027 is New Year's Day: Thursday 31 December, 10:00 in New York.

@@ -12,6 +12,7 @@ import pytest
 from arq.worker import Worker
 
 from service.app import AppContext
+from service.clock import ManualClock
 from service.jobs.runner import build_worker
 from service.meetings.planning import plan_meetings
 from service.meetings.prompts import plan_prompts
@@ -85,6 +86,11 @@ async def test_the_signing_reply_is_answered_by_the_signed_agreement_alone(
 async def test_an_answer_is_a_short_reply_in_the_writer_s_thread(app: AppContext) -> None:
     await activated(app)
     (invitation,) = await sent_to(app, SAM, "invitation")
+    # Sam answers it once it has reached him: the signing day's mail is behind him.
+    (row,) = [r for r in await OutboundMessage.filter(kind="invitation") if SAM in r.recipients]
+    clock = app.clock
+    assert isinstance(clock, ManualClock)
+    clock.set(row.not_before)
     theirs = reply_to(invitation, sender=SAM, body="task: read the review by Dec 20")
     sent = parse(theirs)
     deliver(app, theirs)

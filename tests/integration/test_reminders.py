@@ -273,3 +273,24 @@ async def test_answers_that_ask_nothing_wait_for_the_morning_on_a_day_already_fu
     await ticks.at(datetime(2026, 12, 10, 7, 5, tzinfo=UTC))
     await ticks.run("send_outbox")
     assert (await OutboundMessage.get(id=gathered.id)).status == "sent"
+
+
+async def test_a_reflection_kept_on_a_full_day_gets_no_email_of_its_own(
+    app: AppContext, worker: Worker
+) -> None:
+    await activated(app)
+    ticks = Ticks(app, worker)
+    await ticks.at(datetime(2026, 12, 4, 9, tzinfo=UTC))  # the first meeting's follow-up
+    (followup,) = await sent_to(app, SAM, "after_meeting")
+    sam = await Person.get(email=SAM)
+    written = 0
+    while await mail_of_day(connections.get("default"), sam, ticks.clock.now()) < DAILY_LIMIT:
+        written += 1
+        await write(app, ticks, SAM, [f"task: read chapter {written}"])
+    answers = await OutboundMessage.filter(kind="understood").count()
+    # The follow-up said the reflection stays private: kept, as promised, and nothing sent.
+    deliver(app, reply_to(followup, sender=SAM, body="I am still learning a lot."))
+    await ticks.run("poll_inbox")
+    (kept,) = await InboundMessage.filter(sealed=True)
+    assert kept.status == "processed"
+    assert await OutboundMessage.filter(kind="understood").count() == answers

@@ -71,7 +71,11 @@ async def test_a_coordinator_writes_report_and_gets_every_pairing_as_csv_and_xls
     signed = live.received(SAM, "agreement_signed")[0]
     await live.send(reply_to(signed, sender=SAM, body="task: send my CV by Jan 20"), SAM)
     signed = live.received(ZOE, "agreement_signed")[0]
-    await live.send(reply_to(signed, sender=ZOE, body="performance conversation"), ZOE)
+    # (Its own day, not the default one: Friday 1 January is a day off.)
+    await live.send(
+        reply_to(signed, sender=ZOE, body="performance conversation: Thursday 31 December 10:00"),
+        ZOE,
+    )
     await live.run("poll_inbox", "send_outbox")
     zoe_sam = await Pairing.get(mentor__email=ZOE)
     assert await Meeting.filter(pairing_id=zoe_sam.id, private=True).exists()

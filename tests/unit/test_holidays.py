@@ -11,6 +11,7 @@ from service.program.holidays import (
     DaysOff,
     Moved,
     country_of_zone,
+    first_working_day,
     off_day_moved,
     read_country,
 )
@@ -64,3 +65,11 @@ def test_countries_are_read_and_refused_with_the_reason() -> None:
     assert DaysOff("US", "NY", {"2027-01-08": "x"}).label == (
         "public holidays of US-NY, and 1 date of the program's own"
     )
+
+
+def test_a_day_chosen_for_them_is_the_first_working_one() -> None:
+    # A private conversation two days after Wednesday 30 December 2026: not New Year's Day,
+    # nor the weekend after it, but Monday 4 January.
+    assert first_working_day(date(2027, 1, 1), US_NY) == date(2027, 1, 4)
+    assert first_working_day(date(2026, 12, 31), US_NY) == date(2026, 12, 31)
+    assert first_working_day(date(2027, 1, 1), DaysOff()) == date(2027, 1, 1)
