@@ -74,12 +74,10 @@ async def understood(reply: Reply) -> None:
         )
     if not needs and reminders is None and await may_wait(reply):
         # A day already full: a reflection kept, as the email asking for it promised, is
-        # no reason for another email; other answers wait for the morning, together (a
-        # private one's lines are never kept outside its sealed email: it goes now).
+        # no reason for another email; other answers wait for the morning, together.
         if all(line == KEPT for line in reply.applied):
             return
-        if not reply.private:
-            await gather(reply, _answering(reply))
+        if await gather(reply, _answering(reply)):
             return
     grammar = Grammar.AGREEMENT if reply.grammar == Grammar.AGREEMENT else Grammar.EVERYDAY
     thread = answers_thread(reply.row)

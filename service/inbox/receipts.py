@@ -3,6 +3,7 @@ as a day should: they wait for the next morning, the day's together in one email
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -18,6 +19,7 @@ from service.outbox.pacing_rules import DAILY_LIMIT, MORNING
 from service.outbox.writer import Reader
 from service.program.schedule import format_date, local_instant, local_today
 from service.storage.models import OutboundMessage, OutboundStatus
+from service.storage.sealing import REFLECTION, seal, unseal
 
 # Gathered answers wait no longer than this past the morning after.
 MAY_WAIT = timedelta(days=1)
@@ -37,25 +39,28 @@ async def may_wait(reply: Reply) -> bool:
     return not await ours.using_db(reply.connection).exists()
 
 
-async def gather(reply: Reply, about: About) -> None:
+async def gather(reply: Reply, about: About) -> bool:
     """Keep this reply's answer, a receipt, for the morning after, in one email with the
-    answers to the writer's other replies of the day gathered the same way; the email
-    waits no longer than a day more for a quieter one. Never a private reply's: its answer
-    goes at once, as it is kept sealed only."""
+    answers to the writer's other replies of the day gathered the same way (a private
+    reply's apart, sealed at rest as its email is); the email waits no longer than a day
+    more for a quieter one. False when that email is already on its way: answer at once."""
     person = reply.person
     day = local_today(reply.now, person.timezone)
     key = f"receipts:pairing:{reply.pairing.id}:person:{person.id}:{day.isoformat()}"
+    key += ":private" if reply.private else ""
+    rows = OutboundMessage.filter(dedupe_key=key).using_db(reply.connection)
     waiting = await (
-        OutboundMessage.filter(
+        rows.filter(
             Q(claimed_until__isnull=True) | Q(claimed_until__lt=reply.now),
-            dedupe_key=key,
             status=OutboundStatus.PENDING,
         )
-        .using_db(reply.connection)
         .select_for_update()
         .first()
     )
-    gathered: list[dict[str, Any]] = list(waiting.gathered or []) if waiting else []
+    if waiting is None and await rows.exists():
+        return False
+    secret = reply.outbox.secret
+    gathered = _opened(waiting.gathered, secret) if waiting is not None else []
     gathered.append(
         {
             "subject": reply_subject(reply.parsed.subject) or "",
@@ -86,7 +91,18 @@ async def gather(reply: Reply, about: About) -> None:
             "gathered": {"day": format_date(day), "replies": gathered},
             "help_text": "",
         },
+        private=reply.private,
     )
-    await (
-        OutboundMessage.filter(dedupe_key=key).using_db(reply.connection).update(gathered=gathered)
-    )
+    await rows.update(gathered=_kept(gathered, secret) if reply.private else gathered)
+    return True
+
+
+def _kept(gathered: list[dict[str, Any]], secret: bytes) -> dict[str, str]:
+    """A private reply's answers as they wait: sealed."""
+    return {"sealed": seal(secret, json.dumps(gathered), REFLECTION).decode("ascii")}
+
+
+def _opened(kept: Any, secret: bytes) -> list[dict[str, Any]]:
+    if isinstance(kept, dict):
+        return list(json.loads(unseal(secret, kept["sealed"].encode("ascii"), REFLECTION)))
+    return list(kept or [])

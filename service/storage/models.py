@@ -413,9 +413,9 @@ class OutboundMessage(Model):
     last_error = fields.TextField(null=True)
     created_at = fields.DatetimeField()
     sent_at = fields.DatetimeField(null=True)
-    # An answer waiting for the next morning: the replies it answers, and what was done
-    # (never private ones, which are stored sealed only).
-    gathered: list[dict[str, Any]] | None = fields.JSONField(null=True)
+    # An answer waiting for the next morning: the replies it answers, and what was done (a
+    # private one's sealed, as {"sealed": …}).
+    gathered: Any = fields.JSONField(null=True)
 
     pairing_id: int | None
     person_id: int | None

@@ -294,3 +294,18 @@ async def test_a_reflection_kept_on_a_full_day_gets_no_email_of_its_own(
     (kept,) = await InboundMessage.filter(sealed=True)
     assert kept.status == "processed"
     assert await OutboundMessage.filter(kind="understood").count() == answers
+    # One that says more waits for the morning with the day's others, sealed at rest.
+    deliver(
+        app,
+        reply_to(
+            followup,
+            sender=SAM,
+            body="task: MARKER-TASK read the review\nI learned a lot about MARKER-THOUGHT today.",
+        ),
+    )
+    await ticks.run("poll_inbox")
+    (waiting,) = await OutboundMessage.filter(kind="understood", status="pending")
+    assert waiting.sealed and waiting.dedupe_key.endswith(":private")
+    assert "MARKER" not in str(waiting.gathered) and "MARKER" not in str(waiting.raw_bytes)
+    assert "MARKER-TASK read the review" in plain(app, waiting)
+    assert "It is kept for you alone" in plain(app, waiting)
