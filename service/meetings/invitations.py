@@ -173,23 +173,27 @@ async def send_calendar(
 ) -> None:
     """The meeting's calendar email to each of the two, as it stands now; `notes` by
     person id, where each reads their own (the one who moved it reads "You moved…"). A
-    version still waiting for a quieter day is replaced by this one (one email, not two);
-    nobody is sent the cancellation of a meeting they were never told of."""
+    version still waiting for a quieter day is replaced by this one (one email, not two)."""
     versions = OutboundMessage.filter(
         pairing_id=pairing.id,
         kind__in=(kinds.INVITATION.name, kinds.CANCELLATION.name),
         topic_ref=meeting.id,
     ).using_db(connection)
     await versions.filter(status=OutboundStatus.PENDING, not_before__gt=now).delete()
-    sent = versions.filter(status__in=(OutboundStatus.PENDING, OutboundStatus.SENT))
-    told = {int(row[0]) for row in await sent.values_list("person_id")}
+    pacer: Pacer | None = None
     for person in (cast.mentor, cast.mentee):
-        if method == "CANCEL" and person.id not in told:
-            continue
         said = (notes or {}).get(person.id, note)
-        await outbox.add(
-            connection, **calendar_mail(outbox, meeting, pairing, cast, person, method, now, said)
-        )
+        mail = calendar_mail(outbox, meeting, pairing, cast, person, method, now, said)
+        if method == "CANCEL":
+            # What cancelled it (a pause, a phase-out, a new cadence) says so at once: the
+            # calendar's own email may wait for a quieter day, while the meeting is not near.
+            pacer = pacer or Pacer(connection, now)
+            mail["not_before"] = await pacer.when(
+                person,
+                invitation_wanted(meeting.starts_at, now, person.timezone),
+                invitation_may_wait(meeting.starts_at, now),
+            )
+        await outbox.add(connection, **mail)
 
 
 def own_notes(cast: Cast, actor: Person, theirs: str, own: str) -> dict[int, str]:
