@@ -157,6 +157,8 @@ async def _agree(reply: Reply, command: Command) -> None:
 
 async def _set(reply: Reply, command: Command) -> None:
     reply.changes.append(Change(command.args["field"], command.args["value"]))
+    # "Frequency: monthly. I agree" changes the line and agrees, as two lines would.
+    reply.agrees = reply.agrees or "agrees" in command.args
 
 
 PARTICIPANTS: dict[Syntax, Handler] = {

@@ -168,12 +168,20 @@ _FIELD_LINE = re.compile(
 )
 
 
+# "Frequency: monthly. I agree": the agreement said after the value, on the same line.
+_AGREED_AFTER = re.compile(r"\s*[.,;!]\s*(?:and\s+)?i\s+agree[.!]?\s*$", re.IGNORECASE)
+
+
 def _form_line(line: str) -> dict[str, str] | None:
     match = _FIELD_LINE.fullmatch(line)
     if match is None:
         return None
     label = " ".join(match.group("label").lower().split())
-    return {"field": AGREEMENT_FIELDS[label], "value": match.group("value")}
+    value = match.group("value")
+    found = _AGREED_AFTER.search(value)
+    if found is None or not value[: found.start()].strip():
+        return {"field": AGREEMENT_FIELDS[label], "value": value}
+    return {"field": AGREEMENT_FIELDS[label], "value": value[: found.start()], "agrees": "yes"}
 
 
 _DONE = r"(?:done|\[x\]|✓|✔|☑)"

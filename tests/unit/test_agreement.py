@@ -6,6 +6,7 @@ from datetime import time
 
 import pytest
 
+from service.program.grammar import Grammar, parse
 from service.program.terms import (
     Change,
     Frequency,
@@ -105,3 +106,22 @@ def test_where_to_meet_is_a_line_of_the_form_and_its_video_link_is_found() -> No
     assert Terms.from_json(old).location == ""
     too_long = apply_changes(Terms(), [Change("location", "x" * 301)])
     assert too_long.terms.location == "" and too_long.errors[0].startswith("Where:")
+
+
+@pytest.mark.parametrize(
+    ("line", "value", "agrees"),
+    [
+        ("Frequency: monthly. I agree", "monthly", True),
+        ("Goal 1: Publish a paper, and I agree.", "Publish a paper", True),
+        ("Frequency: every 2 weeks", "every 2 weeks", False),
+        # Words inside the value are the value's.
+        ("Goal 1: Learn why I agree with peers", "Learn why I agree with peers", False),
+    ],
+)
+def test_i_agree_after_a_form_line_is_read_apart_from_its_value(
+    line: str, value: str, agrees: bool
+) -> None:
+    (read,) = parse(line, Grammar.AGREEMENT).lines
+    assert read.command is not None
+    assert read.command.args["value"] == value
+    assert ("agrees" in read.command.args) == agrees
