@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 
 from service.app import AppContext
+from service.clock import ManualClock
 from service.reflections.checkins import PURPOSE
 from service.storage.models import InboundStatus, OutboundMessage, Reflection
 from service.storage.sealing import unseal
@@ -28,6 +29,11 @@ async def test_a_reflection_is_private_unless_its_writer_shares_it(
     await receive(app)
     sam_closure = (await sent_to(app, SAM, "closure"))[0]
     zoe_closure = (await sent_to(app, ZOE, "closure"))[0]
+    # They answer the next day (the signing day's mail is behind them, and an answer that
+    # says only "kept for you alone" would not be another email on a day already full).
+    clock = app.clock
+    assert isinstance(clock, ManualClock)
+    clock.advance(timedelta(days=1))
     deliver(app, reply_to(sam_closure, sender=SAM, body="PRIVATE-7f3a I never felt heard."))
     deliver(
         app,
