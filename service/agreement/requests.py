@@ -8,7 +8,7 @@ from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
-from service.agreement.times import Zones, form_rows
+from service.agreement.times import FormChange, Zones, change_line, form_rows, since_seen
 from service.mail import kinds
 from service.mail.kinds import About, Topic
 from service.outbox.pacing import Pacer
@@ -54,13 +54,13 @@ async def request_agreement(
     *,
     only: Person | None = None,
     may_wait: bool = False,
-    changed: tuple[str, list[str]] | None = None,
+    changed: tuple[str, list[FormChange]] | None = None,
 ) -> None:
     """Send the agreement form (of the current terms version) to both, or to `only`. A
     form still waiting to go is replaced by this newer one. `may_wait`: a partner's change,
     which waits for the next morning when the reader's day already brought them mail (a
-    second change that day then replaces it: one form, not two). `changed`: who changed the
-    terms and each change as "Label: old → new", said at the top instead of the welcome."""
+    second change that day then replaces it: one form, not two, saying both). `changed`:
+    who changed the terms and each change, said at the top instead of the welcome."""
     terms = Terms.from_json(pairing.terms)
     pacer = Pacer(connection, now)
     for person, role, partner, partner_role in (
@@ -72,12 +72,17 @@ async def request_agreement(
         partner_agreed = (
             pairing.mentee_agreed_at if role == "mentor" else pairing.mentor_agreed_at
         ) is not None
+        changes = changed[1] if changed else []
+        if changed:
+            # Changes whose form is still waiting never reached them: said with these.
+            for row in await _waiting_forms(connection, pairing.id, person.id):
+                changes = since_seen(row.gathered or [], changes)
         await drop_waiting_forms(connection, pairing.id, person.id)
+        key = f"agreement_request:pairing:{pairing.id}:v{pairing.terms_version}:person:{person.id}"
         await outbox.add(
             connection,
             kind=kinds.AGREEMENT_REQUEST,
-            dedupe_key=f"agreement_request:pairing:{pairing.id}:v{pairing.terms_version}"
-            f":person:{person.id}",
+            dedupe_key=key,
             to=Reader.participant(person, role, program.name, pairing.id),
             # The version tells an answer to an older form from one to this.
             about=About(Topic.AGREEMENT, pairing.terms_version),
@@ -102,9 +107,24 @@ async def request_agreement(
                 ],
                 "partner_agreed": partner_agreed,
                 "changed_by": changed[0] if changed else None,
-                "changes": changed[1] if changed else [],
+                "changes": [change_line(change) for change in changes],
             },
         )
+        if changes:
+            # Kept with the form while it waits, for a later change's form to say too.
+            sent = OutboundMessage.filter(dedupe_key=key, status=OutboundStatus.PENDING)
+            await sent.using_db(connection).update(gathered=[list(c) for c in changes])
+
+
+async def _waiting_forms(
+    connection: BaseDBAsyncClient, pairing_id: int, person_id: int
+) -> list[OutboundMessage]:
+    return await OutboundMessage.filter(
+        pairing_id=pairing_id,
+        person_id=person_id,
+        kind=kinds.AGREEMENT_REQUEST.name,
+        status=OutboundStatus.PENDING,
+    ).using_db(connection)
 
 
 async def drop_waiting_forms(

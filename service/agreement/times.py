@@ -82,15 +82,36 @@ def form_rows(terms: Terms, zones: Zones) -> list[tuple[str, str]]:
     return [(label, mine.get(label, value)) for label, value in terms.form()]
 
 
-def form_changes(before: Terms, after: Terms, zones: Zones) -> list[str]:
-    """What changed between two versions, a line each as the reader's form shows them:
-    "Frequency: monthly → every 2 weeks"."""
+# One change as the reader's form shows it: the label, the old value and the new.
+FormChange = tuple[str, str, str]
+
+
+def form_changes(before: Terms, after: Terms, zones: Zones) -> list[FormChange]:
+    """What changed between two versions, as the reader's form shows them."""
     old = dict(form_rows(before, zones))
     return [
-        f"{label}: {old.get(label) or '(empty)'} → {value or '(empty)'}"
+        (label, old.get(label) or "", value or "")
         for label, value in form_rows(after, zones)
         if old.get(label) != value
     ]
+
+
+def since_seen(waiting: Sequence[Sequence[str]], now: Sequence[FormChange]) -> list[FormChange]:
+    """The changes since the version the reader last saw, when the form of an earlier change
+    (`waiting`) never reached them: each line from its value then to its value now, and none
+    changed back."""
+    seen = {label: old for label, old, _new in waiting}
+    latest = {label: new for label, _old, new in waiting}
+    latest.update({label: new for label, _old, new in now})
+    for label, old, _new in now:
+        seen.setdefault(label, old)
+    return [(label, seen[label], new) for label, new in latest.items() if seen[label] != new]
+
+
+def change_line(change: FormChange) -> str:
+    """ "Frequency: monthly → every 2 weeks" """
+    label, old, new = change
+    return f"{label}: {old or '(empty)'} → {new or '(empty)'}"
 
 
 def _zone_meant(words: str, zones: Zones) -> str | None:

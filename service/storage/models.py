@@ -413,8 +413,9 @@ class OutboundMessage(Model):
     last_error = fields.TextField(null=True)
     created_at = fields.DatetimeField()
     sent_at = fields.DatetimeField(null=True)
-    # An answer waiting for the next morning: the replies it answers, and what was done (a
-    # private one's sealed, as {"sealed": …}).
+    # What an email waiting to go carries for the one that may take its place: an answer's
+    # replies of the day and what was done (a private one's sealed, as {"sealed": …}), or
+    # a changed agreement form's changes, [label, old, new], which its reader has not seen.
     gathered: Any = fields.JSONField(null=True)
 
     pairing_id: int | None

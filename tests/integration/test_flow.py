@@ -641,3 +641,27 @@ async def test_a_participant_pauses_and_resumes(app: AppContext) -> None:
     await plan_meetings(app)
     assert await Meeting.filter(pairing_id=pairing.id, cancelled=False).count() >= 1
     assert "is resumed" in plain((await sent_to(app, "sam@university.example", "understood"))[-1])
+
+
+async def test_two_changes_in_a_day_reach_the_partner_in_one_form_saying_both(
+    app: AppContext,
+) -> None:
+    await import_csv(app)
+    await send_due(app)
+    sam, zoe = "sam@university.example", "zoe@hospital.example"
+    request = (await sent_to(app, sam, "agreement_request"))[0]
+    deliver(app, reply_to(request, sender=sam, body="Goal 1: Submit an abstract"))
+    await receive(app)
+    app.clock.advance(timedelta(hours=1))  # type: ignore[attr-defined]
+    deliver(
+        app,
+        reply_to(request, sender=sam, body="Goal 1: Submit two abstracts\nMeeting length: 45"),
+    )
+    await receive(app)
+    # Zoë's day already had the form: Sam's first change waited, and the second replaced it.
+    waiting = await OutboundMessage.filter(kind="agreement_request", status="pending")
+    (form,) = [row for row in waiting if row.recipients == [zoe]]
+    text = plain(wire_bytes(form, app.secret))
+    assert "  - Goal 1: (empty) → Submit two abstracts" in text
+    assert "  - Meeting length: 60 minutes → 45 minutes" in text
+    assert "Submit an abstract\n" not in text.replace("\r\n", "\n")

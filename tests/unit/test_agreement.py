@@ -6,6 +6,7 @@ from datetime import time
 
 import pytest
 
+from service.agreement.times import change_line, since_seen
 from service.program.grammar import Grammar, parse
 from service.program.terms import (
     Change,
@@ -125,3 +126,17 @@ def test_i_agree_after_a_form_line_is_read_apart_from_its_value(
     assert read.command is not None
     assert read.command.args["value"] == value
     assert ("agrees" in read.command.args) == agrees
+
+
+def test_changes_whose_form_never_went_are_said_with_the_next() -> None:
+    waiting = [["Goal 1", "", "Submit an abstract"], ["Frequency", "monthly", "weekly"]]
+    now = [
+        ("Goal 1", "Submit an abstract", "Submit two abstracts"),
+        ("Frequency", "weekly", "monthly"),
+    ]
+    # Goal 1 from what the reader saw (empty) to now; Frequency is back where they saw it.
+    assert since_seen(waiting, now) == [("Goal 1", "", "Submit two abstracts")]
+    assert since_seen([], now) == now
+    assert change_line(("Goal 1", "", "Submit two abstracts")) == (
+        "Goal 1: (empty) → Submit two abstracts"
+    )

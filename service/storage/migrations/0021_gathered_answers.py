@@ -1,8 +1,9 @@
 from tortoise import fields, migrations
 from tortoise.migrations import operations as ops
 
-# What an answer waiting for the next morning gathers: the writer's replies of a day that
-# already brought them enough mail, each with what was done.
+# What an email waiting to go carries for the one that may take its place: an answer's
+# replies of a day that already brought their writer enough mail, or a changed agreement
+# form's changes that its reader has not seen yet.
 
 
 class Migration(migrations.Migration):
