@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
-from service.outbox.pacing_rules import local_day, paced
-from service.program.schedule import local_instant
+from service.outbox.pacing_rules import day_span, local_day, paced
 from service.storage.models import OutboundMessage, OutboundStatus, Person
 
 
@@ -66,9 +65,7 @@ class Pacer:
 async def mail_of_day(connection: BaseDBAsyncClient, person: Person, now: datetime) -> int:
     """How many emails the person's own day of `now` brings them: sent, or going later that
     day (those queued in the caller's transaction too)."""
-    day = local_day(now, person.timezone)
-    start = local_instant(day, time.min, person.timezone)
-    end = local_instant(day + timedelta(days=1), time.min, person.timezone)
+    start, end = day_span(local_day(now, person.timezone), person.timezone)
     return await (
         OutboundMessage.filter(
             status__in=(OutboundStatus.PENDING, OutboundStatus.SENT),

@@ -19,6 +19,13 @@ def local_day(when: datetime, tzid: str) -> date:
     return when.astimezone(ZoneInfo(tzid)).date()
 
 
+def day_span(day: date, tzid: str) -> tuple[datetime, datetime]:
+    """When the reader's own `day` begins and when the next one does."""
+    zone = ZoneInfo(tzid)
+    start = datetime.combine(day, time.min, tzinfo=zone)
+    return start, datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone)
+
+
 def paced(wanted: datetime, until: datetime, tzid: str, counts: Mapping[date, int]) -> datetime:
     """When an email that could go at `wanted`, and may wait until `until`, goes: at
     `wanted` when that day of the reader's (`tzid`) holds fewer than ROOM_FOR_WAITING
