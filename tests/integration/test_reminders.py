@@ -265,7 +265,7 @@ async def test_answers_that_ask_nothing_wait_for_the_morning_on_a_day_already_fu
     assert gathered.status == "pending" and gathered.dedupe_key.startswith("receipts:")
     assert gathered.not_before == datetime(2026, 12, 10, 7, 0, tzinfo=UTC)  # 08:00 in Berlin
     text = plain(app, gathered)
-    assert "You wrote to us 2 times on Wednesday 9 December 2026" in text
+    assert "You wrote to us twice on Wednesday 9 December 2026" in text
     assert "Your reply of 15:00" in text and "Your reply of 18:00" in text
     assert "book the seminar room" in text and "Task 1. read chapter 1" in text
     assert await Task.filter(state=TaskState.DONE).count() == 1  # done at once, told later
