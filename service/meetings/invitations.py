@@ -170,10 +170,13 @@ async def send_calendar(
     *,
     note: str | None = None,
     notes: Mapping[int, str] | None = None,
+    may_wait: bool = False,
 ) -> None:
     """The meeting's calendar email to each of the two, as it stands now; `notes` by
     person id, where each reads their own (the one who moved it reads "You moved…"). A
-    version still waiting for a quieter day is replaced by this one (one email, not two)."""
+    version still waiting for a quieter day is replaced by this one (one email, not two).
+    `may_wait`: a cancellation whose news another email brings at once (a phase-out's
+    letter), which may wait for a quieter day while its meeting is not near."""
     versions = OutboundMessage.filter(
         pairing_id=pairing.id,
         kind__in=(kinds.INVITATION.name, kinds.CANCELLATION.name),
@@ -184,9 +187,7 @@ async def send_calendar(
     for person in (cast.mentor, cast.mentee):
         said = (notes or {}).get(person.id, note)
         mail = calendar_mail(outbox, meeting, pairing, cast, person, method, now, said)
-        if method == "CANCEL":
-            # What cancelled it (a pause, a phase-out, a new cadence) says so at once: the
-            # calendar's own email may wait for a quieter day, while the meeting is not near.
+        if may_wait:
             pacer = pacer or Pacer(connection, now)
             mail["not_before"] = await pacer.when(
                 person,
@@ -209,13 +210,18 @@ async def cancel_meeting(
     cast: Cast,
     now: datetime,
     reason: str | None,
+    *,
+    may_wait: bool = False,
 ) -> None:
-    """METHOD:CANCEL with a higher SEQUENCE to each attendee (INTEROP rule 13)."""
+    """METHOD:CANCEL with a higher SEQUENCE to each attendee (INTEROP rule 13); `may_wait`
+    as `send_calendar` has it."""
     meeting.sequence += 1
     meeting.cancelled = True
     meeting.prompt_at = None
     await meeting.save(using_db=connection)
-    await send_calendar(connection, outbox, meeting, pairing, cast, "CANCEL", now, note=reason)
+    await send_calendar(
+        connection, outbox, meeting, pairing, cast, "CANCEL", now, note=reason, may_wait=may_wait
+    )
 
 
 def calendar_mail(

@@ -115,6 +115,8 @@ async def _keep_last_meeting(
                 cast,
                 now,
                 f"{reason}: meeting {last.number} is your last.",
+                # The phasing-out letter says so at once: the calendar's own may wait.
+                may_wait=True,
             )
         return last, len(upcoming) - 1
     # A last meeting to look back, say thank you and agree how to stay in touch.

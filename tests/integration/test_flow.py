@@ -631,6 +631,9 @@ async def test_a_participant_pauses_and_resumes(app: AppContext) -> None:
     cancelled = await sent_to(app, "zoe@hospital.example", "cancellation")
     assert len(cancelled) == ahead
     assert "Sam Okafor paused your mentoring meetings" in plain(cancelled[0])
+    # They are Zoë's only news of the pause: they go at once.
+    rows = await OutboundMessage.filter(kind="cancellation")
+    assert rows and all(row.not_before == app.clock.now() for row in rows)
     # No meeting is planned while paused; resume plans from the next agreed weekday.
     await plan_meetings(app)
     assert await Meeting.filter(pairing_id=pairing.id, cancelled=False).count() == 0
