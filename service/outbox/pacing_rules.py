@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 # The most emails anyone should get from us in one of their days.
@@ -20,10 +20,12 @@ def local_day(when: datetime, tzid: str) -> date:
 
 
 def day_span(day: date, tzid: str) -> tuple[datetime, datetime]:
-    """When the reader's own `day` begins and when the next one does."""
+    """When the reader's own `day` begins and when the next one does, in UTC: compared with
+    stored instants, which SQLite compares as the text it keeps."""
     zone = ZoneInfo(tzid)
-    start = datetime.combine(day, time.min, tzinfo=zone)
-    return start, datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone)
+    start = datetime.combine(day, time.min, tzinfo=zone).astimezone(UTC)
+    end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone).astimezone(UTC)
+    return start, end
 
 
 def paced(wanted: datetime, until: datetime, tzid: str, counts: Mapping[date, int]) -> datetime:

@@ -309,3 +309,19 @@ async def test_a_reflection_kept_on_a_full_day_gets_no_email_of_its_own(
     assert "MARKER" not in str(waiting.gathered) and "MARKER" not in str(waiting.raw_bytes)
     assert "MARKER-TASK read the review" in plain(app, waiting)
     assert "It is kept for you alone" in plain(app, waiting)
+
+
+async def test_a_day_s_mail_is_counted_in_the_reader_s_own_day_on_either_database(
+    app: AppContext, worker: Worker
+) -> None:
+    await activated(app)
+    ticks = Ticks(app, worker)
+    sam = await Person.get(email=SAM)
+    sam.timezone = "America/Los_Angeles"
+    await sam.save()
+    # Wednesday 9 December, 19:00 in Los Angeles: already the 10th in UTC.
+    ticks.clock.set(datetime(2026, 12, 10, 3, tzinfo=UTC))
+    before = await mail_of_day(connections.get("default"), sam, ticks.clock.now())
+    await write(app, ticks, SAM, ["task: read chapter 1"])
+    after = await mail_of_day(connections.get("default"), sam, ticks.clock.now())
+    assert after == before + 1
