@@ -4,7 +4,7 @@ person's of one day in one email, and their late ones together in one notice a w
 from __future__ import annotations
 
 import dataclasses
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -167,8 +167,8 @@ async def _queue_day(
         not_before=at,
         context={
             "partner": {"name": partner.name, "email": partner.email},
-            "soon": [_listed(tasks[i], outbox.secret) for i in day.soon],
-            "late": [_listed(tasks[i], outbox.secret) for i in day.late],
+            "soon": [_listed(tasks[i], outbox.secret, day.day) for i in day.soon],
+            "late": [_listed(tasks[i], outbox.secret, day.day) for i in day.late],
             "help_text": help_text(Grammar.EVERYDAY, role, today=day.day),
         },
         private=day.private,
@@ -216,15 +216,17 @@ async def take_waiting_reminder(
     if not soon and not late:
         return None
     return {
-        "soon": [_listed(by_id[i], secret) for i in soon],
-        "late": [_listed(by_id[i], secret) for i in late],
+        "soon": [_listed(by_id[i], secret, today) for i in soon],
+        "late": [_listed(by_id[i], secret, today) for i in late],
     }
 
 
-def _listed(task: Task, secret: bytes) -> dict[str, Any]:
+def _listed(task: Task, secret: bytes, day: date) -> dict[str, Any]:
+    """One item as an email lists it on the reader's `day`."""
     assert task.due_date is not None
     return {
         "number": task.number,
         "text": task_text(task, secret),
         "due": format_date(task.due_date),
+        "today": task.due_date == day,
     }

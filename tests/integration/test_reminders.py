@@ -139,6 +139,11 @@ async def test_a_day_s_reminders_come_in_one_email_per_person_and_never_twice(
         "2026-12-20",
         "2026-12-27",
     ]
+    # The five's reminder came the morning they fall due, and says so.
+    (fifth,) = by_day[SAM, date(2026, 12, 5)]
+    assert "these action items are due today." in fifth
+    (thirteenth_again,) = by_day[SAM, date(2026, 12, 13)]
+    assert "due soon" in thirteenth_again and "due today" not in thirteenth_again
     for day in (20, 27):
         (notice,) = by_day[SAM, date(2026, 12, day)]
         assert "read chapter 20" in notice and "write summary 5" in notice

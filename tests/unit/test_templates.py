@@ -154,8 +154,22 @@ def context(kind: str) -> dict[str, Any]:
             "passed_on": {"to": PARTNER["name"], "lines": ["Can we meet on <zoom>?"]},
             "notes": ['No change and no "I agree" was found in your reply.'],
             "reminders": {
-                "soon": [{"number": 2, "text": "Read <papers>", "due": "Friday 11 December 2026"}],
-                "late": [{"number": 1, "text": "Draft <aims>", "due": "Monday 7 December 2026"}],
+                "soon": [
+                    {
+                        "number": 2,
+                        "text": "Read <papers>",
+                        "due": "Friday 11 December 2026",
+                        "today": False,
+                    }
+                ],
+                "late": [
+                    {
+                        "number": 1,
+                        "text": "Draft <aims>",
+                        "due": "Monday 7 December 2026",
+                        "today": False,
+                    }
+                ],
             },
             "gathered": {
                 "day": "Tuesday 8 December 2026",
@@ -205,14 +219,30 @@ def context(kind: str) -> dict[str, Any]:
         },
         "task_reminder": {
             "partner": PARTNER,
-            "soon": [{"number": 3, "text": "Send <CV>", "due": "Thursday 3 December 2026"}],
-            "late": [{"number": 1, "text": "Read <the> review", "due": "Friday 27 November 2026"}],
+            "soon": [
+                {"number": 3, "text": "Send <CV>", "due": "Thursday 3 December 2026", "today": True}
+            ],
+            "late": [
+                {
+                    "number": 1,
+                    "text": "Read <the> review",
+                    "due": "Friday 27 November 2026",
+                    "today": False,
+                }
+            ],
             "help_text": HELP,
         },
         "task_overdue": {
             "partner": PARTNER,
             "soon": [],
-            "late": [{"number": 3, "text": "Send <CV>", "due": "Thursday 3 December 2026"}],
+            "late": [
+                {
+                    "number": 3,
+                    "text": "Send <CV>",
+                    "due": "Thursday 3 December 2026",
+                    "today": False,
+                }
+            ],
             "help_text": HELP,
         },
         "performance_summary_request": {
