@@ -495,3 +495,17 @@ def test_the_wire_form_reads_back_as_written() -> None:
     html_part = message.get_body(("html",))
     assert html_part is not None and html_part["Content-Transfer-Encoding"] == "quoted-printable"
     assert html_part.get_content().splitlines() == html.splitlines()
+
+
+@pytest.mark.parametrize(("today", "said"), [(True, "due today"), (False, "due soon")])
+def test_a_reminder_says_due_today_on_the_morning_its_item_falls_due(
+    today: bool, said: str
+) -> None:
+    item = {"number": 2, "text": "Send the CV", "due": "Saturday 5 December 2026"}
+    reminder = {**context("task_reminder"), "soon": [{**item, "today": today}], "late": []}
+    rendered = render("task_reminder", reminder)
+    other = "due soon" if today else "due today"
+    assert rendered.subject == f"{said.capitalize()}: Send the CV"
+    for part in (rendered.text, rendered.html):
+        assert f"this action item is {said}." in part
+        assert other not in part.lower()
