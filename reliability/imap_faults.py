@@ -25,6 +25,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from imap_tools import MailBoxUnencrypted
+from imap_tools.errors import MailboxFolderSelectError
 
 from bench.common import active_program, free_port, helper_process, service
 from reliability.common import START, mailroom, reply
@@ -125,13 +126,15 @@ def _fill(dovecot: Dovecot, messages: list[bytes]) -> None:
 def _recreate(dovecot: Dovecot) -> None:
     """The mailbox made again from its messages, as a restore from a backup does: a new
     mailbox takes its place with new UIDs, a new UIDVALIDITY and no flags. Dovecot may drop
-    this session while the worker's changes the same mailbox ("state is inconsistent"):
-    the restore is then begun again on a new session, as whoever restores would."""
+    this session while the worker's changes the same mailbox ("state is inconsistent"), or
+    refuse to select it while the worker's session still holds the one just replaced
+    ("Mailbox was deleted under us"): the restore is then begun again on a new session,
+    as whoever restores would."""
     for attempt in range(3):
         try:
             _restore(dovecot)
             return
-        except imaplib.IMAP4.abort:
+        except (imaplib.IMAP4.abort, MailboxFolderSelectError):
             if attempt == 2:
                 raise
             time.sleep(0.5)
